@@ -1,0 +1,51 @@
+# Every target installs what it needs: Poetry into .tools/, the project into .venv/.
+PYTHON ?= python3
+POETRY_VERSION := 2.5.1
+TOOLS := .tools
+POETRY := $(TOOLS)/poetry/bin/poetry
+VENV_STAMP := .venv/.installed
+RUN := $(POETRY) run
+
+.DEFAULT_GOAL := help
+.PHONY: help install test lint format typecheck check demo bench clean codegen
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(POETRY): tools/poetry-simple-index/pyproject.toml tools/poetry-simple-index/poetry_simple_index/__init__.py
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "Python >= 3.10 is required"; exit 1; }
+	$(PYTHON) -m venv $(TOOLS)/poetry
+	$(TOOLS)/poetry/bin/pip install --quiet --disable-pip-version-check "poetry==$(POETRY_VERSION)" ./tools/poetry-simple-index
+	@touch $@
+
+$(VENV_STAMP): $(POETRY) pyproject.toml poetry.lock
+	$(POETRY) check --lock
+	$(POETRY) install --sync
+	@touch $@
+
+install: $(VENV_STAMP)  ## Install Poetry (if missing) and the project with its dev tools
+
+test: $(VENV_STAMP)  ## Run the test suite
+	$(RUN) pytest
+
+lint: $(VENV_STAMP)  ## ruff check + ruff format --check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: $(VENV_STAMP)  ## Apply ruff fixes and formatting
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+typecheck: $(VENV_STAMP)  ## mypy --strict on the package and the tests
+	$(RUN) mypy
+
+codegen: $(VENV_STAMP)  ## Regenerate the typed request builders
+	$(RUN) python -m fastgpt_oapi.core.codegen
+
+check: lint typecheck  ## Lint and type-check (what pre-commit runs)
+
+demo: $(VENV_STAMP)  ## Streamed, typed chat plus history calls (emulator unless FASTGPT_BASE_URL/FASTGPT_API_KEY are set)
+	$(RUN) python -m examples.demo
+
+clean:  ## Remove the environments and caches
+	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
