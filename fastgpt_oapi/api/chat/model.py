@@ -1,0 +1,556 @@
+"""Chat completions: the request, the blocking response, the stream events and the stream result."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
+from fastgpt_oapi.core.retry import RequestKind
+
+from ..shared.interactive import (
+    FormField,
+    FormOption,
+    Interactive,
+    SelectOption,
+    UnknownInteractive,
+    UserInputInteractive,
+    UserInputParams,
+    UserSelectInteractive,
+    UserSelectParams,
+)
+from ..shared.message import ChatMessage, ContentPart, FileURLPart, ImageURL, ImageURLPart, TextPart
+from ..shared.model import (
+    InteractiveValue,
+    NodeResponse,
+    QuoteItem,
+    QuoteScore,
+    ReasoningValue,
+    ValueItem,
+    WireModel,
+    join_text,
+)
+
+__all__ = [
+    "AnswerEvent",
+    "AssistantMessage",
+    "ChatCompletionChunk",
+    "ChatCompletionRequest",
+    "ChatCompletionRequestBuilder",
+    "ChatCompletionResponse",
+    "ChatMessage",
+    "ChatStreamEvent",
+    "ChatStreamResult",
+    "ChatTitleEvent",
+    "Choice",
+    "ChunkChoice",
+    "ChunkDelta",
+    "ContentPart",
+    "DoneEvent",
+    "FastAnswerEvent",
+    "FileURLPart",
+    "FlowNodeResponseEvent",
+    "FlowNodeStatusEvent",
+    "FlowResponsesEvent",
+    "FormField",
+    "FormOption",
+    "ImageURL",
+    "ImageURLPart",
+    "Interactive",
+    "InteractiveEvent",
+    "NodeResponse",
+    "PlanEvent",
+    "PlanStatusEvent",
+    "QuoteItem",
+    "QuoteScore",
+    "SandboxStatusEvent",
+    "SelectOption",
+    "SkillCallEvent",
+    "TextPart",
+    "ToolCall",
+    "ToolCallEvent",
+    "ToolInfo",
+    "ToolParamsEvent",
+    "ToolResponseEvent",
+    "UnknownEvent",
+    "UnknownInteractive",
+    "UpdateVariablesEvent",
+    "Usage",
+    "UserInputInteractive",
+    "UserInputParams",
+    "UserSelectInteractive",
+    "UserSelectParams",
+    "ValueItem",
+    "WorkflowDurationEvent",
+]
+
+
+# ---- blocking response ------------------------------------------------------------------------
+
+
+class Usage(WireModel):
+    """Placeholders (always 1) on FastGPT: real token counts are in `response_data[].tokens`."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class AssistantMessage(WireModel):
+    role: str = "assistant"
+    # A string, or (detail mode, several value items or an interactive) a list of value items.
+    content: str | list[ValueItem] | None = None
+    reasoning_content: str | None = None
+
+
+class Choice(WireModel):
+    message: AssistantMessage
+    finish_reason: str | None = None
+    index: int = 0
+
+
+class ChatCompletionResponse(FastGPTModel):
+    """A blocking completion. `answer`, `reasoning` and `interactive` read the content for you."""
+
+    id: str = ""
+    model: str = ""
+    usage: Usage | None = None
+    choices: list[Choice] = []
+    response_data: list[NodeResponse] = []
+    new_variables: dict[str, Any] | None = None
+    title: str | None = None
+    # Set when the last node failed; the HTTP status stays 200. A string or an object.
+    error: Any = None
+    data_id: str | None = Field(default=None, exclude=True)
+
+    @property
+    def chat_id(self) -> str:
+        """The chat this answer belongs to; FastGPT echoes it as `id`."""
+        return self.id
+
+    @property
+    def message(self) -> AssistantMessage | None:
+        return self.choices[0].message if self.choices else None
+
+    @property
+    def answer(self) -> str:
+        message = self.message
+        if message is None or message.content is None:
+            return ""
+        if isinstance(message.content, str):
+            return message.content
+        return join_text(message.content)
+
+    @property
+    def reasoning(self) -> str | None:
+        message = self.message
+        if message is None:
+            return None
+        if message.reasoning_content:
+            return message.reasoning_content
+        if isinstance(message.content, list):
+            return join_text(message.content, ReasoningValue) or None
+        return None
+
+    @property
+    def interactive(self) -> Interactive | None:
+        message = self.message
+        if message is not None and isinstance(message.content, list):
+            for item in message.content:
+                if isinstance(item, InteractiveValue):
+                    return item.interactive
+        return None
+
+
+# ---- request ----------------------------------------------------------------------------------
+
+
+class ChatCompletionRequest(APIRequest[ChatCompletionResponse]):
+    """`POST /api/v1/chat/completions`. `stream` is set by the method you call.
+
+    Without `chat_id` / `response_chat_item_id` the SDK generates both, so the response and the
+    stream always tell you which chat and which stored record (dataId) the answer is.
+    """
+
+    route = Route("POST", "/api/v1/chat/completions", kind=RequestKind.COMPLETION, envelope=False)
+
+    messages: list[ChatMessage | dict[str, Any]] = Field(min_length=1)
+    chat_id: str | None = Field(default=None, min_length=1, max_length=1024)
+    app_id: AppId | None = None
+    variables: dict[str, Any] | None = None
+    detail: bool | None = None
+    response_chat_item_id: str | None = Field(default=None, min_length=1, max_length=1024)
+    custom_uid: str | None = Field(default=None, max_length=1024)
+    metadata: dict[str, Any] | None = None
+    retain_dataset_cite: bool | None = None
+
+    @field_validator("messages", mode="before")
+    @classmethod
+    def _messages(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [ChatMessage.model_validate(m) if isinstance(m, dict) else m for m in value]
+        return value
+
+    @classmethod
+    def builder(cls) -> ChatCompletionRequestBuilder:
+        return ChatCompletionRequestBuilder()
+
+
+# ---- stream events ----------------------------------------------------------------------------
+
+
+class ChunkDelta(WireModel):
+    role: str | None = None
+    content: str | None = None
+    reasoning_content: str | None = None
+
+
+class ChunkChoice(WireModel):
+    delta: ChunkDelta
+    index: int = 0
+    finish_reason: str | None = None
+
+
+class ChatCompletionChunk(WireModel):
+    id: str = ""
+    object: str = ""
+    created: int = 0
+    model: str = ""
+    choices: list[ChunkChoice] = []
+
+
+class _ChunkEvent(BaseModel):
+    data: ChatCompletionChunk
+
+    @property
+    def text(self) -> str:
+        """The answer delta ('' for heartbeats, reasoning chunks and the stop chunk)."""
+        choices = self.data.choices
+        return (choices[0].delta.content or "") if choices else ""
+
+    @property
+    def reasoning(self) -> str:
+        choices = self.data.choices
+        return (choices[0].delta.reasoning_content or "") if choices else ""
+
+    @property
+    def finish_reason(self) -> str | None:
+        choices = self.data.choices
+        return choices[0].finish_reason if choices else None
+
+
+class AnswerEvent(_ChunkEvent):
+    """An answer delta. Also every data-only message of a `detail=false` stream."""
+
+    event: Literal["answer"] = "answer"
+
+
+class FastAnswerEvent(_ChunkEvent):
+    """Text of a "specified reply" node; it is part of the answer too."""
+
+    event: Literal["fastAnswer"] = "fastAnswer"
+
+
+class FlowNodeStatus(FastGPTModel):
+    status: str = ""
+    name: str = ""
+
+
+class FlowNodeStatusEvent(BaseModel):
+    event: Literal["flowNodeStatus"] = "flowNodeStatus"
+    data: FlowNodeStatus
+
+
+class FlowNodeResponseEvent(BaseModel):
+    """v2: one node's response, flat (`id` / `parent_id`)."""
+
+    event: Literal["flowNodeResponse"] = "flowNodeResponse"
+    data: NodeResponse
+
+
+class FlowResponsesEvent(BaseModel):
+    """v1: every node's response, once, at the end (before or after `[DONE]`, by version)."""
+
+    event: Literal["flowResponses"] = "flowResponses"
+    data: list[NodeResponse]
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _object_form(cls, value: Any) -> Any:
+        # 4.14.7 - 4.14.8 serialised the array as an object keyed "0".."n".
+        if isinstance(value, dict) and all(isinstance(k, str) and k.isdigit() for k in value):
+            return [value[k] for k in sorted(value, key=int)]
+        return value
+
+
+class WorkflowDuration(FastGPTModel):
+    duration_seconds: float
+
+
+class WorkflowDurationEvent(BaseModel):
+    event: Literal["workflowDuration"] = "workflowDuration"
+    data: WorkflowDuration
+
+
+class UpdateVariablesEvent(BaseModel):
+    event: Literal["updateVariables"] = "updateVariables"
+    data: dict[str, Any]
+
+
+class ToolInfo(FastGPTModel):
+    id: str
+    tool_name: str = ""
+    tool_avatar: str = ""
+    function_name: str | None = None
+    params: str = ""
+    response: str | None = None
+
+
+class ToolEventData(FastGPTModel):
+    tool: ToolInfo
+    response_value_id: str | None = None
+
+
+class ToolCallEvent(BaseModel):
+    event: Literal["toolCall"] = "toolCall"
+    data: ToolEventData
+
+
+class ToolParamsEvent(BaseModel):
+    """`data.tool.params` is a fragment: append it to the call's params by `data.tool.id`."""
+
+    event: Literal["toolParams"] = "toolParams"
+    data: ToolEventData
+
+
+class ToolResponseEvent(BaseModel):
+    event: Literal["toolResponse"] = "toolResponse"
+    data: ToolEventData
+
+
+class InteractiveEvent(BaseModel):
+    """The workflow paused for the user; answer with `event.data.reply(...)` on the same chat_id."""
+
+    event: Literal["interactive"] = "interactive"
+    data: Interactive
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _unwrap(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "interactive" in value and "type" not in value:
+            return value["interactive"]
+        return value
+
+
+class ChatTitle(FastGPTModel):
+    title: str
+
+
+class ChatTitleEvent(BaseModel):
+    event: Literal["chatTitle"] = "chatTitle"
+    data: ChatTitle
+
+
+class PlanData(FastGPTModel):
+    plan: dict[str, Any]
+    response_value_id: str | None = None
+
+
+class PlanEvent(BaseModel):
+    event: Literal["plan"] = "plan"
+    data: PlanData
+
+
+class PlanStatus(FastGPTModel):
+    status: str
+
+
+class PlanStatusData(FastGPTModel):
+    plan_status: PlanStatus
+
+
+class PlanStatusEvent(BaseModel):
+    event: Literal["planStatus"] = "planStatus"
+    data: PlanStatusData
+
+
+class SandboxStatus(FastGPTModel):
+    sandbox_id: str | None = None
+    phase: str
+    is_warm_start: bool | None = None
+    skill_name: str | None = None
+    message: str | None = None
+
+
+class SandboxStatusEvent(BaseModel):
+    event: Literal["sandboxStatus"] = "sandboxStatus"
+    data: SandboxStatus
+
+
+class SkillInfo(FastGPTModel):
+    id: str
+    skill_name: str = ""
+    skill_avatar: str = ""
+    description: str = ""
+    skill_md_path: str | None = None
+
+
+class SkillCallData(FastGPTModel):
+    skill: SkillInfo
+    response_value_id: str | None = None
+
+
+class SkillCallEvent(BaseModel):
+    event: Literal["skillCall"] = "skillCall"
+    data: SkillCallData
+
+
+class DoneEvent(BaseModel):
+    """`data: [DONE]`: the answer is complete. v1 servers may still send `flowResponses` after it."""
+
+    event: Literal["done"] = "done"
+    data: None = None
+
+
+class UnknownEvent(BaseModel):
+    """An event this SDK does not know, or a known one whose data did not validate (see `error`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event: str
+    data: Any = None  # parsed JSON when the data was JSON, else the text
+    error: str | None = None
+
+
+# Wire event name -> event class; the decoder and the discriminator share it.
+EVENT_TYPES: dict[str, type[BaseModel]] = {
+    cls.model_fields["event"].default: cls
+    for cls in (
+        AnswerEvent,
+        FastAnswerEvent,
+        FlowNodeStatusEvent,
+        FlowNodeResponseEvent,
+        FlowResponsesEvent,
+        WorkflowDurationEvent,
+        UpdateVariablesEvent,
+        ToolCallEvent,
+        ToolParamsEvent,
+        ToolResponseEvent,
+        InteractiveEvent,
+        ChatTitleEvent,
+        PlanEvent,
+        PlanStatusEvent,
+        SandboxStatusEvent,
+        SkillCallEvent,
+        DoneEvent,
+    )
+}
+
+
+def _event_tag(value: Any) -> str:
+    name = value.get("event") if isinstance(value, dict) else getattr(value, "event", None)
+    if isinstance(value, UnknownEvent):
+        return "unknown"
+    return name if name in EVENT_TYPES else "unknown"
+
+
+ChatStreamEvent = Annotated[
+    Annotated[AnswerEvent, Tag("answer")]
+    | Annotated[FastAnswerEvent, Tag("fastAnswer")]
+    | Annotated[FlowNodeStatusEvent, Tag("flowNodeStatus")]
+    | Annotated[FlowNodeResponseEvent, Tag("flowNodeResponse")]
+    | Annotated[FlowResponsesEvent, Tag("flowResponses")]
+    | Annotated[WorkflowDurationEvent, Tag("workflowDuration")]
+    | Annotated[UpdateVariablesEvent, Tag("updateVariables")]
+    | Annotated[ToolCallEvent, Tag("toolCall")]
+    | Annotated[ToolParamsEvent, Tag("toolParams")]
+    | Annotated[ToolResponseEvent, Tag("toolResponse")]
+    | Annotated[InteractiveEvent, Tag("interactive")]
+    | Annotated[ChatTitleEvent, Tag("chatTitle")]
+    | Annotated[PlanEvent, Tag("plan")]
+    | Annotated[PlanStatusEvent, Tag("planStatus")]
+    | Annotated[SandboxStatusEvent, Tag("sandboxStatus")]
+    | Annotated[SkillCallEvent, Tag("skillCall")]
+    | Annotated[DoneEvent, Tag("done")]
+    | Annotated[UnknownEvent, Tag("unknown")],
+    Discriminator(_event_tag),
+]
+
+
+# ---- stream result ----------------------------------------------------------------------------
+
+
+class ToolCall(BaseModel):
+    """A tool call assembled from its toolCall / toolParams / toolResponse events."""
+
+    id: str
+    tool_name: str = ""
+    tool_avatar: str = ""
+    function_name: str | None = None
+    params: str = ""
+    response: str | None = None
+
+
+class ChatStreamResult(BaseModel):
+    """Everything a stream said, assembled: what `ChatStream.get_final_response()` returns."""
+
+    answer: str = ""
+    reasoning: str | None = None
+    chat_id: str
+    data_id: str
+    response_data: list[NodeResponse] = []
+    new_variables: dict[str, Any] | None = None
+    title: str | None = None
+    interactive: Interactive | None = None
+    tool_calls: list[ToolCall] = []
+    duration_seconds: float | None = None
+    finish_reason: str | None = None
+    node_statuses: list[FlowNodeStatus] = []
+
+
+# region generated builders (python -m fastgpt_oapi.core.codegen); do not edit by hand
+from fastgpt_oapi.core.model import RequestBuilder  # noqa: E402
+
+
+class ChatCompletionRequestBuilder(RequestBuilder[ChatCompletionRequest]):
+    _model = ChatCompletionRequest
+
+    def messages(self, messages: list[ChatMessage | dict[str, Any]]) -> ChatCompletionRequestBuilder:
+        self._set("messages", messages)
+        return self
+
+    def chat_id(self, chat_id: str | None) -> ChatCompletionRequestBuilder:
+        self._set("chat_id", chat_id)
+        return self
+
+    def app_id(self, app_id: AppId | None) -> ChatCompletionRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def variables(self, variables: dict[str, Any] | None) -> ChatCompletionRequestBuilder:
+        self._set("variables", variables)
+        return self
+
+    def detail(self, detail: bool | None) -> ChatCompletionRequestBuilder:
+        self._set("detail", detail)
+        return self
+
+    def response_chat_item_id(self, response_chat_item_id: str | None) -> ChatCompletionRequestBuilder:
+        self._set("response_chat_item_id", response_chat_item_id)
+        return self
+
+    def custom_uid(self, custom_uid: str | None) -> ChatCompletionRequestBuilder:
+        self._set("custom_uid", custom_uid)
+        return self
+
+    def metadata(self, metadata: dict[str, Any] | None) -> ChatCompletionRequestBuilder:
+        self._set("metadata", metadata)
+        return self
+
+    def retain_dataset_cite(self, retain_dataset_cite: bool | None) -> ChatCompletionRequestBuilder:
+        self._set("retain_dataset_cite", retain_dataset_cite)
+        return self
+
+
+# endregion

@@ -1,0 +1,507 @@
+"""`ChatStream` / `AsyncChatStream`: typed events from a completion's SSE body.
+
+`StreamState` holds everything that does not wait on I/O (SSE decoding, typing each event with one
+validation call, assembling the final result); the two stream classes only move bytes into it.
+Iteration reads to the end of the body, because v1 servers up to 4.14.10 send `flowResponses` after
+`[DONE]`. Leaving early (`break`, an exception, task cancellation, `close()`) closes the response, which
+returns its connection to the pool.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from pydantic import ValidationError
+
+from fastgpt_oapi.core.errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    FastGPTError,
+    StreamError,
+    is_error_envelope,
+    make_status_error,
+    make_stream_error,
+)
+from fastgpt_oapi.core.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEMessage, SSEMessageTooLargeError
+
+from .model import (
+    EVENT_TYPES,
+    AnswerEvent,
+    ChatStreamEvent,
+    ChatStreamResult,
+    ChatTitleEvent,
+    DoneEvent,
+    FastAnswerEvent,
+    FlowNodeResponseEvent,
+    FlowNodeStatus,
+    FlowNodeStatusEvent,
+    FlowResponsesEvent,
+    Interactive,
+    InteractiveEvent,
+    NodeResponse,
+    ToolCall,
+    ToolCallEvent,
+    ToolParamsEvent,
+    ToolResponseEvent,
+    UnknownEvent,
+    UpdateVariablesEvent,
+    WorkflowDurationEvent,
+)
+
+if TYPE_CHECKING:
+    from fastgpt_oapi.core.http import AsyncHTTP, PreparedCall, SyncHTTP
+
+__all__ = ["AsyncChatStream", "ChatStream", "StreamState"]
+
+_DONE = b"[DONE]"
+_ERROR = b"error"
+_ANSWER = b"answer"
+_VALIDATORS = {name.encode(): (name, cls.__pydantic_validator__) for name, cls in EVENT_TYPES.items()}
+_ANSWER_VALIDATOR = _VALIDATORS[_ANSWER][1]
+_DONE_EVENT = DoneEvent()
+_TEXT_JOIN_EVERY = 512
+
+
+class StreamClosedError(FastGPTError):
+    """The stream was closed before its end, so there is no complete result to return."""
+
+
+class StreamState:
+    """The I/O-free part of a stream: bytes in, typed events (or a raised error) out."""
+
+    __slots__ = (
+        "_answer",
+        "_decoder",
+        "_duration",
+        "_finish_reason",
+        "_flat_nodes",
+        "_interactive",
+        "_nodes",
+        "_reasoning",
+        "_saw_done",
+        "_sniff",
+        "_statuses",
+        "_title",
+        "_tools",
+        "_variables",
+        "chat_id",
+        "data_id",
+        "request",
+    )
+
+    def __init__(self, chat_id: str, data_id: str, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self.chat_id = chat_id
+        self.data_id = data_id
+        self.request: httpx.Request | None = None
+        self._decoder = SSEDecoder(max_event_bytes)
+        self._sniff: httpx.Response | None = None
+        self._answer: list[str] = []
+        self._reasoning: list[str] = []
+        self._nodes: list[NodeResponse] | None = None
+        self._flat_nodes: list[NodeResponse] = []
+        self._variables: dict[str, Any] | None = None
+        self._title: str | None = None
+        self._interactive: Interactive | None = None
+        self._tools: dict[str, ToolCall] = {}
+        self._duration: float | None = None
+        self._finish_reason: str | None = None
+        self._statuses: list[FlowNodeStatus] = []
+        self._saw_done = False
+
+    def expect_error_body(self, response: httpx.Response) -> None:
+        """The response is not `text/event-stream`: an `error` first means the request was refused."""
+        self._sniff = response
+
+    def feed(self, chunk: bytes) -> list[ChatStreamEvent]:
+        try:
+            messages = self._decoder.feed(chunk)
+        except SSEMessageTooLargeError as exc:
+            raise StreamError(str(exc), request=self.request) from None
+        return self._type(messages)
+
+    def finish(self) -> list[ChatStreamEvent]:
+        return self._type(self._decoder.flush())
+
+    def check_complete(self) -> None:
+        """A completion always ends with `[DONE]` (or an error event): without it the body was cut
+        short, and the answer so far is not the whole answer."""
+        if not self._saw_done:
+            raise APIConnectionError(
+                "The stream ended before [DONE]: the body was cut short.", request=self.request
+            )
+
+    def _type(self, messages: list[SSEMessage]) -> list[ChatStreamEvent]:
+        events: list[ChatStreamEvent] = []
+        for message in messages:
+            event = self.decode(message)
+            self._sniff = None
+            self.add(event)
+            events.append(event)
+        return events
+
+    def decode(self, message: SSEMessage) -> ChatStreamEvent:
+        name, data = message
+        if name is None or name == _ANSWER:
+            if data == _DONE:
+                self._saw_done = True
+                return _DONE_EVENT
+            if name is None:
+                try:
+                    event: ChatStreamEvent = _ANSWER_VALIDATOR.validate_json(b'{"data":' + data + b"}")
+                except ValidationError as exc:
+                    return _unknown("answer", data, exc)
+                return event
+        entry = _VALIDATORS.get(name)
+        if entry is None:
+            if name == _ERROR:
+                raise self._error(data)
+            return _unknown(name.decode("utf-8", "replace"), data, None)
+        try:
+            event = entry[1].validate_json(b'{"data":' + data + b"}")
+        except ValidationError as exc:
+            return _unknown(entry[0], data, exc)
+        return event
+
+    def _error(self, data: bytes) -> Exception:
+        payload = _parse(data)
+        if self._sniff is not None:
+            # HTTP 200 with an SSE error and no SSE content type: refused before the stream began.
+            return make_status_error(self._sniff, payload)
+        return make_stream_error(payload, request=self.request)
+
+    def add(self, event: ChatStreamEvent) -> None:
+        """Fold one event into the running result. Only compact data is kept, never the events."""
+        if isinstance(event, (AnswerEvent, FastAnswerEvent)):
+            choices = event.data.choices
+            if not choices:
+                return
+            choice = choices[0]
+            delta = choice.delta
+            if delta.content:
+                _append(self._answer, delta.content)
+            if delta.reasoning_content:
+                _append(self._reasoning, delta.reasoning_content)
+            if choice.finish_reason:
+                self._finish_reason = choice.finish_reason
+        elif isinstance(event, (ToolCallEvent, ToolParamsEvent, ToolResponseEvent)):
+            self._add_tool(event)
+        elif isinstance(event, FlowNodeStatusEvent):
+            self._statuses.append(event.data)
+        elif isinstance(event, FlowResponsesEvent):
+            self._nodes = event.data
+        elif isinstance(event, FlowNodeResponseEvent):
+            self._flat_nodes.append(event.data)
+        elif isinstance(event, UpdateVariablesEvent):
+            self._variables = {**(self._variables or {}), **event.data}
+        elif isinstance(event, WorkflowDurationEvent):
+            self._duration = event.data.duration_seconds
+        elif isinstance(event, ChatTitleEvent):
+            self._title = event.data.title
+        elif isinstance(event, InteractiveEvent):
+            self._interactive = event.data
+
+    def _add_tool(self, event: ToolCallEvent | ToolParamsEvent | ToolResponseEvent) -> None:
+        tool = event.data.tool
+        call = self._tools.get(tool.id)
+        if call is None:
+            call = self._tools[tool.id] = ToolCall(id=tool.id)
+        if tool.tool_name:
+            call.tool_name = tool.tool_name
+        if tool.tool_avatar:
+            call.tool_avatar = tool.tool_avatar
+        if tool.function_name:
+            call.function_name = tool.function_name
+        if isinstance(event, ToolResponseEvent):
+            call.response = tool.response
+        elif tool.params:
+            # FastGPT <= 4.11 sends the whole argument string in toolCall; later ones stream it.
+            call.params += tool.params
+
+    def result(self) -> ChatStreamResult:
+        return ChatStreamResult(
+            answer="".join(self._answer),
+            reasoning="".join(self._reasoning) or None,
+            chat_id=self.chat_id,
+            data_id=self.data_id,
+            response_data=self._nodes if self._nodes is not None else _fold(self._flat_nodes),
+            new_variables=self._variables,
+            title=self._title,
+            interactive=self._interactive,
+            tool_calls=list(self._tools.values()),
+            duration_seconds=self._duration,
+            finish_reason=self._finish_reason,
+            node_statuses=self._statuses,
+        )
+
+
+def _append(parts: list[str], text: str) -> None:
+    parts.append(text)
+    if len(parts) >= _TEXT_JOIN_EVERY:
+        # Keeps a 200k-event answer as a few strings instead of 200k small objects.
+        parts[:] = ["".join(parts)]
+
+
+def _parse(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data.decode("utf-8", "replace")
+
+
+def _unknown(name: str, data: bytes, exc: ValidationError | None) -> UnknownEvent:
+    error = None
+    if exc is not None:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        error = f"{exc.error_count()} validation error(s); first at {where}: {first['msg']}"
+    return UnknownEvent(event=name, data=_parse(data), error=error)
+
+
+def _fold(flat: list[NodeResponse]) -> list[NodeResponse]:
+    """v2 sends node responses flat; nest children under their parent as v1 does."""
+    by_id = {n.id: n for n in flat if n.id}
+    roots: list[NodeResponse] = []
+    for node in flat:
+        parent = by_id.get(node.parent_id) if node.parent_id else None
+        if parent is None or parent is node:
+            roots.append(node)
+            continue
+        children = parent.children_responses
+        if children is None:
+            parent.children_responses = children = []
+        if all(c.id != node.id for c in children):
+            children.append(node)
+    return roots
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    return "text/event-stream" in response.headers.get("content-type", "")
+
+
+def _refused(response: httpx.Response, body: bytes) -> Exception | None:
+    """A non-SSE body that is a JSON document: an error envelope (or something unusable)."""
+    stripped = body.lstrip()
+    if not stripped.startswith((b"{", b"[")):
+        return None
+    payload = _parse(body)
+    if is_error_envelope(payload):
+        return make_status_error(response, payload)
+    return APIResponseValidationError(
+        "Expected an event stream, got a JSON document", response=response, body=payload
+    )
+
+
+class _StreamBase:
+    def __init__(self, state: StreamState) -> None:
+        self._state = state
+        self._response: httpx.Response | None = None
+        self._done = False
+        self._closed = False
+
+    @property
+    def chat_id(self) -> str:
+        return self._state.chat_id
+
+    @property
+    def data_id(self) -> str:
+        return self._state.data_id
+
+    @property
+    def response(self) -> httpx.Response | None:
+        """The HTTP response, once the stream is open (for headers such as `x-request-id`)."""
+        return self._response
+
+    def _check_result(self) -> ChatStreamResult:
+        if not self._done:
+            raise StreamClosedError("the stream was closed before it ended; no complete result")
+        return self._state.result()
+
+    def __repr__(self) -> str:
+        status = "done" if self._done else "closed" if self._closed else "open" if self._response else "new"
+        return f"{type(self).__name__}(chat_id={self.chat_id!r}, data_id={self.data_id!r}, {status})"
+
+
+class ChatStream(_StreamBase):
+    """A streamed completion: iterate it for `ChatStreamEvent`s; use it as a context manager."""
+
+    def __init__(self, http: SyncHTTP, call: PreparedCall, state: StreamState) -> None:
+        super().__init__(state)
+        self._http = http
+        self._call = call
+        self._chunks: Iterator[bytes] | None = None
+
+    def _open(self) -> Iterator[bytes]:
+        if self._chunks is not None:
+            return self._chunks
+        if self._closed:
+            raise StreamClosedError("the stream is closed")
+        response = self._http.open(self._call, read_body=False)
+        self._response = response
+        self._state.request = response.request
+        chunks = response.iter_bytes()
+        if not _is_event_stream(response):
+            chunks = self._sniff(response, chunks)
+        self._chunks = chunks
+        return chunks
+
+    def _sniff(self, response: httpx.Response, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        first = next(chunks, b"")
+        if first.lstrip().startswith((b"{", b"[")):
+            body = first + b"".join(chunks)
+            error = _refused(response, body)
+            if error is not None:
+                self.close()
+                raise error
+        self._state.expect_error_body(response)
+        yield first
+        yield from chunks
+
+    def __iter__(self) -> Iterator[ChatStreamEvent]:
+        return self._events()
+
+    def _events(self) -> Iterator[ChatStreamEvent]:
+        if self._done:
+            return
+        state = self._state
+        finished = False
+        try:
+            chunks = self._open()
+            for chunk in chunks:
+                yield from state.feed(chunk)
+            yield from state.finish()
+            state.check_complete()
+            finished = True
+        except httpx.TransportError as exc:
+            raise self._http.core.wrap_transport_error(exc, state.request) from exc
+        finally:
+            self._done = finished
+            self.close()
+
+    @property
+    def text_stream(self) -> Iterator[str]:
+        """Only the answer text, delta by delta (heartbeats and reasoning left out)."""
+        for event in self:
+            if isinstance(event, (AnswerEvent, FastAnswerEvent)):
+                text = event.text
+                if text:
+                    yield text
+
+    def until_done(self) -> None:
+        for _ in self:
+            pass
+
+    def get_final_response(self) -> ChatStreamResult:
+        """Read what is left, then return the assembled result."""
+        self.until_done()
+        return self._check_result()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._response is not None:
+            self._response.close()
+
+    def __enter__(self) -> ChatStream:
+        self._open()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncChatStream(_StreamBase):
+    """The async twin of `ChatStream`: `async for event in stream`, `async with`."""
+
+    def __init__(self, http: AsyncHTTP, call: PreparedCall, state: StreamState) -> None:
+        super().__init__(state)
+        self._http = http
+        self._call = call
+        self._chunks: AsyncIterator[bytes] | None = None
+
+    async def _open(self) -> AsyncIterator[bytes]:
+        if self._chunks is not None:
+            return self._chunks
+        if self._closed:
+            raise StreamClosedError("the stream is closed")
+        response = await self._http.open(self._call, read_body=False)
+        self._response = response
+        self._state.request = response.request
+        chunks = response.aiter_bytes()
+        if not _is_event_stream(response):
+            chunks = self._sniff(response, chunks)
+        self._chunks = chunks
+        return chunks
+
+    async def _sniff(self, response: httpx.Response, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        first = b""
+        async for chunk in chunks:
+            first = chunk
+            break
+        if first.lstrip().startswith((b"{", b"[")):
+            rest = [chunk async for chunk in chunks]
+            error = _refused(response, first + b"".join(rest))
+            if error is not None:
+                await self.aclose()
+                raise error
+        self._state.expect_error_body(response)
+        yield first
+        async for chunk in chunks:
+            yield chunk
+
+    def __aiter__(self) -> AsyncIterator[ChatStreamEvent]:
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[ChatStreamEvent]:
+        if self._done:
+            return
+        state = self._state
+        finished = False
+        try:
+            chunks = await self._open()
+            async for chunk in chunks:
+                for event in state.feed(chunk):
+                    yield event
+            for event in state.finish():
+                yield event
+            state.check_complete()
+            finished = True
+        except httpx.TransportError as exc:
+            raise self._http.core.wrap_transport_error(exc, state.request) from exc
+        finally:
+            self._done = finished
+            await self.aclose()
+
+    @property
+    async def text_stream(self) -> AsyncIterator[str]:
+        async for event in self:
+            if isinstance(event, (AnswerEvent, FastAnswerEvent)):
+                text = event.text
+                if text:
+                    yield text
+
+    async def until_done(self) -> None:
+        async for _ in self:
+            pass
+
+    async def get_final_response(self) -> ChatStreamResult:
+        await self.until_done()
+        return self._check_result()
+
+    async def aclose(self) -> None:
+        self._closed = True
+        if self._response is not None:
+            await self._response.aclose()
+
+    async def __aenter__(self) -> AsyncChatStream:
+        await self._open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

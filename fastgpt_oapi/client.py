@@ -1,0 +1,193 @@
+"""`Client` and its builder: configuration, the pooled transports, and the services."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping
+from dataclasses import replace
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import httpx
+
+from .core.config import ClientConfig, Secret
+from .core.http import AsyncHTTP, HTTPCore, Pools, SyncHTTP
+
+if TYPE_CHECKING:
+    from .api.app_logs.service import AppLogsService
+    from .api.chat.service import ChatService
+    from .api.chat_history.service import ChatHistoryService
+
+__all__ = ["Client", "ClientBuilder"]
+
+
+class Client:
+    """A FastGPT API client. Build it with `Client.builder()`; share one per process and close it."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        _pools: Pools | None = None,
+    ) -> None:
+        self._config = config.validated()
+        self._owns_pools = _pools is None
+        self._pools = _pools or Pools(self._config, http_client, async_http_client)
+        self._core = HTTPCore(self._config)
+        self._sync = SyncHTTP(self._core, self._pools)
+        self._async = AsyncHTTP(self._core, self._pools)
+
+    @staticmethod
+    def builder() -> ClientBuilder:
+        return ClientBuilder()
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    @property
+    def app_id(self) -> str | None:
+        return self._config.app_id
+
+    @cached_property
+    def chat(self) -> ChatService:
+        from .api.chat.service import ChatService
+
+        return ChatService(self)
+
+    @cached_property
+    def chat_history(self) -> ChatHistoryService:
+        from .api.chat_history.service import ChatHistoryService
+
+        return ChatHistoryService(self)
+
+    @cached_property
+    def app_logs(self) -> AppLogsService:
+        from .api.app_logs.service import AppLogsService
+
+        return AppLogsService(self)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        app_id: str | None = None,
+    ) -> Client:
+        """A client with changed settings that shares this client's connection pools.
+
+        Closing the derived client leaves the pools open: they belong to the client that made them.
+        """
+        config = self._config
+        changes: dict[str, object] = {}
+        if timeout is not None:
+            changes["timeout"] = timeout
+        if connect_timeout is not None:
+            changes["connect_timeout"] = connect_timeout
+        if max_retries is not None:
+            changes["max_retries"] = max_retries
+        if headers is not None:
+            changes["default_headers"] = {**config.default_headers, **headers}
+        if app_id is not None:
+            changes["app_id"] = app_id
+        return Client(replace(config, **changes), _pools=self._pools)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Close the pooled connections this client created (not a user-supplied httpx client)."""
+        if self._owns_pools:
+            self._pools.close()
+
+    async def aclose(self) -> None:
+        if self._owns_pools:
+            await self._pools.aclose()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        key = "set" if self._config.api_key else "unset"
+        return f"Client(base_url={self._config.base_url!r}, app_id={self._config.app_id!r}, api_key={key})"
+
+
+class ClientBuilder:
+    """Settings not given fall back to FASTGPT_BASE_URL, FASTGPT_API_KEY and FASTGPT_APP_ID, then defaults."""
+
+    def __init__(self) -> None:
+        self._config = ClientConfig.from_env()
+        self._http_client: httpx.Client | None = None
+        self._async_http_client: httpx.AsyncClient | None = None
+
+    def _with(self, **changes: object) -> ClientBuilder:
+        self._config = replace(self._config, **changes)  # type: ignore[arg-type]
+        return self
+
+    def base_url(self, base_url: str) -> ClientBuilder:
+        return self._with(base_url=base_url)
+
+    def api_key(self, api_key: str) -> ClientBuilder:
+        return self._with(api_key=Secret(api_key) if api_key else None)
+
+    def app_id(self, app_id: str | None) -> ClientBuilder:
+        return self._with(app_id=app_id)
+
+    def timeout(self, seconds: float) -> ClientBuilder:
+        """Read (and write and pool) timeout. FastGPT's 10 s heartbeat keeps a slow workflow alive."""
+        return self._with(timeout=seconds)
+
+    def connect_timeout(self, seconds: float) -> ClientBuilder:
+        return self._with(connect_timeout=seconds)
+
+    def max_retries(self, max_retries: int) -> ClientBuilder:
+        return self._with(max_retries=max_retries)
+
+    def max_connections(self, n: int) -> ClientBuilder:
+        return self._with(max_connections=n)
+
+    def max_keepalive_connections(self, n: int) -> ClientBuilder:
+        return self._with(max_keepalive_connections=n)
+
+    def keepalive_expiry(self, seconds: float) -> ClientBuilder:
+        return self._with(keepalive_expiry=seconds)
+
+    def default_headers(self, headers: Mapping[str, str]) -> ClientBuilder:
+        return self._with(default_headers=dict(headers))
+
+    def verify(self, verify: bool | str | ssl.SSLContext) -> ClientBuilder:
+        return self._with(verify=verify)
+
+    def proxy(self, proxy: str | None) -> ClientBuilder:
+        return self._with(proxy=proxy)
+
+    def http_client(self, client: httpx.Client) -> ClientBuilder:
+        """Use this httpx client for sync calls. The SDK never closes it."""
+        self._http_client = client
+        return self
+
+    def async_http_client(self, client: httpx.AsyncClient) -> ClientBuilder:
+        """Use this httpx client for async calls. The SDK never closes it."""
+        self._async_http_client = client
+        return self
+
+    def build(self) -> Client:
+        return Client(self._config, http_client=self._http_client, async_http_client=self._async_http_client)
+
+    def __repr__(self) -> str:
+        return f"ClientBuilder({self._config!r})"

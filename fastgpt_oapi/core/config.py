@@ -1,0 +1,149 @@
+"""Client settings and per-call options. The API key is held so that it never reaches a repr."""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import RequestValidationError
+
+__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "RequestOption", "Secret"]
+
+DEFAULT_BASE_URL = "http://localhost:3000"
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_MAX_RETRIES = 2
+
+
+class Secret:
+    """A string that prints as asterisks. `reveal()` is the only way to read it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, repr=False)
+class ClientConfig:
+    base_url: str = DEFAULT_BASE_URL
+    api_key: Secret | None = None
+    app_id: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    max_connections: int = 100
+    max_keepalive_connections: int = 20
+    keepalive_expiry: float = 30.0
+    default_headers: Mapping[str, str] = field(default_factory=dict)
+    verify: bool | str | ssl.SSLContext = True
+    proxy: str | None = None
+
+    @staticmethod
+    def from_env(environ: Mapping[str, str] | None = None) -> ClientConfig:
+        env = os.environ if environ is None else environ
+        key = env.get("FASTGPT_API_KEY") or None
+        return ClientConfig(
+            base_url=env.get("FASTGPT_BASE_URL") or DEFAULT_BASE_URL,
+            api_key=Secret(key) if key else None,
+            app_id=env.get("FASTGPT_APP_ID") or None,
+        )
+
+    def validated(self) -> ClientConfig:
+        from .model import validate_app_id
+
+        base = self.base_url.strip().rstrip("/")
+        if not base.startswith(("http://", "https://")):
+            raise RequestValidationError(
+                f"base_url must start with http:// or https://, got {self.base_url!r}", field="base_url"
+            )
+        if base.endswith("/api"):  # users often paste FastGPT's documented base URL, {host}/api
+            base = base[: -len("/api")]
+        if self.app_id is not None:
+            try:
+                validate_app_id(self.app_id)
+            except ValueError as exc:
+                raise RequestValidationError(str(exc), field="app_id") from None
+        for name in ("timeout", "connect_timeout", "keepalive_expiry"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise RequestValidationError(f"{name} must be a positive number of seconds", field=name)
+        for name in ("max_retries", "max_connections", "max_keepalive_connections"):
+            if getattr(self, name) < 0:
+                raise RequestValidationError(f"{name} must not be negative", field=name)
+        return replace(self, base_url=base)
+
+    def __repr__(self) -> str:
+        key = "set" if self.api_key else "unset"
+        return f"ClientConfig(base_url={self.base_url!r}, app_id={self.app_id!r}, api_key={key})"
+
+
+class RequestOption(BaseModel):
+    """Overrides of the client's settings for one call: `request_option=` on every service method."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_key: str | None = Field(default=None, repr=False, min_length=1)
+    headers: dict[str, str] | None = None
+    timeout: float | None = Field(default=None, gt=0)
+    connect_timeout: float | None = Field(default=None, gt=0)
+    max_retries: int | None = Field(default=None, ge=0)
+
+    @classmethod
+    def builder(cls) -> RequestOptionBuilder:
+        return RequestOptionBuilder()
+
+    def __repr_args__(self) -> Any:
+        yield from super().__repr_args__()
+        if self.api_key is not None:
+            yield "api_key", "********"
+
+
+# region generated builders (python -m fastgpt_oapi.core.codegen); do not edit by hand
+from fastgpt_oapi.core.model import RequestBuilder  # noqa: E402
+
+
+class RequestOptionBuilder(RequestBuilder[RequestOption]):
+    _model = RequestOption
+
+    def api_key(self, api_key: str | None) -> RequestOptionBuilder:
+        self._set("api_key", api_key)
+        return self
+
+    def headers(self, headers: dict[str, str] | None) -> RequestOptionBuilder:
+        self._set("headers", headers)
+        return self
+
+    def timeout(self, timeout: float | None) -> RequestOptionBuilder:
+        self._set("timeout", timeout)
+        return self
+
+    def connect_timeout(self, connect_timeout: float | None) -> RequestOptionBuilder:
+        self._set("connect_timeout", connect_timeout)
+        return self
+
+    def max_retries(self, max_retries: int | None) -> RequestOptionBuilder:
+        self._set("max_retries", max_retries)
+        return self
+
+
+# endregion

@@ -1,0 +1,420 @@
+"""The HTTP layer: the only module that talks to httpx.
+
+Everything that does not wait on I/O is written once in `HTTPCore` (building the request, headers,
+the retry decision, error mapping, response parsing). `SyncHTTP` and `AsyncHTTP` are the two thin I/O
+shells around it. Requests go out with `follow_redirects=False`: a redirect would carry the API key to
+wherever the `Location` points, so a 3xx is an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import platform
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from .. import __version__
+from .config import ClientConfig, RequestOption
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    RequestValidationError,
+    describe_error_body,
+    is_error_envelope,
+    make_status_error,
+)
+from .model import APIRequest, OperationResponse
+from .retry import Failure, RequestKind, backoff_delay, parse_retry_after, should_retry
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+__all__ = ["AsyncHTTP", "HTTPCore", "Pools", "PreparedCall", "SyncHTTP"]
+
+logger = logging.getLogger("fastgpt_oapi")
+
+ResponseT = TypeVar("ResponseT", bound=BaseModel)
+
+_USER_AGENT = f"fastgpt-oapi/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
+
+
+class Pools:
+    """The pooled httpx clients of one `Client`, created on first use and shared by its services.
+
+    A client handed in by the user is used as is and never closed by the SDK.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._config = config
+        self._sync = http_client
+        self._async = async_http_client
+        self._owns_sync = http_client is None
+        self._owns_async = async_http_client is None
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def _kwargs(self) -> dict[str, Any]:
+        c = self._config
+        return {
+            "timeout": httpx.Timeout(c.timeout, connect=c.connect_timeout),
+            "limits": httpx.Limits(
+                max_connections=c.max_connections,
+                max_keepalive_connections=c.max_keepalive_connections,
+                keepalive_expiry=c.keepalive_expiry,
+            ),
+            "verify": c.verify,
+            "proxy": c.proxy,
+            "follow_redirects": False,
+            "trust_env": c.proxy is None,
+        }
+
+    def sync_client(self) -> httpx.Client:
+        if self._sync is None:
+            with self._lock:
+                if self.closed:
+                    raise RuntimeError("this fastgpt_oapi Client is closed")
+                if self._sync is None:
+                    self._sync = httpx.Client(**self._kwargs())
+        return self._sync
+
+    def async_client(self) -> httpx.AsyncClient:
+        if self._async is None:
+            with self._lock:
+                if self.closed:
+                    raise RuntimeError("this fastgpt_oapi Client is closed")
+                if self._async is None:
+                    self._async = httpx.AsyncClient(**self._kwargs())
+        return self._async
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            client, self._sync = (
+                (self._sync if self._owns_sync else None),
+                (None if self._owns_sync else self._sync),
+            )
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        with self._lock:
+            self.closed = True
+            client, self._async = (
+                (self._async if self._owns_async else None),
+                (None if self._owns_async else self._async),
+            )
+        if client is not None:
+            await client.aclose()
+        self.close()
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    """An API request turned into wire form once, so a retry sends the same bytes."""
+
+    method: str
+    url: str
+    params: dict[str, Any]
+    content: bytes | None
+    headers: dict[str, str]
+    timeout: httpx.Timeout
+    kind: RequestKind
+    max_retries: int
+    envelope: bool
+    path: str
+
+
+class HTTPCore:
+    """Pure request/response logic shared by the sync and async shells."""
+
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
+
+    def prepare(
+        self,
+        request: APIRequest[Any],
+        option: RequestOption | None,
+        *,
+        stream: bool = False,
+        body_update: Mapping[str, Any] | None = None,
+    ) -> PreparedCall:
+        config = self.config
+        route = request.route
+        query, body = request.to_wire()
+        if "app_id" in type(request).model_fields and getattr(request, "app_id", None) is None:
+            if config.app_id is not None:
+                (query if "app_id" in route.query else body if body is not None else query)["appId"] = (
+                    config.app_id
+                )
+            elif route.app_id == "required":
+                raise RequestValidationError(
+                    f"{type(request).__name__}.app_id is required: set it on the request, "
+                    "or give the client a default with Client.builder().app_id(...) or FASTGPT_APP_ID",
+                    field="app_id",
+                )
+        if body_update and body is not None:
+            body.update(body_update)
+        api_key = option.api_key if option is not None and option.api_key is not None else None
+        if api_key is None and config.api_key is not None:
+            api_key = config.api_key.reveal()
+        if not api_key:
+            raise RequestValidationError(
+                "api_key is required: use Client.builder().api_key(...) or set FASTGPT_API_KEY",
+                field="api_key",
+            )
+        headers = {
+            "User-Agent": _USER_AGENT,
+            "Accept": "text/event-stream" if stream else "application/json",
+            **config.default_headers,
+        }
+        if option is not None and option.headers:
+            headers.update(option.headers)
+        headers["Authorization"] = f"Bearer {api_key}"
+        content = None
+        if body is not None:
+            content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+        read = option.timeout if option is not None and option.timeout is not None else config.timeout
+        connect = (
+            option.connect_timeout
+            if option is not None and option.connect_timeout is not None
+            else config.connect_timeout
+        )
+        retries = (
+            option.max_retries
+            if option is not None and option.max_retries is not None
+            else config.max_retries
+        )
+        return PreparedCall(
+            method=route.method,
+            url=config.base_url + route.path,
+            params=query,
+            content=content,
+            headers=headers,
+            timeout=httpx.Timeout(read, connect=connect),
+            kind=route.request_kind,
+            max_retries=retries,
+            envelope=route.envelope,
+            path=route.path,
+        )
+
+    @staticmethod
+    def build(client: httpx.Client | httpx.AsyncClient, call: PreparedCall) -> httpx.Request:
+        return client.build_request(
+            call.method,
+            call.url,
+            params=call.params or None,
+            content=call.content,
+            headers=call.headers,
+            timeout=call.timeout,
+        )
+
+    @staticmethod
+    def classify(exc: httpx.TransportError) -> Failure:
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+            return Failure.CONNECT
+        if isinstance(exc, httpx.TimeoutException):
+            return Failure.TIMEOUT
+        return Failure.DISCONNECT
+
+    @staticmethod
+    def wrap_transport_error(exc: httpx.TransportError, request: httpx.Request | None) -> APIConnectionError:
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(f"Request timed out ({type(exc).__name__}).", request=request)
+        return APIConnectionError(f"Connection error: {type(exc).__name__}: {exc}", request=request)
+
+    @staticmethod
+    def retry_delay(
+        call: PreparedCall, attempt: int, failure: Failure, response: httpx.Response | None = None
+    ) -> float | None:
+        """Seconds to wait before the next try, or None when this failure is final."""
+        status = response.status_code if response is not None else None
+        if not should_retry(call.kind, failure, status, attempt, call.max_retries):
+            return None
+        retry_after = parse_retry_after(response.headers.get("retry-after")) if response is not None else None
+        delay = backoff_delay(attempt, retry_after, random.random())
+        reason = f"HTTP {status}" if status is not None else failure.value
+        logger.info(
+            "retrying %s %s after %s in %.2f s (try %d)", call.method, call.path, reason, delay, attempt
+        )
+        return delay
+
+    @staticmethod
+    def decode_body(response: httpx.Response) -> object:
+        """JSON if it parses, else text; never raises."""
+        raw = response.content
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw.decode("utf-8", errors="replace")
+
+    @staticmethod
+    def error_for(response: httpx.Response, body: object) -> Exception:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        return make_status_error(response, body, retry_after=retry_after)
+
+    def parse(
+        self, call: PreparedCall, response: httpx.Response, response_type: type[ResponseT]
+    ) -> ResponseT:
+        body = self.decode_body(response)
+        if is_error_envelope(body):
+            raise self.error_for(response, body)
+        if not isinstance(body, (dict, list)):
+            message, _, _ = describe_error_body(body, "empty body")
+            raise APIResponseValidationError(
+                f"Expected a JSON body from {call.path}, got: {message}", response=response, body=body
+            )
+        data: Any = body
+        if call.envelope:
+            if not isinstance(body, dict) or "code" not in body or "data" not in body:
+                raise APIResponseValidationError(
+                    f"Expected FastGPT's {{code, data}} envelope from {call.path}",
+                    response=response,
+                    body=body,
+                )
+            data = body["data"]
+            if data is None and issubclass(response_type, OperationResponse):
+                return response_type.model_validate({"request_id": response.headers.get("x-request-id")})
+        try:
+            return response_type.model_validate(data)
+        except ValidationError as exc:
+            raise APIResponseValidationError(
+                f"Unexpected response shape from {call.path}: {exc.error_count()} error(s): "
+                f"{exc.errors(include_url=False, include_input=False)[0]}",
+                response=response,
+                body=body,
+            ) from None
+
+
+def _log(call: PreparedCall, status: int | str, started: float, attempt: int) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        elapsed = (time.perf_counter() - started) * 1000
+        logger.debug("%s %s -> %s in %.0f ms (attempt %d)", call.method, call.path, status, elapsed, attempt)
+
+
+class SyncHTTP:
+    def __init__(self, core: HTTPCore, pools: Pools) -> None:
+        self.core = core
+        self.pools = pools
+        self.sleep: Callable[[float], None] = time.sleep
+
+    def send(self, call: PreparedCall, response_type: type[ResponseT]) -> ResponseT:
+        response = self.open(call, read_body=True)
+        return self.core.parse(call, response, response_type)
+
+    def open(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
+        """Send with retries; return a successful response (body read, or open for streaming)."""
+        client = self.pools.sync_client()
+        request = self.core.build(client, call)
+        attempt = 1
+        while True:
+            started = time.perf_counter()
+            try:
+                response = client.send(request, stream=True, follow_redirects=False)
+            except httpx.TransportError as exc:
+                _log(call, type(exc).__name__, started, attempt)
+                delay = self.core.retry_delay(call, attempt, self.core.classify(exc))
+                if delay is not None:
+                    self.sleep(delay)
+                    attempt += 1
+                    continue
+                raise self.core.wrap_transport_error(exc, request) from exc
+            _log(call, response.status_code, started, attempt)
+            if response.is_success:
+                if not read_body:
+                    return response
+                try:
+                    response.read()
+                except httpx.TransportError as exc:
+                    response.close()
+                    delay = self.core.retry_delay(call, attempt, self.core.classify(exc))
+                    if delay is not None:
+                        self.sleep(delay)
+                        attempt += 1
+                        continue
+                    raise self.core.wrap_transport_error(exc, request) from exc
+                return response
+            try:
+                response.read()
+            except httpx.TransportError:
+                pass  # the status alone decides; a short body does not hide it
+            finally:
+                response.close()
+            delay = self.core.retry_delay(call, attempt, Failure.STATUS, response)
+            if delay is not None:
+                self.sleep(delay)
+                attempt += 1
+                continue
+            raise self.core.error_for(response, self.core.decode_body(response))
+
+
+class AsyncHTTP:
+    def __init__(self, core: HTTPCore, pools: Pools) -> None:
+        self.core = core
+        self.pools = pools
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    async def send(self, call: PreparedCall, response_type: type[ResponseT]) -> ResponseT:
+        response = await self.open(call, read_body=True)
+        return self.core.parse(call, response, response_type)
+
+    async def open(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
+        client = self.pools.async_client()
+        request = self.core.build(client, call)
+        attempt = 1
+        while True:
+            started = time.perf_counter()
+            try:
+                response = await client.send(request, stream=True, follow_redirects=False)
+            except httpx.TransportError as exc:
+                _log(call, type(exc).__name__, started, attempt)
+                delay = self.core.retry_delay(call, attempt, self.core.classify(exc))
+                if delay is not None:
+                    await self.sleep(delay)
+                    attempt += 1
+                    continue
+                raise self.core.wrap_transport_error(exc, request) from exc
+            _log(call, response.status_code, started, attempt)
+            if response.is_success:
+                if not read_body:
+                    return response
+                try:
+                    await response.aread()
+                except httpx.TransportError as exc:
+                    await response.aclose()
+                    delay = self.core.retry_delay(call, attempt, self.core.classify(exc))
+                    if delay is not None:
+                        await self.sleep(delay)
+                        attempt += 1
+                        continue
+                    raise self.core.wrap_transport_error(exc, request) from exc
+                return response
+            try:
+                await response.aread()
+            except httpx.TransportError:
+                pass
+            finally:
+                await response.aclose()
+            delay = self.core.retry_delay(call, attempt, Failure.STATUS, response)
+            if delay is not None:
+                await self.sleep(delay)
+                attempt += 1
+                continue
+            raise self.core.error_for(response, self.core.decode_body(response))

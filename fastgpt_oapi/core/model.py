@@ -1,0 +1,179 @@
+"""Base models: one request mechanism for every endpoint, and the response base that keeps new fields.
+
+A request model declares its route (method, path, which fields go in the query, whether it runs a
+workflow) and, as its generic parameter, the response model. `HTTPCore.send` needs nothing else, so an
+endpoint is a model plus a one-line service method. Builders with typed setters are generated from the
+models by `fastgpt_oapi.core.codegen` (see there).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+
+from .errors import RequestValidationError
+from .retry import RequestKind
+
+__all__ = [
+    "APIRequest",
+    "AppId",
+    "FastGPTModel",
+    "ListData",
+    "OperationResponse",
+    "RequestBuilder",
+    "Route",
+    "validate_app_id",
+]
+
+_APP_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+
+
+def validate_app_id(value: str) -> str:
+    if not _APP_ID.match(value):
+        raise ValueError(f"app_id must be 24 hexadecimal characters (a FastGPT app id), got {value!r}")
+    return value
+
+
+AppId = Annotated[str, AfterValidator(validate_app_id)]
+
+
+class FastGPTModel(BaseModel):
+    """Base of response models: snake_case names, camelCase wire aliases, unknown fields kept."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    query: frozenset[str] = frozenset()
+    kind: RequestKind | None = None
+    # "required": CRUD endpoints always need an app id (request field or client default).
+    app_id: str = "optional"
+    # Envelope endpoints answer {code, statusText, message, data}; completions answer bare JSON.
+    envelope: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def request_kind(self) -> RequestKind:
+        if self.kind is not None:
+            return self.kind
+        return RequestKind.READ if self.method == "GET" else RequestKind.WRITE
+
+
+ResponseT = TypeVar("ResponseT", bound=BaseModel)
+
+
+class APIRequest(BaseModel, Generic[ResponseT]):
+    """Base of request models. Subclass as `class XRequest(APIRequest[XResponse])` with a `route`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        validate_assignment=True,
+    )
+
+    route: ClassVar[Route]
+    response_type: ClassVar[type[BaseModel]]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for base in cls.__mro__:
+            meta = getattr(base, "__pydantic_generic_metadata__", None)
+            if meta and meta["origin"] is APIRequest and meta["args"]:
+                response = meta["args"][0]
+                if isinstance(response, type) and issubclass(response, BaseModel):
+                    cls.response_type = response
+                break
+
+    def to_wire(self) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """(query, JSON body) as FastGPT expects them; None-valued fields are left out."""
+        data = self.model_dump(mode="json", exclude_none=True, by_alias=False)
+        query_fields = self.route.query
+        query: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        fields = type(self).model_fields
+        for name, value in data.items():
+            wire = fields[name].alias or name
+            if name in query_fields:
+                query[wire] = _query_value(value)
+            else:
+                body[wire] = value
+        if self.route.method == "GET" or (not body and self.route.method == "DELETE"):
+            return query, None
+        return query, body
+
+
+def _query_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class RequestBuilder(Generic[ModelT]):
+    """Collects field values and validates them once, in `build()`. Setters are generated per model."""
+
+    _model: ClassVar[type[BaseModel]]
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+
+    def _set(self, name: str, value: Any) -> None:
+        self._values[name] = value
+
+    def build(self) -> ModelT:
+        try:
+            built = self._model.model_validate(self._values)
+        except ValidationError as exc:
+            raise validation_error(self._model, exc) from None
+        return built  # type: ignore[return-value]  # _model is the ModelT of the subclass
+
+    def __repr__(self) -> str:
+        names = ", ".join(sorted(self._values))
+        return f"{type(self).__name__}(set: {names or 'nothing'})"
+
+
+def validation_error(model: type[BaseModel], exc: ValidationError) -> RequestValidationError:
+    """A RequestValidationError naming the first bad field by its Python name; values are not echoed."""
+    first = exc.errors(include_url=False, include_input=False)[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(request)"
+    count = exc.error_count()
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    top = str(first["loc"][0]) if first["loc"] else None
+    return RequestValidationError(f"{model.__name__}.{loc}: {first['msg']}{more}", field=top)
+
+
+class OperationResponse(FastGPTModel):
+    """Answer of endpoints whose envelope carries `data: null` (update, delete, clear, feedback)."""
+
+    ok: bool = True
+    request_id: str | None = None
+
+
+class ListData(FastGPTModel):
+    """Endpoints whose `data` is a bare JSON array are exposed as `.list`."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap_array(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            return {"list": data}
+        return data

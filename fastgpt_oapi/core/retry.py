@@ -1,0 +1,103 @@
+"""When to send a request again, and how long to wait first. Pure functions: no I/O, no clock.
+
+The rule that matters most: a chat completion runs a workflow and writes chat records, so it is never
+sent again once the server may have started it. Only a failure that proves the request never arrived
+(no connection, or an answer of 429 / 503 before any work) allows another try.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import enum
+import math
+import time
+from dataclasses import dataclass
+
+__all__ = [
+    "Failure",
+    "RequestKind",
+    "RetryPolicy",
+    "backoff_delay",
+    "parse_retry_after",
+    "should_retry",
+]
+
+RETRY_AFTER_CAP = 60.0
+
+
+class RequestKind(enum.Enum):
+    READ = "read"  # GET: safe to repeat
+    WRITE = "write"  # POST/PUT/DELETE on CRUD endpoints: repeat only if it never ran
+    COMPLETION = "completion"  # runs a workflow: repeat only if it never ran
+
+
+class Failure(enum.Enum):
+    CONNECT = "connect"  # could not connect, or no pooled connection: the request never left
+    TIMEOUT = "timeout"  # read/write timeout: the server may have the request
+    DISCONNECT = "disconnect"  # reset / closed / protocol error after sending
+    STATUS = "status"  # an HTTP status arrived
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    retry_after_cap: float = RETRY_AFTER_CAP
+
+
+def should_retry(
+    kind: RequestKind,
+    failure: Failure,
+    status_code: int | None,
+    attempt: int,
+    max_retries: int,
+    stream_started: bool = False,
+) -> bool:
+    """Whether to try again after `attempt` failed tries (the first try is attempt 1)."""
+    if attempt > max_retries or stream_started:
+        return False
+    if failure is Failure.CONNECT:
+        return True
+    if failure is Failure.STATUS:
+        if status_code in (429, 503):
+            return True
+        return kind is RequestKind.READ and status_code in (502, 504)
+    if failure is Failure.TIMEOUT:
+        return kind is RequestKind.READ
+    return False
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date. None if unusable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = parsed.timestamp() - (time.time() if now is None else now)
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def backoff_delay(
+    attempt: int,
+    retry_after: float | None,
+    jitter: float,
+    policy: RetryPolicy = RetryPolicy(),
+) -> float:
+    """Delay before the next try. `jitter` in [0, 1) comes from the caller so this stays pure.
+
+    A server's Retry-After wins, capped so a bad header cannot park the caller for hours.
+    """
+    if retry_after is not None:
+        return min(retry_after, policy.retry_after_cap)
+    base = min(policy.initial_delay * 2.0 ** (attempt - 1), policy.max_delay)
+    return base * (1.0 - 0.25 * jitter)
