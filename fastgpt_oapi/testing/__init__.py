@@ -1,0 +1,15 @@
+"""Test FastGPT apps offline: `FakeFastGPT`, an in-memory FastGPT that speaks the real wire format.
+
+fake = FakeFastGPT()
+with fake.client() as client:             # in-process httpx transports
+    ...
+with fake.serve() as base_url:            # or real HTTP on 127.0.0.1
+    ...
+"""
+
+from __future__ import annotations
+
+from .apps import App, RunContext, Turn, answer_chunk, node
+from .fake import FakeFastGPT, FakeResponse
+
+__all__ = ["App", "FakeFastGPT", "FakeResponse", "RunContext", "Turn", "answer_chunk", "node"]

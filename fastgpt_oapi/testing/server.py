@@ -1,0 +1,82 @@
+"""A real HTTP/1.1 server on 127.0.0.1 in front of a `FakeFastGPT`, streaming with chunked encoding."""
+
+from __future__ import annotations
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlsplit
+
+if TYPE_CHECKING:
+    from .fake import FakeFastGPT
+
+__all__ = ["LoopbackServer"]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+
+class LoopbackServer:
+    def __init__(self, fake: FakeFastGPT, *, chunk_delay: float = 0.0) -> None:
+        self.fake = fake
+        self.chunk_delay = chunk_delay
+        self._httpd = _Server(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="FakeFastGPT", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # keep test output clean
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                url = urlsplit(self.path)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                result = server.fake.handle(self.command, url.path, dict(parse_qsl(url.query)), headers, body)
+                self.send_response(result.status)
+                for name, value in result.headers.items():
+                    self.send_header(name, value)
+                streaming = len(result.chunks) > 1
+                if streaming:
+                    self.send_header("transfer-encoding", "chunked")
+                else:
+                    self.send_header("content-length", str(len(result.body)))
+                self.end_headers()
+                try:
+                    if not streaming:
+                        self.wfile.write(result.body)
+                        return
+                    for chunk in result.chunks:
+                        if server.chunk_delay:
+                            time.sleep(server.chunk_delay)
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client went away mid-stream
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+        return Handler
