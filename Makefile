@@ -20,7 +20,7 @@ $(POETRY): tools/poetry-simple-index/pyproject.toml tools/poetry-simple-index/po
 
 $(VENV_STAMP): $(POETRY) pyproject.toml poetry.lock
 	$(POETRY) check --lock
-	$(POETRY) install --sync
+	$(POETRY) sync
 	@touch $@
 
 install: $(VENV_STAMP)  ## Install Poetry (if missing) and the project with its dev tools

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 MODULES = (
     "fastgpt_oapi.core.config",
     "fastgpt_oapi.api.chat.model",
+    "fastgpt_oapi.api.chat_history.model",
+    "fastgpt_oapi.api.app_logs.model",
 )
 
 START = "# region generated builders (python -m fastgpt_oapi.core.codegen); do not edit by hand"

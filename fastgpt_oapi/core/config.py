@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import RequestValidationError
 
-__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "RequestOption", "Secret"]
+__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "RequestOption", "Secret", "check_api_key"]
 
 DEFAULT_BASE_URL = "http://localhost:3000"
 DEFAULT_TIMEOUT = 600.0
@@ -41,6 +43,42 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+_HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def check_api_key(api_key: str) -> None:
+    """Refuse a key that cannot travel in an HTTP header, without ever echoing it.
+
+    A trailing newline (a key read from a file) would otherwise fail deep in the HTTP stack with an
+    error message that quotes the whole `Authorization` header, key included.
+    """
+    if not _HEADER_TOKEN.fullmatch(api_key):
+        raise RequestValidationError(
+            "api_key must be visible ASCII characters with no spaces or line breaks "
+            "(check for a trailing newline)",
+            field="api_key",
+        )
+
+
+def _base_url_problem(base: str) -> str | None:
+    if not base.startswith(("http://", "https://")):
+        return "must start with http:// or https://"
+    if any(c.isspace() or not c.isprintable() for c in base):
+        return "must not contain spaces or control characters"
+    parts = urlsplit(base)
+    if not parts.hostname:
+        return "has no host"
+    if "@" in parts.netloc:
+        return "must not carry credentials (the API key is sent as a Bearer token)"
+    if parts.query or parts.fragment or base.endswith(("?", "#")):
+        return "must not have a query or fragment"
+    try:
+        parts.port  # noqa: B018  # parsing the port validates it
+    except ValueError:
+        return "has an invalid port"
+    return None
 
 
 @dataclass(frozen=True, repr=False)
@@ -72,12 +110,13 @@ class ClientConfig:
         from .model import validate_app_id
 
         base = self.base_url.strip().rstrip("/")
-        if not base.startswith(("http://", "https://")):
-            raise RequestValidationError(
-                f"base_url must start with http:// or https://, got {self.base_url!r}", field="base_url"
-            )
+        problem = _base_url_problem(base)
+        if problem:
+            raise RequestValidationError(f"base_url {problem}, got {self.base_url!r}", field="base_url")
         if base.endswith("/api"):  # users often paste FastGPT's documented base URL, {host}/api
             base = base[: -len("/api")]
+        if self.api_key is not None:
+            check_api_key(self.api_key.reveal())
         if self.app_id is not None:
             try:
                 validate_app_id(self.app_id)

@@ -294,6 +294,12 @@ def error_class_for(
     return InternalServerError if effective >= 500 else APIStatusError
 
 
+def retry_after_in_text(message: str) -> float | None:
+    """FastGPT's rate limiter sends no Retry-After header; its message says "try again in N seconds"."""
+    match = _TRY_AGAIN.search(message)
+    return float(match.group(1)) if match else None
+
+
 def make_status_error(
     response: httpx.Response, body: object, *, retry_after: float | None = None
 ) -> APIStatusError:
@@ -303,8 +309,7 @@ def make_status_error(
     cls = error_class_for(response.status_code, code, status_text, message)
     if cls is RateLimitError:
         if retry_after is None:
-            match = _TRY_AGAIN.search(message)
-            retry_after = float(match.group(1)) if match else None
+            retry_after = retry_after_in_text(message)
         return RateLimitError(
             message,
             response=response,

@@ -23,7 +23,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from .. import __version__
-from .config import ClientConfig, RequestOption
+from .config import ClientConfig, RequestOption, check_api_key
 from .errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -32,6 +32,7 @@ from .errors import (
     describe_error_body,
     is_error_envelope,
     make_status_error,
+    retry_after_in_text,
 )
 from .model import APIRequest, OperationResponse
 from .retry import Failure, RequestKind, backoff_delay, parse_retry_after, should_retry
@@ -44,6 +45,9 @@ __all__ = ["AsyncHTTP", "HTTPCore", "Pools", "PreparedCall", "SyncHTTP"]
 logger = logging.getLogger("fastgpt_oapi")
 
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
+
+# Failures while reading a body: the connection broke, or the bytes that came cannot be decoded.
+_READ_ERRORS = (httpx.TransportError, httpx.DecodingError)
 
 _USER_AGENT = f"fastgpt-oapi/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
 
@@ -67,6 +71,9 @@ class Pools:
         self._owns_async = async_http_client is None
         self._lock = threading.Lock()
         self.closed = False
+        # What the server turned out to serve, shared by every client on these pools: the current
+        # path of an endpoint -> the path that worked instead (e.g. an older server's path).
+        self.learned_paths: dict[str, str] = {}
 
     def _kwargs(self) -> dict[str, Any]:
         c = self._config
@@ -177,18 +184,17 @@ class HTTPCore:
                 "api_key is required: use Client.builder().api_key(...) or set FASTGPT_API_KEY",
                 field="api_key",
             )
-        headers = {
-            "User-Agent": _USER_AGENT,
-            "Accept": "text/event-stream" if stream else "application/json",
-            **config.default_headers,
-        }
-        if option is not None and option.headers:
-            headers.update(option.headers)
-        headers["Authorization"] = f"Bearer {api_key}"
+        check_api_key(api_key)
         content = None
         if body is not None:
             content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-            headers["Content-Type"] = "application/json"
+        headers = _merge_headers(
+            {"User-Agent": _USER_AGENT, "Accept": "text/event-stream" if stream else "application/json"},
+            config.default_headers,
+            option.headers if option is not None else None,
+            {"Authorization": f"Bearer {api_key}"},
+            {"Content-Type": "application/json"} if content is not None else None,
+        )
         read = option.timeout if option is not None and option.timeout is not None else config.timeout
         connect = (
             option.connect_timeout
@@ -225,7 +231,7 @@ class HTTPCore:
         )
 
     @staticmethod
-    def classify(exc: httpx.TransportError) -> Failure:
+    def classify(exc: httpx.TransportError | httpx.DecodingError) -> Failure:
         if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
             return Failure.CONNECT
         if isinstance(exc, httpx.TimeoutException):
@@ -233,10 +239,17 @@ class HTTPCore:
         return Failure.DISCONNECT
 
     @staticmethod
-    def wrap_transport_error(exc: httpx.TransportError, request: httpx.Request | None) -> APIConnectionError:
+    def wrap_transport_error(
+        exc: httpx.TransportError | httpx.DecodingError, request: httpx.Request | None
+    ) -> APIConnectionError:
         if isinstance(exc, httpx.TimeoutException):
             return APITimeoutError(f"Request timed out ({type(exc).__name__}).", request=request)
-        return APIConnectionError(f"Connection error: {type(exc).__name__}: {exc}", request=request)
+        detail = str(exc)
+        # h11 and friends quote the header they choked on; never let that carry the key along
+        key = request.headers.get("authorization", "").partition(" ")[2] if request is not None else ""
+        if key:
+            detail = detail.replace(key, "********")
+        return APIConnectionError(f"Connection error: {type(exc).__name__}: {detail}", request=request)
 
     @staticmethod
     def retry_delay(
@@ -246,7 +259,12 @@ class HTTPCore:
         status = response.status_code if response is not None else None
         if not should_retry(call.kind, failure, status, attempt, call.max_retries):
             return None
-        retry_after = parse_retry_after(response.headers.get("retry-after")) if response is not None else None
+        retry_after = None
+        if response is not None:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if retry_after is None and status == 429:
+                message, _, _ = describe_error_body(HTTPCore.decode_body(response), "")
+                retry_after = retry_after_in_text(message)
         delay = backoff_delay(attempt, retry_after, random.random())
         reason = f"HTTP {status}" if status is not None else failure.value
         logger.info(
@@ -257,7 +275,10 @@ class HTTPCore:
     @staticmethod
     def decode_body(response: httpx.Response) -> object:
         """JSON if it parses, else text; never raises."""
-        raw = response.content
+        try:
+            raw = response.content
+        except httpx.ResponseNotRead:  # reading the body failed part-way
+            return None
         if not raw:
             return None
         try:
@@ -303,6 +324,16 @@ class HTTPCore:
             ) from None
 
 
+def _merge_headers(*layers: Mapping[str, str] | None) -> dict[str, str]:
+    """Later layers win, whatever the case of the name: `user-agent` replaces `User-Agent` rather than
+    going out as a second header (and no header can add a second `Authorization`)."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for name, value in (layer or {}).items():
+            merged[name.lower()] = (name, value)
+    return dict(merged.values())
+
+
 def _log(call: PreparedCall, status: int | str, started: float, attempt: int) -> None:
     if logger.isEnabledFor(logging.DEBUG):
         elapsed = (time.perf_counter() - started) * 1000
@@ -342,7 +373,7 @@ class SyncHTTP:
                     return response
                 try:
                     response.read()
-                except httpx.TransportError as exc:
+                except _READ_ERRORS as exc:
                     response.close()
                     delay = self.core.retry_delay(call, attempt, self.core.classify(exc))
                     if delay is not None:
@@ -353,7 +384,7 @@ class SyncHTTP:
                 return response
             try:
                 response.read()
-            except httpx.TransportError:
+            except _READ_ERRORS:
                 pass  # the status alone decides; a short body does not hide it
             finally:
                 response.close()
@@ -397,7 +428,7 @@ class AsyncHTTP:
                     return response
                 try:
                     await response.aread()
-                except httpx.TransportError as exc:
+                except _READ_ERRORS as exc:
                     await response.aclose()
                     delay = self.core.retry_delay(call, attempt, self.core.classify(exc))
                     if delay is not None:
@@ -408,7 +439,7 @@ class AsyncHTTP:
                 return response
             try:
                 await response.aread()
-            except httpx.TransportError:
+            except _READ_ERRORS:
                 pass
             finally:
                 await response.aclose()

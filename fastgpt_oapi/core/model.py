@@ -85,6 +85,7 @@ class APIRequest(BaseModel, Generic[ResponseT]):
         validate_by_alias=True,
         serialize_by_alias=True,
         validate_assignment=True,
+        loc_by_alias=False,  # errors name the Python field the caller wrote
     )
 
     route: ClassVar[Route]
@@ -103,14 +104,13 @@ class APIRequest(BaseModel, Generic[ResponseT]):
 
     def to_wire(self) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """(query, JSON body) as FastGPT expects them; None-valued fields are left out."""
-        data = self.model_dump(mode="json", exclude_none=True, by_alias=False)
-        query_fields = self.route.query
+        data = self.model_dump(mode="json", exclude_none=True, by_alias=True)
+        fields = type(self).model_fields
+        query_names = {fields[name].alias or name for name in self.route.query}
         query: dict[str, Any] = {}
         body: dict[str, Any] = {}
-        fields = type(self).model_fields
-        for name, value in data.items():
-            wire = fields[name].alias or name
-            if name in query_fields:
+        for wire, value in data.items():
+            if wire in query_names:
                 query[wire] = _query_value(value)
             else:
                 body[wire] = value

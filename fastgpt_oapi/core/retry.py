@@ -7,9 +7,10 @@ sent again once the server may have started it. Only a failure that proves the r
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import enum
-import math
+import re
 import time
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ __all__ = [
 ]
 
 RETRY_AFTER_CAP = 60.0
+
+_DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 class RequestKind(enum.Enum):
@@ -68,22 +71,25 @@ def should_retry(
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date. None if unusable."""
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date. None if unusable.
+
+    Delta-seconds are digits (a fraction is tolerated); anything else that is not a date, a negative
+    number included, is unusable, so the caller keeps its own backoff instead of retrying at once.
+    """
     if value is None:
         return None
     value = value.strip()
     if not value:
         return None
+    if _DELTA_SECONDS.fullmatch(value):
+        return float(value)
     try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        seconds = parsed.timestamp() - (time.time() if now is None else now)
-    if math.isnan(seconds) or math.isinf(seconds):
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
         return None
+    if parsed.tzinfo is None:  # "-0000": UTC without zone information, not local time
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    seconds = parsed.timestamp() - (time.time() if now is None else now)
     return max(0.0, seconds)
 
 

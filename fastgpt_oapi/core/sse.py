@@ -16,6 +16,9 @@ from typing import NamedTuple
 __all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "SSEMessage", "SSEMessageTooLargeError"]
 
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
+# Below this an unfinished message is re-joined with each new chunk (cheap); above it, its pieces are
+# kept in a list and joined once, so a large message in many small chunks costs linear time.
+_JOIN_BELOW = 64 * 1024
 
 
 class SSEMessage(NamedTuple):
@@ -30,15 +33,19 @@ class SSEMessageTooLargeError(ValueError):
 
 
 class SSEDecoder:
-    __slots__ = ("_buffer", "_max", "_pending_cr")
+    __slots__ = ("_max", "_parts", "_pending_cr", "_size")
 
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
-        self._buffer = b""
+        # The unfinished message: one piece, or (once large) the pieces that brought it.
+        self._parts: list[bytes] = []
+        self._size = 0
         self._pending_cr = False
         self._max = max_event_bytes
 
     def feed(self, chunk: bytes) -> list[SSEMessage]:
         if self._pending_cr:
+            if not chunk:
+                return []  # keep waiting for the byte after the CR
             self._pending_cr = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
@@ -47,12 +54,31 @@ class SSEDecoder:
                 # The LF of a CRLF may be the first byte of the next chunk: drop it there.
                 self._pending_cr = True
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        buffer = self._buffer + chunk if self._buffer else chunk
-        blocks = buffer.split(b"\n\n")
-        self._buffer = blocks.pop()
-        if len(self._buffer) > self._max:
-            self._buffer = b""
-            raise SSEMessageTooLargeError(self._max)
+        parts = self._parts
+        if parts:
+            if len(parts) == 1 and len(parts[0]) < _JOIN_BELOW:
+                # The common case: an `event:` line whose `data:` line is this chunk.
+                chunk = parts[0] + chunk
+                parts.clear()
+            elif b"\n\n" not in chunk and (chunk[:1] != b"\n" or parts[-1][-1:] != b"\n"):
+                # A long message still arriving: keep its pieces, join them once it ends.
+                if chunk:
+                    size = (self._size if len(parts) > 1 else len(parts[0])) + len(chunk)
+                    parts.append(chunk)
+                    self._size = size
+                    if size > self._max:
+                        self._reset()
+                        raise SSEMessageTooLargeError(self._max)
+                return []
+            else:
+                chunk = b"".join([*parts, chunk])
+                parts.clear()
+        blocks = chunk.split(b"\n\n")
+        rest = blocks.pop()
+        if rest:
+            if len(rest) > self._max:
+                raise SSEMessageTooLargeError(self._max)
+            parts.append(rest)
         messages: list[SSEMessage] = []
         for block in blocks:
             message = _parse_block(block)
@@ -60,9 +86,14 @@ class SSEDecoder:
                 messages.append(message)
         return messages
 
+    def _reset(self) -> None:
+        self._parts = []
+        self._size = 0
+
     def flush(self) -> list[SSEMessage]:
         """End of stream: a last message without its blank line still counts if its lines ended."""
-        buffer, self._buffer = self._buffer, b""
+        buffer = b"".join(self._parts)
+        self._reset()
         self._pending_cr = False
         if not buffer:
             return []
@@ -80,7 +111,7 @@ def _parse_block(block: bytes) -> SSEMessage | None:
     # Fast path: FastGPT's `event: name\ndata: payload` or `data: payload`.
     if block[:7] == b"event: ":
         nl = block.find(b"\n")
-        if nl > 0 and block[nl + 1 : nl + 7] == b"data: " and block.find(b"\n", nl + 1) < 0:
+        if nl > 7 and block[nl + 1 : nl + 7] == b"data: " and block.find(b"\n", nl + 1) < 0:
             return SSEMessage(block[7:nl], block[nl + 7 :])
     elif block[:6] == b"data: " and block.find(b"\n") < 0:
         return SSEMessage(None, block[6:])

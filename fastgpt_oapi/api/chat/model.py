@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
@@ -175,7 +176,7 @@ class ChatCompletionRequest(APIRequest[ChatCompletionResponse]):
 
     route = Route("POST", "/api/v1/chat/completions", kind=RequestKind.COMPLETION, envelope=False)
 
-    messages: list[ChatMessage | dict[str, Any]] = Field(min_length=1)
+    messages: Sequence[ChatMessage | dict[str, Any]] = Field(min_length=1)
     chat_id: str | None = Field(default=None, min_length=1, max_length=1024)
     app_id: AppId | None = None
     variables: dict[str, Any] | None = None
@@ -516,7 +517,7 @@ from fastgpt_oapi.core.model import RequestBuilder  # noqa: E402
 class ChatCompletionRequestBuilder(RequestBuilder[ChatCompletionRequest]):
     _model = ChatCompletionRequest
 
-    def messages(self, messages: list[ChatMessage | dict[str, Any]]) -> ChatCompletionRequestBuilder:
+    def messages(self, messages: Sequence[ChatMessage | dict[str, Any]]) -> ChatCompletionRequestBuilder:
         self._set("messages", messages)
         return self
 

@@ -90,6 +90,7 @@ class StreamState:
         "_variables",
         "chat_id",
         "data_id",
+        "error",
         "request",
     )
 
@@ -97,6 +98,9 @@ class StreamState:
         self.chat_id = chat_id
         self.data_id = data_id
         self.request: httpx.Request | None = None
+        # Why the stream failed. An error event met after other events of the same chunk is raised
+        # only once those were delivered; a stream read again after failing raises it again.
+        self.error: FastGPTError | None = None
         self._decoder = SSEDecoder(max_event_bytes)
         self._sniff: httpx.Response | None = None
         self._answer: list[str] = []
@@ -117,30 +121,41 @@ class StreamState:
         self._sniff = response
 
     def feed(self, chunk: bytes) -> list[ChatStreamEvent]:
+        """The events completed by `chunk`. After it returns, check `error` before feeding more."""
         try:
             messages = self._decoder.feed(chunk)
         except SSEMessageTooLargeError as exc:
-            raise StreamError(str(exc), request=self.request) from None
+            self.error = StreamError(str(exc), request=self.request)
+            raise self.error from None
         return self._type(messages)
 
     def finish(self) -> list[ChatStreamEvent]:
+        if self.error is not None:
+            raise self.error
         return self._type(self._decoder.flush())
 
     def check_complete(self) -> None:
         """A completion always ends with `[DONE]` (or an error event): without it the body was cut
         short, and the answer so far is not the whole answer."""
         if not self._saw_done:
-            raise APIConnectionError(
+            self.error = APIConnectionError(
                 "The stream ended before [DONE]: the body was cut short.", request=self.request
             )
+            raise self.error
 
     def _type(self, messages: list[SSEMessage]) -> list[ChatStreamEvent]:
         events: list[ChatStreamEvent] = []
-        for message in messages:
-            event = self.decode(message)
-            self._sniff = None
-            self.add(event)
-            events.append(event)
+        try:
+            for message in messages:
+                event = self.decode(message)
+                self._sniff = None
+                self.add(event)
+                events.append(event)
+        except FastGPTError as exc:
+            self.error = exc
+            if not events:
+                raise
+            # The events before the error are the caller's: hand them out first.
         return events
 
     def decode(self, message: SSEMessage) -> ChatStreamEvent:
@@ -262,19 +277,23 @@ def _unknown(name: str, data: bytes, exc: ValidationError | None) -> UnknownEven
 
 
 def _fold(flat: list[NodeResponse]) -> list[NodeResponse]:
-    """v2 sends node responses flat; nest children under their parent as v1 does."""
-    by_id = {n.id: n for n in flat if n.id}
+    """v2 sends node responses flat; nest children under their parent as v1 does.
+
+    The tree is built from copies: the `flowNodeResponse` events already handed out stay as sent.
+    """
+    if not any(n.parent_id for n in flat):
+        return list(flat)
+    nodes = [n.model_copy() for n in flat]
+    by_id = {n.id: n for n in nodes if n.id}
     roots: list[NodeResponse] = []
-    for node in flat:
+    for node in nodes:
         parent = by_id.get(node.parent_id) if node.parent_id else None
         if parent is None or parent is node:
             roots.append(node)
             continue
-        children = parent.children_responses
-        if children is None:
-            parent.children_responses = children = []
+        children = parent.children_responses or []
         if all(c.id != node.id for c in children):
-            children.append(node)
+            parent.children_responses = [*children, node]
     return roots
 
 
@@ -282,7 +301,7 @@ def _is_event_stream(response: httpx.Response) -> bool:
     return "text/event-stream" in response.headers.get("content-type", "")
 
 
-def _refused(response: httpx.Response, body: bytes) -> Exception | None:
+def _refused(response: httpx.Response, body: bytes) -> FastGPTError | None:
     """A non-SSE body that is a JSON document: an error envelope (or something unusable)."""
     stripped = body.lstrip()
     if not stripped.startswith((b"{", b"[")):
@@ -354,6 +373,7 @@ class ChatStream(_StreamBase):
             body = first + b"".join(chunks)
             error = _refused(response, body)
             if error is not None:
+                self._state.error = error
                 self.close()
                 raise error
         self._state.expect_error_body(response)
@@ -367,16 +387,21 @@ class ChatStream(_StreamBase):
         if self._done:
             return
         state = self._state
+        if self._closed:
+            raise state.error or StreamClosedError("the stream was closed before it ended")
         finished = False
         try:
             chunks = self._open()
             for chunk in chunks:
                 yield from state.feed(chunk)
+                if state.error is not None:
+                    raise state.error
             yield from state.finish()
             state.check_complete()
             finished = True
         except httpx.TransportError as exc:
-            raise self._http.core.wrap_transport_error(exc, state.request) from exc
+            state.error = self._http.core.wrap_transport_error(exc, state.request)
+            raise state.error from exc
         finally:
             self._done = finished
             self.close()
@@ -446,6 +471,7 @@ class AsyncChatStream(_StreamBase):
             rest = [chunk async for chunk in chunks]
             error = _refused(response, first + b"".join(rest))
             if error is not None:
+                self._state.error = error
                 await self.aclose()
                 raise error
         self._state.expect_error_body(response)
@@ -460,18 +486,23 @@ class AsyncChatStream(_StreamBase):
         if self._done:
             return
         state = self._state
+        if self._closed:
+            raise state.error or StreamClosedError("the stream was closed before it ended")
         finished = False
         try:
             chunks = await self._open()
             async for chunk in chunks:
                 for event in state.feed(chunk):
                     yield event
+                if state.error is not None:
+                    raise state.error
             for event in state.finish():
                 yield event
             state.check_complete()
             finished = True
         except httpx.TransportError as exc:
-            raise self._http.core.wrap_transport_error(exc, state.request) from exc
+            state.error = self._http.core.wrap_transport_error(exc, state.request)
+            raise state.error from exc
         finally:
             self._done = finished
             await self.aclose()

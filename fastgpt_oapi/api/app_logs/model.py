@@ -1,0 +1,314 @@
+"""App logs and analytics: the requests and responses of `client.app_logs`.
+
+`get_chart_data` and `get_total_data` are served by FastGPT's commercial (Pro) plugin under
+`/api/proApi/...`; an open-source server answers them with 404. `list_logs` is open source (>= 4.14.4).
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import AliasChoices, AwareDatetime, Field
+
+from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
+from fastgpt_oapi.core.paging import Page
+
+__all__ = [
+    "AppDataPoint",
+    "AppLogItem",
+    "AppSummary",
+    "ChartDataResponse",
+    "ChatDataPoint",
+    "ChatSummary",
+    "ErrorFilter",
+    "FeedbackFilter",
+    "GetChartDataRequest",
+    "GetChartDataRequestBuilder",
+    "GetTotalDataRequest",
+    "GetTotalDataRequestBuilder",
+    "ListLogsRequest",
+    "ListLogsRequestBuilder",
+    "ListLogsResponse",
+    "Timespan",
+    "TotalDataResponse",
+    "UserDataPoint",
+    "UserSummary",
+]
+
+Timespan = Literal["day", "week", "month", "quarter"]
+FeedbackFilter = Literal["all", "has_feedback", "good", "bad"]
+ErrorFilter = Literal["all", "has_error"]
+
+_NEEDS_APP = "required"
+
+
+# ---- responses --------------------------------------------------------------------------------
+
+
+class _DataPoint(FastGPTModel):
+    # Start of the bucket, in milliseconds since the epoch.
+    timestamp: int
+
+    @property
+    def time(self) -> datetime:
+        """`timestamp` as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.timestamp / 1000, tz=timezone.utc)
+
+
+class UserSummary(FastGPTModel):
+    user_count: int = 0
+    new_user_count: int = 0
+    retention_user_count: int = 0
+    points: float = 0.0
+    # Users per chat source (api, online, share, ...).
+    source_count_map: dict[str, int] = {}
+
+
+class UserDataPoint(_DataPoint):
+    summary: UserSummary = Field(default_factory=UserSummary)
+
+
+class ChatSummary(FastGPTModel):
+    chat_item_count: int = 0
+    chat_count: int = 0
+    error_count: int = 0
+    points: float = 0.0
+
+
+class ChatDataPoint(_DataPoint):
+    summary: ChatSummary = Field(default_factory=ChatSummary)
+
+
+class AppSummary(FastGPTModel):
+    good_feed_back_count: int = 0
+    bad_feed_back_count: int = 0
+    chat_count: int = 0
+    # Seconds, summed over the bucket's chats.
+    total_response_time: float = 0.0
+
+    @property
+    def average_response_time(self) -> float | None:
+        """Seconds per chat in this bucket; None when it had no chats."""
+        return self.total_response_time / self.chat_count if self.chat_count else None
+
+
+class AppDataPoint(_DataPoint):
+    summary: AppSummary = Field(default_factory=AppSummary)
+
+
+class ChartDataResponse(FastGPTModel):
+    """Time series per bucket of `user_timespan` / `chat_timespan` / `app_timespan`."""
+
+    user_data: builtins.list[UserDataPoint] = []
+    chat_data: builtins.list[ChatDataPoint] = []
+    app_data: builtins.list[AppDataPoint] = []
+
+
+class TotalDataResponse(FastGPTModel):
+    """The app's all-time totals."""
+
+    total_users: int = 0
+    total_chats: int = 0
+    total_points: float = 0.0
+
+
+class AppLogItem(FastGPTModel):
+    """One chat in the app's log, with its counters."""
+
+    id: str = Field(default="", validation_alias=AliasChoices("_id", "id"), serialization_alias="_id")
+    chat_id: str
+    title: str | None = None
+    custom_title: str | None = None
+    source: str | None = None
+    source_name: str | None = None
+    update_time: datetime | None = None
+    create_time: datetime | None = None
+    message_count: int | None = None
+    user_good_feedback_count: int | None = None
+    user_bad_feedback_count: int | None = None
+    custom_feedbacks_count: int | None = None
+    mark_count: int | None = None
+    average_response_time: float | None = None
+    error_count: int | None = None
+    total_points: float | None = None
+    out_link_uid: str | None = None
+    tmb_id: str | None = None
+    source_member: dict[str, Any] | None = None
+    version_name: str | None = None
+    origin_ip: str | None = None
+    region: str | None = None
+
+    @property
+    def display_title(self) -> str:
+        return self.custom_title or self.title or ""
+
+
+class ListLogsResponse(Page[AppLogItem]):
+    """A page of the app's chat log: `list` and `total`."""
+
+
+# ---- requests ---------------------------------------------------------------------------------
+
+
+class GetChartDataRequest(APIRequest[ChartDataResponse]):
+    """`POST /api/proApi/core/app/logs/getChartData` (FastGPT Pro): usage charts between two dates.
+
+    `offset` is not paging: it is the user-retention window, in `user_timespan` units (server default 1).
+    """
+
+    route = Route("POST", "/api/proApi/core/app/logs/getChartData", app_id=_NEEDS_APP)
+
+    app_id: AppId | None = None
+    date_start: AwareDatetime | str
+    date_end: AwareDatetime | str
+    source: builtins.list[str] | None = None
+    offset: int | None = Field(default=None, ge=0)
+    user_timespan: Timespan = "day"
+    chat_timespan: Timespan = "day"
+    app_timespan: Timespan = "day"
+
+    @classmethod
+    def builder(cls) -> GetChartDataRequestBuilder:
+        return GetChartDataRequestBuilder()
+
+
+class GetTotalDataRequest(APIRequest[TotalDataResponse]):
+    """`GET /api/proApi/core/app/logs/getTotalData` (FastGPT Pro): users, chats and points so far."""
+
+    route = Route(
+        "GET", "/api/proApi/core/app/logs/getTotalData", query=frozenset({"app_id"}), app_id=_NEEDS_APP
+    )
+
+    app_id: AppId | None = None
+
+    @classmethod
+    def builder(cls) -> GetTotalDataRequestBuilder:
+        return GetTotalDataRequestBuilder()
+
+
+class ListLogsRequest(APIRequest[ListLogsResponse]):
+    """`POST /api/core/app/logs/list` (FastGPT >= 4.14.4): the app's chats between two dates, with filters."""
+
+    route = Route("POST", "/api/core/app/logs/list", app_id=_NEEDS_APP)
+
+    app_id: AppId | None = None
+    date_start: AwareDatetime | str
+    date_end: AwareDatetime | str
+    offset: int = Field(default=0, ge=0)
+    page_size: int = Field(default=20, ge=1)
+    sources: builtins.list[str] | None = None
+    tmb_ids: builtins.list[str] | None = None
+    out_link_uids: builtins.list[str] | None = None
+    chat_search: str | None = None
+    feedback_type: FeedbackFilter | None = None
+    unread_only: bool | None = None
+    error_filter: ErrorFilter | None = None
+
+    @classmethod
+    def builder(cls) -> ListLogsRequestBuilder:
+        return ListLogsRequestBuilder()
+
+
+# region generated builders (python -m fastgpt_oapi.core.codegen); do not edit by hand
+from fastgpt_oapi.core.model import RequestBuilder  # noqa: E402
+
+
+class GetChartDataRequestBuilder(RequestBuilder[GetChartDataRequest]):
+    _model = GetChartDataRequest
+
+    def app_id(self, app_id: AppId | None) -> GetChartDataRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def date_start(self, date_start: AwareDatetime | str) -> GetChartDataRequestBuilder:
+        self._set("date_start", date_start)
+        return self
+
+    def date_end(self, date_end: AwareDatetime | str) -> GetChartDataRequestBuilder:
+        self._set("date_end", date_end)
+        return self
+
+    def source(self, source: builtins.list[str] | None) -> GetChartDataRequestBuilder:
+        self._set("source", source)
+        return self
+
+    def offset(self, offset: int | None) -> GetChartDataRequestBuilder:
+        self._set("offset", offset)
+        return self
+
+    def user_timespan(self, user_timespan: Timespan) -> GetChartDataRequestBuilder:
+        self._set("user_timespan", user_timespan)
+        return self
+
+    def chat_timespan(self, chat_timespan: Timespan) -> GetChartDataRequestBuilder:
+        self._set("chat_timespan", chat_timespan)
+        return self
+
+    def app_timespan(self, app_timespan: Timespan) -> GetChartDataRequestBuilder:
+        self._set("app_timespan", app_timespan)
+        return self
+
+
+class GetTotalDataRequestBuilder(RequestBuilder[GetTotalDataRequest]):
+    _model = GetTotalDataRequest
+
+    def app_id(self, app_id: AppId | None) -> GetTotalDataRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+
+class ListLogsRequestBuilder(RequestBuilder[ListLogsRequest]):
+    _model = ListLogsRequest
+
+    def app_id(self, app_id: AppId | None) -> ListLogsRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def date_start(self, date_start: AwareDatetime | str) -> ListLogsRequestBuilder:
+        self._set("date_start", date_start)
+        return self
+
+    def date_end(self, date_end: AwareDatetime | str) -> ListLogsRequestBuilder:
+        self._set("date_end", date_end)
+        return self
+
+    def offset(self, offset: int) -> ListLogsRequestBuilder:
+        self._set("offset", offset)
+        return self
+
+    def page_size(self, page_size: int) -> ListLogsRequestBuilder:
+        self._set("page_size", page_size)
+        return self
+
+    def sources(self, sources: builtins.list[str] | None) -> ListLogsRequestBuilder:
+        self._set("sources", sources)
+        return self
+
+    def tmb_ids(self, tmb_ids: builtins.list[str] | None) -> ListLogsRequestBuilder:
+        self._set("tmb_ids", tmb_ids)
+        return self
+
+    def out_link_uids(self, out_link_uids: builtins.list[str] | None) -> ListLogsRequestBuilder:
+        self._set("out_link_uids", out_link_uids)
+        return self
+
+    def chat_search(self, chat_search: str | None) -> ListLogsRequestBuilder:
+        self._set("chat_search", chat_search)
+        return self
+
+    def feedback_type(self, feedback_type: FeedbackFilter | None) -> ListLogsRequestBuilder:
+        self._set("feedback_type", feedback_type)
+        return self
+
+    def unread_only(self, unread_only: bool | None) -> ListLogsRequestBuilder:
+        self._set("unread_only", unread_only)
+        return self
+
+    def error_filter(self, error_filter: ErrorFilter | None) -> ListLogsRequestBuilder:
+        self._set("error_filter", error_filter)
+        return self
+
+
+# endregion

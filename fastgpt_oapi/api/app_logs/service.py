@@ -1,0 +1,91 @@
+"""`client.app_logs`: an app's usage charts, totals and chat log, sync and async."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Hashable, Iterator
+from typing import TYPE_CHECKING
+
+from fastgpt_oapi.core.config import RequestOption
+from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
+
+from .model import (
+    AppLogItem,
+    ChartDataResponse,
+    GetChartDataRequest,
+    GetTotalDataRequest,
+    ListLogsRequest,
+    ListLogsResponse,
+    TotalDataResponse,
+)
+
+if TYPE_CHECKING:
+    from fastgpt_oapi.client import Client
+
+__all__ = ["AppLogsService"]
+
+
+def _log_key(item: AppLogItem) -> Hashable:
+    return item.id or item.chat_id
+
+
+class AppLogsService:
+    """Every call needs an app id: on the request, or the client's default (`Client.builder().app_id`)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def get_chart_data(
+        self, request: GetChartDataRequest, request_option: RequestOption | None = None
+    ) -> ChartDataResponse:
+        """Usage charts (FastGPT Pro only; an open-source server answers 404, `NotFoundError`)."""
+        call = self._client._core.prepare(request, request_option)
+        return self._client._sync.send(call, ChartDataResponse)
+
+    async def aget_chart_data(
+        self, request: GetChartDataRequest, request_option: RequestOption | None = None
+    ) -> ChartDataResponse:
+        call = self._client._core.prepare(request, request_option)
+        return await self._client._async.send(call, ChartDataResponse)
+
+    def get_total_data(
+        self, request: GetTotalDataRequest, request_option: RequestOption | None = None
+    ) -> TotalDataResponse:
+        """All-time totals (FastGPT Pro only)."""
+        call = self._client._core.prepare(request, request_option)
+        return self._client._sync.send(call, TotalDataResponse)
+
+    async def aget_total_data(
+        self, request: GetTotalDataRequest, request_option: RequestOption | None = None
+    ) -> TotalDataResponse:
+        call = self._client._core.prepare(request, request_option)
+        return await self._client._async.send(call, TotalDataResponse)
+
+    def list_logs(
+        self, request: ListLogsRequest, request_option: RequestOption | None = None
+    ) -> ListLogsResponse:
+        call = self._client._core.prepare(request, request_option)
+        return self._client._sync.send(call, ListLogsResponse)
+
+    async def alist_logs(
+        self, request: ListLogsRequest, request_option: RequestOption | None = None
+    ) -> ListLogsResponse:
+        call = self._client._core.prepare(request, request_option)
+        return await self._client._async.send(call, ListLogsResponse)
+
+    def iter_logs(
+        self, request: ListLogsRequest, request_option: RequestOption | None = None
+    ) -> Iterator[AppLogItem]:
+        """Every logged chat from `request.offset` on, `request.page_size` per request, in list order."""
+        return iterate_pages(
+            lambda offset: self.list_logs(at_offset(request, offset), request_option),
+            OffsetPager(offset=request.offset, page_size=request.page_size, key=_log_key),
+        )
+
+    def aiter_logs(
+        self, request: ListLogsRequest, request_option: RequestOption | None = None
+    ) -> AsyncIterator[AppLogItem]:
+        """Call without `await`: `async for log in client.app_logs.aiter_logs(request)`."""
+        return aiterate_pages(
+            lambda offset: self.alist_logs(at_offset(request, offset), request_option),
+            OffsetPager(offset=request.offset, page_size=request.page_size, key=_log_key),
+        )

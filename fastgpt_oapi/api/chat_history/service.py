@@ -1,0 +1,304 @@
+"""`client.chat_history`: histories, records, feedback and question guides of an app, sync and async."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Hashable, Iterator
+from typing import TYPE_CHECKING
+
+from fastgpt_oapi.core.config import RequestOption
+from fastgpt_oapi.core.errors import NotFoundError
+from fastgpt_oapi.core.model import OperationResponse, Route
+from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
+
+from .model import (
+    ChatHistoryItem,
+    ChatInitResponse,
+    ChatRecord,
+    ClearHistoriesRequest,
+    CreateQuestionGuideRequest,
+    DeleteHistoryRequest,
+    DeleteRecordRequest,
+    GetChatInitRequest,
+    GetRecordDetailRequest,
+    ListHistoriesRequest,
+    ListHistoriesResponse,
+    ListRecordsRequest,
+    ListRecordsResponse,
+    QuestionGuideResponse,
+    RecordDetailResponse,
+    UpdateFeedbackRequest,
+    UpdateHistoryRequest,
+)
+
+if TYPE_CHECKING:
+    from fastgpt_oapi.client import Client
+
+__all__ = ["ChatHistoryService"]
+
+
+class _ItemDeleteRequest(DeleteRecordRequest):
+    """FastGPT <= 4.14.10 deletes a record here; 4.14.11 moved it to `record/delete` (no redirect)."""
+
+    route = Route(
+        "DELETE",
+        "/api/core/chat/item/delete",
+        query=DeleteRecordRequest.route.query,
+        app_id=DeleteRecordRequest.route.app_id,
+    )
+
+
+_DELETE_PATHS: dict[str, type[DeleteRecordRequest]] = {
+    DeleteRecordRequest.route.path: DeleteRecordRequest,
+    _ItemDeleteRequest.route.path: _ItemDeleteRequest,
+}
+
+
+def _route_missing(exc: NotFoundError) -> bool:
+    # A path the server does not serve is a bare HTTP 404 (no FastGPT envelope). A FastGPT error that
+    # maps to NotFoundError (appUnExist, ...) says the path exists, so trying the other one is pointless.
+    return exc.status_code == 404 and exc.code is None
+
+
+def _history_key(item: ChatHistoryItem) -> Hashable:
+    return item.chat_id
+
+
+def _record_key(record: ChatRecord) -> Hashable:
+    if record.id or record.data_id:
+        return (record.id, record.data_id)
+    return record.model_dump_json()
+
+
+class ChatHistoryService:
+    """Every call needs an app id: on the request, or the client's default (`Client.builder().app_id`)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    # ---- histories ----------------------------------------------------------------------------
+
+    def list_histories(
+        self, request: ListHistoriesRequest, request_option: RequestOption | None = None
+    ) -> ListHistoriesResponse:
+        """One page of the app's chats: pinned first, then most recently updated first."""
+        call = self._client._core.prepare(request, request_option)
+        return self._client._sync.send(call, ListHistoriesResponse)
+
+    async def alist_histories(
+        self, request: ListHistoriesRequest, request_option: RequestOption | None = None
+    ) -> ListHistoriesResponse:
+        call = self._client._core.prepare(request, request_option)
+        return await self._client._async.send(call, ListHistoriesResponse)
+
+    def iter_histories(
+        self, request: ListHistoriesRequest, request_option: RequestOption | None = None
+    ) -> Iterator[ChatHistoryItem]:
+        """Every chat from `request.offset` on, fetching `request.page_size` at a time, in list order.
+
+        A chat that moves up while the walk runs (it got a new message) is yielded once.
+        """
+        return iterate_pages(
+            lambda offset: self.list_histories(at_offset(request, offset), request_option),
+            OffsetPager(offset=request.offset, page_size=request.page_size, key=_history_key),
+        )
+
+    def aiter_histories(
+        self, request: ListHistoriesRequest, request_option: RequestOption | None = None
+    ) -> AsyncIterator[ChatHistoryItem]:
+        """Call without `await`: `async for chat in client.chat_history.aiter_histories(request)`."""
+        return aiterate_pages(
+            lambda offset: self.alist_histories(at_offset(request, offset), request_option),
+            OffsetPager(offset=request.offset, page_size=request.page_size, key=_history_key),
+        )
+
+    def update_history(
+        self, request: UpdateHistoryRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        call = self._client._core.prepare(request, request_option)
+        return self._client._sync.send(call, OperationResponse)
+
+    async def aupdate_history(
+        self, request: UpdateHistoryRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        call = self._client._core.prepare(request, request_option)
+        return await self._client._async.send(call, OperationResponse)
+
+    def delete_history(
+        self, request: DeleteHistoryRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        call = self._client._core.prepare(request, request_option)
+        return self._client._sync.send(call, OperationResponse)
+
+    async def adelete_history(
+        self, request: DeleteHistoryRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        call = self._client._core.prepare(request, request_option)
+        return await self._client._async.send(call, OperationResponse)
+
+    def clear_histories(
+        self, request: ClearHistoriesRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        call = self._client._core.prepare(request, request_option)
+        return self._client._sync.send(call, OperationResponse)
+
+    async def aclear_histories(
+        self, request: ClearHistoriesRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        call = self._client._core.prepare(request, request_option)
+        return await self._client._async.send(call, OperationResponse)
+
+    def get_chat_init(
+        self, request: GetChatInitRequest, request_option: RequestOption | None = None
+    ) -> ChatInitResponse:
+        call = self._client._core.prepare(request, request_option)
+        return self._client._sync.send(call, ChatInitResponse)
+
+    async def aget_chat_init(
+        self, request: GetChatInitRequest, request_option: RequestOption | None = None
+    ) -> ChatInitResponse:
+        call = self._client._core.prepare(request, request_option)
+        return await self._client._async.send(call, ChatInitResponse)
+
+    # ---- records ------------------------------------------------------------------------------
+
+    def list_records(
+        self, request: ListRecordsRequest, request_option: RequestOption | None = None
+    ) -> ListRecordsResponse:
+        """One page of a chat's records: offset 0 is the newest page, ordered oldest first."""
+        call = self._client._core.prepare(request, request_option)
+        return self._client._sync.send(call, ListRecordsResponse)
+
+    async def alist_records(
+        self, request: ListRecordsRequest, request_option: RequestOption | None = None
+    ) -> ListRecordsResponse:
+        call = self._client._core.prepare(request, request_option)
+        return await self._client._async.send(call, ListRecordsResponse)
+
+    def iter_records(
+        self, request: ListRecordsRequest, request_option: RequestOption | None = None
+    ) -> Iterator[ChatRecord]:
+        """A chat's records, NEWEST FIRST, from `request.offset` records back from the newest.
+
+        FastGPT pages from the newest end, so this order needs no look-ahead: stop whenever you have
+        seen enough. For reading order, reverse what you collected: `reversed(list(...))`.
+        """
+        return iterate_pages(
+            lambda offset: self.list_records(at_offset(request, offset), request_option),
+            OffsetPager(
+                offset=request.offset, page_size=request.page_size, key=_record_key, newest_first=True
+            ),
+        )
+
+    def aiter_records(
+        self, request: ListRecordsRequest, request_option: RequestOption | None = None
+    ) -> AsyncIterator[ChatRecord]:
+        """Async `iter_records` (newest first); call without `await`."""
+        return aiterate_pages(
+            lambda offset: self.alist_records(at_offset(request, offset), request_option),
+            OffsetPager(
+                offset=request.offset, page_size=request.page_size, key=_record_key, newest_first=True
+            ),
+        )
+
+    def get_record_detail(
+        self, request: GetRecordDetailRequest, request_option: RequestOption | None = None
+    ) -> RecordDetailResponse:
+        call = self._client._core.prepare(request, request_option)
+        return self._client._sync.send(call, RecordDetailResponse)
+
+    async def aget_record_detail(
+        self, request: GetRecordDetailRequest, request_option: RequestOption | None = None
+    ) -> RecordDetailResponse:
+        call = self._client._core.prepare(request, request_option)
+        return await self._client._async.send(call, RecordDetailResponse)
+
+    def delete_record(
+        self, request: DeleteRecordRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """Delete one record (`content_id` = its `data_id`).
+
+        Tries the path that last worked for this client (at first the current one,
+        `/api/core/chat/record/delete`). If the server does not serve it (a bare 404), tries the other
+        once (`/api/core/chat/item/delete`, FastGPT <= 4.14.10) and remembers the one that answered,
+        for every client sharing these connection pools.
+        """
+        first, second = self._delete_order(request)
+        try:
+            return self._client._sync.send(
+                self._client._core.prepare(first, request_option), OperationResponse
+            )
+        except NotFoundError as exc:
+            if not _route_missing(exc):
+                raise
+            primary_error = exc
+        try:
+            result = self._client._sync.send(
+                self._client._core.prepare(second, request_option), OperationResponse
+            )
+        except NotFoundError as exc:
+            if _route_missing(exc):
+                raise primary_error from exc
+            raise
+        self._remember_delete(second)
+        return result
+
+    async def adelete_record(
+        self, request: DeleteRecordRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        first, second = self._delete_order(request)
+        try:
+            return await self._client._async.send(
+                self._client._core.prepare(first, request_option), OperationResponse
+            )
+        except NotFoundError as exc:
+            if not _route_missing(exc):
+                raise
+            primary_error = exc
+        try:
+            result = await self._client._async.send(
+                self._client._core.prepare(second, request_option), OperationResponse
+            )
+        except NotFoundError as exc:
+            if _route_missing(exc):
+                raise primary_error from exc
+            raise
+        self._remember_delete(second)
+        return result
+
+    def _delete_order(self, request: DeleteRecordRequest) -> tuple[DeleteRecordRequest, DeleteRecordRequest]:
+        current = DeleteRecordRequest.route.path
+        preferred = self._client._pools.learned_paths.get(current, current)
+        values = request.model_dump(exclude_unset=True)
+        ordered = sorted(_DELETE_PATHS, key=lambda path: path != preferred)
+        first, second = (_DELETE_PATHS[path].model_validate(values) for path in ordered)
+        return first, second
+
+    def _remember_delete(self, worked: DeleteRecordRequest) -> None:
+        self._client._pools.learned_paths[DeleteRecordRequest.route.path] = worked.route.path
+
+    # ---- feedback and question guide ----------------------------------------------------------
+
+    def update_feedback(
+        self, request: UpdateFeedbackRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """Set the like AND the dislike of an AI record; a None clears that one (see the request)."""
+        call = self._client._core.prepare(request, request_option)
+        return self._client._sync.send(call, OperationResponse)
+
+    async def aupdate_feedback(
+        self, request: UpdateFeedbackRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        call = self._client._core.prepare(request, request_option)
+        return await self._client._async.send(call, OperationResponse)
+
+    def create_question_guide(
+        self, request: CreateQuestionGuideRequest, request_option: RequestOption | None = None
+    ) -> QuestionGuideResponse:
+        call = self._client._core.prepare(request, request_option)
+        return self._client._sync.send(call, QuestionGuideResponse)
+
+    async def acreate_question_guide(
+        self, request: CreateQuestionGuideRequest, request_option: RequestOption | None = None
+    ) -> QuestionGuideResponse:
+        call = self._client._core.prepare(request, request_option)
+        return await self._client._async.send(call, QuestionGuideResponse)

@@ -1,0 +1,178 @@
+"""The app id every chat_history call needs, and FastGPT's error envelopes, on every endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from conftest import APP_ID, fixture_json, make_client
+
+from fastgpt_oapi import (
+    AuthenticationError,
+    Client,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestValidationError,
+)
+from fastgpt_oapi.api.chat_history.model import (
+    ClearHistoriesRequest,
+    CreateQuestionGuideRequest,
+    DeleteHistoryRequest,
+    DeleteRecordRequest,
+    GetChatInitRequest,
+    GetRecordDetailRequest,
+    ListHistoriesRequest,
+    ListRecordsRequest,
+    UpdateFeedbackRequest,
+    UpdateHistoryRequest,
+)
+
+from ._support import SYNC_AND_ASYNC, Wire, body_of, query_of
+
+# method name -> a valid request without an app id
+ENDPOINTS: dict[str, Callable[[], Any]] = {
+    "list_histories": lambda: ListHistoriesRequest(),
+    "update_history": lambda: UpdateHistoryRequest(chat_id="c1", top=True),
+    "delete_history": lambda: DeleteHistoryRequest(chat_id="c1"),
+    "clear_histories": lambda: ClearHistoriesRequest(),
+    "get_chat_init": lambda: GetChatInitRequest(chat_id="c1"),
+    "list_records": lambda: ListRecordsRequest(chat_id="c1"),
+    "get_record_detail": lambda: GetRecordDetailRequest(chat_id="c1", data_id="d1"),
+    "delete_record": lambda: DeleteRecordRequest(chat_id="c1", content_id="d1"),
+    "update_feedback": lambda: UpdateFeedbackRequest.like("c1", "d1"),
+    "create_question_guide": lambda: CreateQuestionGuideRequest(chat_id="c1"),
+}
+ITERATORS: dict[str, Callable[[], Any]] = {
+    "iter_histories": lambda: ListHistoriesRequest(),
+    "iter_records": lambda: ListRecordsRequest(chat_id="c1"),
+}
+
+
+async def call(client: Client, mode: str, method: str, request: Any) -> Any:
+    service = client.chat_history
+    if method.startswith("iter_"):
+        if mode == "sync":
+            return list(getattr(service, method)(request))
+        return [item async for item in getattr(service, "a" + method)(request)]
+    if mode == "sync":
+        return getattr(service, method)(request)
+    return await getattr(service, "a" + method)(request)
+
+
+def refuse_everything(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"nothing should have been sent, got {request.method} {request.url}")
+
+
+@SYNC_AND_ASYNC
+@pytest.mark.parametrize("method", [*ENDPOINTS, *ITERATORS])
+async def test_no_app_id_anywhere_is_refused_before_sending(mode: str, method: str) -> None:
+    wire = Wire(refuse_everything)
+    client = make_client(wire, app_id=None)
+    request = {**ENDPOINTS, **ITERATORS}[method]()
+
+    with pytest.raises(RequestValidationError, match="app_id") as caught:
+        await call(client, mode, method, request)
+
+    assert isinstance(caught.value, ValueError)
+    assert caught.value.field == "app_id"
+    assert wire.requests == []
+
+
+@pytest.mark.parametrize("model", [ListHistoriesRequest, DeleteRecordRequest, CreateQuestionGuideRequest])
+def test_malformed_app_id_is_refused_by_the_request(model: type[Any]) -> None:
+    builder = model.builder().app_id("not-an-app-id")
+    for name in ("chat_id", "content_id"):
+        if name in model.model_fields:
+            builder = getattr(builder, name)("x1")
+    with pytest.raises(RequestValidationError, match="app_id") as caught:
+        builder.build()
+    assert caught.value.field == "app_id"
+    with pytest.raises(ValueError, match="app_id"):
+        model(app_id="66e29b870b24ce35330c0f0")  # 23 hex digits
+
+
+def test_malformed_client_app_id_is_refused_before_sending() -> None:
+    wire = Wire(refuse_everything)
+    with pytest.raises(RequestValidationError, match="app_id"):
+        make_client(wire, app_id="my-app")
+    assert wire.requests == []
+
+
+@SYNC_AND_ASYNC
+@pytest.mark.parametrize("method", [*ENDPOINTS, *ITERATORS])
+async def test_the_request_app_id_wins_over_the_client_default(mode: str, method: str) -> None:
+    other = "0123456789abcdef01234567"
+    # `{}` fits every response type of this service: all their fields have defaults.
+    wire = Wire(lambda request: httpx.Response(200, json={"code": 200, "message": "", "data": {}}))
+    request = {**ENDPOINTS, **ITERATORS}[method]()
+    request.app_id = other
+
+    await call(make_client(wire), mode, method, request)
+
+    (sent,) = wire.requests
+    if sent.method == "POST":
+        assert body_of(sent)["appId"] == other
+        assert "appId" not in sent.url.params
+    else:
+        assert query_of(sent)["appId"] == other
+        assert body_of(sent) is None
+    assert APP_ID.encode() not in sent.content
+    assert APP_ID not in str(sent.url)
+
+
+UN_AUTH_CHAT = {
+    "code": 504000,
+    "statusText": "unAuthChat",
+    "message": "common:code_error.chat_error.un_auth",
+    "data": None,
+}
+APP_GONE = {
+    "code": 502000,
+    "statusText": "appUnExist",
+    "message": "common:code_error.app_error.not_exist",
+    "data": None,
+}
+
+ERROR_CASES = [
+    pytest.param(
+        200, fixture_json("error_envelope_rate_limit.json"), RateLimitError, 429, id="rate-limit-at-200"
+    ),
+    pytest.param(
+        500,
+        fixture_json("error_envelope_plain_v4_11.json"),
+        AuthenticationError,
+        500,
+        id="plain-key-error-at-500",
+    ),
+    pytest.param(200, UN_AUTH_CHAT, PermissionDeniedError, 504000, id="unAuthChat-at-200"),
+    pytest.param(500, UN_AUTH_CHAT, PermissionDeniedError, 504000, id="unAuthChat-at-500"),
+    pytest.param(500, APP_GONE, NotFoundError, 502000, id="appUnExist-at-500"),
+]
+
+
+@SYNC_AND_ASYNC
+@pytest.mark.parametrize("method", [*ENDPOINTS, *ITERATORS])
+@pytest.mark.parametrize(("status", "body", "error", "code"), ERROR_CASES)
+async def test_error_envelopes_raise_typed_errors(
+    mode: str, method: str, status: int, body: dict[str, Any], error: type[Exception], code: int
+) -> None:
+    wire = Wire(lambda request: httpx.Response(status, json=body, headers={"x-request-id": "rid-1"}))
+    client = make_client(wire, max_retries=0)
+    request = {**ENDPOINTS, **ITERATORS}[method]()
+
+    with pytest.raises(error) as caught:
+        await call(client, mode, method, request)
+
+    exc = caught.value
+    assert getattr(exc, "status_code", None) == status
+    assert getattr(exc, "code", None) == code
+    assert getattr(exc, "message", None) == body["message"]
+    assert getattr(exc, "request_id", None) == "rid-1"
+    assert (
+        len(wire.requests) == 1
+    )  # an error envelope is no route-missing 404: delete_record does not fall back
+    if isinstance(exc, RateLimitError):
+        assert exc.retry_after == 12.0

@@ -1,0 +1,177 @@
+"""Shared test helpers: the shipped wire fixtures and clients wired to httpx.MockTransport."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fastgpt_oapi import Client, RequestOption
+from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatCompletionResponse, ChatMessage
+from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
+
+SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fastgpt-api" / "fixtures"
+LOCAL_FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+API_KEY = "fastgpt-test-secret-key-0123456789"
+APP_ID = "66e29b870b24ce35330c0f08"
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def fixture_path(name: str) -> Path:
+    """A wire fixture: the shared ones first, then the ones written for these tests."""
+    for folder in (SHARED_FIXTURES, LOCAL_FIXTURES):
+        path = folder / name
+        if path.exists():
+            return path
+    raise FileNotFoundError(name)
+
+
+def fixture_bytes(name: str) -> bytes:
+    return fixture_path(name).read_bytes()
+
+
+def fixture_json(name: str) -> Any:
+    return json.loads(fixture_bytes(name))
+
+
+def make_client(handler: Handler, **builder: Any) -> Client:
+    """A client whose sync and async pools both go through `handler` (a real httpx transport)."""
+    b = (
+        Client.builder()
+        .base_url("http://fastgpt.test")
+        .api_key(API_KEY)
+        .app_id(APP_ID)
+        .http_client(httpx.Client(transport=httpx.MockTransport(handler)))
+        .async_http_client(httpx.AsyncClient(transport=httpx.MockTransport(handler)))
+    )
+    for name, value in builder.items():
+        b = getattr(b, name)(value)
+    return b.build()
+
+
+@pytest.fixture
+def recorded() -> list[httpx.Request]:
+    """Requests a handler saw, for asserting what went over the wire."""
+    return []
+
+
+# ---- scripted servers and sync/async drivers (core transport tests) ------------------------------
+
+Reply = Callable[[httpx.Request], httpx.Response]
+
+
+def reply(
+    status: int = 200,
+    *,
+    json_body: Any = None,
+    content: bytes | str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """A reply built afresh for every request (an httpx.Response can only be sent once)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if json_body is not None:
+            return httpx.Response(status, json=json_body, headers=headers)
+        return httpx.Response(status, content=content, headers=headers)
+
+    return answer
+
+
+def fail(exc_type: type[httpx.TransportError], message: str = "scripted failure") -> Reply:
+    """A reply that raises a transport error, as the network would."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        raise exc_type(message, request=request)
+
+    return answer
+
+
+class ScriptedServer:
+    """An httpx.MockTransport handler answering from a script (the last reply repeats); records requests."""
+
+    def __init__(self, *replies: Reply) -> None:
+        assert replies, "a script needs at least one reply"
+        self.replies = replies
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.replies[min(len(self.requests), len(self.replies)) - 1](request)
+
+
+COMPLETION_OK: dict[str, Any] = {
+    "id": "kzYq3Xw1N2b8pQm4RtUv5aBc",
+    "model": "",
+    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 1},
+    "choices": [{"message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop", "index": 0}],
+}
+
+
+def envelope(data: Any = None) -> dict[str, Any]:
+    """FastGPT's success envelope around `data`."""
+    return {"code": 200, "statusText": "", "message": "", "data": data}
+
+
+def record_sleeps(client: Client) -> list[float]:
+    """Replace the client's injectable sleeps (sync and async) with recorders; returns the delays."""
+    delays: list[float] = []
+
+    async def asleep(seconds: float) -> None:
+        delays.append(seconds)
+
+    client._sync.sleep = delays.append
+    client._async.sleep = asleep
+    return delays
+
+
+@pytest.fixture(params=["sync", "async"])
+def io_mode(request: pytest.FixtureRequest) -> str:
+    """Run a transport test through the sync shell and through the async one."""
+    mode: str = request.param
+    return mode
+
+
+class PingResponse(FastGPTModel):
+    value: int = 0
+
+
+class PingRequest(APIRequest[PingResponse]):
+    """A GET endpoint of the test's own (no service has one yet): the READ side of the retry policy."""
+
+    route = Route("GET", "/api/test/ping", query=frozenset({"app_id", "n"}), app_id="required")
+
+    app_id: AppId | None = None
+    n: int | None = None
+
+
+def chat_request(**fields: Any) -> ChatCompletionRequest:
+    return ChatCompletionRequest(messages=[ChatMessage.user("hi")], **fields)
+
+
+async def complete(
+    client: Client,
+    mode: str,
+    request: ChatCompletionRequest | None = None,
+    option: RequestOption | None = None,
+) -> ChatCompletionResponse:
+    """A blocking chat completion through the sync or the async shell."""
+    request = request if request is not None else chat_request()
+    if mode == "sync":
+        return client.chat.chat(request, option)
+    return await client.chat.achat(request, option)
+
+
+async def ping(
+    client: Client, mode: str, request: PingRequest | None = None, option: RequestOption | None = None
+) -> PingResponse:
+    """A GET through the client's generic send path, sync or async."""
+    call = client._core.prepare(request if request is not None else PingRequest(n=1), option)
+    if mode == "sync":
+        return client._sync.send(call, PingResponse)
+    return await client._async.send(call, PingResponse)

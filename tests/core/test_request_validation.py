@@ -1,0 +1,211 @@
+"""Invalid requests fail before anything is sent, naming the field; builders are typed and up to date."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import (
+    APP_ID,
+    COMPLETION_OK,
+    PingRequest,
+    ScriptedServer,
+    chat_request,
+    complete,
+    envelope,
+    make_client,
+    ping,
+    reply,
+)
+from pydantic import ValidationError
+from typing_extensions import assert_type
+
+from fastgpt_oapi import RequestOption, RequestValidationError
+from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatCompletionRequestBuilder, ChatMessage
+from fastgpt_oapi.core.config import RequestOptionBuilder
+
+ROOT = Path(__file__).resolve().parents[2]
+HI: list[ChatMessage | dict[str, Any]] = [ChatMessage.user("hi")]
+
+
+# ---- direct construction ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({}, "messages"),  # missing required
+        ({"messages": []}, "messages"),
+        ({"messages": "hi"}, "messages"),  # wrong type
+        ({"messages": HI, "chat_id": 42}, "chat_id"),
+        ({"messages": HI, "chat_id": ""}, "chat_id"),
+        ({"messages": HI, "detail": "very"}, "detail"),
+        ({"messages": HI, "variables": ["not", "a", "mapping"]}, "variables"),
+        ({"messages": HI, "app_id": "not-an-app-id"}, "app_id"),  # malformed appId
+        ({"messages": HI, "app_id": APP_ID[:-1]}, "app_id"),
+        ({"messages": HI, "response_chat_item_id": "x" * 1025}, "response_chat_item_id"),
+        ({"messages": HI, "stream": True}, "stream"),  # the SDK sets stream from the method called
+    ],
+)
+def test_an_invalid_request_names_the_field(fields: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValueError, match=field) as caught:
+        ChatCompletionRequest(**fields)
+    assert isinstance(caught.value, ValidationError)
+    assert caught.value.errors()[0]["loc"][0] == field  # the Python name, not the wire alias
+
+
+def test_wire_names_are_accepted_too() -> None:
+    request = ChatCompletionRequest.model_validate(
+        {"messages": [{"role": "user", "content": "hi"}], "chatId": "c1", "responseChatItemId": "d1"}
+    )
+    assert (request.chat_id, request.response_chat_item_id) == ("c1", "d1")
+
+
+def test_assignment_is_validated() -> None:
+    request = chat_request()
+    with pytest.raises(ValueError, match="app_id"):
+        request.app_id = "nope"
+
+
+# ---- builders ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: ChatCompletionRequest.builder().chat_id("c1").build(), "messages"),
+        (lambda: ChatCompletionRequest.builder().messages([]).build(), "messages"),
+        (lambda: ChatCompletionRequest.builder().messages(HI).app_id("12345").build(), "app_id"),
+        (lambda: ChatCompletionRequest.builder().messages(HI).chat_id("").build(), "chat_id"),
+        (lambda: ChatCompletionRequest.builder().messages(HI).custom_uid("u" * 1025).build(), "custom_uid"),
+        (
+            lambda: ChatCompletionRequest.builder().messages(HI).response_chat_item_id("").build(),
+            "response_chat_item_id",
+        ),
+        (lambda: RequestOption.builder().timeout(0).build(), "timeout"),
+        (lambda: RequestOption.builder().connect_timeout(-1.0).build(), "connect_timeout"),
+        (lambda: RequestOption.builder().max_retries(-1).build(), "max_retries"),
+        (lambda: RequestOption.builder().api_key("").build(), "api_key"),
+    ],
+)
+def test_builder_errors_name_the_python_field(build: Any, field: str) -> None:
+    with pytest.raises(RequestValidationError) as caught:
+        build()
+    assert isinstance(caught.value, ValueError)
+    assert caught.value.field == field
+    assert f".{field}" in str(caught.value)
+
+
+def test_builders_build_what_the_constructor_builds() -> None:
+    built = (
+        ChatCompletionRequest.builder()
+        .messages([ChatMessage.user("hi"), {"role": "user", "content": "again"}])
+        .chat_id("c1")
+        .app_id(APP_ID)
+        .variables({"name": "n"})
+        .detail(True)
+        .response_chat_item_id("d1")
+        .custom_uid("u1")
+        .metadata({"k": 1})
+        .retain_dataset_cite(False)
+        .build()
+    )
+    direct = ChatCompletionRequest(
+        messages=[ChatMessage.user("hi"), ChatMessage.user("again")],
+        chat_id="c1",
+        app_id=APP_ID,
+        variables={"name": "n"},
+        detail=True,
+        response_chat_item_id="d1",
+        custom_uid="u1",
+        metadata={"k": 1},
+        retain_dataset_cite=False,
+    )
+    assert built == direct
+    option = (
+        RequestOption.builder().api_key("k").headers({"X": "1"}).timeout(3).connect_timeout(1).max_retries(0)
+    )
+    assert option.build() == RequestOption(
+        api_key="k", headers={"X": "1"}, timeout=3, connect_timeout=1, max_retries=0
+    )
+
+
+def test_builder_setters_are_statically_typed() -> None:
+    # mypy checks this file (strict): assert_type fails if a setter returned Any ...
+    builder = ChatCompletionRequest.builder()
+    assert_type(builder, ChatCompletionRequestBuilder)
+    assert_type(builder.messages(HI).chat_id("c1").detail(True), ChatCompletionRequestBuilder)
+    assert_type(builder.build(), ChatCompletionRequest)
+    assert_type(RequestOption.builder().max_retries(1), RequestOptionBuilder)
+    assert_type(RequestOption.builder().build(), RequestOption)
+    assert builder.build().chat_id == "c1"
+
+
+def _rejected_by_mypy() -> None:
+    # ... and, with warn_unused_ignores, each ignore below fails mypy if the wrong type were accepted
+    ChatCompletionRequest.builder().chat_id(42)  # type: ignore[arg-type]
+    ChatCompletionRequest.builder().detail("yes")  # type: ignore[arg-type]
+    ChatCompletionRequest.builder().messages("hi")  # type: ignore[arg-type]
+    ChatCompletionRequest.builder().no_such_field(1)  # type: ignore[attr-defined]
+    RequestOption.builder().timeout("fast")  # type: ignore[arg-type]
+    RequestOption.builder().headers(["X"])  # type: ignore[arg-type]
+
+
+def test_generated_builders_are_up_to_date() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "fastgpt_oapi.core.codegen", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+# ---- nothing is sent ------------------------------------------------------------------------------
+
+
+async def test_a_missing_api_key_fails_before_sending(io_mode: str) -> None:
+    server = ScriptedServer(reply(200, json_body=COMPLETION_OK))
+    client = make_client(server, api_key="")
+    with pytest.raises(RequestValidationError) as caught:
+        await complete(client, io_mode)
+    assert caught.value.field == "api_key"
+    assert server.requests == []
+    # a per-call key is enough
+    await complete(client, io_mode, option=RequestOption(api_key="fastgpt-per-call"))
+    assert len(server.requests) == 1
+
+
+async def test_a_required_app_id_fails_before_sending(io_mode: str) -> None:
+    server = ScriptedServer(reply(200, json_body=envelope({"value": 1})))
+    client = make_client(server, app_id=None)
+    with pytest.raises(RequestValidationError) as caught:
+        await ping(client, io_mode, PingRequest())
+    assert caught.value.field == "app_id"
+    assert server.requests == []
+    # the request's own app_id, or the client default, both satisfy it
+    await ping(client, io_mode, PingRequest(app_id=APP_ID))
+    await ping(client.with_options(app_id=APP_ID), io_mode, PingRequest())
+    assert [r.url.params["appId"] for r in server.requests] == [APP_ID, APP_ID]
+
+
+async def test_invalid_requests_never_reach_the_server(io_mode: str) -> None:
+    server = ScriptedServer(reply(200, json_body=COMPLETION_OK))
+    client = make_client(server)
+    attempts: list[Any] = [
+        lambda: ChatCompletionRequest(messages=HI, app_id="bad"),
+        lambda: ChatCompletionRequest.builder().messages(HI).chat_id("").build(),
+        lambda: ChatCompletionRequest(messages=[{"role": "robot", "content": "hi"}]),
+    ]
+    for make_request in attempts:
+        with pytest.raises(ValueError, match=r"app_id|chat_id|role"):  # building is part of it
+            await complete(client, io_mode, make_request())
+    for api_key in ("bad key", "key\n"):
+        with pytest.raises(RequestValidationError, match="api_key"):
+            await complete(client, io_mode, option=RequestOption(api_key=api_key))
+    assert server.requests == []
