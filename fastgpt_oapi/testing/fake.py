@@ -355,6 +355,11 @@ class FakeFastGPT:
     def _live(self, app_id: str) -> list[_Chat]:
         return [c for c in self._chats.values() if c.app_id == app_id and not c.deleted]
 
+    def _between(self, params: dict[str, Any]) -> list[_Chat]:
+        """The live chats of the app updated within [dateStart, dateEnd] (either may be absent)."""
+        start, end = _when(params.get("dateStart"), 0.0), _when(params.get("dateEnd"), float("inf"))
+        return [c for c in self._live(self._app_id(params)) if start <= c.updated <= end]
+
     # ---- completions --------------------------------------------------------------------------
 
     def _completions(self, params: dict[str, Any]) -> FakeResponse:
@@ -600,9 +605,8 @@ class FakeFastGPT:
     # ---- app logs -----------------------------------------------------------------------------
 
     def _logs(self, params: dict[str, Any]) -> dict[str, Any]:
-        app_id = self._app_id(params)
         offset, size = self._page(params, default_size=20)
-        chats = sorted(self._live(app_id), key=lambda c: c.updated, reverse=True)
+        chats = sorted(self._between(params), key=lambda c: c.updated, reverse=True)
         items = []
         for c in chats:
             ai = [r for r in c.records if r.obj == "AI"]
@@ -636,7 +640,7 @@ class FakeFastGPT:
         return {"totalUsers": len(users), "totalChats": len(chats), "totalPoints": round(points, 6)}
 
     def _chart_data(self, params: dict[str, Any]) -> dict[str, Any]:
-        chats = self._live(self._app_id(params))
+        chats = self._between(params)
         days: dict[int, list[_Chat]] = {}
         for c in chats:
             day = int(c.created // 86400 * 86400 * 1000)
@@ -687,6 +691,15 @@ class FakeFastGPT:
                 }
             )
         return {"userData": user_data, "chatData": chat_data, "appData": app_data}
+
+
+def _when(value: Any, default: float) -> float:
+    if not isinstance(value, str) or not value:
+        return default
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise _invalid("Data validation error") from None
 
 
 def _message_text(content: Any) -> str:

@@ -1,0 +1,170 @@
+"""The main job in one run: a streamed chat, a detail-mode workflow, an interactive answer, then
+history, records and feedback, all typed.
+
+    make demo                       # against the embedded FakeFastGPT
+    FASTGPT_BASE_URL=... FASTGPT_API_KEY=... FASTGPT_APP_ID=... make demo   # against your server
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from fastgpt_oapi import Client, FastGPTError
+from fastgpt_oapi.api.chat.model import (
+    AnswerEvent,
+    ChatCompletionRequest,
+    ChatMessage,
+    FlowNodeStatusEvent,
+    FlowResponsesEvent,
+    InteractiveEvent,
+    ToolCallEvent,
+    ToolParamsEvent,
+    ToolResponseEvent,
+    UserInputInteractive,
+    UserSelectInteractive,
+)
+from fastgpt_oapi.api.chat_history.model import (
+    GetRecordDetailRequest,
+    ListHistoriesRequest,
+    ListRecordsRequest,
+    UpdateFeedbackRequest,
+    UpdateHistoryRequest,
+)
+
+
+@dataclass
+class Apps:
+    plain: str
+    workflow: str
+    select: str | None
+
+
+@contextmanager
+def connect() -> Iterator[tuple[Client, Apps, str]]:
+    """A client for the real server named in the environment, else for the embedded emulator."""
+    if os.environ.get("FASTGPT_BASE_URL") and os.environ.get("FASTGPT_API_KEY"):
+        with Client.builder().build() as client:
+            app_id = client.app_id
+            if app_id is None:
+                sys.exit("Set FASTGPT_APP_ID to the 24-hex id of the app to chat with.")
+            yield client, Apps(app_id, app_id, app_id), client.base_url
+        return
+    from fastgpt_oapi.testing import FakeFastGPT
+
+    fake = FakeFastGPT()
+    with fake.client() as client:
+        yield (
+            client,
+            Apps(fake.app_id, fake.apps["workflow"], fake.apps["select"]),
+            "the embedded FakeFastGPT",
+        )
+
+
+def heading(text: str) -> None:
+    print(f"\n=== {text} ===")
+
+
+def main() -> None:
+    with connect() as (client, apps, where):
+        print(f"fastgpt-oapi demo against {where}")
+
+        heading("1. A streamed chat, printed as it arrives")
+        request = ChatCompletionRequest(
+            messages=[ChatMessage.user("电影《铃芽之旅》的导演是谁？")], app_id=apps.plain
+        )
+        with client.chat.chat_stream(request) as stream:
+            for text in stream.text_stream:
+                print(text, end="", flush=True)
+            result = stream.get_final_response()
+        print(f"\nchat_id={result.chat_id} data_id={result.data_id}")
+        chat_id, data_id = result.chat_id, result.data_id
+
+        heading("2. Detail mode: node statuses and the tool call")
+        request = ChatCompletionRequest(
+            messages=[ChatMessage.user("上海")], app_id=apps.workflow, detail=True
+        )
+        with client.chat.chat_stream(request) as stream:
+            for event in stream:
+                if isinstance(event, FlowNodeStatusEvent):
+                    print(f"[node] {event.data.name}: {event.data.status}")
+                elif isinstance(event, ToolCallEvent):
+                    print(f"[tool] call {event.data.tool.tool_name} ({event.data.tool.function_name})")
+                elif isinstance(event, ToolParamsEvent):
+                    print(f"[tool] params += {event.data.tool.params!r}")
+                elif isinstance(event, ToolResponseEvent):
+                    print(f"[tool] response {event.data.tool.response}")
+                elif isinstance(event, AnswerEvent) and event.text:
+                    print(f"[answer] {event.text}")
+                elif isinstance(event, FlowResponsesEvent):
+                    for node in event.data:
+                        print(f"[done] {node.module_name} ({node.module_type}) {node.running_time}s")
+            final = stream.get_final_response()
+        for call in final.tool_calls:
+            print(f"tool {call.tool_name} params={call.params} -> {call.response}")
+        print(f"variables={final.new_variables} title={final.title!r} duration={final.duration_seconds}s")
+
+        heading("3. An interactive node, answered")
+        if apps.select is None:
+            print("(skipped)")
+        else:
+            request = ChatCompletionRequest(
+                messages=[ChatMessage.user("帮我下单")], app_id=apps.select, detail=True
+            )
+            interactive = None
+            with client.chat.chat_stream(request) as stream:
+                for event in stream:
+                    if isinstance(event, AnswerEvent) and event.text:
+                        print(event.text, end="", flush=True)
+                    elif isinstance(event, InteractiveEvent):
+                        interactive = event.data
+                select_chat = stream.chat_id
+            print()
+            if isinstance(interactive, UserSelectInteractive):
+                print(f"asked: {interactive.params.description} options={interactive.options}")
+                reply = interactive.reply(interactive.options[0])
+            elif isinstance(interactive, UserInputInteractive):
+                print(f"asked for a form: {list(interactive.fields)}")
+                reply = interactive.reply(
+                    {k: f.default_value or "demo" for k, f in interactive.fields.items() if f.required}
+                )
+            else:
+                reply = None
+                print("this app did not pause for the user")
+            if reply is not None:
+                print(f"answering with {reply.content!r}")
+                answer = client.chat.chat(
+                    ChatCompletionRequest(
+                        messages=[reply], chat_id=select_chat, app_id=apps.select, detail=True
+                    )
+                )
+                print(f"-> {answer.answer}")
+
+        heading("4. History, records and feedback")
+        client.chat_history.update_history(
+            UpdateHistoryRequest(
+                app_id=apps.plain, chat_id=chat_id, custom_title="Demo: who directed Suzume", top=True
+            )
+        )
+        histories = client.chat_history.list_histories(ListHistoriesRequest(app_id=apps.plain, page_size=5))
+        print(f"{histories.total} chat(s); latest:")
+        for item in histories.list:
+            print(f"  {item.chat_id}  {item.custom_title or item.title!r}  updated {item.update_time}")
+        client.chat_history.update_feedback(UpdateFeedbackRequest.like(chat_id, data_id, app_id=apps.plain))
+        records = client.chat_history.list_records(ListRecordsRequest(app_id=apps.plain, chat_id=chat_id))
+        for record in records.list:
+            print(f"  {record.obj:5} {record.text[:40]!r} good={record.user_good_feedback}")
+        detail = client.chat_history.get_record_detail(
+            GetRecordDetailRequest(app_id=apps.plain, chat_id=chat_id, data_id=data_id)
+        )
+        print(f"record {data_id} ran {len(detail.list)} node(s): {[n.module_type for n in detail.list]}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except FastGPTError as exc:
+        sys.exit(f"demo failed: {type(exc).__name__}: {exc}")
