@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from .core.config import ClientConfig, Secret
+from .core.config import ClientConfig, Secret, check_api_key
 from .core.http import AsyncHTTP, HTTPCore, Pools, SyncHTTP
 
 if TYPE_CHECKING:
@@ -31,11 +31,15 @@ class Client:
         *,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
         _pools: Pools | None = None,
     ) -> None:
         self._config = config.validated()
         self._owns_pools = _pools is None
-        self._pools = _pools or Pools(self._config, http_client, async_http_client)
+        self._pools = _pools or Pools(
+            self._config, http_client, async_http_client, transport=transport, async_transport=async_transport
+        )
         self._core = HTTPCore(self._config)
         self._sync = SyncHTTP(self._core, self._pools)
         self._async = AsyncHTTP(self._core, self._pools)
@@ -78,6 +82,7 @@ class Client:
         max_retries: int | None = None,
         headers: Mapping[str, str] | None = None,
         app_id: str | None = None,
+        api_key: str | None = None,
     ) -> Client:
         """A client with changed settings that shares this client's connection pools.
 
@@ -95,10 +100,17 @@ class Client:
             changes["default_headers"] = {**config.default_headers, **headers}
         if app_id is not None:
             changes["app_id"] = app_id
+        if api_key is not None:
+            check_api_key(api_key)
+            changes["api_key"] = Secret(api_key)
         return Client(replace(config, **changes), _pools=self._pools)  # type: ignore[arg-type]
 
     def close(self) -> None:
-        """Close the pooled connections this client created (not a user-supplied httpx client)."""
+        """Close the sync pool this client created (never a user-supplied httpx client).
+
+        A client that also made async calls should be closed with `aclose()` / `async with`, which
+        close both pools: closing the async pool has to be awaited.
+        """
         if self._owns_pools:
             self._pools.close()
 
@@ -134,6 +146,8 @@ class ClientBuilder:
         self._config = ClientConfig.from_env()
         self._http_client: httpx.Client | None = None
         self._async_http_client: httpx.AsyncClient | None = None
+        self._transport: httpx.BaseTransport | None = None
+        self._async_transport: httpx.AsyncBaseTransport | None = None
 
     def _with(self, **changes: object) -> ClientBuilder:
         self._config = replace(self._config, **changes)  # type: ignore[arg-type]
@@ -186,8 +200,27 @@ class ClientBuilder:
         self._async_http_client = client
         return self
 
+    def transport(self, transport: httpx.BaseTransport) -> ClientBuilder:
+        """Send sync calls through this httpx transport, in a pool the client owns and closes.
+
+        Pool limits, `verify` and `proxy` then belong to the transport.
+        """
+        self._transport = transport
+        return self
+
+    def async_transport(self, transport: httpx.AsyncBaseTransport) -> ClientBuilder:
+        """The async twin of `transport()`."""
+        self._async_transport = transport
+        return self
+
     def build(self) -> Client:
-        return Client(self._config, http_client=self._http_client, async_http_client=self._async_http_client)
+        return Client(
+            self._config,
+            http_client=self._http_client,
+            async_http_client=self._async_http_client,
+            transport=self._transport,
+            async_transport=self._async_transport,
+        )
 
     def __repr__(self) -> str:
         return f"ClientBuilder({self._config!r})"

@@ -112,7 +112,7 @@ class APIStatusError(APIError):
         parts = [f"HTTP {self.status_code}"]
         if self.code is not None and self.code != self.status_code:
             parts.append(f"code {self.code}")
-        if self.status_text:
+        if self.status_text and self.status_text != "error":  # "error" is FastGPT's generic placeholder
             parts.append(self.status_text)
         if self.request_id:
             parts.append(f"request id {self.request_id}")

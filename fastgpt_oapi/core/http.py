@@ -13,6 +13,7 @@ import json
 import logging
 import platform
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -55,7 +56,8 @@ _USER_AGENT = f"fastgpt-oapi/{__version__} python/{platform.python_version()} ht
 class Pools:
     """The pooled httpx clients of one `Client`, created on first use and shared by its services.
 
-    A client handed in by the user is used as is and never closed by the SDK.
+    A client handed in by the user is used as is and never closed by the SDK. Transports handed in
+    (for tests, or a custom network layer) are wrapped in pools the SDK owns and closes.
     """
 
     def __init__(
@@ -63,12 +65,17 @@ class Pools:
         config: ClientConfig,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._config = config
         self._sync = http_client
         self._async = async_http_client
         self._owns_sync = http_client is None
         self._owns_async = async_http_client is None
+        self._transport = transport
+        self._async_transport = async_transport
         self._lock = threading.Lock()
         self.closed = False
         # What the server turned out to serve, shared by every client on these pools: the current
@@ -77,6 +84,9 @@ class Pools:
 
     def _kwargs(self) -> dict[str, Any]:
         c = self._config
+        verify = c.verify
+        if isinstance(verify, str):  # a CA bundle path; httpx wants an SSLContext for that now
+            verify = ssl.create_default_context(cafile=verify)
         return {
             "timeout": httpx.Timeout(c.timeout, connect=c.connect_timeout),
             "limits": httpx.Limits(
@@ -84,47 +94,49 @@ class Pools:
                 max_keepalive_connections=c.max_keepalive_connections,
                 keepalive_expiry=c.keepalive_expiry,
             ),
-            "verify": c.verify,
+            "verify": verify,
             "proxy": c.proxy,
             "follow_redirects": False,
             "trust_env": c.proxy is None,
         }
 
+    def _check_open(self) -> None:
+        if self.closed:
+            raise RuntimeError("this fastgpt_oapi Client is closed")
+
     def sync_client(self) -> httpx.Client:
+        self._check_open()
         if self._sync is None:
             with self._lock:
-                if self.closed:
-                    raise RuntimeError("this fastgpt_oapi Client is closed")
+                self._check_open()
                 if self._sync is None:
-                    self._sync = httpx.Client(**self._kwargs())
+                    self._sync = httpx.Client(transport=self._transport, **self._kwargs())
         return self._sync
 
     def async_client(self) -> httpx.AsyncClient:
+        self._check_open()
         if self._async is None:
             with self._lock:
-                if self.closed:
-                    raise RuntimeError("this fastgpt_oapi Client is closed")
+                self._check_open()
                 if self._async is None:
-                    self._async = httpx.AsyncClient(**self._kwargs())
+                    self._async = httpx.AsyncClient(transport=self._async_transport, **self._kwargs())
         return self._async
 
     def close(self) -> None:
+        """Close the sync pool. The async pool needs `aclose()` (closing it must be awaited)."""
         with self._lock:
             self.closed = True
-            client, self._sync = (
-                (self._sync if self._owns_sync else None),
-                (None if self._owns_sync else self._sync),
-            )
+            client = self._sync if self._owns_sync else None
+            self._sync = None if self._owns_sync else self._sync
         if client is not None:
             client.close()
 
     async def aclose(self) -> None:
+        """Close both pools."""
         with self._lock:
             self.closed = True
-            client, self._async = (
-                (self._async if self._owns_async else None),
-                (None if self._owns_async else self._async),
-            )
+            client = self._async if self._owns_async else None
+            self._async = None if self._owns_async else self._async
         if client is not None:
             await client.aclose()
         self.close()

@@ -91,6 +91,14 @@ class APIRequest(BaseModel, Generic[ResponseT]):
     route: ClassVar[Route]
     response_type: ClassVar[type[BaseModel]]
 
+    def __init__(self, /, **data: Any) -> None:
+        # Constructor and builder fail alike: a RequestValidationError (a ValueError and a
+        # FastGPTError) naming the Python field, with no input values echoed.
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise validation_error(type(self), exc) from None
+
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
@@ -141,7 +149,7 @@ class RequestBuilder(Generic[ModelT]):
 
     def build(self) -> ModelT:
         try:
-            built = self._model.model_validate(self._values)
+            built = self._model(**self._values)  # APIRequest.__init__ raises RequestValidationError itself
         except ValidationError as exc:
             raise validation_error(self._model, exc) from None
         return built  # type: ignore[return-value]  # _model is the ModelT of the subclass

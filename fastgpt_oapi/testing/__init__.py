@@ -10,6 +10,15 @@ with fake.serve() as base_url:            # or real HTTP on 127.0.0.1
 from __future__ import annotations
 
 from .apps import App, RunContext, Turn, answer_chunk, node
-from .fake import FakeFastGPT, FakeResponse
+from .fake import FakeFastGPT, FakeResponse, RecordedRequest
 
-__all__ = ["App", "FakeFastGPT", "FakeResponse", "RunContext", "Turn", "answer_chunk", "node"]
+__all__ = [
+    "App",
+    "FakeFastGPT",
+    "FakeResponse",
+    "RecordedRequest",
+    "RunContext",
+    "Turn",
+    "answer_chunk",
+    "node",
+]

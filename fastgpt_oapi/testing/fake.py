@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from fastgpt_oapi.client import Client
 
-__all__ = ["FakeFastGPT", "FakeResponse", "ScriptedFailure"]
+__all__ = ["FakeFastGPT", "FakeResponse", "RecordedRequest", "ScriptedFailure"]
 
 _ALPHABET = string.ascii_letters + string.digits
 _HEX = "0123456789abcdef"
@@ -112,7 +112,9 @@ class _Chat:
 
 
 @dataclass
-class _Request:
+class RecordedRequest:
+    """One request the emulator received (`FakeFastGPT.requests`); `body` is the parsed JSON."""
+
     method: str
     path: str
     query: dict[str, str]
@@ -159,7 +161,7 @@ class FakeFastGPT:
         self._chats: dict[tuple[str, str], _Chat] = {}
         self._failures: list[ScriptedFailure] = []
         self._lock = threading.RLock()
-        self.requests: list[_Request] = []
+        self.requests: list[RecordedRequest] = []
 
     # ---- scripting ----------------------------------------------------------------------------
 
@@ -208,8 +210,6 @@ class FakeFastGPT:
 
     def client(self, **settings: Any) -> Client:
         """A `Client` wired to this emulator through in-process transports (sync and async)."""
-        import httpx
-
         from fastgpt_oapi.client import Client
 
         builder = (
@@ -217,8 +217,8 @@ class FakeFastGPT:
             .base_url("http://fastgpt.fake")
             .api_key(self.api_key)
             .app_id(self.app_id)
-            .http_client(httpx.Client(transport=self.transport()))
-            .async_http_client(httpx.AsyncClient(transport=self.async_transport()))
+            .transport(self.transport())
+            .async_transport(self.async_transport())
         )
         for name, value in settings.items():
             builder = getattr(builder, name)(value)
@@ -246,7 +246,7 @@ class FakeFastGPT:
         except ValueError:
             parsed = None
         with self._lock:
-            self.requests.append(_Request(method, path, dict(query), parsed))
+            self.requests.append(RecordedRequest(method, path, dict(query), parsed))
             scripted = self._take_failure(path)
         if scripted is not None:
             return FakeResponse(scripted.status, scripted.headers, [scripted.body])

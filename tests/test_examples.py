@@ -1,0 +1,191 @@
+"""Every script in examples/ runs to the end and prints what it promises.
+
+Each runs in a fresh interpreter, as a user would start it (`python -m examples.<name>` from the repo
+root), twice: against the embedded emulator (no FASTGPT_* variables), and through the "real server"
+path, with FASTGPT_BASE_URL / FASTGPT_API_KEY / FASTGPT_APP_ID pointing at an emulator served on
+loopback HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fastgpt_oapi.testing import FakeFastGPT
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p.stem for p in (REPO / "examples").glob("*.py") if not p.name.startswith("_"))
+
+# Lines (substrings) each example must print against the emulator, in this order.
+EXPECTED: dict[str, list[str]] = {
+    "sync": [
+        "blocking chat against the embedded FakeFastGPT",
+        "answer:  你说：Who directed Suzume?",
+        "same chat: True",
+        "node tools",
+        "child tool (天气查询)",
+        "variables after the run: {'unit': 'celsius', 'city': '上海'}",
+        "title: '上海天气查询'",
+    ],
+    "async_chat": [
+        "async chat against the embedded FakeFastGPT",
+        "你说：question 1",
+        "你说：question 3",
+        "[node] 工具调用",
+        "[answer] 气温 26℃。",
+        "tool calls: ['get_weather']",
+    ],
+    "streaming": [
+        "[node] 知识库搜索 is running",
+        "[tool] calling 天气查询 as get_weather()",
+        '[tool] arguments += \'":"上海"\'',
+        "[variables] {'city': '上海'}",
+        "[duration] 3.62s",
+        "[title] 上海天气查询",
+        "[flowResponses] 4 node responses",
+        "[done]",
+        'tool call: get_weather({"city":"上海"}) -> {"temp":26,"weather":"多云"}',
+        "nodes:     ['workflowStart', 'datasetSearchNode', 'tools', 'variableUpdate']",
+        "answer: 你说：Who directed Suzume?",
+        "reasoning: 用户问的是「1+1?」，先想一想。",
+        "saw the tool call to 天气查询; not waiting for the rest",
+    ],
+    "interactive": [
+        "options: ['Confirm', 'Cancel']",
+        "not an option: 'Maybe' is not one of the offered options",
+        "replying 'Confirm' on chat",
+        "-> 订单已提交。",
+        "配送方式: select required=False choices=['express', 'pickup']",
+        "rejected: the form has no field(s) ['color']",
+        '{"收件人":"Ada","数量":2,"配送方式":"express"}',
+        "-> 已为 Ada 下单 2 件。",
+    ],
+    "history": [
+        "2 chat(s) in total, 2 on this page",
+        "pinned",
+        "'About FastGPT'",
+        "app 'echo' (advanced)",
+        "newest record: AI '你说：What is FastGPT?'",
+        "chatNode       AI 对话",
+        "liked: ['yes']",
+        "next? ",
+        "records left in the chat: 1",
+        "chats after deleting one: 1\n",
+        "chats after clearing: 0\n",
+    ],
+    "logs": [
+        "users=2 new=2",
+        "chats=3 messages=6",
+        "likes=1 dislikes=0",
+        "users=2 chats=3 points=0.0126",
+        "3 chat(s) logged; first page:",
+        "user=user-1",
+    ],
+    "errors": [
+        "AuthenticationError: common:code_error.error_message.514 (HTTP 401, code 514, unAuthApiKey)",
+        "streaming too: AuthenticationError (unAuthApiKey)",
+        "RateLimitError: Rate limit exceeded.",
+        "retry_after=3.0s",
+        "after a 503: '你说：Who directed Suzume?' in 2 requests",
+        "StreamError: 网络连接异常  (received '正在' first)",
+        "APIConnectionError: Connection error",
+        "APITimeoutError: Request timed out",
+        "RequestValidationError on field 'app_id'",
+        "caught AuthenticationError as FastGPTError",
+    ],
+    "custom_httpx": [
+        "-> POST /api/v1/chat/completions",
+        "<- 200 text/event-stream",
+        "streamed: 你说：Who directed Suzume?",
+        "SDK client closed; http_client.is_closed=False",
+        "SDK client closed; async_http_client.is_closed=False",
+    ],
+    "demo": [
+        "fastgpt-oapi demo against the embedded FakeFastGPT",
+        "[tool] call 天气查询 (get_weather)",
+        'tool 天气查询 params={"city":"上海"}',
+        "-> 订单已提交。",
+        "good=yes",
+        "ran 2 node(s): ['workflowStart', 'chatNode']",
+    ],
+}
+
+# Against a "real" server only the default app exists (unless FASTGPT_<NAME>_APP_ID says otherwise)
+# and nothing can be scripted, so fewer lines are certain.
+EXPECTED_SERVER: dict[str, list[str]] = {
+    "sync": ["blocking chat against http://127.0.0.1:", "same chat: True", "node tools"],
+    "async_chat": ["async chat against http://127.0.0.1:", "tool calls: ['get_weather']"],
+    "streaming": ["streaming against http://127.0.0.1:", "[flowResponses] 4 node responses"],
+    "interactive": ["-> 订单已提交。", "-> 已为 Ada 下单 2 件。"],
+    "history": [
+        "chat history against http://127.0.0.1:",
+        "liked: ['yes']",
+        "chats after deleting one: 1\n",
+    ],
+    "logs": ["app logs against http://127.0.0.1:", "users=2 chats=3", "3 chat(s) logged"],
+    "errors": [
+        "AuthenticationError",
+        "(scripted with the emulator only)",
+        "StreamError: 网络连接异常",
+        "APIConnectionError",
+    ],
+    "custom_httpx": ["against the server in FASTGPT_BASE_URL", "<- 200 text/event-stream"],
+    "demo": ["fastgpt-oapi demo against http://127.0.0.1:", "this app did not pause for the user"],
+}
+
+
+def run_example(name: str, extra_env: dict[str, str] | None = None) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FASTGPT_")}
+    env["PYTHONUTF8"] = "1"
+    env.update(extra_env or {})
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-m", f"examples.{name}"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"examples/{name}.py exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    assert done.stderr == "", done.stderr
+    return done.stdout
+
+
+def assert_lines_in_order(output: str, expected: list[str]) -> None:
+    position = 0
+    for line in expected:
+        found = output.find(line, position)
+        assert found >= 0, f"{line!r} missing (in order) from:\n{output}"
+        position = found + len(line)
+
+
+def test_every_example_is_covered() -> None:
+    assert set(EXAMPLES) == set(EXPECTED) == set(EXPECTED_SERVER)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_against_the_emulator(name: str) -> None:
+    assert_lines_in_order(run_example(name), EXPECTED[name])
+
+
+@pytest.fixture
+def served() -> Iterator[dict[str, str]]:
+    """A fresh emulator on loopback HTTP, and the environment that points a "real server" run at it."""
+    fake = FakeFastGPT()
+    with fake.serve() as base_url:
+        env = {"FASTGPT_BASE_URL": base_url, "FASTGPT_API_KEY": fake.api_key, "FASTGPT_APP_ID": fake.app_id}
+        for name in ("workflow", "reasoning", "select", "form", "error"):
+            env[f"FASTGPT_{name.upper()}_APP_ID"] = fake.apps[name]
+        yield env
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_against_a_server(name: str, served: dict[str, str]) -> None:
+    assert_lines_in_order(run_example(name, served), EXPECTED_SERVER[name])
