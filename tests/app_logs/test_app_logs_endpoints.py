@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APP_ID, fixture_json, make_client
+from conftest import APP_ID, envelope, fixture_json, make_client
+from http_support import SYNC_AND_ASYNC, Wire, body_of, drain, query_of, run
 
 from fastgpt_oapi import (
     AuthenticationError,
@@ -25,8 +26,6 @@ from fastgpt_oapi.api.app_logs.model import (
     GetTotalDataRequest,
     ListLogsRequest,
 )
-
-from ._support import SYNC_AND_ASYNC, Wire, body_of, drain, envelope, query_of, run
 
 UTC = timezone.utc
 START = datetime(2025, 9, 1, tzinfo=UTC)

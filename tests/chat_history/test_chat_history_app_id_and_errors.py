@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import APP_ID, fixture_json, make_client
+from http_support import SYNC_AND_ASYNC, Wire, body_of, query_of
 
 from fastgpt_oapi import (
     AuthenticationError,
@@ -29,8 +30,6 @@ from fastgpt_oapi.api.chat_history.model import (
     UpdateFeedbackRequest,
     UpdateHistoryRequest,
 )
-
-from ._support import SYNC_AND_ASYNC, Wire, body_of, query_of
 
 # method name -> a valid request without an app id
 ENDPOINTS: dict[str, Callable[[], Any]] = {

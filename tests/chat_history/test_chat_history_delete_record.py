@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import APP_ID, make_client
+from conftest import APP_ID, envelope, make_client
+from http_support import SYNC_AND_ASYNC, Wire, query_of, run
 
 from fastgpt_oapi import Client, NotFoundError
 from fastgpt_oapi.api.chat_history.model import DeleteRecordRequest
-
-from ._support import SYNC_AND_ASYNC, Wire, envelope, query_of, run
 
 CURRENT = "/api/core/chat/record/delete"
 LEGACY = "/api/core/chat/item/delete"

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import APP_ID, fixture_json, make_client
+from http_support import SYNC_AND_ASYNC, Wire, body_of, query_of, run
 
 from fastgpt_oapi.api.chat_history.model import (
     ChatRecord,
@@ -27,8 +28,6 @@ from fastgpt_oapi.api.chat_history.model import (
     UpdateHistoryRequest,
 )
 from fastgpt_oapi.core.config import RequestOption
-
-from ._support import SYNC_AND_ASYNC, Wire, body_of, query_of, run
 
 OTHER_APP = "0123456789abcdef01234567"
 UTC = timezone.utc

@@ -8,12 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APP_ID, make_client
+from conftest import APP_ID, envelope, make_client
+from http_support import SYNC_AND_ASYNC, Wire, drain
 
 from fastgpt_oapi.api.chat_history.model import ListHistoriesRequest, ListRecordsRequest
 from fastgpt_oapi.api.chat_history.service import ChatHistoryService
-
-from ._support import SYNC_AND_ASYNC, Wire, drain, envelope
 
 Page = Callable[[int, int], dict[str, Any]]
 

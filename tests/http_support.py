@@ -1,4 +1,4 @@
-"""Helpers for these tests: run a call sync or async, and a recording MockTransport handler."""
+"""Helpers for service tests: run a call sync or async, and a recording MockTransport handler."""
 
 from __future__ import annotations
 
@@ -28,10 +28,6 @@ async def drain(
     if mode == "sync":
         return list(sync())
     return [item async for item in async_()]
-
-
-def envelope(data: Any) -> dict[str, Any]:
-    return {"code": 200, "statusText": "", "message": "", "data": data}
 
 
 class Wire:
