@@ -28,36 +28,10 @@ if TYPE_CHECKING:
         PermissionDeniedError,
         RateLimitError,
         RequestValidationError,
+        StreamClosedError,
         StreamError,
         UnprocessableEntityError,
     )
-
-_LAZY = {
-    "Client": "client",
-    "ClientBuilder": "client",
-    "RequestOption": "core.config",
-    **dict.fromkeys(
-        (
-            "APIConnectionError",
-            "APIError",
-            "APIResponseValidationError",
-            "APIStatusError",
-            "APITimeoutError",
-            "AuthenticationError",
-            "BadRequestError",
-            "ConflictError",
-            "FastGPTError",
-            "InternalServerError",
-            "NotFoundError",
-            "PermissionDeniedError",
-            "RateLimitError",
-            "RequestValidationError",
-            "StreamError",
-            "UnprocessableEntityError",
-        ),
-        "core.errors",
-    ),
-}
 
 __all__ = [
     "APIConnectionError",
@@ -77,16 +51,21 @@ __all__ = [
     "RateLimitError",
     "RequestOption",
     "RequestValidationError",
+    "StreamClosedError",
     "StreamError",
     "UnprocessableEntityError",
     "__version__",
 ]
 
 
+# Where each public name lives; everything not listed is an exception from core.errors.
+_HOMES = {"Client": "client", "ClientBuilder": "client", "RequestOption": "core.config"}
+
+
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    if name not in __all__ or name == "__version__":
         raise AttributeError(f"module 'fastgpt_oapi' has no attribute {name!r}")
+    module = _HOMES.get(name, "core.errors")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

@@ -139,7 +139,7 @@ def test_builder_settings_reach_the_wire() -> None:
     assert sent.headers["authorization"] == "Bearer fastgpt-builder-key"
     assert sent.headers["x-trace"] == "1"
     assert json.loads(sent.content)["appId"] == OTHER_APP_ID
-    assert sent.extensions["timeout"] == {"connect": 3.0, "read": 42.0, "write": 42.0, "pool": 42.0}
+    assert sent.extensions["timeout"] == {"connect": 3.0, "read": 42.0, "write": 42.0, "pool": 3.0}
 
 
 def test_builder_settings_reach_the_pools_it_creates() -> None:
@@ -165,7 +165,7 @@ def test_builder_settings_reach_the_pools_it_creates() -> None:
             )
             assert pool._ssl_context.verify_mode == ssl.CERT_NONE
             assert http.follow_redirects is False
-            assert http.timeout == httpx.Timeout(600.0, connect=5.0)
+            assert http.timeout == httpx.Timeout(600.0, connect=5.0, pool=5.0)
         http = proxied._pools.sync_client()
         (mount,) = http._mounts.values()
         assert mount is not None
@@ -420,14 +420,14 @@ async def test_with_options_changes_timeout_retries_and_headers(io_mode: str) ->
         await complete(derived, io_mode)
     assert len(server.requests) == 1  # max_retries=0
     sent = server.requests[0]
-    assert sent.extensions["timeout"] == {"connect": 1.5, "read": 12.5, "write": 12.5, "pool": 12.5}
+    assert sent.extensions["timeout"] == {"connect": 1.5, "read": 12.5, "write": 12.5, "pool": 1.5}
     assert (sent.headers["x-team"], sent.headers["x-mode"]) == ("a", "derived")
 
     with pytest.raises(InternalServerError):
         await complete(parent, io_mode)
     assert len(server.requests) == 4  # the parent keeps its own 2 retries
     sent = server.requests[1]
-    assert sent.extensions["timeout"] == {"connect": 5.0, "read": 600.0, "write": 600.0, "pool": 600.0}
+    assert sent.extensions["timeout"] == {"connect": 5.0, "read": 600.0, "write": 600.0, "pool": 5.0}
     assert sent.headers["x-mode"] == "parent"
 
 
@@ -482,7 +482,7 @@ async def test_per_call_timeouts(io_mode: str) -> None:
         "connect": 2.0,
         "read": 30.0,
         "write": 30.0,
-        "pool": 30.0,
+        "pool": 2.0,  # waiting for a pooled connection is bounded like connecting
     }
     assert server.requests[1].extensions["timeout"]["connect"] == 5.0
 

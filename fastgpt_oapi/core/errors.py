@@ -30,6 +30,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestValidationError",
+    "StreamClosedError",
     "StreamError",
     "UnprocessableEntityError",
 ]
@@ -184,6 +185,10 @@ class StreamError(APIError):
     def __str__(self) -> str:
         extra = ", ".join(str(p) for p in (self.code, self.status_text) if p not in (None, ""))
         return f"{self.message} ({extra})" if extra else self.message
+
+
+class StreamClosedError(FastGPTError):
+    """The stream was left (`break`, `close()`) before its end: there is no complete result."""
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

@@ -88,7 +88,7 @@ class Pools:
         if isinstance(verify, str):  # a CA bundle path; httpx wants an SSLContext for that now
             verify = ssl.create_default_context(cafile=verify)
         return {
-            "timeout": httpx.Timeout(c.timeout, connect=c.connect_timeout),
+            "timeout": httpx.Timeout(c.timeout, connect=c.connect_timeout, pool=c.connect_timeout),
             "limits": httpx.Limits(
                 max_connections=c.max_connections,
                 max_keepalive_connections=c.max_keepalive_connections,
@@ -224,7 +224,9 @@ class HTTPCore:
             params=query,
             content=content,
             headers=headers,
-            timeout=httpx.Timeout(read, connect=connect),
+            timeout=httpx.Timeout(
+                read, connect=connect, pool=connect
+            ),  # a full pool fails fast, not after the read timeout
             kind=route.request_kind,
             max_retries=retries,
             envelope=route.envelope,

@@ -25,6 +25,7 @@ __all__ = [
     "ListData",
     "OperationResponse",
     "RequestBuilder",
+    "RequestPart",
     "Route",
     "validate_app_id",
 ]
@@ -34,7 +35,9 @@ _APP_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 
 def validate_app_id(value: str) -> str:
     if not _APP_ID.match(value):
-        raise ValueError(f"app_id must be 24 hexadecimal characters (a FastGPT app id), got {value!r}")
+        raise ValueError(
+            f"app_id must be 24 hexadecimal characters (a FastGPT app id), got {len(value)} characters"
+        )
     return value
 
 
@@ -44,8 +47,21 @@ AppId = Annotated[str, AfterValidator(validate_app_id)]
 class FastGPTModel(BaseModel):
     """Base of response models: snake_case names, camelCase wire aliases, unknown fields kept."""
 
+    # Spelled out in each base: the pydantic mypy plugin only sees a literal alias_generator.
     model_config = ConfigDict(
         extra="allow",
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+
+class RequestPart(BaseModel):
+    """Base of objects nested in a request body: camelCase on the wire, unknown fields refused."""
+
+    model_config = ConfigDict(
+        extra="forbid",
         alias_generator=to_camel,
         validate_by_name=True,
         validate_by_alias=True,
@@ -75,6 +91,9 @@ class Route:
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
 
 
+_RequestT = TypeVar("_RequestT", bound="APIRequest[Any]")
+
+
 class APIRequest(BaseModel, Generic[ResponseT]):
     """Base of request models. Subclass as `class XRequest(APIRequest[XResponse])` with a `route`."""
 
@@ -92,12 +111,23 @@ class APIRequest(BaseModel, Generic[ResponseT]):
     response_type: ClassVar[type[BaseModel]]
 
     def __init__(self, /, **data: Any) -> None:
-        # Constructor and builder fail alike: a RequestValidationError (a ValueError and a
-        # FastGPTError) naming the Python field, with no input values echoed.
+        # Constructor, builder and model_validate fail alike: a RequestValidationError (a
+        # ValueError and a FastGPTError) naming the Python field, with no input values echoed.
         try:
             super().__init__(**data)
         except ValidationError as exc:
             raise validation_error(type(self), exc) from None
+
+    @classmethod
+    def model_validate(cls: type[_RequestT], obj: Any, **kwargs: Any) -> _RequestT:
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as exc:
+            # pydantic wraps the RequestValidationError our __init__ raised; hand back the original.
+            inner = exc.errors(include_url=False)[0].get("ctx", {}).get("error")
+            raise (
+                inner if isinstance(inner, RequestValidationError) else validation_error(cls, exc)
+            ) from None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

@@ -21,6 +21,7 @@ from fastgpt_oapi.core.errors import (
     APIConnectionError,
     APIResponseValidationError,
     FastGPTError,
+    StreamClosedError,
     StreamError,
     is_error_envelope,
     make_status_error,
@@ -64,10 +65,6 @@ _VALIDATORS = {name.encode(): (name, cls.__pydantic_validator__) for name, cls i
 _ANSWER_VALIDATOR = _VALIDATORS[_ANSWER][1]
 _DONE_EVENT = DoneEvent()
 _TEXT_JOIN_EVERY = 512
-
-
-class StreamClosedError(FastGPTError):
-    """The stream was closed before its end, so there is no complete result to return."""
 
 
 class StreamState:
@@ -298,7 +295,7 @@ def _fold(flat: list[NodeResponse]) -> list[NodeResponse]:
 
 
 def _is_event_stream(response: httpx.Response) -> bool:
-    return "text/event-stream" in response.headers.get("content-type", "")
+    return "text/event-stream" in response.headers.get("content-type", "").lower()
 
 
 def _refused(response: httpx.Response, body: bytes) -> FastGPTError | None:
@@ -333,6 +330,12 @@ class _StreamBase:
     def response(self) -> httpx.Response | None:
         """The HTTP response, once the stream is open (for headers such as `x-request-id`)."""
         return self._response
+
+    def _abandon(self) -> None:
+        """Closed before its end: what is left of the body is never read, and reading on says so."""
+        self._closed = True
+        if not self._done and self._state.error is None:
+            self._state.error = StreamClosedError("the stream was closed before it ended")
 
     def _check_result(self) -> ChatStreamResult:
         if not self._done:
@@ -388,7 +391,7 @@ class ChatStream(_StreamBase):
             return
         state = self._state
         if self._closed:
-            raise state.error or StreamClosedError("the stream was closed before it ended")
+            raise state.error or StreamClosedError("the stream is closed")
         finished = False
         try:
             chunks = self._open()
@@ -399,9 +402,12 @@ class ChatStream(_StreamBase):
             yield from state.finish()
             state.check_complete()
             finished = True
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             state.error = self._http.core.wrap_transport_error(exc, state.request)
             raise state.error from exc
+        except FastGPTError as exc:
+            state.error = state.error or exc  # e.g. the request refused: a later read says so again
+            raise
         finally:
             self._done = finished
             self.close()
@@ -425,7 +431,7 @@ class ChatStream(_StreamBase):
         return self._check_result()
 
     def close(self) -> None:
-        self._closed = True
+        self._abandon()
         if self._response is not None:
             self._response.close()
 
@@ -487,7 +493,7 @@ class AsyncChatStream(_StreamBase):
             return
         state = self._state
         if self._closed:
-            raise state.error or StreamClosedError("the stream was closed before it ended")
+            raise state.error or StreamClosedError("the stream is closed")
         finished = False
         try:
             chunks = await self._open()
@@ -500,9 +506,12 @@ class AsyncChatStream(_StreamBase):
                 yield event
             state.check_complete()
             finished = True
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             state.error = self._http.core.wrap_transport_error(exc, state.request)
             raise state.error from exc
+        except FastGPTError as exc:
+            state.error = state.error or exc  # e.g. the request refused: a later read says so again
+            raise
         finally:
             self._done = finished
             await self.aclose()
@@ -524,7 +533,7 @@ class AsyncChatStream(_StreamBase):
         return self._check_result()
 
     async def aclose(self) -> None:
-        self._closed = True
+        self._abandon()
         if self._response is not None:
             await self._response.aclose()
 

@@ -14,10 +14,17 @@ import builtins
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import AliasChoices, AwareDatetime, Field
 
-from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, ListData, OperationResponse, Route
+from fastgpt_oapi.core.model import (
+    APIRequest,
+    AppId,
+    FastGPTModel,
+    ListData,
+    OperationResponse,
+    RequestPart,
+    Route,
+)
 from fastgpt_oapi.core.paging import Page
 
 from ..shared.interactive import Interactive
@@ -471,16 +478,8 @@ class UpdateFeedbackRequest(APIRequest[OperationResponse]):
         return UpdateFeedbackRequestBuilder()
 
 
-class QuestionGuideConfig(BaseModel):
+class QuestionGuideConfig(RequestPart):
     """Overrides of the app's question-guide setting for one call."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-    )
 
     open: bool = True
     model: str | None = None

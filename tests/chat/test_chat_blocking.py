@@ -1,0 +1,316 @@
+"""Blocking completions (`chat` / `achat`): every completion_*.json transcript read field by field."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import fixture_bytes, fixture_json
+
+from fastgpt_oapi import AuthenticationError, InternalServerError
+from fastgpt_oapi.api.chat.model import (
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    ChatMessage,
+    QuoteScore,
+    UnknownInteractive,
+    UserInputInteractive,
+    UserSelectInteractive,
+)
+
+from ._support import CHUNKINGS, LINE_ENDINGS, MODES, Mode, Reply, Script, question
+
+JSON_HEADERS = {"content-type": "application/json; charset=utf-8"}
+ID24 = re.compile(r"^[A-Za-z0-9]{24}$")
+
+# The body arrives in pieces too (the SDK must read all of it), with CR or CRLF as JSON whitespace.
+FED_EVERY_WAY = pytest.mark.parametrize(
+    ("mode", "chunking", "ending"),
+    [
+        (mode, chunking, ending)
+        for mode in MODES
+        for chunking in ("whole", "bytewise", "inside_utf8", "random7")
+        for ending in sorted(LINE_ENDINGS)
+    ],
+)
+
+
+def json_script(name: str, chunking: str, ending: str) -> Script:
+    body = LINE_ENDINGS[ending](fixture_bytes(name))
+    return Script(Reply(CHUNKINGS[chunking](body), headers=JSON_HEADERS))
+
+
+async def complete(
+    script: Script, mode: Mode, request: ChatCompletionRequest | None = None
+) -> ChatCompletionResponse:
+    client = script.client()
+    request = request or question()
+    if mode == "sync":
+        return client.chat.chat(request)
+    return await client.chat.achat(request)
+
+
+def sent(script: Script) -> dict[str, Any]:
+    assert len(script.requests) == 1
+    body: dict[str, Any] = json.loads(script.requests[0].content)
+    return body
+
+
+def check_common(response: ChatCompletionResponse, script: Script, fixture: str) -> None:
+    raw = fixture_json(fixture)
+    body = sent(script)
+    assert body["stream"] is False
+    assert response.id == raw["id"] == response.chat_id
+    assert response.data_id is not None
+    assert response.data_id == body["responseChatItemId"]
+    assert ID24.match(response.data_id)
+    assert response.model == ""
+    assert response.usage is not None
+    assert (response.usage.prompt_tokens, response.usage.completion_tokens, response.usage.total_tokens) == (
+        1,
+        1,
+        1,
+    )
+    assert len(response.choices) == 1
+    assert (response.choices[0].finish_reason, response.choices[0].index) == ("stop", 0)
+    assert response.choices[0].message.role == "assistant"
+
+
+@FED_EVERY_WAY
+async def test_blocking_plain(mode: Mode, chunking: str, ending: str) -> None:
+    script = json_script("completion_blocking.json", chunking, ending)
+    response = await complete(script, mode)
+    check_common(response, script, "completion_blocking.json")
+    assert response.answer == "电影《铃芽之旅》的导演是新海诚。"
+    assert response.reasoning is None
+    assert response.response_data == []
+    assert (response.new_variables, response.title, response.error, response.interactive) == (
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+@FED_EVERY_WAY
+async def test_blocking_reasoning(mode: Mode, chunking: str, ending: str) -> None:
+    script = json_script("completion_blocking_reasoning.json", chunking, ending)
+    response = await complete(script, mode)
+    check_common(response, script, "completion_blocking_reasoning.json")
+    assert response.answer == "新海诚。"
+    assert response.reasoning == "用户问的是《铃芽之旅》的导演，知识库里有答案。"
+
+
+@FED_EVERY_WAY
+async def test_blocking_detail(mode: Mode, chunking: str, ending: str) -> None:
+    script = json_script("completion_blocking_detail.json", chunking, ending)
+    response = await complete(script, mode, question(detail=True))
+    check_common(response, script, "completion_blocking_detail.json")
+    assert sent(script)["detail"] is True
+    assert response.answer == "电影《铃芽之旅》的导演是新海诚。"
+    assert response.title == "铃芽之旅导演"
+    assert response.new_variables == {"uid": "asdfadsfasfd2323", "name": "张三"}
+    assert response.error is None
+    assert [(n.id, n.node_id, n.module_type, n.running_time) for n in response.response_data] == [
+        ("iSol79OFrBH1I9kC", "448745", "workflowStart", 0),
+        ("p2HcT7vLq9WmXa3B", "datasetSearch01", "datasetSearchNode", 0.52),
+        ("t1T94WCy6Su3BK4V", "chatNode01", "chatNode", 1.46),
+    ]
+    start, search, chat = response.response_data
+    assert start.module_name == "common:core.module.template.work_start"
+    assert (search.total_points, search.embedding_tokens, search.similarity, search.limit) == (
+        0.0021,
+        6,
+        0.4,
+        3000,
+    )
+    assert (search.search_using_re_rank, search.rerank_model, search.re_rank_input_tokens) == (
+        True,
+        "bge-reranker-v2-m3",
+        120,
+    )
+    quote = (search.quote_list or [])[0]
+    assert (quote.id, quote.dataset_id, quote.collection_id, quote.source_id) == (
+        "654f2e49b64caef1d9431e8b",
+        "646627f4f7b896cfd8910e38",
+        "653279b16cd42ab509e766e8",
+        "64fd3b6423aa1307b65896f6",
+    )
+    assert (quote.source_name, quote.chunk_index, quote.update_time) == (
+        "faq.csv",
+        3,
+        "2026-07-01T08:12:44.120Z",
+    )
+    assert (quote.q, quote.a) == ("电影《铃芽之旅》的导演是谁？", "电影《铃芽之旅》的导演是新海诚。")
+    assert isinstance(quote.score, list)
+    assert [(s.type, s.value, s.index) for s in quote.score if isinstance(s, QuoteScore)] == [
+        ("embedding", 0.8935, 0),
+        ("reRank", 0.9712, 0),
+    ]
+    assert (chat.model, chat.tokens, chat.input_tokens, chat.output_tokens) == ("gpt-4o-mini", 64, 10, 54)
+    assert (chat.temperature, chat.max_token, chat.reasoning_text, chat.finish_reason) == (
+        0,
+        4000,
+        "",
+        "stop",
+    )
+    assert [(h.obj, h.value) for h in chat.history_preview or []] == [
+        ("Human", "导演是谁"),
+        ("AI", "电影《铃芽之旅》的导演是新海诚。"),
+    ]
+    assert chat.context_total_len == 2
+    # Nothing the server said was dropped on the way into the models.
+    raw = fixture_json("completion_blocking_detail.json")
+    assert [
+        n.model_dump(mode="json", by_alias=True, exclude_unset=True) for n in response.response_data
+    ] == raw["responseData"]
+
+
+@FED_EVERY_WAY
+async def test_blocking_interactive_from_a_content_array(mode: Mode, chunking: str, ending: str) -> None:
+    script = json_script("completion_blocking_interactive.json", chunking, ending)
+    response = await complete(script, mode, question(detail=True))
+    check_common(response, script, "completion_blocking_interactive.json")
+    message = response.message
+    assert message is not None
+    assert isinstance(message.content, list)
+    assert [item.type for item in message.content] == ["text", "interactive"]  # v1's legacy `type`
+    assert response.answer == "好的，已为你生成订单草稿。"
+    interactive = response.interactive
+    assert isinstance(interactive, UserSelectInteractive)
+    assert interactive.params.description == "请确认是否提交订单"
+    assert [(o.key, o.value) for o in interactive.params.user_select_options] == [
+        ("option1", "Confirm"),
+        ("option2", "Cancel"),
+    ]
+    expected = fixture_json("request_continue_userselect.json")["messages"][0]
+    assert interactive.reply("Confirm").model_dump(exclude_none=True) == expected
+    assert [n.module_type for n in response.response_data] == ["workflowStart", "chatNode", "userSelect"]
+    assert response.new_variables == {"uid": "asdfadsfasfd2323"}
+
+
+@FED_EVERY_WAY
+async def test_blocking_v2_content_array_without_type(mode: Mode, chunking: str, ending: str) -> None:
+    script = json_script("completion_blocking_v2_content.json", chunking, ending)
+    response = await complete(script, mode, question(detail=True))
+    check_common(response, script, "completion_blocking_v2_content.json")
+    message = response.message
+    assert message is not None
+    assert isinstance(message.content, list)
+    assert [item.type for item in message.content] == [None, None, None, None]
+    # Items are told apart by their keys; text items join with a newline as FastGPT joins them.
+    assert response.answer == "上海今天多云，\n气温 26℃。"
+    assert response.reasoning == "需要先查天气。"
+    assert response.interactive is None
+    tools = message.content[1]
+    assert [(t.id, t.function_name, t.params, t.response) for t in getattr(tools, "tools", [])] == [
+        ("call_9f2c", "get_weather", '{"city":"上海"}', '{"temp":26,"weather":"多云"}')
+    ]
+    assert response.title == "上海天气查询"
+
+
+@FED_EVERY_WAY
+async def test_blocking_node_error_is_a_result_not_an_exception(
+    mode: Mode, chunking: str, ending: str
+) -> None:
+    script = json_script("completion_blocking_node_error.json", chunking, ending)
+    response = await complete(script, mode, question(detail=True))
+    check_common(response, script, "completion_blocking_node_error.json")
+    assert response.error == {"message": "timeout of 10000ms exceeded"}
+    assert response.answer == ""
+    failed = response.response_data[1]
+    assert (failed.module_type, failed.error_text) == ("httpRequest468", "timeout of 10000ms exceeded")
+    assert failed.error == {"message": "timeout of 10000ms exceeded"}
+    assert failed.http_result == {"error": "timeout of 10000ms exceeded"}
+    assert response.new_variables == {}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_blocking_ids_given_are_used_and_echoed(mode: Mode) -> None:
+    script = Script(Reply([fixture_bytes("completion_blocking.json")], headers=JSON_HEADERS))
+    request = question(chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc", response_chat_item_id="my-data-id")
+    response = await complete(script, mode, request)
+    body = sent(script)
+    assert (body["chatId"], body["responseChatItemId"]) == ("kzYq3Xw1N2b8pQm4RtUv5aBc", "my-data-id")
+    assert (response.chat_id, response.data_id) == ("kzYq3Xw1N2b8pQm4RtUv5aBc", "my-data-id")
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_blocking_without_id_in_the_answer_falls_back_to_the_sent_chat_id(mode: Mode) -> None:
+    raw = fixture_json("completion_blocking.json")
+    del raw["id"]
+    script = Script(Reply([json.dumps(raw).encode()], headers=JSON_HEADERS))
+    response = await complete(script, mode)
+    assert response.chat_id == sent(script)["chatId"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_blocking_error_envelopes(mode: Mode) -> None:
+    script = Script(
+        Reply([fixture_bytes("error_envelope_plain_v4_11.json")], status=500, headers=JSON_HEADERS)
+    )
+    with pytest.raises(AuthenticationError) as info:
+        await complete(script, mode)
+    assert info.value.status_code == 500
+    # A 500 is not retried for a completion: the workflow may have run.
+    assert len(script.requests) == 1
+    script = Script(Reply([b'{"code":500,"statusText":"","message":"boom","data":null}'], status=500))
+    with pytest.raises(InternalServerError):
+        await complete(script, mode)
+
+
+def test_request_message_helpers() -> None:
+    assert ChatMessage.user("hi").model_dump(exclude_none=True) == {"role": "user", "content": "hi"}
+    assert ChatMessage.system("s").role == "system"
+    assert ChatMessage.assistant("a").role == "assistant"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_blocking_wrapped_interactive_is_unwrapped(mode: Mode) -> None:
+    # <= 4.14.x returned the stored value: a wrapper kind around the sub-app's form.
+    raw = fixture_json("completion_blocking_interactive.json")
+    form = fixture_bytes("stream_interactive_children.sse").decode()
+    line = next(x for x in form.split("\n") if x.startswith('data: {"interactive"'))
+    wrapper = json.loads(line[len("data: ") :])["interactive"]
+    assert wrapper["type"] == "childrenInteractive"
+    raw["choices"][0]["message"]["content"][1]["interactive"] = wrapper
+    script = Script(Reply([json.dumps(raw, ensure_ascii=False).encode()], headers=JSON_HEADERS))
+    response = await complete(script, mode, question(detail=True))
+    interactive = response.interactive
+    assert isinstance(interactive, UserInputInteractive)
+    assert list(interactive.fields) == ["收件人", "数量", "配送方式", "备注"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_blocking_unknown_interactive_kind_keeps_its_params(mode: Mode) -> None:
+    raw = fixture_json("completion_blocking_interactive.json")
+    ask = {
+        "type": "agentAsk",
+        "params": {
+            "description": "需要确认",
+            "questions": [
+                {"question": "发货时间？", "options": [{"summary": "今天", "value": "today"}], "answer": ""}
+            ],
+        },
+        "askId": "ask_01",
+    }
+    raw["choices"][0]["message"]["content"][1]["interactive"] = ask
+    script = Script(Reply([json.dumps(raw, ensure_ascii=False).encode()], headers=JSON_HEADERS))
+    response = await complete(script, mode, question(detail=True))
+    interactive = response.interactive
+    assert isinstance(interactive, UnknownInteractive)
+    assert interactive.type == "agentAsk"
+    assert interactive.params == ask["params"]
+    assert interactive.model_extra == {"askId": "ask_01"}
+
+
+def test_every_blocking_fixture_is_covered() -> None:
+    from conftest import LOCAL_FIXTURES, SHARED_FIXTURES
+
+    names = {p.name for folder in (SHARED_FIXTURES, LOCAL_FIXTURES) for p in folder.glob("completion_*.json")}
+    source = Path(__file__).read_text(encoding="utf-8")
+    assert names
+    assert all(f'json_script("{name}"' in source for name in names), sorted(names)

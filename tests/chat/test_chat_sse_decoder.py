@@ -1,0 +1,173 @@
+"""SSEDecoder on its own: the SSE framing rules, chunk boundaries anywhere, and its size limit."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from fastgpt_oapi import StreamError
+from fastgpt_oapi.api.chat.stream import StreamState
+from fastgpt_oapi.core.sse import SSEDecoder, SSEMessage, SSEMessageTooLargeError
+
+
+def decode(*chunks: bytes, flush: bool = True) -> list[SSEMessage]:
+    decoder = SSEDecoder()
+    out: list[SSEMessage] = []
+    for chunk in chunks:
+        out.extend(decoder.feed(chunk))
+    if flush:
+        out.extend(decoder.flush())
+    return out
+
+
+def test_fastgpt_framing() -> None:
+    body = b'event: answer\ndata: {"a":1}\n\ndata: [DONE]\n\n'
+    assert decode(body) == [SSEMessage(b"answer", b'{"a":1}'), SSEMessage(None, b"[DONE]")]
+
+
+def test_multi_line_data_is_joined_with_lf() -> None:
+    assert decode(b"event: x\ndata: first\ndata:second\ndata:\n\n") == [SSEMessage(b"x", b"first\nsecond\n")]
+
+
+def test_only_one_space_after_the_colon_is_dropped() -> None:
+    assert decode(b"data:  two spaces\n\ndata:none\n\n") == [
+        SSEMessage(None, b" two spaces"),
+        SSEMessage(None, b"none"),
+    ]
+
+
+def test_comments_and_unused_fields_are_skipped() -> None:
+    body = b": keep-alive\n\nevent: x\n: a comment between fields\nid: 7\nretry: 1000\ndata: y\n\n"
+    assert decode(body) == [SSEMessage(b"x", b"y")]
+
+
+def test_event_without_data_is_not_dispatched_and_does_not_leak_its_name() -> None:
+    assert decode(b"event: orphan\n\ndata: z\n\n") == [SSEMessage(None, b"z")]
+
+
+def test_field_without_colon_and_empty_event_name() -> None:
+    # `data` alone is a data line with an empty value; an empty event name means "no name".
+    assert decode(b"data\n\nevent: \ndata: y\n\nevent:\ndata: w\n\n") == [
+        SSEMessage(None, b""),
+        SSEMessage(None, b"y"),
+        SSEMessage(None, b"w"),
+    ]
+
+
+def test_extra_blank_lines_between_messages() -> None:
+    assert decode(b"\n\ndata: a\n\n\n\n\ndata: b\n\n") == [SSEMessage(None, b"a"), SSEMessage(None, b"b")]
+
+
+def test_flush_at_eof_without_the_trailing_blank_line() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"event: flowResponses\ndata: [1,2]\n") == []
+    assert decoder.flush() == [SSEMessage(b"flowResponses", b"[1,2]")]
+    assert decoder.flush() == []
+
+
+def test_a_line_cut_mid_way_at_eof_is_discarded() -> None:
+    assert decode(b'data: [DONE]\n\nevent: answer\ndata: {"choi') == [SSEMessage(None, b"[DONE]")]
+    assert decode(b"data: no line end") == []
+    # The finished lines before the cut still form a message.
+    assert decode(b"event: x\ndata: ok\ndata: cut") == [SSEMessage(b"x", b"ok")]
+
+
+def test_line_endings_lf_crlf_cr_and_mixed() -> None:
+    expected = [SSEMessage(b"x", b"1"), SSEMessage(None, b"2"), SSEMessage(b"y", b"3")]
+    assert decode(b"event: x\ndata: 1\n\ndata: 2\n\nevent: y\ndata: 3\n\n") == expected
+    assert decode(b"event: x\r\ndata: 1\r\n\r\ndata: 2\r\n\r\nevent: y\r\ndata: 3\r\n\r\n") == expected
+    assert decode(b"event: x\rdata: 1\r\rdata: 2\r\revent: y\rdata: 3\r\r") == expected
+    assert decode(b"event: x\r\ndata: 1\n\rdata: 2\r\n\nevent: y\rdata: 3\r\n\r") == expected
+
+
+def test_crlf_split_between_cr_and_lf() -> None:
+    # The LF after a chunk-ending CR belongs to that CR; it must not count as a blank line.
+    assert decode(b"event: x\r", b"\ndata: 1\r", b"\n\r", b"\n") == [SSEMessage(b"x", b"1")]
+
+
+def test_an_empty_chunk_between_cr_and_lf() -> None:
+    assert decode(b"event: x\r", b"", b"\ndata: 1\r\n\r\n") == [SSEMessage(b"x", b"1")]
+
+
+def test_cr_at_eof_ends_the_line() -> None:
+    assert decode(b"data: last\r") == [SSEMessage(None, b"last")]
+
+
+def test_utf8_split_inside_a_character_stays_bytes() -> None:
+    payload = "导演是新海诚".encode()
+    body = b"data: " + payload + b"\n\n"
+    for cut in range(len(body)):
+        assert decode(body[:cut], body[cut:]) == [SSEMessage(None, payload)]
+
+
+def _sample() -> bytes:
+    parts = [
+        b'event: answer\ndata: {"t":"\xe4\xb8\x8a\xe6\xb5\xb7"}\n\n',
+        b": comment\n\n",
+        b"data: a\ndata: b\n\n",
+        b"event: flowResponses\ndata: [" + b"1," * 50 + b"2]\n\n",
+        b"event: answer\ndata: [DONE]\n\n",
+    ]
+    rng = random.Random(11)
+    out = b""
+    for part in parts:
+        ending = rng.choice([b"\n", b"\r\n", b"\r"])
+        out += part.replace(b"\n", ending)
+    return out
+
+
+def test_any_chunking_gives_the_same_messages() -> None:
+    body = _sample()
+    expected = decode(body)
+    assert [m.event for m in expected] == [b"answer", None, b"flowResponses", b"answer"]
+    rng = random.Random(5)
+    for _ in range(300):
+        cuts = sorted(rng.sample(range(1, len(body)), rng.randint(1, 30)))
+        chunks = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True)]
+        assert decode(*chunks) == expected
+    assert decode(*[body[i : i + 1] for i in range(len(body))]) == expected
+
+
+def test_max_event_bytes_bounds_an_unfinished_message() -> None:
+    decoder = SSEDecoder(max_event_bytes=64)
+    with pytest.raises(SSEMessageTooLargeError) as info:
+        decoder.feed(b"data: " + b"x" * 100)
+    assert isinstance(info.value, ValueError)
+    assert info.value.limit == 64
+    # The same limit when the message creeps in over many chunks.
+    decoder = SSEDecoder(max_event_bytes=64)
+    for _ in range(31):
+        assert decoder.feed(b"xx") == []
+    with pytest.raises(SSEMessageTooLargeError):
+        decoder.feed(b"xxx")
+    # After the error the decoder starts clean.
+    assert decoder.feed(b"data: ok\n\n") == [SSEMessage(None, b"ok")]
+
+
+def test_max_event_bytes_does_not_limit_finished_messages() -> None:
+    decoder = SSEDecoder(max_event_bytes=64)
+    big = b"data: " + b"y" * 500 + b"\n\n"
+    assert decoder.feed(big) == [SSEMessage(None, b"y" * 500)]
+
+
+def test_stream_state_reports_an_oversized_message_as_stream_error() -> None:
+    state = StreamState("c", "d", max_event_bytes=32)
+    with pytest.raises(StreamError, match="32 bytes"):
+        state.feed(b"event: flowResponses\ndata: [" + b"0," * 40)
+
+
+def test_a_large_message_in_small_chunks_takes_linear_time() -> None:
+    # 8 MB of flowResponses in 1 KB chunks: re-joining the buffer on every chunk would copy
+    # terabytes' worth of quadratic work; the decoder must stay proportional to the input.
+    payload = b"[" + b'{"id":"n","runningTime":0},' * 300_000 + b"{}]"
+    body = b"event: flowResponses\ndata: " + payload + b"\n\n"
+    decoder = SSEDecoder()
+    started = time.perf_counter()
+    out: list[SSEMessage] = []
+    for i in range(0, len(body), 1024):
+        out.extend(decoder.feed(body[i : i + 1024]))
+    elapsed = time.perf_counter() - started
+    assert out == [SSEMessage(b"flowResponses", payload)]
+    assert elapsed < 2.0, f"{elapsed:.2f} s"
