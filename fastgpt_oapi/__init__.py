@@ -12,7 +12,6 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .client import Client, ClientBuilder
-    from .core.config import RequestOption
     from .core.errors import (
         APIConnectionError,
         APIError,
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
         StreamError,
         UnprocessableEntityError,
     )
+    from .core.options import RequestOption
 
 __all__ = [
     "APIConnectionError",
@@ -59,7 +59,7 @@ __all__ = [
 
 
 # Where each public name lives; everything not listed is an exception from core.errors.
-_HOMES = {"Client": "client", "ClientBuilder": "client", "RequestOption": "core.config"}
+_HOMES = {"Client": "client", "ClientBuilder": "client", "RequestOption": "core.options"}
 
 
 def __getattr__(name: str) -> Any:

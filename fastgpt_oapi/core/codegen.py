@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 MODULES = (
-    "fastgpt_oapi.core.config",
+    "fastgpt_oapi.core.options",
     "fastgpt_oapi.api.chat.model",
     "fastgpt_oapi.api.chat_history.model",
     "fastgpt_oapi.api.app_logs.model",

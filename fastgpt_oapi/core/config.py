@@ -1,4 +1,7 @@
-"""Client settings and per-call options. The API key is held so that it never reaches a repr."""
+"""Client settings. The API key is held so that it never reaches a repr.
+
+No pydantic here: building a client must not pay for loading pydantic's model machinery.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,22 @@ import re
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 from urllib.parse import urlsplit
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import RequestValidationError
 
-__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "RequestOption", "Secret", "check_api_key"]
+__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "Secret", "check_api_key", "validate_app_id"]
+
+_APP_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+
+
+def validate_app_id(value: str) -> str:
+    if not _APP_ID.match(value):
+        raise ValueError(
+            f"app_id must be 24 hexadecimal characters (a FastGPT app id), got {len(value)} characters"
+        )
+    return value
+
 
 DEFAULT_BASE_URL = "http://localhost:3000"
 DEFAULT_TIMEOUT = 600.0
@@ -107,8 +118,6 @@ class ClientConfig:
         )
 
     def validated(self) -> ClientConfig:
-        from .model import validate_app_id
-
         base = self.base_url.strip().rstrip("/")
         problem = _base_url_problem(base)
         if problem:
@@ -134,55 +143,3 @@ class ClientConfig:
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
         return f"ClientConfig(base_url={self.base_url!r}, app_id={self.app_id!r}, api_key={key})"
-
-
-class RequestOption(BaseModel):
-    """Overrides of the client's settings for one call: `request_option=` on every service method."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    api_key: str | None = Field(default=None, repr=False, min_length=1)
-    headers: dict[str, str] | None = None
-    timeout: float | None = Field(default=None, gt=0)
-    connect_timeout: float | None = Field(default=None, gt=0)
-    max_retries: int | None = Field(default=None, ge=0)
-
-    @classmethod
-    def builder(cls) -> RequestOptionBuilder:
-        return RequestOptionBuilder()
-
-    def __repr_args__(self) -> Any:
-        yield from super().__repr_args__()
-        if self.api_key is not None:
-            yield "api_key", "********"
-
-
-# region generated builders (python -m fastgpt_oapi.core.codegen); do not edit by hand
-from fastgpt_oapi.core.model import RequestBuilder  # noqa: E402
-
-
-class RequestOptionBuilder(RequestBuilder[RequestOption]):
-    _model = RequestOption
-
-    def api_key(self, api_key: str | None) -> RequestOptionBuilder:
-        self._set("api_key", api_key)
-        return self
-
-    def headers(self, headers: dict[str, str] | None) -> RequestOptionBuilder:
-        self._set("headers", headers)
-        return self
-
-    def timeout(self, timeout: float | None) -> RequestOptionBuilder:
-        self._set("timeout", timeout)
-        return self
-
-    def connect_timeout(self, connect_timeout: float | None) -> RequestOptionBuilder:
-        self._set("connect_timeout", connect_timeout)
-        return self
-
-    def max_retries(self, max_retries: int | None) -> RequestOptionBuilder:
-        self._set("max_retries", max_retries)
-        return self
-
-
-# endregion

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
 
 from .. import __version__
-from .config import ClientConfig, RequestOption, check_api_key
+from .config import ClientConfig, check_api_key
 from .errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -35,17 +34,21 @@ from .errors import (
     make_status_error,
     retry_after_in_text,
 )
-from .model import APIRequest, OperationResponse
 from .retry import Failure, RequestKind, backoff_delay, parse_retry_after, should_retry
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
+    from pydantic import BaseModel
+
+    from .model import APIRequest
+    from .options import RequestOption
+
 __all__ = ["AsyncHTTP", "HTTPCore", "Pools", "PreparedCall", "SyncHTTP"]
 
 logger = logging.getLogger("fastgpt_oapi")
 
-ResponseT = TypeVar("ResponseT", bound=BaseModel)
+ResponseT = TypeVar("ResponseT", bound="BaseModel")
 
 # Failures while reading a body: the connection broke, or the bytes that came cannot be decoded.
 _READ_ERRORS = (httpx.TransportError, httpx.DecodingError)
@@ -308,6 +311,11 @@ class HTTPCore:
     def parse(
         self, call: PreparedCall, response: httpx.Response, response_type: type[ResponseT]
     ) -> ResponseT:
+        # Imported here: by now the response model has loaded pydantic; building a client has not.
+        from pydantic import ValidationError
+
+        from .model import OperationResponse
+
         body = self.decode_body(response)
         if is_error_envelope(body):
             raise self.error_for(response, body)

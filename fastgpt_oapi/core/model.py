@@ -8,13 +8,13 @@ models by `fastgpt_oapi.core.codegen` (see there).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
+from .config import validate_app_id
 from .errors import RequestValidationError
 from .retry import RequestKind
 
@@ -29,17 +29,6 @@ __all__ = [
     "Route",
     "validate_app_id",
 ]
-
-_APP_ID = re.compile(r"^[0-9a-fA-F]{24}$")
-
-
-def validate_app_id(value: str) -> str:
-    if not _APP_ID.match(value):
-        raise ValueError(
-            f"app_id must be 24 hexadecimal characters (a FastGPT app id), got {len(value)} characters"
-        )
-    return value
-
 
 AppId = Annotated[str, AfterValidator(validate_app_id)]
 

@@ -27,7 +27,7 @@ from fastgpt_oapi.api.chat_history.model import (
     UpdateFeedbackRequest,
     UpdateHistoryRequest,
 )
-from fastgpt_oapi.core.config import RequestOption
+from fastgpt_oapi.core.options import RequestOption
 
 OTHER_APP = "0123456789abcdef01234567"
 UTC = timezone.utc

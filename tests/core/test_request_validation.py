@@ -24,7 +24,7 @@ from typing_extensions import assert_type
 
 from fastgpt_oapi import FastGPTError, RequestOption, RequestValidationError
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatCompletionRequestBuilder, ChatMessage
-from fastgpt_oapi.core.config import RequestOptionBuilder
+from fastgpt_oapi.core.options import RequestOptionBuilder
 
 ROOT = Path(__file__).resolve().parents[2]
 HI: list[ChatMessage | dict[str, Any]] = [ChatMessage.user("hi")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Hashable, Iterator
 from typing import TYPE_CHECKING
 
-from fastgpt_oapi.core.config import RequestOption
+from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
 
 from .model import (

@@ -6,7 +6,7 @@ import secrets
 import string
 from typing import TYPE_CHECKING
 
-from fastgpt_oapi.core.config import RequestOption
+from fastgpt_oapi.core.options import RequestOption
 
 from .model import ChatCompletionRequest, ChatCompletionResponse
 from .stream import AsyncChatStream, ChatStream, StreamState

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Hashable, Iterator
 from typing import TYPE_CHECKING
 
-from fastgpt_oapi.core.config import RequestOption
 from fastgpt_oapi.core.errors import NotFoundError
 from fastgpt_oapi.core.model import OperationResponse, Route
+from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
 
 from .model import (
