@@ -44,6 +44,10 @@ codegen: $(VENV_STAMP)  ## Regenerate the typed request builders
 
 check: lint typecheck  ## Lint and type-check (what pre-commit runs)
 
+bench: $(VENV_STAMP)  ## Benchmarks against the alternatives (bench/); not part of `make test`
+	$(POETRY) sync --with bench
+	$(RUN) python -m bench
+
 demo: $(VENV_STAMP)  ## Streamed, typed chat plus history calls (emulator unless FASTGPT_BASE_URL/FASTGPT_API_KEY are set)
 	$(RUN) python -m examples.demo
 
