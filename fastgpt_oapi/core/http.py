@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 
@@ -346,6 +346,11 @@ class HTTPCore:
             ) from None
 
 
+def _response_type(request: APIRequest[ResponseT]) -> type[ResponseT]:
+    # The class attribute is set from the generic parameter (APIRequest.__pydantic_init_subclass__).
+    return cast("type[ResponseT]", request.response_type)
+
+
 def _merge_headers(*layers: Mapping[str, str] | None) -> dict[str, str]:
     """Later layers win, whatever the case of the name: `user-agent` replaces `User-Agent` rather than
     going out as a second header (and no header can add a second `Authorization`)."""
@@ -367,6 +372,10 @@ class SyncHTTP:
         self.core = core
         self.pools = pools
         self.sleep: Callable[[float], None] = time.sleep
+
+    def request(self, request: APIRequest[ResponseT], option: RequestOption | None) -> ResponseT:
+        """Send an API request and parse its answer as the request's declared response model."""
+        return self.send(self.core.prepare(request, option), _response_type(request))
 
     def send(self, call: PreparedCall, response_type: type[ResponseT]) -> ResponseT:
         response = self.open(call, read_body=True)
@@ -423,6 +432,9 @@ class AsyncHTTP:
         self.core = core
         self.pools = pools
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    async def request(self, request: APIRequest[ResponseT], option: RequestOption | None) -> ResponseT:
+        return await self.send(self.core.prepare(request, option), _response_type(request))
 
     async def send(self, call: PreparedCall, response_type: type[ResponseT]) -> ResponseT:
         response = await self.open(call, read_body=True)

@@ -38,39 +38,33 @@ class AppLogsService:
         self, request: GetChartDataRequest, request_option: RequestOption | None = None
     ) -> ChartDataResponse:
         """Usage charts (FastGPT Pro only; an open-source server answers 404, `NotFoundError`)."""
-        call = self._client._core.prepare(request, request_option)
-        return self._client._sync.send(call, ChartDataResponse)
+        return self._client._sync.request(request, request_option)
 
     async def aget_chart_data(
         self, request: GetChartDataRequest, request_option: RequestOption | None = None
     ) -> ChartDataResponse:
-        call = self._client._core.prepare(request, request_option)
-        return await self._client._async.send(call, ChartDataResponse)
+        return await self._client._async.request(request, request_option)
 
     def get_total_data(
         self, request: GetTotalDataRequest, request_option: RequestOption | None = None
     ) -> TotalDataResponse:
         """All-time totals (FastGPT Pro only)."""
-        call = self._client._core.prepare(request, request_option)
-        return self._client._sync.send(call, TotalDataResponse)
+        return self._client._sync.request(request, request_option)
 
     async def aget_total_data(
         self, request: GetTotalDataRequest, request_option: RequestOption | None = None
     ) -> TotalDataResponse:
-        call = self._client._core.prepare(request, request_option)
-        return await self._client._async.send(call, TotalDataResponse)
+        return await self._client._async.request(request, request_option)
 
     def list_logs(
         self, request: ListLogsRequest, request_option: RequestOption | None = None
     ) -> ListLogsResponse:
-        call = self._client._core.prepare(request, request_option)
-        return self._client._sync.send(call, ListLogsResponse)
+        return self._client._sync.request(request, request_option)
 
     async def alist_logs(
         self, request: ListLogsRequest, request_option: RequestOption | None = None
     ) -> ListLogsResponse:
-        call = self._client._core.prepare(request, request_option)
-        return await self._client._async.send(call, ListLogsResponse)
+        return await self._client._async.request(request, request_option)
 
     def iter_logs(
         self, request: ListLogsRequest, request_option: RequestOption | None = None

@@ -81,14 +81,12 @@ class ChatHistoryService:
         self, request: ListHistoriesRequest, request_option: RequestOption | None = None
     ) -> ListHistoriesResponse:
         """One page of the app's chats: pinned first, then most recently updated first."""
-        call = self._client._core.prepare(request, request_option)
-        return self._client._sync.send(call, ListHistoriesResponse)
+        return self._client._sync.request(request, request_option)
 
     async def alist_histories(
         self, request: ListHistoriesRequest, request_option: RequestOption | None = None
     ) -> ListHistoriesResponse:
-        call = self._client._core.prepare(request, request_option)
-        return await self._client._async.send(call, ListHistoriesResponse)
+        return await self._client._async.request(request, request_option)
 
     def iter_histories(
         self, request: ListHistoriesRequest, request_option: RequestOption | None = None
@@ -114,50 +112,42 @@ class ChatHistoryService:
     def update_history(
         self, request: UpdateHistoryRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        call = self._client._core.prepare(request, request_option)
-        return self._client._sync.send(call, OperationResponse)
+        return self._client._sync.request(request, request_option)
 
     async def aupdate_history(
         self, request: UpdateHistoryRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        call = self._client._core.prepare(request, request_option)
-        return await self._client._async.send(call, OperationResponse)
+        return await self._client._async.request(request, request_option)
 
     def delete_history(
         self, request: DeleteHistoryRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        call = self._client._core.prepare(request, request_option)
-        return self._client._sync.send(call, OperationResponse)
+        return self._client._sync.request(request, request_option)
 
     async def adelete_history(
         self, request: DeleteHistoryRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        call = self._client._core.prepare(request, request_option)
-        return await self._client._async.send(call, OperationResponse)
+        return await self._client._async.request(request, request_option)
 
     def clear_histories(
         self, request: ClearHistoriesRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        call = self._client._core.prepare(request, request_option)
-        return self._client._sync.send(call, OperationResponse)
+        return self._client._sync.request(request, request_option)
 
     async def aclear_histories(
         self, request: ClearHistoriesRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        call = self._client._core.prepare(request, request_option)
-        return await self._client._async.send(call, OperationResponse)
+        return await self._client._async.request(request, request_option)
 
     def get_chat_init(
         self, request: GetChatInitRequest, request_option: RequestOption | None = None
     ) -> ChatInitResponse:
-        call = self._client._core.prepare(request, request_option)
-        return self._client._sync.send(call, ChatInitResponse)
+        return self._client._sync.request(request, request_option)
 
     async def aget_chat_init(
         self, request: GetChatInitRequest, request_option: RequestOption | None = None
     ) -> ChatInitResponse:
-        call = self._client._core.prepare(request, request_option)
-        return await self._client._async.send(call, ChatInitResponse)
+        return await self._client._async.request(request, request_option)
 
     # ---- records ------------------------------------------------------------------------------
 
@@ -165,14 +155,12 @@ class ChatHistoryService:
         self, request: ListRecordsRequest, request_option: RequestOption | None = None
     ) -> ListRecordsResponse:
         """One page of a chat's records: offset 0 is the newest page, ordered oldest first."""
-        call = self._client._core.prepare(request, request_option)
-        return self._client._sync.send(call, ListRecordsResponse)
+        return self._client._sync.request(request, request_option)
 
     async def alist_records(
         self, request: ListRecordsRequest, request_option: RequestOption | None = None
     ) -> ListRecordsResponse:
-        call = self._client._core.prepare(request, request_option)
-        return await self._client._async.send(call, ListRecordsResponse)
+        return await self._client._async.request(request, request_option)
 
     def iter_records(
         self, request: ListRecordsRequest, request_option: RequestOption | None = None
@@ -203,14 +191,12 @@ class ChatHistoryService:
     def get_record_detail(
         self, request: GetRecordDetailRequest, request_option: RequestOption | None = None
     ) -> RecordDetailResponse:
-        call = self._client._core.prepare(request, request_option)
-        return self._client._sync.send(call, RecordDetailResponse)
+        return self._client._sync.request(request, request_option)
 
     async def aget_record_detail(
         self, request: GetRecordDetailRequest, request_option: RequestOption | None = None
     ) -> RecordDetailResponse:
-        call = self._client._core.prepare(request, request_option)
-        return await self._client._async.send(call, RecordDetailResponse)
+        return await self._client._async.request(request, request_option)
 
     def delete_record(
         self, request: DeleteRecordRequest, request_option: RequestOption | None = None
@@ -224,17 +210,13 @@ class ChatHistoryService:
         """
         first, second = self._delete_order(request)
         try:
-            return self._client._sync.send(
-                self._client._core.prepare(first, request_option), OperationResponse
-            )
+            return self._client._sync.request(first, request_option)
         except NotFoundError as exc:
             if not _route_missing(exc):
                 raise
             primary_error = exc
         try:
-            result = self._client._sync.send(
-                self._client._core.prepare(second, request_option), OperationResponse
-            )
+            result = self._client._sync.request(second, request_option)
         except NotFoundError as exc:
             if _route_missing(exc):
                 raise primary_error from exc
@@ -247,17 +229,13 @@ class ChatHistoryService:
     ) -> OperationResponse:
         first, second = self._delete_order(request)
         try:
-            return await self._client._async.send(
-                self._client._core.prepare(first, request_option), OperationResponse
-            )
+            return await self._client._async.request(first, request_option)
         except NotFoundError as exc:
             if not _route_missing(exc):
                 raise
             primary_error = exc
         try:
-            result = await self._client._async.send(
-                self._client._core.prepare(second, request_option), OperationResponse
-            )
+            result = await self._client._async.request(second, request_option)
         except NotFoundError as exc:
             if _route_missing(exc):
                 raise primary_error from exc
@@ -282,23 +260,19 @@ class ChatHistoryService:
         self, request: UpdateFeedbackRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
         """Set the like AND the dislike of an AI record; a None clears that one (see the request)."""
-        call = self._client._core.prepare(request, request_option)
-        return self._client._sync.send(call, OperationResponse)
+        return self._client._sync.request(request, request_option)
 
     async def aupdate_feedback(
         self, request: UpdateFeedbackRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        call = self._client._core.prepare(request, request_option)
-        return await self._client._async.send(call, OperationResponse)
+        return await self._client._async.request(request, request_option)
 
     def create_question_guide(
         self, request: CreateQuestionGuideRequest, request_option: RequestOption | None = None
     ) -> QuestionGuideResponse:
-        call = self._client._core.prepare(request, request_option)
-        return self._client._sync.send(call, QuestionGuideResponse)
+        return self._client._sync.request(request, request_option)
 
     async def acreate_question_guide(
         self, request: CreateQuestionGuideRequest, request_option: RequestOption | None = None
     ) -> QuestionGuideResponse:
-        call = self._client._core.prepare(request, request_option)
-        return await self._client._async.send(call, QuestionGuideResponse)
+        return await self._client._async.request(request, request_option)
