@@ -33,7 +33,7 @@ def start_chats(client: Client) -> tuple[str, str]:
         ChatCompletionRequest(messages=[ChatMessage.user("Tell me about it")], chat_id=first.chat_id)
     )
     second = client.chat.chat(ChatCompletionRequest(messages=[ChatMessage.user("What is FastGPT?")]))
-    return second.chat_id, second.data_id or ""
+    return second.chat_id, second.data_id
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ def make_traffic(client: Client) -> None:
         # custom_uid is the end user as your logs should show them.
         request = ChatCompletionRequest(messages=[ChatMessage.user(question)], custom_uid=f"user-{n % 2}")
         response = client.chat.chat(request)
-    client.chat_history.update_feedback(UpdateFeedbackRequest.like(response.chat_id, response.data_id or ""))
+    client.chat_history.update_feedback(UpdateFeedbackRequest.like(response.chat_id, response.data_id))
 
 
 def show(charts: ChartDataResponse) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator
 
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
 from fastgpt_oapi.core.retry import RequestKind
@@ -123,7 +123,13 @@ class ChatCompletionResponse(FastGPTModel):
     title: str | None = None
     # Set when the last node failed; the HTTP status stays 200. A string or an object.
     error: Any = None
-    data_id: str | None = Field(default=None, exclude=True)
+    # The stored AI record's id: the request's response_chat_item_id, or the one the SDK generated.
+    _data_id: str = PrivateAttr(default="")
+
+    @property
+    def data_id(self) -> str:
+        """The id of the AI record this answer was stored as (for feedback, deletes, node details)."""
+        return self._data_id
 
     @property
     def chat_id(self) -> str:
