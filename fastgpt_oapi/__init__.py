@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         RequestValidationError,
         StreamClosedError,
         StreamError,
+        StreamEventTooLargeError,
         UnprocessableEntityError,
     )
     from .core.options import RequestOption
@@ -53,6 +54,7 @@ __all__ = [
     "RequestValidationError",
     "StreamClosedError",
     "StreamError",
+    "StreamEventTooLargeError",
     "UnprocessableEntityError",
     "__version__",
 ]

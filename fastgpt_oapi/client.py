@@ -83,6 +83,7 @@ class Client:
         headers: Mapping[str, str] | None = None,
         app_id: str | None = None,
         api_key: str | None = None,
+        stream_idle_timeout: float | None = None,
     ) -> Client:
         """A client with changed settings that shares this client's connection pools.
 
@@ -103,6 +104,8 @@ class Client:
         if api_key is not None:
             check_api_key(api_key)
             changes["api_key"] = Secret(api_key)
+        if stream_idle_timeout is not None:
+            changes["stream_idle_timeout"] = stream_idle_timeout
         return Client(replace(config, **changes), _pools=self._pools)  # type: ignore[arg-type]
 
     def close(self) -> None:
@@ -189,6 +192,24 @@ class ClientBuilder:
 
     def proxy(self, proxy: str | None) -> ClientBuilder:
         return self._with(proxy=proxy)
+
+    def max_event_bytes(self, n: int) -> ClientBuilder:
+        """The most bytes one SSE event of a stream may take (default 64 MiB).
+
+        A stream whose event grows past it, say a server sending one endless line, raises
+        `StreamEventTooLargeError` (a `StreamError`) and is closed, instead of buffering without bound.
+        """
+        return self._with(max_event_bytes=n)
+
+    def stream_idle_timeout(self, seconds: float | None) -> ClientBuilder:
+        """Give up on a stream that sends nothing but heartbeats for this long (default None: off).
+
+        FastGPT sends an empty answer every 10 s while a workflow runs, so a stuck workflow never trips
+        the read timeout. With this set, a stream raises `APITimeoutError` once `seconds` pass without
+        an event other than that empty heartbeat; the window starts when the stream is first read
+        and restarts with each such event. A read waits at most `seconds` for any byte at all.
+        """
+        return self._with(stream_idle_timeout=seconds)
 
     def http_client(self, client: httpx.Client) -> ClientBuilder:
         """Use this httpx client for sync calls. The SDK never closes it."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from .errors import RequestValidationError
+from .sse import DEFAULT_MAX_EVENT_BYTES
 
 __all__ = ["DEFAULT_BASE_URL", "ClientConfig", "Secret", "check_api_key", "validate_app_id"]
 
@@ -106,6 +107,10 @@ class ClientConfig:
     default_headers: Mapping[str, str] = field(default_factory=dict)
     verify: bool | str | ssl.SSLContext = True
     proxy: str | None = None
+    # Streams: the most bytes one SSE event may take before it ends, and how long a stream may go
+    # without an event other than FastGPT's empty heartbeat (None: no limit but the read timeout).
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    stream_idle_timeout: float | None = None
 
     @staticmethod
     def from_env(environ: Mapping[str, str] | None = None) -> ClientConfig:
@@ -138,6 +143,16 @@ class ClientConfig:
         for name in ("max_retries", "max_connections", "max_keepalive_connections"):
             if getattr(self, name) < 0:
                 raise RequestValidationError(f"{name} must not be negative", field=name)
+        if self.stream_idle_timeout is not None and not self.stream_idle_timeout > 0:
+            raise RequestValidationError(
+                "stream_idle_timeout must be a positive number of seconds, or None",
+                field="stream_idle_timeout",
+            )
+        events = self.max_event_bytes
+        if not isinstance(events, int) or isinstance(events, bool) or events < 1:
+            raise RequestValidationError(
+                "max_event_bytes must be a positive whole number of bytes", field="max_event_bytes"
+            )
         return replace(self, base_url=base)
 
     def __repr__(self) -> str:

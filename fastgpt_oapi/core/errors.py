@@ -32,6 +32,7 @@ __all__ = [
     "RequestValidationError",
     "StreamClosedError",
     "StreamError",
+    "StreamEventTooLargeError",
     "UnprocessableEntityError",
 ]
 
@@ -185,6 +186,23 @@ class StreamError(APIError):
     def __str__(self) -> str:
         extra = ", ".join(str(p) for p in (self.code, self.status_text) if p not in (None, ""))
         return f"{self.message} ({extra})" if extra else self.message
+
+
+class StreamEventTooLargeError(StreamError):
+    """One SSE event grew past `max_event_bytes` before it ended; the stream is closed.
+
+    The limit bounds the memory a stream may buffer for a single event (a server, or something in
+    between, sending one endless line). `limit` is the setting in force; raise it with
+    `Client.builder().max_event_bytes(...)` if your workflows really send events that large.
+    """
+
+    def __init__(self, limit: int, *, request: httpx.Request | None = None) -> None:
+        super().__init__(
+            f"An SSE event exceeded max_event_bytes ({limit} bytes) before it ended; the stream was "
+            "closed. Raise the limit with Client.builder().max_event_bytes(...) if this is expected.",
+            request=request,
+        )
+        self.limit = limit
 
 
 class StreamClosedError(FastGPTError):

@@ -19,6 +19,8 @@ class RequestOption(BaseModel):
     timeout: float | None = Field(default=None, gt=0)
     connect_timeout: float | None = Field(default=None, gt=0)
     max_retries: int | None = Field(default=None, ge=0)
+    # Streams only: give up after this long without an event other than the empty heartbeat.
+    stream_idle_timeout: float | None = Field(default=None, gt=0)
 
     @classmethod
     def builder(cls) -> RequestOptionBuilder:
@@ -55,6 +57,10 @@ class RequestOptionBuilder(RequestBuilder[RequestOption]):
 
     def max_retries(self, max_retries: int | None) -> RequestOptionBuilder:
         self._set("max_retries", max_retries)
+        return self
+
+    def stream_idle_timeout(self, stream_idle_timeout: float | None) -> RequestOptionBuilder:
+        self._set("stream_idle_timeout", stream_idle_timeout)
         return self
 
 

@@ -26,6 +26,11 @@ class SSEMessage(NamedTuple):
     data: bytes  # the `data:` lines joined with LF
 
 
+# `_message(SSEMessage, (event, data))` builds the named tuple directly: its generated `__new__` costs
+# three times as much (0.3 us against 0.1), a real share of the decoder's time per message.
+_message = tuple.__new__
+
+
 class SSEMessageTooLargeError(ValueError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"an SSE message exceeded {limit} bytes without ending; raise max_event_bytes")
@@ -33,34 +38,44 @@ class SSEMessageTooLargeError(ValueError):
 
 
 class SSEDecoder:
-    __slots__ = ("_max", "_parts", "_pending_cr", "_size")
+    __slots__ = ("_event", "_max", "_parts", "_pending_cr", "_size")
 
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         # The unfinished message: one piece, or (once large) the pieces that brought it.
         self._parts: list[bytes] = []
+        # The name in `_parts` when that is one `event:` line alone, as FastGPT writes it.
+        self._event: bytes | None = None
         self._size = 0
         self._pending_cr = False
         self._max = max_event_bytes
 
     def feed(self, chunk: bytes) -> list[SSEMessage]:
-        if self._pending_cr:
+        # `13 in chunk` (CR) is a memchr; `b"\r" in chunk` costs eight times as much per chunk.
+        if self._pending_cr or 13 in chunk:
+            chunk = self._lf_only(chunk)
             if not chunk:
-                return []  # keep waiting for the byte after the CR
-            self._pending_cr = False
-            if chunk[:1] == b"\n":
-                chunk = chunk[1:]
-        if b"\r" in chunk:
-            if chunk[-1:] == b"\r":
-                # The LF of a CRLF may be the first byte of the next chunk: drop it there.
-                self._pending_cr = True
-            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                return []
         parts = self._parts
+        name = self._event
+        if (
+            chunk[:6] == b"data: "
+            and chunk.find(b"\n") == len(chunk) - 2
+            and chunk[-1] == 10  # LF
+            and (name is not None or not parts)
+        ):
+            # FastGPT's own writes: a `data:` line alone, after an `event:` line alone (detail mode)
+            # or after nothing (plain mode). No joining, splitting or parsing needed.
+            if name is not None:
+                self._event = None
+                parts.clear()
+            return [_message(SSEMessage, (name, chunk[6:-2]))]
         if parts:
+            self._event = None
             if len(parts) == 1 and len(parts[0]) < _JOIN_BELOW:
                 # The common case: an `event:` line whose `data:` line is this chunk.
                 chunk = parts[0] + chunk
                 parts.clear()
-            elif b"\n\n" not in chunk and (chunk[:1] != b"\n" or parts[-1][-1:] != b"\n"):
+            elif chunk.find(b"\n\n") < 0 and (chunk[:1] != b"\n" or parts[-1][-1:] != b"\n"):
                 # A long message still arriving: keep its pieces, join them once it ends.
                 if chunk:
                     size = (self._size if len(parts) > 1 else len(parts[0])) + len(chunk)
@@ -73,6 +88,15 @@ class SSEDecoder:
             else:
                 chunk = b"".join([*parts, chunk])
                 parts.clear()
+        elif chunk.find(b"\n\n") < 0:  # (`b"\n\n" not in chunk` is three times slower)
+            # The start of a message, e.g. the `event:` line FastGPT writes on its own.
+            if len(chunk) > self._max:
+                raise SSEMessageTooLargeError(self._max)
+            parts.append(chunk)
+            nl = chunk.find(b"\n")
+            if nl == len(chunk) - 1 and nl > 7 and chunk[:7] == b"event: ":
+                self._event = chunk[7:nl]
+            return []
         blocks = chunk.split(b"\n\n")
         rest = blocks.pop()
         if rest:
@@ -86,9 +110,25 @@ class SSEDecoder:
                 messages.append(message)
         return messages
 
+    def _lf_only(self, chunk: bytes) -> bytes:
+        """CRLF and CR line ends as LF."""
+        if self._pending_cr:
+            if not chunk:
+                return chunk  # keep waiting for the byte after the CR
+            self._pending_cr = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        if b"\r" in chunk:
+            if chunk[-1:] == b"\r":
+                # The LF of a CRLF may be the first byte of the next chunk: drop it there.
+                self._pending_cr = True
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        return chunk
+
     def _reset(self) -> None:
         self._parts = []
         self._size = 0
+        self._event = None
 
     def flush(self) -> list[SSEMessage]:
         """End of stream: a last message without its blank line still counts if its lines ended."""
@@ -112,9 +152,9 @@ def _parse_block(block: bytes) -> SSEMessage | None:
     if block[:7] == b"event: ":
         nl = block.find(b"\n")
         if nl > 7 and block[nl + 1 : nl + 7] == b"data: " and block.find(b"\n", nl + 1) < 0:
-            return SSEMessage(block[7:nl], block[nl + 7 :])
+            return _message(SSEMessage, (block[7:nl], block[nl + 7 :]))
     elif block[:6] == b"data: " and block.find(b"\n") < 0:
-        return SSEMessage(None, block[6:])
+        return _message(SSEMessage, (None, block[6:]))
     return _parse_general(block)
 
 

@@ -45,6 +45,9 @@ class LoopbackServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # TCP_NODELAY, as Node (FastGPT's server) sets it: with Nagle, the body written after the
+            # headers waits for the client's delayed ACK, 40 ms a response on Linux loopback.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: object) -> None:
                 pass  # keep test output clean

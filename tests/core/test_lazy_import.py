@@ -82,3 +82,19 @@ def test_public_exceptions_are_the_core_ones() -> None:
     for name in fastgpt_oapi.__all__:
         if name.endswith("Error"):
             assert getattr(fastgpt_oapi, name) is getattr(errors, name)
+
+
+def test_building_a_client_loads_no_pydantic_model() -> None:
+    # The import-time benchmark (bench/imports.py) counts on it: pydantic.main, the bulk of
+    # pydantic's import cost, loads with the first service used, not with the client.
+    code = (
+        "import sys, fastgpt_oapi\n"
+        "client = fastgpt_oapi.Client.builder().base_url('http://localhost:3000').api_key('fastgpt-k').build()\n"
+        "print('pydantic.main' in sys.modules)\n"
+        "client.chat\n"
+        "print('pydantic.main' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["False", "True"]

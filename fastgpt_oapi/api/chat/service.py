@@ -18,11 +18,22 @@ if TYPE_CHECKING:
 __all__ = ["ChatService", "new_id"]
 
 _ALPHABET = string.ascii_letters + string.digits
+# Random bytes to id characters in one `translate` (byte b -> _ALPHABET[b % 62]). Bytes from 248 up
+# are dropped, so each of the 62 characters stays equally likely (248 = 4 * 62).
+_ID_TABLE = bytes(ord(_ALPHABET[b % len(_ALPHABET)]) for b in range(256))
+_ID_UNEVEN = bytes(range(256 - 256 % len(_ALPHABET), 256))
 
 
 def new_id(length: int = 24) -> str:
-    """A random id in FastGPT's style (nanoid alphabet without `-` and `_`)."""
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    """A random id in FastGPT's style (nanoid alphabet without `-` and `_`).
+
+    One read of the OS's randomness per id, not one per character (`secrets.choice`): 1.4 us instead
+    of 21, which was most of the SDK's own cost in a blocking call (it makes two per call).
+    """
+    raw = b""
+    while len(raw) < length:
+        raw += secrets.token_bytes(length).translate(_ID_TABLE, _ID_UNEVEN)
+    return raw[:length].decode("ascii")
 
 
 class ChatService:
@@ -61,15 +72,26 @@ class ChatService:
         self, request: ChatCompletionRequest, request_option: RequestOption | None = None
     ) -> ChatStream:
         """A streamed completion. The request is sent when the stream is entered or first iterated."""
-        call, chat_id, data_id = self._prepare(request, request_option, stream=True)
-        return ChatStream(self._client._sync, call, StreamState(chat_id, data_id))
+        call, state = self._prepare_stream(request, request_option)
+        return ChatStream(self._client._sync, call, state)
 
     def achat_stream(
         self, request: ChatCompletionRequest, request_option: RequestOption | None = None
     ) -> AsyncChatStream:
         """Call without `await`: `async for event in client.chat.achat_stream(request)`."""
-        call, chat_id, data_id = self._prepare(request, request_option, stream=True)
-        return AsyncChatStream(self._client._async, call, StreamState(chat_id, data_id))
+        call, state = self._prepare_stream(request, request_option)
+        return AsyncChatStream(self._client._async, call, state)
+
+    def _prepare_stream(
+        self, request: ChatCompletionRequest, option: RequestOption | None
+    ) -> tuple[PreparedCall, StreamState]:
+        call, chat_id, data_id = self._prepare(request, option, stream=True)
+        config = self._client._config
+        idle = config.stream_idle_timeout
+        if option is not None and option.stream_idle_timeout is not None:
+            idle = option.stream_idle_timeout
+        state = StreamState(chat_id, data_id, config.max_event_bytes, idle)
+        return state.bound_reads(call), state
 
 
 def _identify(response: ChatCompletionResponse, chat_id: str, data_id: str) -> ChatCompletionResponse:

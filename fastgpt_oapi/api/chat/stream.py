@@ -10,7 +10,9 @@ returns its connection to the pool.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +22,11 @@ from pydantic import ValidationError
 from fastgpt_oapi.core.errors import (
     APIConnectionError,
     APIResponseValidationError,
+    APITimeoutError,
     FastGPTError,
     StreamClosedError,
-    StreamError,
+    StreamEventTooLargeError,
+    describe_error_body,
     is_error_envelope,
     make_status_error,
     make_stream_error,
@@ -32,6 +36,7 @@ from fastgpt_oapi.core.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEMessag
 from .model import (
     EVENT_TYPES,
     AnswerEvent,
+    ChatCompletionChunk,
     ChatStreamEvent,
     ChatStreamResult,
     ChatTitleEvent,
@@ -56,7 +61,7 @@ from .model import (
 if TYPE_CHECKING:
     from fastgpt_oapi.core.http import AsyncHTTP, PreparedCall, SyncHTTP
 
-__all__ = ["AsyncChatStream", "ChatStream", "StreamState"]
+__all__ = ["AsyncChatStream", "ChatStream", "StreamState", "is_heartbeat"]
 
 _DONE = b"[DONE]"
 _ERROR = b"error"
@@ -65,6 +70,8 @@ _VALIDATORS = {name.encode(): (name, cls.__pydantic_validator__) for name, cls i
 _ANSWER_VALIDATOR = _VALIDATORS[_ANSWER][1]
 _DONE_EVENT = DoneEvent()
 _TEXT_JOIN_EVERY = 512
+_PREVIEW = 500
+_NO_EVENTS: Iterator[ChatStreamEvent] = iter(())
 
 
 class StreamState:
@@ -76,8 +83,12 @@ class StreamState:
         "_duration",
         "_finish_reason",
         "_flat_nodes",
+        "_head",
+        "_idle",
+        "_idle_deadline",
         "_interactive",
         "_nodes",
+        "_reads_capped",
         "_reasoning",
         "_saw_done",
         "_sniff",
@@ -86,12 +97,19 @@ class StreamState:
         "_tools",
         "_variables",
         "chat_id",
+        "clock",
         "data_id",
         "error",
         "request",
     )
 
-    def __init__(self, chat_id: str, data_id: str, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+    def __init__(
+        self,
+        chat_id: str,
+        data_id: str,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        idle_timeout: float | None = None,
+    ) -> None:
         self.chat_id = chat_id
         self.data_id = data_id
         self.request: httpx.Request | None = None
@@ -100,8 +118,14 @@ class StreamState:
         self.error: FastGPTError | None = None
         self._decoder = SSEDecoder(max_event_bytes)
         self._sniff: httpx.Response | None = None
-        self._answer: list[str] = []
-        self._reasoning: list[str] = []
+        self._head = b""
+        # stream_idle_timeout: the deadline for an event other than the empty heartbeat.
+        self.clock: Callable[[], float] = time.monotonic
+        self._idle = idle_timeout
+        self._idle_deadline = self.clock() + idle_timeout if idle_timeout is not None else 0.0
+        self._reads_capped = False
+        self._answer = _Text()
+        self._reasoning = _Text()
         self._nodes: list[NodeResponse] | None = None
         self._flat_nodes: list[NodeResponse] = []
         self._variables: dict[str, Any] | None = None
@@ -113,18 +137,82 @@ class StreamState:
         self._statuses: list[FlowNodeStatus] = []
         self._saw_done = False
 
-    def expect_error_body(self, response: httpx.Response) -> None:
-        """The response is not `text/event-stream`: an `error` first means the request was refused."""
+    def expect_error_body(self, response: httpx.Response, head: bytes = b"") -> None:
+        """The response is not `text/event-stream`: an `error` first means the request was refused.
+        `head` is the start of the body, to quote if it turns out to hold no event at all."""
         self._sniff = response
+        self._head = head[:_PREVIEW]
+
+    def bound_reads(self, call: PreparedCall) -> PreparedCall:
+        """The call with its read timeout capped by `stream_idle_timeout`: a server that sends no byte
+        at all (not even a heartbeat) is given up on within the idle window too."""
+        idle = self._idle
+        timeout = call.timeout
+        if idle is None or (timeout.read is not None and timeout.read <= idle):
+            return call
+        self._reads_capped = True
+        capped = httpx.Timeout(connect=timeout.connect, read=idle, write=timeout.write, pool=timeout.pool)
+        return replace(call, timeout=capped)
+
+    def start_idle_clock(self) -> None:
+        """The stream is being read: the idle window starts now."""
+        if self._idle is not None:
+            self._idle_deadline = self.clock() + self._idle
+
+    def messages(self, chunk: bytes) -> list[SSEMessage]:
+        """The SSE messages completed by `chunk`, untyped (bytes: cheap to hold)."""
+        try:
+            return self._decoder.feed(chunk)
+        except SSEMessageTooLargeError as exc:
+            raise self._too_large(exc) from None
+
+    def _too_large(self, exc: SSEMessageTooLargeError) -> FastGPTError:
+        self.error = StreamEventTooLargeError(exc.limit, request=self.request)
+        return self.error
+
+    def events(self, chunk: bytes) -> Iterator[ChatStreamEvent]:
+        """The events completed by `chunk`, each typed only when the iterator reaches it.
+
+        A chunk may hold hundreds of events (a fast server, a buffering proxy). Typed one at a time,
+        each is usually dropped by the caller before the next exists, so they die young instead of
+        piling up and making the garbage collector walk them (which tripled the cost per event).
+        After the iterator ends, check `error` before feeding more.
+        """
+        if self._idle is not None:
+            return iter(self.feed(chunk))  # the idle watch judges a chunk's events together
+        try:
+            messages = self._decoder.feed(chunk)  # what `messages()` does, one call less per chunk
+        except SSEMessageTooLargeError as exc:
+            raise self._too_large(exc) from None
+        return map(self.event, messages) if messages else _NO_EVENTS
 
     def feed(self, chunk: bytes) -> list[ChatStreamEvent]:
         """The events completed by `chunk`. After it returns, check `error` before feeding more."""
-        try:
-            messages = self._decoder.feed(chunk)
-        except SSEMessageTooLargeError as exc:
-            self.error = StreamError(str(exc), request=self.request)
-            raise self.error from None
-        return self._type(messages)
+        events = self._type(self.messages(chunk))
+        if self._idle is not None:
+            self._watch_idle(self._idle, events)
+        return events
+
+    def _watch_idle(self, idle: float, events: list[ChatStreamEvent]) -> None:
+        now = self.clock()
+        if not all(is_heartbeat(event) for event in events):
+            self._idle_deadline = now + idle
+        elif now >= self._idle_deadline and self.error is None:
+            self.error = self._idle_error()
+
+    def _idle_error(self) -> APITimeoutError:
+        return APITimeoutError(
+            f"The stream sent nothing but heartbeats for {self._idle:g} s (stream_idle_timeout).",
+            request=self.request,
+        )
+
+    def read_failed(self, error: APIConnectionError) -> APIConnectionError:
+        """Record a transport failure met while reading the body, and return it to raise. A read
+        timeout that `stream_idle_timeout` set is reported as the idle timeout."""
+        if self._reads_capped and isinstance(error, APITimeoutError):
+            error = self._idle_error()
+        self.error = error
+        return error
 
     def finish(self) -> list[ChatStreamEvent]:
         if self.error is not None:
@@ -134,6 +222,16 @@ class StreamState:
     def check_complete(self) -> None:
         """A completion always ends with `[DONE]` (or an error event): without it the body was cut
         short, and the answer so far is not the whole answer."""
+        if not self._saw_done and self._sniff is not None:
+            # Not an event stream, not JSON, not one event in it: a web page or a proxy's answer.
+            response = self._sniff
+            body = self._head.decode("utf-8", "replace")
+            shown, _, _ = describe_error_body(body, "an empty body")
+            kind = response.headers.get("content-type") or "no content type"
+            self.error = APIResponseValidationError(
+                f"Expected an event stream, got {kind}: {shown}", response=response, body=body
+            )
+            raise self.error
         if not self._saw_done:
             self.error = APIConnectionError(
                 "The stream ended before [DONE]: the body was cut short.", request=self.request
@@ -144,16 +242,34 @@ class StreamState:
         events: list[ChatStreamEvent] = []
         try:
             for message in messages:
-                event = self.decode(message)
-                self._sniff = None
-                self.add(event)
-                events.append(event)
-        except FastGPTError as exc:
-            self.error = exc
+                events.append(self.event(message))
+        except FastGPTError:
             if not events:
                 raise
             # The events before the error are the caller's: hand them out first.
         return events
+
+    def event(self, message: SSEMessage) -> ChatStreamEvent:
+        """One message typed and folded into the result. An `error` event raises (kept in `error`)."""
+        name, data = message
+        if (name is None or name == _ANSWER) and data != _DONE:
+            # Most of a stream: answer chunks, typed and folded without the general dispatch.
+            try:
+                answer: AnswerEvent = _ANSWER_VALIDATOR.validate_json(b'{"data":' + data + b"}")
+            except ValidationError as exc:
+                self._sniff = None
+                return _unknown("answer", data, exc)
+            self._sniff = None
+            self._add_chunk(answer.data)
+            return answer
+        try:
+            event = self.decode(message)
+        except FastGPTError as exc:
+            self.error = exc
+            raise
+        self._sniff = None
+        self.add(event)
+        return event
 
     def decode(self, message: SSEMessage) -> ChatStreamEvent:
         name, data = message
@@ -188,17 +304,7 @@ class StreamState:
     def add(self, event: ChatStreamEvent) -> None:
         """Fold one event into the running result. Only compact data is kept, never the events."""
         if isinstance(event, (AnswerEvent, FastAnswerEvent)):
-            choices = event.data.choices
-            if not choices:
-                return
-            choice = choices[0]
-            delta = choice.delta
-            if delta.content:
-                _append(self._answer, delta.content)
-            if delta.reasoning_content:
-                _append(self._reasoning, delta.reasoning_content)
-            if choice.finish_reason:
-                self._finish_reason = choice.finish_reason
+            self._add_chunk(event.data)
         elif isinstance(event, (ToolCallEvent, ToolParamsEvent, ToolResponseEvent)):
             self._add_tool(event)
         elif isinstance(event, FlowNodeStatusEvent):
@@ -215,6 +321,18 @@ class StreamState:
             self._title = event.data.title
         elif isinstance(event, InteractiveEvent):
             self._interactive = event.data
+
+    def _add_chunk(self, chunk: ChatCompletionChunk) -> None:
+        choices = chunk.choices
+        if choices:
+            choice = choices[0]
+            delta = choice.delta
+            if delta.content:
+                self._answer.add(delta.content)
+            if delta.reasoning_content:
+                self._reasoning.add(delta.reasoning_content)
+            if choice.finish_reason:
+                self._finish_reason = choice.finish_reason
 
     def _add_tool(self, event: ToolCallEvent | ToolParamsEvent | ToolResponseEvent) -> None:
         tool = event.data.tool
@@ -235,8 +353,8 @@ class StreamState:
 
     def result(self) -> ChatStreamResult:
         return ChatStreamResult(
-            answer="".join(self._answer),
-            reasoning="".join(self._reasoning) or None,
+            answer=self._answer.text(),
+            reasoning=self._reasoning.text() or None,
             chat_id=self.chat_id,
             data_id=self.data_id,
             response_data=self._nodes if self._nodes is not None else _fold(self._flat_nodes),
@@ -250,18 +368,44 @@ class StreamState:
         )
 
 
-def _append(parts: list[str], text: str) -> None:
-    parts.append(text)
-    if len(parts) >= _TEXT_JOIN_EVERY:
-        # Keeps a 200k-event answer as a few strings instead of 200k small objects.
-        parts[:] = ["".join(parts)]
+class _Text:
+    """Text that arrives in many small pieces (a 200k-event answer), kept as a few strings: pieces are
+    joined in groups, so each character is copied twice at most, however long the text grows."""
+
+    __slots__ = ("_blocks", "_pieces")
+
+    def __init__(self) -> None:
+        self._blocks: list[str] = []
+        self._pieces: list[str] = []
+
+    def add(self, piece: str) -> None:
+        pieces = self._pieces
+        pieces.append(piece)
+        if len(pieces) >= _TEXT_JOIN_EVERY:
+            self._blocks.append("".join(pieces))
+            pieces.clear()
+
+    def text(self) -> str:
+        return "".join([*self._blocks, *self._pieces])
 
 
 def _parse(data: bytes) -> Any:
     try:
         return json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested too deep
         return data.decode("utf-8", "replace")
+
+
+def is_heartbeat(event: ChatStreamEvent) -> bool:
+    """FastGPT's keep-alive: an answer chunk with no text, no reasoning and no finish reason."""
+    if not isinstance(event, (AnswerEvent, FastAnswerEvent)):
+        return False
+    choices = event.data.choices
+    if not choices:
+        return True
+    choice = choices[0]
+    delta = choice.delta
+    return not delta.content and not delta.reasoning_content and choice.finish_reason is None
 
 
 def _unknown(name: str, data: bytes, exc: ValidationError | None) -> UnknownEvent:
@@ -379,7 +523,7 @@ class ChatStream(_StreamBase):
                 self._state.error = error
                 self.close()
                 raise error
-        self._state.expect_error_body(response)
+        self._state.expect_error_body(response, first)
         yield first
         yield from chunks
 
@@ -395,16 +539,16 @@ class ChatStream(_StreamBase):
         finished = False
         try:
             chunks = self._open()
+            state.start_idle_clock()
             for chunk in chunks:
-                yield from state.feed(chunk)
+                yield from state.events(chunk)
                 if state.error is not None:
                     raise state.error
             yield from state.finish()
             state.check_complete()
             finished = True
         except (httpx.TransportError, httpx.DecodingError) as exc:
-            state.error = self._http.core.wrap_transport_error(exc, state.request)
-            raise state.error from exc
+            raise state.read_failed(self._http.core.wrap_transport_error(exc, state.request)) from exc
         except FastGPTError as exc:
             state.error = state.error or exc  # e.g. the request refused: a later read says so again
             raise
@@ -480,7 +624,7 @@ class AsyncChatStream(_StreamBase):
                 self._state.error = error
                 await self.aclose()
                 raise error
-        self._state.expect_error_body(response)
+        self._state.expect_error_body(response, first)
         yield first
         async for chunk in chunks:
             yield chunk
@@ -497,8 +641,9 @@ class AsyncChatStream(_StreamBase):
         finished = False
         try:
             chunks = await self._open()
+            state.start_idle_clock()
             async for chunk in chunks:
-                for event in state.feed(chunk):
+                for event in state.events(chunk):
                     yield event
                 if state.error is not None:
                     raise state.error
@@ -507,8 +652,7 @@ class AsyncChatStream(_StreamBase):
             state.check_complete()
             finished = True
         except (httpx.TransportError, httpx.DecodingError) as exc:
-            state.error = self._http.core.wrap_transport_error(exc, state.request)
-            raise state.error from exc
+            raise state.read_failed(self._http.core.wrap_transport_error(exc, state.request)) from exc
         except FastGPTError as exc:
             state.error = state.error or exc  # e.g. the request refused: a later read says so again
             raise
