@@ -122,10 +122,15 @@ class UnknownInteractive(FastGPTModel):
     params: Any = None
 
 
+def _kind_of(value: dict[str, Any]) -> str | None:
+    kind = value.get("type")
+    return kind if isinstance(kind, str) else None  # a malformed `type` (a list, ...) is no kind
+
+
 def unwrap_interactive(value: Any) -> Any:
     """Follow wrapper kinds down to the interaction the user actually answers."""
     seen = 0
-    while isinstance(value, dict) and value.get("type") in _WRAPPERS and seen < 32:
+    while isinstance(value, dict) and _kind_of(value) in _WRAPPERS and seen < 32:
         params = value.get("params")
         child = params.get("childrenResponse") if isinstance(params, dict) else None
         if not isinstance(child, dict):
