@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from fastgpt_oapi.testing import FakeFastGPT, RunContext, Turn, answer_chunk, node
+from fastgpt_oapi.testing.apps import WEATHER_QUOTE
 
 __all__ = [
     "APP_IDS",
@@ -53,22 +54,6 @@ _TOKENS = (
     " 26℃",
     "。\n",
 )
-
-_QUOTE = {
-    "id": "654f2e49b64caef1d9431e8b",
-    "datasetId": "646627f4f7b896cfd8910e38",
-    "collectionId": "653279b16cd42ab509e766e8",
-    "sourceName": "weather-faq.md",
-    "sourceId": "64fd3b6423aa1307b65896f6",
-    "chunkIndex": 3,
-    "updateTime": "2026-07-01T08:12:44.120Z",
-    "q": "上海的天气怎么查？",
-    "a": "调用天气查询工具。",
-    "score": [
-        {"type": "embedding", "value": 0.8935, "index": 0},
-        {"type": "reRank", "value": 0.97, "index": 0},
-    ],
-}
 
 
 def transcript(answers: int, *, statuses_every: int = 2000) -> Turn:
@@ -117,7 +102,7 @@ def transcript(answers: int, *, statuses_every: int = 2000) -> Turn:
             similarity=0.4,
             limit=3000,
             searchMode="embedding",
-            quoteList=[_QUOTE, {**_QUOTE, "id": "654f2e49b64caef1d9431e8c", "chunkIndex": 4}],
+            quoteList=[WEATHER_QUOTE, {**WEATHER_QUOTE, "id": "654f2e49b64caef1d9431e8c", "chunkIndex": 4}],
         ),
         node(
             "toolCall01",

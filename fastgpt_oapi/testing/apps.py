@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "WEATHER_QUOTE",
     "App",
     "RunContext",
     "Turn",
@@ -117,7 +118,7 @@ def echo_app(ctx: RunContext) -> Turn:
     return Turn(events=events, nodes=[_START, _chat_node(ctx.question, answer)], points=0.0042)
 
 
-_QUOTE = {
+WEATHER_QUOTE = {  # a knowledge-base quote in the current shape: score as [{type, value, index}]
     "id": "654f2e49b64caef1d9431e8b",
     "datasetId": "646627f4f7b896cfd8910e38",
     "collectionId": "653279b16cd42ab509e766e8",
@@ -183,7 +184,7 @@ def workflow_app(ctx: RunContext) -> Turn:
         rerankModel="bge-reranker-v2-m3",
         reRankInputTokens=120,
         datasetQueries=[ctx.question],
-        quoteList=[_QUOTE],
+        quoteList=[WEATHER_QUOTE],
     )
     tools = node(
         "toolCall01",
