@@ -180,10 +180,7 @@ class StreamState:
         """
         if self._idle is not None:
             return iter(self.feed(chunk))  # the idle watch judges a chunk's events together
-        try:
-            messages = self._decoder.feed(chunk)  # what `messages()` does, one call less per chunk
-        except SSEMessageTooLargeError as exc:
-            raise self._too_large(exc) from None
+        messages = self.messages(chunk)
         return map(self.event, messages) if messages else _NO_EVENTS
 
     def feed(self, chunk: bytes) -> list[ChatStreamEvent]:
