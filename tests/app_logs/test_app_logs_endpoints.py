@@ -110,7 +110,10 @@ async def test_get_chart_data(mode: str) -> None:
 
 def test_chart_defaults_and_empty_buckets() -> None:
     request = GetChartDataRequest(date_start=START, date_end=END)
-    assert request.to_wire()[1] == {
+    query, body = request.to_wire()
+    assert query == {}
+    assert body is not None
+    assert json.loads(request.encode_body(body)) == {
         "dateStart": "2025-09-01T00:00:00Z",
         "dateEnd": "2025-09-30T23:59:59Z",
         "userTimespan": "day",

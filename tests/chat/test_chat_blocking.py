@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from conftest import fixture_bytes, fixture_json
 
-from fastgpt_oapi import AuthenticationError, InternalServerError
+from fastgpt_oapi import APIResponseValidationError, AuthenticationError, InternalServerError
 from fastgpt_oapi.api.chat.model import (
     ChatCompletionRequest,
     ChatCompletionResponse,
@@ -260,6 +260,36 @@ async def test_blocking_error_envelopes(mode: Mode) -> None:
     script = Script(Reply([b'{"code":500,"statusText":"","message":"boom","data":null}'], status=500))
     with pytest.raises(InternalServerError):
         await complete(script, mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        # an error envelope with HTTP 200 also validates as a response (every field has a default)
+        (b'{"code":500,"statusText":"","message":"boom","data":null}', InternalServerError),
+        (b'{"code":403,"statusText":"unAuthApiKey","message":"no key"}', AuthenticationError),
+        (b"<html>gateway</html>", APIResponseValidationError),
+        (b"[1, 2]", APIResponseValidationError),
+        (b'{"choices": "none"}', APIResponseValidationError),
+        (b"", APIResponseValidationError),
+    ],
+)
+async def test_blocking_200_that_is_not_an_answer(mode: Mode, body: bytes, error: type[Exception]) -> None:
+    script = Script(Reply([body], headers=JSON_HEADERS))
+    with pytest.raises(error):
+        await complete(script, mode)
+    assert len(script.requests) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_blocking_keeps_a_code_field_that_reports_success(mode: Mode) -> None:
+    raw = fixture_json("completion_blocking.json")
+    raw["code"] = 200  # not an error envelope: the answer is kept, and the unknown field with it
+    script = Script(Reply([json.dumps(raw, ensure_ascii=False).encode()], headers=JSON_HEADERS))
+    response = await complete(script, mode)
+    assert response.answer
+    assert response.model_extra == {"code": 200}
 
 
 def test_request_message_helpers() -> None:

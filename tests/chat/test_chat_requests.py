@@ -3,10 +3,14 @@ request fixtures, generated ids, interactive replies, and invalid requests stopp
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from collections.abc import Callable
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import pytest
 from conftest import APP_ID, fixture_bytes, fixture_json
@@ -26,6 +30,12 @@ from fastgpt_oapi.api.chat.model import (
 from ._support import MODES, Mode, Outcome, Reply, Script, question, run_stream
 
 JSON_HEADERS = {"content-type": "application/json; charset=utf-8"}
+
+
+class _Kind(enum.Enum):
+    GOLD = "gold"
+
+
 ID24 = re.compile(r"^[A-Za-z0-9]{24}$")
 
 
@@ -153,6 +163,41 @@ async def test_optional_fields_in_camel_case(mode: Mode) -> None:
         {"source": "sdk-test"},
         True,
     )
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_python_values_are_written_as_json(mode: Mode) -> None:
+    # The body is encoded in one pass from Python values; it must read as model_dump(mode="json").
+    variables = {
+        "when": datetime(2025, 9, 1, 8, 30, tzinfo=timezone.utc),
+        "day": date(2025, 9, 1),
+        "price": Decimal("1.50"),
+        "kind": _Kind.GOLD,
+        "ref": UUID(int=7),
+        "tags": ("a", "b"),
+        "ratio": float("nan"),  # not JSON: written as null, as mode="json" does
+        "name": "张三 ✓",
+    }
+    request = question(variables=variables)
+    script = blocking_script()
+    await send_blocking(script, mode, request)
+    raw = script.requests[0].content
+    assert "张三 ✓".encode() in raw  # UTF-8, not \u escapes
+    assert b" " not in raw.replace("张三 ✓".encode(), b"")  # compact
+    expected = request.model_dump(mode="json", by_alias=True, exclude_none=True)["variables"]
+    assert sent(script)["variables"] == expected
+    assert expected["ratio"] is None
+    assert expected["when"] == "2025-09-01T08:30:00Z"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_value_json_cannot_hold_is_refused_before_sending(mode: Mode) -> None:
+    script = blocking_script()
+    request = question(variables={"handle": object()}, metadata={"ok": 1})
+    with pytest.raises(RequestValidationError, match=r"ChatCompletionRequest\.variables") as info:
+        await send_blocking(script, mode, request)
+    assert info.value.field == "variables"
+    assert script.requests == []
 
 
 def test_stream_is_set_by_the_method_not_the_request() -> None:

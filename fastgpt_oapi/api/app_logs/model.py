@@ -63,7 +63,7 @@ class UserSummary(FastGPTModel):
     retention_user_count: int = 0
     points: float = 0.0
     # Users per chat source (api, online, share, ...).
-    source_count_map: dict[str, int] = {}
+    source_count_map: dict[str, int] = Field(default_factory=builtins.dict)
 
 
 class UserDataPoint(_DataPoint):
@@ -101,9 +101,9 @@ class AppDataPoint(_DataPoint):
 class ChartDataResponse(FastGPTModel):
     """Time series per bucket of `user_timespan` / `chat_timespan` / `app_timespan`."""
 
-    user_data: builtins.list[UserDataPoint] = []
-    chat_data: builtins.list[ChatDataPoint] = []
-    app_data: builtins.list[AppDataPoint] = []
+    user_data: builtins.list[UserDataPoint] = Field(default_factory=builtins.list)
+    chat_data: builtins.list[ChatDataPoint] = Field(default_factory=builtins.list)
+    app_data: builtins.list[AppDataPoint] = Field(default_factory=builtins.list)
 
 
 class TotalDataResponse(FastGPTModel):

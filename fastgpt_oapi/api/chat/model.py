@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
 from fastgpt_oapi.core.retry import RequestKind
@@ -117,19 +117,16 @@ class ChatCompletionResponse(FastGPTModel):
     id: str = ""
     model: str = ""
     usage: Usage | None = None
-    choices: list[Choice] = []
-    response_data: list[NodeResponse] = []
+    choices: list[Choice] = Field(default_factory=list)
+    response_data: list[NodeResponse] = Field(default_factory=list)
     new_variables: dict[str, Any] | None = None
     title: str | None = None
     # Set when the last node failed; the HTTP status stays 200. A string or an object.
     error: Any = None
-    # The stored AI record's id: the request's response_chat_item_id, or the one the SDK generated.
-    _data_id: str = PrivateAttr(default="")
-
-    @property
-    def data_id(self) -> str:
-        """The id of the AI record this answer was stored as (for feedback, deletes, node details)."""
-        return self._data_id
+    # The stored AI record's id (for feedback, deletes, node details): the request's
+    # response_chat_item_id, or the one the SDK generated. FastGPT does not echo it; the SDK sets it.
+    # A field, not a private attribute: pydantic sets those up per instance, 1 us a response.
+    data_id: str = ""
 
     @property
     def chat_id(self) -> str:
@@ -224,7 +221,7 @@ class ChatCompletionChunk(WireModel):
     object: str = ""
     created: int = 0
     model: str = ""
-    choices: list[ChunkChoice] = []
+    choices: list[ChunkChoice] = Field(default_factory=list)
 
 
 class _ChunkEvent(BaseModel):
@@ -506,14 +503,14 @@ class ChatStreamResult(BaseModel):
     reasoning: str | None = None
     chat_id: str
     data_id: str
-    response_data: list[NodeResponse] = []
+    response_data: list[NodeResponse] = Field(default_factory=list)
     new_variables: dict[str, Any] | None = None
     title: str | None = None
     interactive: Interactive | None = None
-    tool_calls: list[ToolCall] = []
+    tool_calls: list[ToolCall] = Field(default_factory=list)
     duration_seconds: float | None = None
     finish_reason: str | None = None
-    node_statuses: list[FlowNodeStatus] = []
+    node_statuses: list[FlowNodeStatus] = Field(default_factory=list)
 
 
 # region generated builders (python -m fastgpt_oapi.core.codegen); do not edit by hand

@@ -97,5 +97,5 @@ class ChatService:
 def _identify(response: ChatCompletionResponse, chat_id: str, data_id: str) -> ChatCompletionResponse:
     if not response.id:
         response.id = chat_id
-    response._data_id = data_id
+    response.data_id = data_id
     return response

@@ -135,7 +135,7 @@ class ChatConfig(FastGPTModel):
 
     welcome_text: str | None = None
     instruction: str | None = None
-    variables: builtins.list[AppVariable] = []
+    variables: builtins.list[AppVariable] = Field(default_factory=builtins.list)
     # A bool on old servers, `{open, model?, customPrompt?}` on current ones.
     question_guide: Any = None
     tts_config: dict[str, Any] | None = None
@@ -146,14 +146,14 @@ class ChatConfig(FastGPTModel):
 
 class ChatInitApp(FastGPTModel):
     chat_config: ChatConfig = Field(default_factory=ChatConfig)
-    chat_models: builtins.list[str] = []
+    chat_models: builtins.list[str] = Field(default_factory=builtins.list)
     name: str = ""
     avatar: str = ""
     intro: str = ""
     can_use: bool | None = None
     # simple, advanced, plugin, chatAgent, ...
     type: str | None = None
-    plugin_inputs: builtins.list[dict[str, Any]] = []
+    plugin_inputs: builtins.list[dict[str, Any]] = Field(default_factory=builtins.list)
 
 
 class ChatInitResponse(FastGPTModel):
@@ -163,7 +163,7 @@ class ChatInitResponse(FastGPTModel):
     app_id: str | None = None
     title: str | None = None
     user_avatar: str | None = None
-    variables: dict[str, Any] = {}
+    variables: dict[str, Any] = Field(default_factory=builtins.dict)
     chat_generate_status: int | None = None
     has_been_read: bool | None = None
     app: ChatInitApp = Field(default_factory=ChatInitApp)
@@ -200,7 +200,7 @@ class ChatRecord(FastGPTModel):
     id: str = Field(default="", validation_alias=AliasChoices("_id", "id"), serialization_alias="_id")
     data_id: str = ""
     obj: str
-    value: builtins.list[ValueItem] = []
+    value: builtins.list[ValueItem] = Field(default_factory=builtins.list)
     time: datetime | None = None
     hide_in_ui: bool | None = Field(default=None, alias="hideInUI")
     duration_seconds: float | None = None
@@ -210,7 +210,7 @@ class ChatRecord(FastGPTModel):
     admin_feedback: AdminFeedback | None = None
     custom_feedbacks: builtins.list[str] | None = None
     # AI records only
-    total_quote_list: builtins.list[QuoteItem] = []
+    total_quote_list: builtins.list[QuoteItem] = Field(default_factory=builtins.list)
     tool_cite_links: builtins.list[ToolCiteLink] | None = None
     error_text: NodeErrorText | None = None
     use_agent_sandbox: bool | None = None
@@ -262,13 +262,13 @@ class ListRecordsResponse(Page[ChatRecord]):
 class RecordDetailResponse(ListData):
     """What each workflow node did for one AI record (`[]` when the record is unknown)."""
 
-    list: builtins.list[NodeResponse] = []
+    list: builtins.list[NodeResponse] = Field(default_factory=builtins.list)
 
 
 class QuestionGuideResponse(ListData):
     """Suggested next questions."""
 
-    list: builtins.list[str] = []
+    list: builtins.list[str] = Field(default_factory=builtins.list)
 
 
 # ---- requests ---------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ class SelectOption(FastGPTModel):
 
 class UserSelectParams(FastGPTModel):
     description: str = ""
-    user_select_options: list[SelectOption] = []
+    user_select_options: list[SelectOption] = Field(default_factory=list)
     user_selected_val: str | None = None
 
 
@@ -89,7 +89,7 @@ class FormField(FastGPTModel):
 
 class UserInputParams(FastGPTModel):
     description: str = ""
-    input_form: list[FormField] = []
+    input_form: list[FormField] = Field(default_factory=list)
     submitted: bool | None = None
 
 
