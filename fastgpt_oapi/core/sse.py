@@ -38,13 +38,13 @@ class SSEMessageTooLargeError(ValueError):
 
 
 class SSEDecoder:
-    __slots__ = ("_event", "_max", "_parts", "_pending_cr", "_size")
+    __slots__ = ("_line", "_max", "_parts", "_pending_cr", "_size")
 
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
-        # The unfinished message: one piece, or (once large) the pieces that brought it.
+        # An `event:` line that came alone (as FastGPT writes it), waiting for its `data:` line.
+        self._line: bytes | None = None
+        # Otherwise, the unfinished message: one piece, or (once large) the pieces that brought it.
         self._parts: list[bytes] = []
-        # The name in `_parts` when that is one `event:` line alone, as FastGPT writes it.
-        self._event: bytes | None = None
         self._size = 0
         self._pending_cr = False
         self._max = max_event_bytes
@@ -55,24 +55,36 @@ class SSEDecoder:
             chunk = self._lf_only(chunk)
             if not chunk:
                 return []
-        parts = self._parts
-        name = self._event
-        if (
-            chunk[:6] == b"data: "
-            and chunk.find(b"\n") == len(chunk) - 2
-            and chunk[-1] == 10  # LF
-            and (name is not None or not parts)
+        line = self._line
+        # FastGPT's own writes, taken whole with no joining, splitting or parsing: a `data:` line
+        # alone (after an `event:` line alone in detail mode, after nothing in plain mode), and an
+        # `event:` line alone.
+        if chunk[:6] == b"data: ":
+            if chunk.find(b"\n") == len(chunk) - 2 and chunk[-1] == 10:
+                if line is not None:
+                    self._line = None
+                    return [_message(SSEMessage, (line[7:-1], chunk[6:-2]))]
+                if not self._parts:
+                    return [_message(SSEMessage, (None, chunk[6:-2]))]
+        elif (
+            chunk[:7] == b"event: "
+            and line is None
+            and not self._parts
+            and 8 < len(chunk) <= self._max
+            and chunk.find(b"\n") == len(chunk) - 1
         ):
-            # FastGPT's own writes: a `data:` line alone, after an `event:` line alone (detail mode)
-            # or after nothing (plain mode). No joining, splitting or parsing needed.
-            if name is not None:
-                self._event = None
-                parts.clear()
-            return [_message(SSEMessage, (name, chunk[6:-2]))]
+            self._line = chunk
+            return []
+        if line is not None:  # anything else after an `event:` line: the general way
+            self._line = None
+            self._parts.append(line)
+        return self._feed(chunk)
+
+    def _feed(self, chunk: bytes) -> list[SSEMessage]:
+        parts = self._parts
         if parts:
-            self._event = None
             if len(parts) == 1 and len(parts[0]) < _JOIN_BELOW:
-                # The common case: an `event:` line whose `data:` line is this chunk.
+                # The common case: a message's start whose end is in this chunk.
                 chunk = parts[0] + chunk
                 parts.clear()
             elif chunk.find(b"\n\n") < 0 and (chunk[:1] != b"\n" or parts[-1][-1:] != b"\n"):
@@ -89,13 +101,11 @@ class SSEDecoder:
                 chunk = b"".join([*parts, chunk])
                 parts.clear()
         elif chunk.find(b"\n\n") < 0:  # (`b"\n\n" not in chunk` is three times slower)
-            # The start of a message, e.g. the `event:` line FastGPT writes on its own.
+            # The start of a message.
             if len(chunk) > self._max:
                 raise SSEMessageTooLargeError(self._max)
-            parts.append(chunk)
-            nl = chunk.find(b"\n")
-            if nl == len(chunk) - 1 and nl > 7 and chunk[:7] == b"event: ":
-                self._event = chunk[7:nl]
+            if chunk:
+                parts.append(chunk)
             return []
         blocks = chunk.split(b"\n\n")
         rest = blocks.pop()
@@ -128,11 +138,11 @@ class SSEDecoder:
     def _reset(self) -> None:
         self._parts = []
         self._size = 0
-        self._event = None
+        self._line = None
 
     def flush(self) -> list[SSEMessage]:
         """End of stream: a last message without its blank line still counts if its lines ended."""
-        buffer = b"".join(self._parts)
+        buffer = self._line or b"".join(self._parts)
         self._reset()
         self._pending_cr = False
         if not buffer:

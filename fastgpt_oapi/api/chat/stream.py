@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -182,6 +182,27 @@ class StreamState:
             return iter(self.feed(chunk))  # the idle watch judges a chunk's events together
         messages = self.messages(chunk)
         return map(self.event, messages) if messages else _NO_EVENTS
+
+    def typed(self, chunks: Iterable[bytes]) -> Iterator[ChatStreamEvent]:
+        """`events` over a whole body read as `chunks` (sync): one generator for the stream instead of
+        three calls per chunk, which FastGPT's two writes per event make count (0.3 us an event)."""
+        if self._idle is not None:
+            for chunk in chunks:
+                yield from self.events(chunk)
+                if self.error is not None:
+                    raise self.error
+            return
+        feed = self._decoder.feed
+        event = self.event
+        for chunk in chunks:
+            try:
+                messages = feed(chunk)
+            except SSEMessageTooLargeError as exc:
+                raise self._too_large(exc) from None
+            for message in messages:
+                yield event(message)
+            if self.error is not None:
+                raise self.error
 
     def feed(self, chunk: bytes) -> list[ChatStreamEvent]:
         """The events completed by `chunk`. After it returns, check `error` before feeding more."""
@@ -435,6 +456,18 @@ def _fold(flat: list[NodeResponse]) -> list[NodeResponse]:
     return roots
 
 
+def _raw_is_body(response: httpx.Response) -> bool:
+    """The raw chunks are the body: no content coding, and not read yet (a response built from bytes,
+    as `httpx.MockTransport` returns it, is read already and only the decoded iterator serves it).
+    httpx's decoded iterator passes raw chunks through an identity decoder and a re-chunker that
+    change nothing, for 0.14 us a chunk: a third of httpx's time per event when FastGPT writes an
+    event in two chunks."""
+    if response.is_stream_consumed:
+        return False
+    coding = response.headers.get("content-encoding")
+    return not coding or coding.strip().lower() == "identity"
+
+
 def _is_event_stream(response: httpx.Response) -> bool:
     return "text/event-stream" in response.headers.get("content-type", "").lower()
 
@@ -505,7 +538,7 @@ class ChatStream(_StreamBase):
         response = self._http.open(self._call, read_body=False)
         self._response = response
         self._state.request = response.request
-        chunks = response.iter_bytes()
+        chunks = response.iter_raw() if _raw_is_body(response) else response.iter_bytes()
         if not _is_event_stream(response):
             chunks = self._sniff(response, chunks)
         self._chunks = chunks
@@ -537,10 +570,7 @@ class ChatStream(_StreamBase):
         try:
             chunks = self._open()
             state.start_idle_clock()
-            for chunk in chunks:
-                yield from state.events(chunk)
-                if state.error is not None:
-                    raise state.error
+            yield from state.typed(chunks)
             yield from state.finish()
             state.check_complete()
             finished = True
@@ -603,7 +633,7 @@ class AsyncChatStream(_StreamBase):
         response = await self._http.open(self._call, read_body=False)
         self._response = response
         self._state.request = response.request
-        chunks = response.aiter_bytes()
+        chunks = response.aiter_raw() if _raw_is_body(response) else response.aiter_bytes()
         if not _is_event_stream(response):
             chunks = self._sniff(response, chunks)
         self._chunks = chunks
