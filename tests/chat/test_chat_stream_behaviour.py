@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import fixture_bytes
+from conftest import fixture_bytes, make_client
 
 from fastgpt_oapi import (
     APIConnectionError,
@@ -33,6 +33,7 @@ from fastgpt_oapi.api.chat.model import (
 from ._support import (
     MODES,
     SSE_HEADERS,
+    ChunkStream,
     Mode,
     Reply,
     Script,
@@ -483,6 +484,27 @@ async def test_content_type_is_matched_without_regard_to_case(mode: Mode) -> Non
     events, error = await collect_until_error(script, mode)
     assert events == []
     assert type(error) is StreamError
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("body_as", ["streamed", "identity coding", "already read"])
+async def test_every_way_a_plain_body_arrives_is_read_whole(mode: Mode, body_as: str) -> None:
+    # The stream takes httpx's raw chunks when they are the body; a response built from bytes (as
+    # httpx.MockTransport hands it out) is read already and has to be served from its content.
+    body = fixture_bytes("stream_detail_true.sse")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if body_as == "already read":
+            return httpx.Response(200, headers=SSE_HEADERS, content=body)
+        headers = (
+            {**SSE_HEADERS, "content-encoding": "identity"} if body_as == "identity coding" else SSE_HEADERS
+        )
+        return httpx.Response(200, headers=headers, stream=ChunkStream([body[:100], body[100:]]))
+
+    outcome = await run_stream(make_client(handler), question(), mode)
+    assert outcome.error is None
+    assert outcome.result is not None
+    assert outcome.result.answer == "上海今天多云，气温 26℃。"
 
 
 @pytest.mark.parametrize("mode", MODES)
