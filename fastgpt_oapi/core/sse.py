@@ -11,6 +11,7 @@ and a few slice comparisons per message.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 __all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "SSEMessage", "SSEMessageTooLargeError"]
@@ -29,6 +30,11 @@ class SSEMessage(NamedTuple):
 # `_message(SSEMessage, (event, data))` builds the named tuple directly: its generated `__new__` costs
 # three times as much (0.3 us against 0.1), a real share of the decoder's time per message.
 _message = tuple.__new__
+
+
+# A whole message as FastGPT writes it: an optional `event:` line with a name, one `data:` line, and
+# the blank line. Groups: the name (None without an `event:` line) and the data, as SSEMessage holds them.
+_FASTGPT_MESSAGE = re.compile(rb"(?:event: ([^\n]+)\n)?data: ([^\n]*)\n\n")
 
 
 class SSEMessageTooLargeError(ValueError):
@@ -107,25 +113,35 @@ class SSEDecoder:
             if chunk:
                 parts.append(chunk)
             return []
+        # Whole messages in FastGPT's own shape, one anchored match each (a large read holds
+        # hundreds: 0.13 us a message less than splitting and parsing them); the rest, from the
+        # first message of another shape on, the general way.
+        messages: list[SSEMessage] = []
+        match = _FASTGPT_MESSAGE.match
+        found = match(chunk)
+        if found is not None:
+            end = 0
+            while found is not None:
+                messages.append(_message(SSEMessage, found.group(1, 2)))
+                end = found.end()
+                found = match(chunk, end)
+            chunk = chunk[end:]
+            if chunk.find(b"\n\n") < 0:
+                if chunk:
+                    if len(chunk) > self._max:
+                        raise SSEMessageTooLargeError(self._max)
+                    parts.append(chunk)
+                return messages
         blocks = chunk.split(b"\n\n")
         rest = blocks.pop()
         if rest:
             if len(rest) > self._max:
                 raise SSEMessageTooLargeError(self._max)
             parts.append(rest)
-        messages: list[SSEMessage] = []
-        append = messages.append
         for block in blocks:
-            # `_parse_block`, inlined for FastGPT's `event: name\ndata: payload` (many per chunk when
-            # reads are large; the call was a quarter of the decoder's time per message).
-            if block[:7] == b"event: ":
-                nl = block.find(b"\n")
-                if nl > 7 and block.startswith(b"data: ", nl + 1) and block.find(b"\n", nl + 1) < 0:
-                    append(_message(SSEMessage, (block[7:nl], block[nl + 7 :])))
-                    continue
             message = _parse_block(block)
             if message is not None:
-                append(message)
+                messages.append(message)
         return messages
 
     def _lf_only(self, chunk: bytes) -> bytes:

@@ -27,6 +27,34 @@ def test_fastgpt_framing() -> None:
     assert decode(body) == [SSEMessage(b"answer", b'{"a":1}'), SSEMessage(None, b"[DONE]")]
 
 
+def test_a_large_read_switches_between_fastgpt_messages_and_others() -> None:
+    # A large read takes FastGPT-shaped messages one match at a time and everything from the first
+    # message of another shape on the general way; the two must agree wherever the switch falls.
+    fast = [(b"answer", b'{"a":1}'), (None, b"plain"), (b"flowNodeStatus", b""), (b"x", b"  two spaces")]
+    other = [
+        (b"event: m\ndata: one\ndata: two\n\n", SSEMessage(b"m", b"one\ntwo")),
+        (b": comment\ndata: c\n\n", SSEMessage(None, b"c")),
+        (b"data:tight\n\n", SSEMessage(None, b"tight")),
+        (b"event: \ndata: unnamed\n\n", SSEMessage(None, b"unnamed")),
+        (b"\n\n", None),
+        (b"event: orphan\n\n", None),
+    ]
+    rng = random.Random(5)
+    for _ in range(300):
+        wire, expected = b"", []
+        for _ in range(rng.randint(1, 8)):
+            if rng.random() < 0.6:
+                name, data = rng.choice(fast)
+                wire += (b"event: " + name + b"\n" if name else b"") + b"data: " + data + b"\n\n"
+                expected.append(SSEMessage(name, data))
+            else:
+                text, message = rng.choice(other)
+                wire += text
+                expected += [message] if message is not None else []
+        tail = b'event: answer\ndata: {"cut'
+        assert decode(wire + tail, b'":1}\n\n') == [*expected, SSEMessage(b"answer", b'{"cut":1}')], wire
+
+
 def test_multi_line_data_is_joined_with_lf() -> None:
     assert decode(b"event: x\ndata: first\ndata:second\ndata:\n\n") == [SSEMessage(b"x", b"first\nsecond\n")]
 
