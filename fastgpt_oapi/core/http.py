@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
@@ -56,7 +57,7 @@ _READ_ERRORS = (httpx.TransportError, httpx.DecodingError)
 _USER_AGENT = f"fastgpt-oapi/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
 # Sent with every request. Set once on the httpx clients the SDK owns, added per request to a client
 # the user handed in.
-BASE_HEADERS = {"User-Agent": _USER_AGENT, "Accept": "application/json"}
+BASE_HEADERS: Mapping[str, str] = MappingProxyType({"User-Agent": _USER_AGENT, "Accept": "application/json"})
 
 
 class Pools:
@@ -105,8 +106,8 @@ class Pools:
             "proxy": c.proxy,
             "follow_redirects": False,
             "trust_env": c.proxy is None,
-            # The SDK's constant headers live on the pools it owns: httpx replacing its own defaults
-            # in every request (two header searches and deletes) was 2 us a call.
+            # The SDK's constant headers live on the pools it owns: httpx searching for and replacing
+            # its own defaults in every request was 8.5 us of build_request's 34.5.
             "headers": BASE_HEADERS,
         }
 
@@ -224,16 +225,16 @@ class HTTPCore:
             )
             retries = option.max_retries if option.max_retries is not None else config.max_retries
         return PreparedCall(
-            route.method,
-            config.base_url + route.path,
-            query,
-            content,
-            headers,
-            timeout,
-            route.request_kind,
-            retries,
-            route.envelope,
-            route.path,
+            method=route.method,
+            url=config.base_url + route.path,
+            params=query,
+            content=content,
+            headers=headers,
+            timeout=timeout,
+            kind=route.request_kind,
+            max_retries=retries,
+            envelope=route.envelope,
+            path=route.path,
         )
 
     def _headers(self, option: RequestOption | None, *, stream: bool, json_body: bool) -> dict[str, str]:
