@@ -126,12 +126,6 @@ class SSEDecoder:
                 end = found.end()
                 found = match(chunk, end)
             chunk = chunk[end:]
-            if chunk.find(b"\n\n") < 0:
-                if chunk:
-                    if len(chunk) > self._max:
-                        raise SSEMessageTooLargeError(self._max)
-                    parts.append(chunk)
-                return messages
         blocks = chunk.split(b"\n\n")
         rest = blocks.pop()
         if rest:
