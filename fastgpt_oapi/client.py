@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from .core.config import ClientConfig, Secret, check_api_key
-from .core.http import AsyncHTTP, HTTPCore, Pools, SyncHTTP
+from .core.http import Hooks, Pools, Sender
 
 if TYPE_CHECKING:
     from .api.app_logs.service import AppLogsService
@@ -33,16 +33,28 @@ class Client:
         async_http_client: httpx.AsyncClient | None = None,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
-        _pools: Pools | None = None,
+        _hooks: Hooks | None = None,
+        _parent: Sender | None = None,
     ) -> None:
+        """Prefer `Client.builder()`. `_hooks` replaces how the client sleeps and reads the clock (tests);
+        `_parent` is the sender of the client `with_options` derives this one from."""
         self._config = config.validated()
-        self._owns_pools = _pools is None
-        self._pools = _pools or Pools(
-            self._config, http_client, async_http_client, transport=transport, async_transport=async_transport
-        )
-        self._core = HTTPCore(self._config)
-        self._sync = SyncHTTP(self._core, self._pools)
-        self._async = AsyncHTTP(self._core, self._pools)
+        self._owns_pools = _parent is None
+        if _parent is None:
+            pools = Pools(
+                self._config,
+                http_client,
+                async_http_client,
+                transport=transport,
+                async_transport=async_transport,
+            )
+            self._http = Sender(self._config, pools, hooks=_hooks)
+        else:
+            self._http = _parent.derive(self._config)
+
+    @property
+    def _pools(self) -> Pools:
+        return self._http.pools
 
     @staticmethod
     def builder() -> ClientBuilder:
@@ -60,19 +72,19 @@ class Client:
     def chat(self) -> ChatService:
         from .api.chat.service import ChatService
 
-        return ChatService(self)
+        return ChatService(self._http)
 
     @cached_property
     def chat_history(self) -> ChatHistoryService:
         from .api.chat_history.service import ChatHistoryService
 
-        return ChatHistoryService(self)
+        return ChatHistoryService(self._http)
 
     @cached_property
     def app_logs(self) -> AppLogsService:
         from .api.app_logs.service import AppLogsService
 
-        return AppLogsService(self)
+        return AppLogsService(self._http)
 
     def with_options(
         self,
@@ -106,7 +118,7 @@ class Client:
             changes["api_key"] = Secret(api_key)
         if stream_idle_timeout is not None:
             changes["stream_idle_timeout"] = stream_idle_timeout
-        return Client(replace(config, **changes), _pools=self._pools)  # type: ignore[arg-type]
+        return Client(replace(config, **changes), _parent=self._http)  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Close the sync pool this client created (never a user-supplied httpx client).
@@ -115,11 +127,11 @@ class Client:
         close both pools: closing the async pool has to be awaited.
         """
         if self._owns_pools:
-            self._pools.close()
+            self._http.pools.close()
 
     async def aclose(self) -> None:
         if self._owns_pools:
-            await self._pools.aclose()
+            await self._http.pools.aclose()
 
     def __enter__(self) -> Client:
         return self
@@ -234,13 +246,14 @@ class ClientBuilder:
         self._async_transport = transport
         return self
 
-    def build(self) -> Client:
+    def build(self, *, _hooks: Hooks | None = None) -> Client:
         return Client(
             self._config,
             http_client=self._http_client,
             async_http_client=self._async_http_client,
             transport=self._transport,
             async_transport=self._async_transport,
+            _hooks=_hooks,
         )
 
     def __repr__(self) -> str:

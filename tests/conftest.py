@@ -12,6 +12,7 @@ import pytest
 
 from fastgpt_oapi import Client, RequestOption
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatCompletionResponse, ChatMessage
+from fastgpt_oapi.core.http import Hooks
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fastgpt-api" / "fixtures"
@@ -40,8 +41,10 @@ def fixture_json(name: str) -> Any:
     return json.loads(fixture_bytes(name))
 
 
-def make_client(handler: Handler, **builder: Any) -> Client:
-    """A client whose sync and async pools both go through `handler` (a real httpx transport)."""
+def make_client(handler: Handler, *, sleeps: list[float] | None = None, **builder: Any) -> Client:
+    """A client whose sync and async pools both go through `handler` (a real httpx transport).
+
+    Retry waits are recorded in `sleeps`, never slept."""
     b = (
         Client.builder()
         .base_url("http://fastgpt.test")
@@ -52,7 +55,7 @@ def make_client(handler: Handler, **builder: Any) -> Client:
     )
     for name, value in builder.items():
         b = getattr(b, name)(value)
-    return b.build()
+    return b.build(_hooks=sleep_hooks(sleeps))
 
 
 @pytest.fixture
@@ -118,16 +121,14 @@ def envelope(data: Any = None) -> dict[str, Any]:
     return {"code": 200, "statusText": "", "message": "", "data": data}
 
 
-def record_sleeps(client: Client) -> list[float]:
-    """Replace the client's injectable sleeps (sync and async) with recorders; returns the delays."""
-    delays: list[float] = []
+def sleep_hooks(sleeps: list[float] | None = None) -> Hooks:
+    """Client hooks that record each retry wait in `sleeps` instead of sleeping (tests never wait)."""
+    delays = [] if sleeps is None else sleeps
 
     async def asleep(seconds: float) -> None:
         delays.append(seconds)
 
-    client._sync.sleep = delays.append
-    client._async.sleep = asleep
-    return delays
+    return Hooks(sleep=delays.append, asleep=asleep)
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -142,9 +143,9 @@ class PingResponse(FastGPTModel):
 
 
 class PingRequest(APIRequest[PingResponse]):
-    """A GET endpoint of the test's own (no service has one yet): the READ side of the retry policy."""
+    """A GET endpoint of the test's own, sent through the generic path: the READ side of the retry policy."""
 
-    route = Route("GET", "/api/test/ping", query=frozenset({"app_id", "n"}), app_id="required")
+    route = Route("GET", "/api/test/ping", query=frozenset({"app_id", "n"}), requires_app_id=True)
 
     app_id: AppId | None = None
     n: int | None = None
@@ -171,7 +172,7 @@ async def ping(
     client: Client, mode: str, request: PingRequest | None = None, option: RequestOption | None = None
 ) -> PingResponse:
     """A GET through the client's generic send path, sync or async."""
-    call = client._core.prepare(request if request is not None else PingRequest(n=1), option)
+    request = request if request is not None else PingRequest(n=1)
     if mode == "sync":
-        return client._sync.send(call, PingResponse)
-    return await client._async.send(call, PingResponse)
+        return client._http.request(request, option)
+    return await client._http.arequest(request, option)

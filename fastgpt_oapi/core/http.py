@@ -1,9 +1,10 @@
 """The HTTP layer: the only module that talks to httpx.
 
-Everything that does not wait on I/O is written once in `HTTPCore` (building the request, headers,
-the retry decision, error mapping, response parsing). `SyncHTTP` and `AsyncHTTP` are the two thin I/O
-shells around it. Requests go out with `follow_redirects=False`: a redirect would carry the API key to
-wherever the `Location` points, so a 3xx is an error.
+Everything that does not wait on I/O is written once: `HTTPCore` builds requests, maps errors and
+parses responses, and `Tries` makes every retry and path-fallback decision of a call. `Sender` is what
+services get from their client; its sync and async shells (`open` / `aopen`) are loops of I/O around
+`Tries`. Requests go out with `follow_redirects=False`: a redirect would carry the API key to wherever
+the `Location` points, so a 3xx is an error.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 import httpx
 
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from .model import APIRequest
     from .options import RequestOption
 
-__all__ = ["AsyncHTTP", "HTTPCore", "Pools", "PreparedCall", "SyncHTTP"]
+__all__ = ["HTTPCore", "Hooks", "Outcome", "Pools", "PreparedCall", "Sender", "Tries"]
 
 logger = logging.getLogger("fastgpt_oapi")
 
@@ -86,9 +87,6 @@ class Pools:
         self._async_transport = async_transport
         self._lock = threading.Lock()
         self.closed = False
-        # What the server turned out to serve, shared by every client on these pools: the current
-        # path of an endpoint -> the path that worked instead (e.g. an older server's path).
-        self.learned_paths: dict[str, str] = {}
 
     def _kwargs(self) -> dict[str, Any]:
         c = self._config
@@ -166,8 +164,10 @@ class PreparedCall:
     timeout: httpx.Timeout
     kind: RequestKind
     max_retries: int
-    envelope: bool
+    expects_envelope: bool
     path: str
+    # Older (method, path) pairs of the endpoint, tried in order when a server does not serve `path`.
+    fallbacks: tuple[tuple[str, str], ...] = ()
 
 
 class HTTPCore:
@@ -190,7 +190,9 @@ class HTTPCore:
         *,
         stream: bool = False,
         body_update: Mapping[str, Any] | None = None,
+        read_cap: float | None = None,
     ) -> PreparedCall:
+        """The call in wire form. `read_cap`: the most a read may wait, if less than the timeout."""
         config = self.config
         route = request.route
         query, body = request.to_wire()
@@ -199,7 +201,7 @@ class HTTPCore:
                 (query if "app_id" in route.query else body if body is not None else query)["appId"] = (
                     config.app_id
                 )
-            elif route.app_id == "required":
+            elif route.requires_app_id:
                 raise RequestValidationError(
                     f"{type(request).__name__}.app_id is required: set it on the request, "
                     "or give the client a default with Client.builder().app_id(...) or FASTGPT_APP_ID",
@@ -224,6 +226,10 @@ class HTTPCore:
                 pool=connect,  # a full pool fails fast, not after the read timeout
             )
             retries = option.max_retries if option.max_retries is not None else config.max_retries
+        if read_cap is not None and (timeout.read is None or timeout.read > read_cap):
+            timeout = httpx.Timeout(
+                connect=timeout.connect, read=read_cap, write=timeout.write, pool=timeout.pool
+            )
         return PreparedCall(
             method=route.method,
             url=config.base_url + route.path,
@@ -233,8 +239,9 @@ class HTTPCore:
             timeout=timeout,
             kind=route.request_kind,
             max_retries=retries,
-            envelope=route.envelope,
+            expects_envelope=route.envelope,
             path=route.path,
+            fallbacks=route.fallbacks,
         )
 
     def _headers(self, option: RequestOption | None, *, stream: bool, json_body: bool) -> dict[str, str]:
@@ -336,7 +343,7 @@ class HTTPCore:
     def parse(
         self, call: PreparedCall, response: httpx.Response, response_type: type[ResponseT]
     ) -> ResponseT:
-        if not call.envelope:
+        if not call.expects_envelope:
             # A bare-JSON endpoint (completions): validate straight from the bytes, one pass instead
             # of json.loads and then the model (3 us a call). Anything unusual takes the careful way
             # below: bytes that do not validate, and a top-level `code` (an error envelope validates
@@ -357,7 +364,7 @@ class HTTPCore:
                 f"Expected a JSON body from {call.path}, got: {message}", response=response, body=body
             )
         data: Any = body
-        if call.envelope:
+        if call.expects_envelope:
             if not isinstance(body, dict) or "code" not in body or "data" not in body:
                 raise APIResponseValidationError(
                     f"Expected FastGPT's {{code, data}} envelope from {call.path}",
@@ -408,119 +415,228 @@ def _log(call: PreparedCall, status: int | str, started: float, attempt: int) ->
         logger.debug("%s %s -> %s in %.0f ms (attempt %d)", call.method, call.path, status, elapsed, attempt)
 
 
-class SyncHTTP:
-    def __init__(self, core: HTTPCore, pools: Pools) -> None:
-        self.core = core
+def _route_missing(response: httpx.Response) -> bool:
+    """A bare 404: the server has no such route, so nothing ran. A 404 carrying FastGPT's envelope
+    (appUnExist, ...) comes from a route that exists, and is an answer, not a reason to look elsewhere."""
+    return response.status_code == 404 and not is_error_envelope(HTTPCore.decode_body(response))
+
+
+class Outcome(NamedTuple):
+    """What one try brought back: a response (its body read unless it is a stream to hand out), or the
+    transport failure met while sending or reading (with the response, when reading it failed)."""
+
+    response: httpx.Response | None
+    failure: httpx.TransportError | httpx.DecodingError | None
+    started: float
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """How a client waits between tries and reads the time: the seams tests replace (`Client(_hooks=)`)."""
+
+    sleep: Callable[[float], None] = time.sleep
+    asleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    clock: Callable[[], float] = time.monotonic
+
+
+class Tries:
+    """Every decision about one call's tries, written once for both shells and free of I/O.
+
+    A shell sends `request`, reports what came back to `after`, and either returns the response (None),
+    waits the seconds it is given and sends `request` again, or lets the final error propagate. Besides
+    retries, `after` moves to an endpoint's older path when a server does not serve the current one
+    (a bare 404: nothing ran), and remembers the path that answered in `learned`.
+    """
+
+    __slots__ = (
+        "_call",
+        "_client",
+        "_core",
+        "_first_missing",
+        "_learned",
+        "_order",
+        "_owned",
+        "attempt",
+        "request",
+    )
+
+    def __init__(
+        self,
+        core: HTTPCore,
+        call: PreparedCall,
+        client: httpx.Client | httpx.AsyncClient,
+        *,
+        owned: bool,
+        learned: dict[str, int],
+    ) -> None:
+        self._core = core
+        self._call = call
+        self._client = client
+        self._owned = owned
+        self._learned = learned
+        self._first_missing: httpx.Response | None = None
+        self.attempt = 1
+        if call.fallbacks:
+            # The path that answered last time first, then the others newest first.
+            start = learned.get(call.path, 0)
+            self._order = [start, *(i for i in range(len(call.fallbacks) + 1) if i != start)]
+            self.request = self._build(self._order[0])
+        else:
+            self._order = [0]
+            self.request = core.build(client, call, owned=owned)
+
+    def _build(self, index: int) -> httpx.Request:
+        call = self._call
+        if index:
+            method, path = call.fallbacks[index - 1]
+            call = replace(call, method=method, url=self._core.config.base_url + path, path=path)
+        return self._core.build(self._client, call, owned=self._owned)
+
+    def after(self, outcome: Outcome) -> float | None:
+        """None: `outcome.response` is the answer. A number: wait that long, then send `request`.
+        Otherwise raises the typed error the call ends with."""
+        call, response, failure = self._call, outcome.response, outcome.failure
+        if failure is not None:
+            _log(call, type(failure).__name__, outcome.started, self.attempt)
+            delay = self._core.retry_delay(call, self.attempt, self._core.classify(failure))
+            if delay is None:
+                raise self._core.wrap_transport_error(failure, self.request) from failure
+        else:
+            assert response is not None, "an outcome holds a response or a failure"
+            _log(call, response.status_code, outcome.started, self.attempt)
+            if response.is_success:
+                if call.fallbacks and self._order[0] != self._learned.get(call.path, 0):
+                    self._learned[call.path] = self._order[0]
+                return None
+            if len(self._order) > 1 and _route_missing(response):
+                if self._first_missing is None:
+                    self._first_missing = response
+                self._order.pop(0)
+                self.request = self._build(self._order[0])
+                return 0.0
+            delay = self._core.retry_delay(call, self.attempt, Failure.STATUS, response)
+            if delay is None:
+                if self._first_missing is not None and _route_missing(response):
+                    response = self._first_missing  # no path is served: report the current one's 404
+                raise self._core.error_for(response, self._core.decode_body(response))
+        self.attempt += 1
+        return delay
+
+
+class Sender:
+    """What a service needs of its client: send a request (sync or async), open a stream, the settings.
+
+    The client builds one and hands it to each service; clients made by `with_options` share its pools,
+    what it learned about the server's paths, and its hooks.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        pools: Pools,
+        *,
+        learned: dict[str, int] | None = None,
+        hooks: Hooks | None = None,
+    ) -> None:
+        self.config = config
         self.pools = pools
-        self.sleep: Callable[[float], None] = time.sleep
+        self.hooks = hooks or Hooks()
+        self.core = HTTPCore(config)
+        # The primary path of an endpoint -> which of its paths this server answered on.
+        self.learned: dict[str, int] = {} if learned is None else learned
+
+    def derive(self, config: ClientConfig) -> Sender:
+        return Sender(config, self.pools, learned=self.learned, hooks=self.hooks)
+
+    def prepare(
+        self,
+        request: APIRequest[Any],
+        option: RequestOption | None,
+        *,
+        stream: bool = False,
+        body_update: Mapping[str, Any] | None = None,
+        read_cap: float | None = None,
+    ) -> PreparedCall:
+        return self.core.prepare(request, option, stream=stream, body_update=body_update, read_cap=read_cap)
+
+    # ---- sync ---------------------------------------------------------------------------------
 
     def request(self, request: APIRequest[ResponseT], option: RequestOption | None) -> ResponseT:
         """Send an API request and parse its answer as the request's declared response model."""
         return self.send(self.core.prepare(request, option), _response_type(request))
 
     def send(self, call: PreparedCall, response_type: type[ResponseT]) -> ResponseT:
-        response = self.open(call, read_body=True)
-        return self.core.parse(call, response, response_type)
+        return self.core.parse(call, self.open(call, read_body=True), response_type)
 
     def open(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
         """Send with retries; return a successful response (body read, or open for streaming)."""
         client = self.pools.sync_client()
-        request = self.core.build(client, call, owned=self.pools.owns_sync)
-        attempt = 1
+        tries = Tries(self.core, call, client, owned=self.pools.owns_sync, learned=self.learned)
         while True:
-            started = time.perf_counter()
-            try:
-                response = client.send(request, stream=True, follow_redirects=False)
-            except httpx.TransportError as exc:
-                _log(call, type(exc).__name__, started, attempt)
-                delay = self.core.retry_delay(call, attempt, self.core.classify(exc))
-                if delay is not None:
-                    self.sleep(delay)
-                    attempt += 1
-                    continue
-                raise self.core.wrap_transport_error(exc, request) from exc
-            _log(call, response.status_code, started, attempt)
-            if response.is_success:
-                if not read_body:
-                    return response
-                try:
-                    response.read()
-                except _READ_ERRORS as exc:
-                    response.close()
-                    delay = self.core.retry_delay(call, attempt, self.core.classify(exc))
-                    if delay is not None:
-                        self.sleep(delay)
-                        attempt += 1
-                        continue
-                    raise self.core.wrap_transport_error(exc, request) from exc
-                return response
-            try:
-                response.read()
-            except _READ_ERRORS:
-                pass  # the status alone decides; a short body does not hide it
-            finally:
-                response.close()
-            delay = self.core.retry_delay(call, attempt, Failure.STATUS, response)
-            if delay is not None:
-                self.sleep(delay)
-                attempt += 1
-                continue
-            raise self.core.error_for(response, self.core.decode_body(response))
+            outcome = _attempt(client, tries.request, read_body)
+            delay = tries.after(outcome)
+            if delay is None:
+                return outcome.response  # type: ignore[return-value]  # after() returns None only then
+            if delay:
+                self.hooks.sleep(delay)
 
+    # ---- async --------------------------------------------------------------------------------
 
-class AsyncHTTP:
-    def __init__(self, core: HTTPCore, pools: Pools) -> None:
-        self.core = core
-        self.pools = pools
-        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    async def arequest(self, request: APIRequest[ResponseT], option: RequestOption | None) -> ResponseT:
+        return await self.asend(self.core.prepare(request, option), _response_type(request))
 
-    async def request(self, request: APIRequest[ResponseT], option: RequestOption | None) -> ResponseT:
-        return await self.send(self.core.prepare(request, option), _response_type(request))
+    async def asend(self, call: PreparedCall, response_type: type[ResponseT]) -> ResponseT:
+        return self.core.parse(call, await self.aopen(call, read_body=True), response_type)
 
-    async def send(self, call: PreparedCall, response_type: type[ResponseT]) -> ResponseT:
-        response = await self.open(call, read_body=True)
-        return self.core.parse(call, response, response_type)
-
-    async def open(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
+    async def aopen(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
         client = self.pools.async_client()
-        request = self.core.build(client, call, owned=self.pools.owns_async)
-        attempt = 1
+        tries = Tries(self.core, call, client, owned=self.pools.owns_async, learned=self.learned)
         while True:
-            started = time.perf_counter()
-            try:
-                response = await client.send(request, stream=True, follow_redirects=False)
-            except httpx.TransportError as exc:
-                _log(call, type(exc).__name__, started, attempt)
-                delay = self.core.retry_delay(call, attempt, self.core.classify(exc))
-                if delay is not None:
-                    await self.sleep(delay)
-                    attempt += 1
-                    continue
-                raise self.core.wrap_transport_error(exc, request) from exc
-            _log(call, response.status_code, started, attempt)
-            if response.is_success:
-                if not read_body:
-                    return response
-                try:
-                    await response.aread()
-                except _READ_ERRORS as exc:
-                    await response.aclose()
-                    delay = self.core.retry_delay(call, attempt, self.core.classify(exc))
-                    if delay is not None:
-                        await self.sleep(delay)
-                        attempt += 1
-                        continue
-                    raise self.core.wrap_transport_error(exc, request) from exc
-                return response
-            try:
-                await response.aread()
-            except _READ_ERRORS:
-                pass
-            finally:
-                await response.aclose()
-            delay = self.core.retry_delay(call, attempt, Failure.STATUS, response)
-            if delay is not None:
-                await self.sleep(delay)
-                attempt += 1
-                continue
-            raise self.core.error_for(response, self.core.decode_body(response))
+            outcome = await _aattempt(client, tries.request, read_body)
+            delay = tries.after(outcome)
+            if delay is None:
+                return outcome.response  # type: ignore[return-value]
+            if delay:
+                await self.hooks.asleep(delay)
+
+
+def _attempt(client: httpx.Client, request: httpx.Request, read_body: bool) -> Outcome:
+    """One try, I/O only. An error status has its body read (to report it) and is closed."""
+    started = time.perf_counter()
+    try:
+        response = client.send(request, stream=True, follow_redirects=False)
+    except httpx.TransportError as exc:
+        return Outcome(None, exc, started)
+    if response.is_success and not read_body:
+        return Outcome(response, None, started)
+    try:
+        response.read()
+    except _READ_ERRORS as exc:
+        response.close()
+        if response.is_success:
+            return Outcome(response, exc, started)
+        # an error status decides alone; a short body does not hide it
+    finally:
+        if not response.is_success:
+            response.close()
+    return Outcome(response, None, started)
+
+
+async def _aattempt(client: httpx.AsyncClient, request: httpx.Request, read_body: bool) -> Outcome:
+    started = time.perf_counter()
+    try:
+        response = await client.send(request, stream=True, follow_redirects=False)
+    except httpx.TransportError as exc:
+        return Outcome(None, exc, started)
+    if response.is_success and not read_body:
+        return Outcome(response, None, started)
+    try:
+        await response.aread()
+    except _READ_ERRORS as exc:
+        await response.aclose()
+        if response.is_success:
+            return Outcome(response, exc, started)
+    finally:
+        if not response.is_success:
+            await response.aclose()
+    return Outcome(response, None, started)

@@ -8,7 +8,7 @@ models by `fastgpt_oapi.core.codegen` (see there).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
@@ -65,11 +65,14 @@ class Route:
     path: str
     query: frozenset[str] = frozenset()
     kind: RequestKind | None = None
-    # "required": CRUD endpoints always need an app id (request field or client default).
-    app_id: str = "optional"
+    # CRUD endpoints always need an app id (request field or client default).
+    requires_app_id: bool = False
     # Envelope endpoints answer {code, statusText, message, data}; completions answer bare JSON.
     envelope: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The endpoint's older (method, path) pairs, newest first: where older servers serve it. A server
+    # that answers a bare 404 (no such route: nothing ran) is asked at the next one, and the client
+    # remembers which answered.
+    fallbacks: tuple[tuple[str, str], ...] = ()
 
     @property
     def request_kind(self) -> RequestKind:

@@ -54,10 +54,13 @@ def should_retry(
     status_code: int | None,
     attempt: int,
     max_retries: int,
-    stream_started: bool = False,
 ) -> bool:
-    """Whether to try again after `attempt` failed tries (the first try is attempt 1)."""
-    if attempt > max_retries or stream_started:
+    """Whether to try again after `attempt` failed tries (the first try is attempt 1).
+
+    A stream that has begun is never tried again: its shell never goes back to sending once it hands
+    out the response, so the question does not arise here.
+    """
+    if attempt > max_retries:
         return False
     if failure is Failure.CONNECT:
         return True

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from fastgpt_oapi import StreamError
-from fastgpt_oapi.api.chat.stream import StreamState
+from fastgpt_oapi.api.chat.stream import ChatStreamDecoder
 from fastgpt_oapi.core.sse import SSEDecoder, SSEMessage, SSEMessageTooLargeError
 
 
@@ -180,8 +180,8 @@ def test_max_event_bytes_does_not_limit_finished_messages() -> None:
     assert decoder.feed(big) == [SSEMessage(None, b"y" * 500)]
 
 
-def test_stream_state_reports_an_oversized_message_as_stream_error() -> None:
-    state = StreamState("c", "d", max_event_bytes=32)
+def test_the_chat_decoder_reports_an_oversized_message_as_stream_error() -> None:
+    state = ChatStreamDecoder("c", "d", max_event_bytes=32)
     with pytest.raises(StreamError, match="32 bytes"):
         state.feed(b"event: flowResponses\ndata: [" + b"0," * 40)
 

@@ -18,7 +18,6 @@ from conftest import (
     fixture_json,
     make_client,
     ping,
-    record_sleeps,
     reply,
 )
 
@@ -334,7 +333,6 @@ async def test_transport_errors_are_wrapped(
 ) -> None:
     server = ScriptedServer(fail(exc_type))
     client = make_client(server)
-    record_sleeps(client)
     with pytest.raises(APIConnectionError) as caught:
         await complete(client, io_mode)
     assert type(caught.value) is expected

@@ -79,13 +79,6 @@ def test_retries_stop_after_max_retries(
     assert should_retry(kind, failure, status, attempt, max_retries) is expected
 
 
-@pytest.mark.parametrize(("kind", "failure", "status", "_expected"), CASES)
-def test_never_once_a_stream_started(
-    kind: RequestKind, failure: Failure, status: int | None, _expected: bool
-) -> None:
-    assert should_retry(kind, failure, status, 1, 5, stream_started=True) is False
-
-
 def test_the_table_covers_every_kind_and_failure() -> None:
     assert {k for k, *_ in CASES} == set(RequestKind)
     assert {f for _, f, *_ in CASES} == set(Failure)

@@ -16,7 +16,6 @@ from conftest import (
     complete,
     make_client,
     ping,
-    record_sleeps,
     reply,
 )
 
@@ -80,7 +79,6 @@ async def test_failed_calls_never_show_the_key_in_the_exception(
     io_mode: str, answer: Callable[[httpx.Request], httpx.Response]
 ) -> None:
     client = make_client(ScriptedServer(answer), max_retries=1)
-    record_sleeps(client)
     for scenario in (_auth_failure, _per_call_key):
         with pytest.raises(FastGPTError) as caught:
             await scenario(client, io_mode)
@@ -149,7 +147,6 @@ async def test_debug_logs_never_show_the_key(io_mode: str, caplog: pytest.LogCap
         reply(401, json_body={"code": 514, "statusText": "unAuthApiKey", "message": "m", "data": None}),
     )
     client = make_client(server, default_headers={"X-Trace": "t"})
-    record_sleeps(client)
     await complete(client, io_mode)
     await complete(client, io_mode, option=RequestOption(api_key=OPTION_KEY))
     with pytest.raises(FastGPTError):

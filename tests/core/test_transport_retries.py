@@ -21,7 +21,6 @@ from conftest import (
     fail,
     make_client,
     ping,
-    record_sleeps,
     reply,
 )
 
@@ -75,8 +74,8 @@ def cut_body(exc_type: type[httpx.TransportError]) -> Any:
 
 async def test_429_waits_for_retry_after_then_succeeds(io_mode: str) -> None:
     server = ScriptedServer(reply(429, json_body={"code": 429}, headers={"Retry-After": "3"}), OK)
-    client = make_client(server)
-    delays = record_sleeps(client)
+    delays: list[float] = []
+    client = make_client(server, sleeps=delays)
     response = await complete(client, io_mode)
     assert response.answer == "ok"
     assert len(server.requests) == 2
@@ -86,16 +85,16 @@ async def test_429_waits_for_retry_after_then_succeeds(io_mode: str) -> None:
 async def test_retry_after_as_http_date_and_capped(io_mode: str) -> None:
     far = "Fri, 01 Jan 2100 00:00:00 GMT"
     server = ScriptedServer(reply(503, content=b"busy", headers={"Retry-After": far}), OK)
-    client = make_client(server)
-    delays = record_sleeps(client)
+    delays: list[float] = []
+    client = make_client(server, sleeps=delays)
     await complete(client, io_mode)
     assert delays == [RETRY_AFTER_CAP]
 
 
 async def test_503_then_success_with_backoff(io_mode: str) -> None:
     server = ScriptedServer(reply(503, content=b"Service Unavailable"), OK)
-    client = make_client(server)
-    delays = record_sleeps(client)
+    delays: list[float] = []
+    client = make_client(server, sleeps=delays)
     response = await complete(client, io_mode)
     assert response.answer == "ok"
     assert len(server.requests) == 2
@@ -108,8 +107,8 @@ async def test_completion_is_retried_when_it_never_left(
     io_mode: str, exc_type: type[httpx.TransportError]
 ) -> None:
     server = ScriptedServer(fail(exc_type), OK)
-    client = make_client(server)
-    delays = record_sleeps(client)
+    delays: list[float] = []
+    client = make_client(server, sleeps=delays)
     response = await complete(client, io_mode)
     assert response.answer == "ok"
     assert len(server.requests) == 2
@@ -118,8 +117,8 @@ async def test_completion_is_retried_when_it_never_left(
 
 async def test_get_is_retried_after_a_read_timeout(io_mode: str) -> None:
     server = ScriptedServer(fail(httpx.ReadTimeout), PING_OK)
-    client = make_client(server)
-    delays = record_sleeps(client)
+    delays: list[float] = []
+    client = make_client(server, sleeps=delays)
     response = await ping(client, io_mode)
     assert response.value == 7
     assert [r.method for r in server.requests] == ["GET", "GET"]
@@ -130,7 +129,6 @@ async def test_get_is_retried_after_a_read_timeout(io_mode: str) -> None:
 async def test_get_is_retried_after_gateway_errors(io_mode: str, status: int) -> None:
     server = ScriptedServer(reply(status, content=b"<html>bad gateway</html>"), PING_OK)
     client = make_client(server)
-    record_sleeps(client)
     assert (await ping(client, io_mode)).value == 7
     assert len(server.requests) == 2
 
@@ -138,7 +136,6 @@ async def test_get_is_retried_after_gateway_errors(io_mode: str, status: int) ->
 async def test_get_is_retried_when_the_body_times_out(io_mode: str) -> None:
     server = ScriptedServer(cut_body(httpx.ReadTimeout), PING_OK)
     client = make_client(server)
-    record_sleeps(client)
     assert (await ping(client, io_mode)).value == 7
     assert len(server.requests) == 2
 
@@ -149,8 +146,8 @@ async def test_get_is_retried_when_the_body_times_out(io_mode: str) -> None:
 @pytest.mark.parametrize("status", [500, 502, 504])
 async def test_completion_is_not_resent_after_a_server_error(io_mode: str, status: int) -> None:
     server = ScriptedServer(reply(status, content=b"upstream failed"), OK)
-    client = make_client(server)
-    delays = record_sleeps(client)
+    delays: list[float] = []
+    client = make_client(server, sleeps=delays)
     with pytest.raises(InternalServerError) as caught:
         await complete(client, io_mode)
     assert caught.value.status_code == status
@@ -160,8 +157,8 @@ async def test_completion_is_not_resent_after_a_server_error(io_mode: str, statu
 
 async def test_completion_is_not_resent_after_a_read_timeout(io_mode: str) -> None:
     server = ScriptedServer(fail(httpx.ReadTimeout), OK)
-    client = make_client(server)
-    delays = record_sleeps(client)
+    delays: list[float] = []
+    client = make_client(server, sleeps=delays)
     with pytest.raises(APITimeoutError) as caught:
         await complete(client, io_mode)
     assert httpx.HTTPError not in type(caught.value).__mro__
@@ -183,7 +180,6 @@ async def test_completion_is_not_resent_after_the_request_may_have_arrived(
 ) -> None:
     server = ScriptedServer(fail(exc_type), OK)
     client = make_client(server)
-    record_sleeps(client)
     with pytest.raises(expected):
         await complete(client, io_mode)
     assert len(server.requests) == 1
@@ -192,7 +188,6 @@ async def test_completion_is_not_resent_after_the_request_may_have_arrived(
 async def test_completion_is_not_resent_when_its_body_breaks(io_mode: str) -> None:
     server = ScriptedServer(cut_body(httpx.ReadError), OK)
     client = make_client(server)
-    record_sleeps(client)
     with pytest.raises(APIConnectionError):
         await complete(client, io_mode)
     assert len(server.requests) == 1
@@ -201,7 +196,6 @@ async def test_completion_is_not_resent_when_its_body_breaks(io_mode: str) -> No
 async def test_get_is_not_retried_after_a_500(io_mode: str) -> None:
     server = ScriptedServer(reply(500, json_body={"code": 500, "statusText": "", "message": "boom"}), PING_OK)
     client = make_client(server)
-    record_sleeps(client)
     with pytest.raises(InternalServerError):
         await ping(client, io_mode)
     assert len(server.requests) == 1
@@ -213,8 +207,8 @@ async def test_get_is_not_retried_after_a_500(io_mode: str) -> None:
 @pytest.mark.parametrize("max_retries", [0, 1, 3])
 async def test_max_retries_bounds_the_requests(io_mode: str, max_retries: int) -> None:
     server = ScriptedServer(reply(503, content=b"down"))
-    client = make_client(server, max_retries=max_retries)
-    delays = record_sleeps(client)
+    delays: list[float] = []
+    client = make_client(server, max_retries=max_retries, sleeps=delays)
     with pytest.raises(InternalServerError) as caught:
         await complete(client, io_mode)
     assert caught.value.status_code == 503
@@ -225,8 +219,8 @@ async def test_max_retries_bounds_the_requests(io_mode: str, max_retries: int) -
 
 async def test_exhausted_rate_limit_raises_rate_limit_error(io_mode: str) -> None:
     server = ScriptedServer(reply(429, json_body={"code": 429}, headers={"Retry-After": "2"}))
-    client = make_client(server)
-    delays = record_sleeps(client)
+    delays: list[float] = []
+    client = make_client(server, sleeps=delays)
     with pytest.raises(RateLimitError) as caught:
         await complete(client, io_mode)
     assert caught.value.retry_after == 2.0
@@ -237,7 +231,6 @@ async def test_exhausted_rate_limit_raises_rate_limit_error(io_mode: str) -> Non
 async def test_connect_failures_exhaust_into_a_connection_error(io_mode: str) -> None:
     server = ScriptedServer(fail(httpx.ConnectError, "[Errno 111] Connection refused"))
     client = make_client(server, max_retries=1)
-    record_sleeps(client)
     with pytest.raises(APIConnectionError) as caught:
         await complete(client, io_mode)
     assert not isinstance(caught.value, APITimeoutError)
@@ -250,7 +243,6 @@ async def test_request_option_max_retries_overrides_the_client(
 ) -> None:
     server = ScriptedServer(reply(503, content=b"down"))
     client = make_client(server, max_retries=client_retries)
-    record_sleeps(client)
     option = RequestOption.builder().max_retries(option_retries).build()
     with pytest.raises(InternalServerError):
         await complete(client, io_mode, option=option)
@@ -269,7 +261,6 @@ async def test_a_retried_completion_is_byte_identical(io_mode: str, given_ids: b
         OK,
     )
     client = make_client(server, max_retries=3)
-    record_sleeps(client)
     ids: dict[str, Any] = {"chat_id": "chat-1", "response_chat_item_id": "item-1"} if given_ids else {}
     response = await complete(client, io_mode, chat_request(**ids))
 
@@ -289,7 +280,6 @@ async def test_a_retried_completion_is_byte_identical(io_mode: str, given_ids: b
 async def test_a_retried_get_sends_the_same_query(io_mode: str) -> None:
     server = ScriptedServer(fail(httpx.ReadTimeout), reply(502, content=b""), PING_OK)
     client = make_client(server)
-    record_sleeps(client)
     await ping(client, io_mode, PingRequest(n=42))
     assert len({str(r.url) for r in server.requests}) == 1
     assert server.requests[0].url.params["n"] == "42"
@@ -304,7 +294,6 @@ async def test_redirects_are_never_followed(io_mode: str, status: int) -> None:
         reply(status, headers={"Location": "http://elsewhere.test/api/v1/chat/completions"}), OK
     )
     client = make_client(server)
-    record_sleeps(client)
     with pytest.raises(APIStatusError) as caught:
         await complete(client, io_mode)
     assert type(caught.value) is APIStatusError
@@ -318,7 +307,6 @@ async def test_redirects_are_not_followed_even_by_a_user_client_that_would(io_mo
     with httpx.Client(transport=transport, follow_redirects=True) as sync_http:
         async with httpx.AsyncClient(transport=transport, follow_redirects=True) as async_http:
             client = make_client(server, http_client=sync_http, async_http_client=async_http)
-            record_sleeps(client)
             with pytest.raises(APIStatusError) as caught:
                 await ping(client, io_mode)
     assert caught.value.status_code == 302

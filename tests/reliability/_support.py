@@ -17,7 +17,7 @@ from typing import Any, Literal, cast
 
 import httpx
 from chat._support import Mode, Outcome, run_stream
-from conftest import API_KEY, APP_ID, COMPLETION_OK, complete, fixture_bytes, fixture_json
+from conftest import API_KEY, APP_ID, COMPLETION_OK, complete, fixture_bytes, fixture_json, sleep_hooks
 from hypothesis import HealthCheck, settings
 
 from fastgpt_oapi import Client, RequestOption
@@ -64,12 +64,15 @@ def question(text: str = "Weather in Shanghai?") -> ChatCompletionRequest:
     return ChatCompletionRequest(messages=[ChatMessage.user(text)], detail=True)
 
 
-def client_for(url: str, **settings: Any) -> Client:
-    """A client on `url` with the test key and app; `settings` are builder methods and their values."""
+def client_for(
+    url: str, *, sleeps: list[float] | None = None, real_sleeps: bool = False, **settings: Any
+) -> Client:
+    """A client on `url` with the test key and app; `settings` are builder methods and their values.
+    Retry waits are recorded in `sleeps` and not slept, unless `real_sleeps`."""
     builder = Client.builder().base_url(url).api_key(API_KEY).app_id(APP_ID)
     for name, value in settings.items():
         builder = getattr(builder, name)(value)
-    return builder.build()
+    return builder.build(_hooks=None if real_sleeps else sleep_hooks(sleeps))
 
 
 async def call(client: Client, op: Op, mode: Mode, option: RequestOption | None = None) -> object:

@@ -4,7 +4,7 @@
    multi-line data, comments, ignored fields; LF, CRLF, CR or a mix), cut into chunks anywhere,
    decodes to the messages the SSE rules say it holds; the same at the level of typed FastGPT events.
 2. Arbitrary bytes, cut anywhere, never make a stream raise anything but the SDK's own exceptions:
-   through `StreamState`, and through a whole `ChatStream` / `AsyncChatStream`.
+   through `ChatStreamDecoder`, and through a whole `ChatStream` / `AsyncChatStream`.
 
 The expected messages are computed here from the generated structure, not by the SDK.
 """
@@ -34,7 +34,7 @@ from fastgpt_oapi.api.chat.model import (
     UnknownEvent,
     UpdateVariablesEvent,
 )
-from fastgpt_oapi.api.chat.stream import StreamState, is_heartbeat
+from fastgpt_oapi.api.chat.stream import ChatStreamDecoder, is_heartbeat
 from fastgpt_oapi.core.sse import SSEDecoder, SSEMessage
 
 from ._support import FIGURES, PROPERTIES
@@ -226,14 +226,16 @@ def render_fastgpt(items: list[tuple[str, str]], ending: str) -> tuple[bytes, st
     return "".join(out).encode(), answer, reasoning, variables
 
 
-def typed(chunks: list[bytes]) -> tuple[list[ChatStreamEvent], StreamState]:
-    state = StreamState("chat", "data")
+def typed(chunks: list[bytes]) -> tuple[list[ChatStreamEvent], ChatStreamDecoder]:
+    """The decoder driven the way the sync and async streams drive it: its one way in, `feed`."""
+    state = ChatStreamDecoder("chat", "data")
     events: list[ChatStreamEvent] = []
     for piece in chunks:
         events.extend(state.feed(piece))
         assert state.error is None
     events.extend(state.finish())
-    state.check_complete()
+    if state.error is not None:
+        raise state.error
     return events, state
 
 
@@ -377,18 +379,19 @@ garbage = st.one_of(
 
 @PROPERTIES
 @given(garbage, cut_points, st.sampled_from([64, 1024, 1 << 20]))
-def test_arbitrary_bytes_raise_only_sdk_exceptions_through_stream_state(
+def test_arbitrary_bytes_raise_only_sdk_exceptions_through_the_decoder(
     body: bytes, points: list[int], limit: int
 ) -> None:
-    FIGURES.count("decoder: arbitrary byte streams (StreamState)")
-    state = StreamState("chat", "data", max_event_bytes=limit)
+    FIGURES.count("decoder: arbitrary byte streams (ChatStreamDecoder)")
+    state = ChatStreamDecoder("chat", "data", max_event_bytes=limit)
     try:
         for piece in cut(body, points):
-            state.feed(piece)
+            list(state.feed(piece))
             if state.error is not None:
                 raise state.error
         state.finish()
-        state.check_complete()
+        if state.error is not None:
+            raise state.error
         state.result()
     except FastGPTError:
         pass  # anything else propagates and fails the property
@@ -443,9 +446,9 @@ def test_deeply_nested_json_is_data_not_a_crash(body: bytes) -> None:
     it escaped the stream as a bare RuntimeError."""
     for content_type in CONTENT_TYPES:
         read_through_client(body, [], content_type, "sync")
-    state = StreamState("chat", "data")
+    state = ChatStreamDecoder("chat", "data")
     try:
-        events = state.feed(body)
+        events = list(state.feed(body))
     except FastGPTError:
         return
     assert len(events) == 1

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from chat._support import MODES, Mode
-from conftest import record_sleeps
 
 from fastgpt_oapi import (
     APIConnectionError,
@@ -196,8 +195,8 @@ async def test_fault(fault: Fault, op: Op, mode: Mode) -> None:
     server = FaultServer()
     server.script(PATHS[op], *fault.script(op))
     with server:
-        client = client_for(server.url, **{"max_retries": 2, **fault.settings})
-        waits = record_sleeps(client)
+        waits: list[float] = []
+        client = client_for(server.url, **{"max_retries": 2, **fault.settings}, sleeps=waits)
         async with client:
             outcome = await attempt(lambda: call(client, op, mode))
     if fault.expect is None:
@@ -219,8 +218,8 @@ async def test_connection_refused(op: Op, mode: Mode) -> None:
     with socket.socket() as closed_port:
         closed_port.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{closed_port.getsockname()[1]}"
-        client = client_for(url, max_retries=2)
-        waits = record_sleeps(client)
+        waits: list[float] = []
+        client = client_for(url, max_retries=2, sleeps=waits)
         async with client:
             outcome = await attempt(lambda: call(client, op, mode))
     assert type(outcome.error) is APIConnectionError, repr(outcome.error)
@@ -235,7 +234,7 @@ async def test_a_real_retry_after_wait(mode: Mode) -> None:
     server = FaultServer()
     server.script(COMPLETIONS, refuse(429, retry_after="1"), ok("blocking"))
     with server:
-        async with client_for(server.url) as client:
+        async with client_for(server.url, real_sleeps=True) as client:
             outcome = await attempt(lambda: call(client, "blocking", mode))
     assert outcome.error is None
     assert outcome.elapsed >= 1.0
@@ -388,7 +387,6 @@ async def test_stream_fault(fault: StreamFault, mode: Mode) -> None:
     server.script(COMPLETIONS, fault.action)
     with server:
         client = client_for(server.url, **{"max_retries": 2, **fault.settings})
-        record_sleeps(client)
         async with client:
             started = time.monotonic()
             outcome = await stream(client, mode, fault.option)

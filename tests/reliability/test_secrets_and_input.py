@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 from chat._support import MODES, Mode
-from conftest import API_KEY, APP_ID, COMPLETION_OK, record_sleeps
+from conftest import API_KEY, APP_ID, COMPLETION_OK
 
 from fastgpt_oapi import APIStatusError, Client, FastGPTError, RequestOption
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage
@@ -129,7 +129,6 @@ async def test_the_key_never_shows_in_logs_reprs_or_exceptions(
     failures = 0
     with server:
         client = client_for(server.url, timeout=0.3, default_headers={"X-Trace": "t"})
-        record_sleeps(client)
         async with client:
             for served in SCENARIOS:
                 for key in (None, OPTION_KEY):
@@ -351,7 +350,6 @@ async def test_a_self_signed_server_is_refused_by_default(self_signed: tuple[Pat
     server.script(COMPLETIONS, ok("blocking"))
     with server:
         async with client_for(server.url, max_retries=1) as client:
-            record_sleeps(client)
             refused = await attempt(lambda: call(client, "blocking", mode))
         assert isinstance(refused.error, FastGPTError)
         assert "CERTIFICATE_VERIFY_FAILED" in str(refused.error)

@@ -2,7 +2,7 @@
 (time without an event other than FastGPT's empty heartbeat).
 
 Here: the settings themselves, a 1 GiB line fed lazily (memory stays bounded, the error comes after
-about the limit), and the idle logic of `StreamState` on an injected clock. The idle timeout against a
+about the limit), and the idle logic of `ChatStreamDecoder` on an injected clock. The idle timeout against a
 real server is in test_faults.py.
 """
 
@@ -36,8 +36,9 @@ from fastgpt_oapi.api.chat.model import (
     FlowNodeStatus,
     FlowNodeStatusEvent,
 )
-from fastgpt_oapi.api.chat.stream import StreamState, is_heartbeat
+from fastgpt_oapi.api.chat.stream import ChatStreamDecoder, is_heartbeat
 from fastgpt_oapi.core.sse import DEFAULT_MAX_EVENT_BYTES
+from fastgpt_oapi.core.streaming import StreamOrigin
 
 from ._support import FIGURES, HEARTBEAT, MESSAGES, answer_message, client_for, question, stream
 from .fault_server import COMPLETIONS, SSE_HEADERS, Action, FaultServer, Send, Stream, chunk, head
@@ -99,7 +100,9 @@ def endless_event(total: int, piece: int = 64 * KIB) -> Iterator[bytes]:
         made += piece
 
 
-def feed_until_error(state: StreamState, pieces: Iterator[bytes]) -> tuple[int, FastGPTError | None, int]:
+def feed_until_error(
+    state: ChatStreamDecoder, pieces: Iterator[bytes]
+) -> tuple[int, FastGPTError | None, int]:
     """Bytes fed before the state refused more, the error, and the peak of traced memory."""
     fed = 0
     error: FastGPTError | None = None
@@ -108,7 +111,7 @@ def feed_until_error(state: StreamState, pieces: Iterator[bytes]) -> tuple[int, 
         for piece in pieces:
             fed += len(piece)
             try:
-                state.feed(piece)
+                list(state.feed(piece))
             except FastGPTError as exc:
                 error = exc
                 break
@@ -120,7 +123,7 @@ def feed_until_error(state: StreamState, pieces: Iterator[bytes]) -> tuple[int, 
 
 def test_a_1_gib_line_stops_after_the_limit_with_bounded_memory() -> None:
     limit = 1 * MIB
-    state = StreamState("chat", "data", max_event_bytes=limit)
+    state = ChatStreamDecoder("chat", "data", max_event_bytes=limit)
     fed, error, peak = feed_until_error(state, endless_event(1 * GIB))
     assert isinstance(error, StreamEventTooLargeError)
     assert isinstance(error, StreamError)  # code catching StreamError still catches it
@@ -135,14 +138,14 @@ def test_a_1_gib_line_stops_after_the_limit_with_bounded_memory() -> None:
 def test_the_memory_check_sees_a_buffer_that_grows() -> None:
     """Control for the test above: under a limit larger than what is fed, the buffer does grow, and
     the same measurement shows it."""
-    state = StreamState("chat", "data", max_event_bytes=64 * MIB)
+    state = ChatStreamDecoder("chat", "data", max_event_bytes=64 * MIB)
     _, error, peak = feed_until_error(state, endless_event(8 * MIB))
     assert error is None
     assert peak > 8 * MIB
 
 
 def test_the_default_limit_bounds_a_line_too() -> None:
-    state = StreamState("chat", "data")
+    state = ChatStreamDecoder("chat", "data")
     fed, error, _ = feed_until_error(state, endless_event(1 * GIB, piece=256 * KIB))
     assert isinstance(error, StreamEventTooLargeError)
     assert error.limit == DEFAULT_MAX_EVENT_BYTES
@@ -186,11 +189,10 @@ class Clock:
         return self.now
 
 
-def idle_state(seconds: float) -> tuple[StreamState, Clock]:
-    state = StreamState("chat", "data", idle_timeout=seconds)
+def idle_state(seconds: float) -> tuple[ChatStreamDecoder, Clock]:
     clock = Clock()
-    state.clock = clock
-    state.start_idle_clock()
+    state = ChatStreamDecoder("chat", "data", idle_timeout=seconds, clock=clock)
+    state.start(StreamOrigin())
     return state, clock
 
 
@@ -198,10 +200,10 @@ def test_heartbeats_alone_do_not_keep_an_idle_stream_alive() -> None:
     state, clock = idle_state(10.0)
     for _ in range(9):
         clock.now += 1.0
-        assert len(state.feed(HEARTBEAT)) == 1
+        assert len(list(state.feed(HEARTBEAT))) == 1
         assert state.error is None
     clock.now += 1.0  # ten seconds of nothing but heartbeats
-    events = state.feed(HEARTBEAT)
+    events = list(state.feed(HEARTBEAT))
     assert len(events) == 1  # the events of the chunk are still handed out ...
     assert isinstance(state.error, APITimeoutError)  # ... and then the stream fails
     assert "stream_idle_timeout" in str(state.error)
@@ -216,32 +218,34 @@ def test_any_other_event_restarts_the_window() -> None:
         b"data: [DONE]\n\n",
     ]:
         clock.now += 9.0
-        state.feed(HEARTBEAT)
+        list(state.feed(HEARTBEAT))
         clock.now += 0.9
-        state.feed(message)  # just in time, every time
+        list(state.feed(message))  # just in time, every time
         assert state.error is None
     clock.now += 9.9
-    state.feed(HEARTBEAT)
+    list(state.feed(HEARTBEAT))
     assert state.error is None
     clock.now += 0.1
-    state.feed(b"event: answer\n")  # bytes without a whole event count as nothing either
+    list(state.feed(b"event: answer\n"))  # bytes without a whole event count as nothing either
     assert isinstance(state.error, APITimeoutError)
 
 
 def test_the_window_starts_when_reading_starts() -> None:
     state, clock = idle_state(5.0)
     clock.now += 60.0  # the stream object waited a minute before anyone read it
-    state.start_idle_clock()
+    state.start(StreamOrigin())
     clock.now += 4.0
-    state.feed(HEARTBEAT)
+    list(state.feed(HEARTBEAT))
     assert state.error is None
 
 
 def test_no_idle_timeout_no_watch() -> None:
-    state = StreamState("chat", "data")
-    state.clock = lambda: pytest.fail("the clock is not read without stream_idle_timeout")
+    state = ChatStreamDecoder(
+        "chat", "data", clock=lambda: pytest.fail("the clock is not read without stream_idle_timeout")
+    )
+    state.start(StreamOrigin())
     for _ in range(3):
-        state.feed(HEARTBEAT)
+        list(state.feed(HEARTBEAT))
     assert state.error is None
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import sleep_hooks
 
 from fastgpt_oapi import (
     AuthenticationError,
@@ -348,8 +349,8 @@ def test_scripted_failures_are_served_then_normal_service_resumes() -> None:
     fake.fail_next(
         429, {"code": 429, "statusText": "error", "message": "Rate limit exceeded.", "data": None}, times=3
     )
-    with fake.client() as client:
-        client._sync.sleep = lambda seconds: None
+    builder = Client.builder().base_url("http://fastgpt.fake").api_key(fake.api_key).app_id(fake.app_id)
+    with builder.transport(fake.transport()).build(_hooks=sleep_hooks()) as client:
         with pytest.raises(RateLimitError):  # 503 retried, then three 429s exhaust max_retries=2
             client.chat.chat(ask("x"))
         assert fake.count(COMPLETIONS) == 3

@@ -41,8 +41,6 @@ Timespan = Literal["day", "week", "month", "quarter"]
 FeedbackFilter = Literal["all", "has_feedback", "good", "bad"]
 ErrorFilter = Literal["all", "has_error"]
 
-_NEEDS_APP = "required"
-
 
 # ---- responses --------------------------------------------------------------------------------
 
@@ -158,7 +156,7 @@ class GetChartDataRequest(APIRequest[ChartDataResponse]):
     `offset` is not paging: it is the user-retention window, in `user_timespan` units (server default 1).
     """
 
-    route = Route("POST", "/api/proApi/core/app/logs/getChartData", app_id=_NEEDS_APP)
+    route = Route("POST", "/api/proApi/core/app/logs/getChartData", requires_app_id=True)
 
     app_id: AppId | None = None
     date_start: AwareDatetime | str
@@ -178,7 +176,7 @@ class GetTotalDataRequest(APIRequest[TotalDataResponse]):
     """`GET /api/proApi/core/app/logs/getTotalData` (FastGPT Pro): users, chats and points so far."""
 
     route = Route(
-        "GET", "/api/proApi/core/app/logs/getTotalData", query=frozenset({"app_id"}), app_id=_NEEDS_APP
+        "GET", "/api/proApi/core/app/logs/getTotalData", query=frozenset({"app_id"}), requires_app_id=True
     )
 
     app_id: AppId | None = None
@@ -191,7 +189,7 @@ class GetTotalDataRequest(APIRequest[TotalDataResponse]):
 class ListLogsRequest(APIRequest[ListLogsResponse]):
     """`POST /api/core/app/logs/list` (FastGPT >= 4.14.4): the app's chats between two dates, with filters."""
 
-    route = Route("POST", "/api/core/app/logs/list", app_id=_NEEDS_APP)
+    route = Route("POST", "/api/core/app/logs/list", requires_app_id=True)
 
     app_id: AppId | None = None
     date_start: AwareDatetime | str

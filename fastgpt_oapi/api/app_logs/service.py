@@ -19,7 +19,7 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from fastgpt_oapi.client import Client
+    from fastgpt_oapi.core.http import Sender
 
 __all__ = ["AppLogsService"]
 
@@ -31,40 +31,40 @@ def _log_key(item: AppLogItem) -> Hashable:
 class AppLogsService:
     """Every call needs an app id: on the request, or the client's default (`Client.builder().app_id`)."""
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    def __init__(self, http: Sender) -> None:
+        self._http = http
 
     def get_chart_data(
         self, request: GetChartDataRequest, request_option: RequestOption | None = None
     ) -> ChartDataResponse:
         """Usage charts (FastGPT Pro only; an open-source server answers 404, `NotFoundError`)."""
-        return self._client._sync.request(request, request_option)
+        return self._http.request(request, request_option)
 
     async def aget_chart_data(
         self, request: GetChartDataRequest, request_option: RequestOption | None = None
     ) -> ChartDataResponse:
-        return await self._client._async.request(request, request_option)
+        return await self._http.arequest(request, request_option)
 
     def get_total_data(
         self, request: GetTotalDataRequest, request_option: RequestOption | None = None
     ) -> TotalDataResponse:
         """All-time totals (FastGPT Pro only)."""
-        return self._client._sync.request(request, request_option)
+        return self._http.request(request, request_option)
 
     async def aget_total_data(
         self, request: GetTotalDataRequest, request_option: RequestOption | None = None
     ) -> TotalDataResponse:
-        return await self._client._async.request(request, request_option)
+        return await self._http.arequest(request, request_option)
 
     def list_logs(
         self, request: ListLogsRequest, request_option: RequestOption | None = None
     ) -> ListLogsResponse:
-        return self._client._sync.request(request, request_option)
+        return self._http.request(request, request_option)
 
     async def alist_logs(
         self, request: ListLogsRequest, request_option: RequestOption | None = None
     ) -> ListLogsResponse:
-        return await self._client._async.request(request, request_option)
+        return await self._http.arequest(request, request_option)
 
     def iter_logs(
         self, request: ListLogsRequest, request_option: RequestOption | None = None

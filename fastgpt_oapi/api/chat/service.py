@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING
 from fastgpt_oapi.core.options import RequestOption
 
 from .model import ChatCompletionRequest, ChatCompletionResponse
-from .stream import AsyncChatStream, ChatStream, StreamState
+from .stream import AsyncChatStream, ChatStream, ChatStreamDecoder
 
 if TYPE_CHECKING:
-    from fastgpt_oapi.client import Client
-    from fastgpt_oapi.core.http import PreparedCall
+    from fastgpt_oapi.core.http import PreparedCall, Sender
 
 __all__ = ["ChatService", "new_id"]
 
@@ -37,19 +36,24 @@ def new_id(length: int = 24) -> str:
 
 
 class ChatService:
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    def __init__(self, http: Sender) -> None:
+        self._http = http
 
     def _prepare(
-        self, request: ChatCompletionRequest, option: RequestOption | None, stream: bool
+        self,
+        request: ChatCompletionRequest,
+        option: RequestOption | None,
+        stream: bool,
+        read_cap: float | None = None,
     ) -> tuple[PreparedCall, str, str]:
         chat_id = request.chat_id or new_id()
         data_id = request.response_chat_item_id or new_id()
-        call = self._client._core.prepare(
+        call = self._http.prepare(
             request,
             option,
             stream=stream,
             body_update={"stream": stream, "chatId": chat_id, "responseChatItemId": data_id},
+            read_cap=read_cap,
         )
         return call, chat_id, data_id
 
@@ -58,40 +62,46 @@ class ChatService:
     ) -> ChatCompletionResponse:
         """A blocking completion (`stream: false`)."""
         call, chat_id, data_id = self._prepare(request, request_option, stream=False)
-        response = self._client._sync.send(call, ChatCompletionResponse)
-        return _identify(response, chat_id, data_id)
+        return _identify(self._http.send(call, ChatCompletionResponse), chat_id, data_id)
 
     async def achat(
         self, request: ChatCompletionRequest, request_option: RequestOption | None = None
     ) -> ChatCompletionResponse:
         call, chat_id, data_id = self._prepare(request, request_option, stream=False)
-        response = await self._client._async.send(call, ChatCompletionResponse)
-        return _identify(response, chat_id, data_id)
+        return _identify(await self._http.asend(call, ChatCompletionResponse), chat_id, data_id)
 
     def chat_stream(
         self, request: ChatCompletionRequest, request_option: RequestOption | None = None
     ) -> ChatStream:
         """A streamed completion. The request is sent when the stream is entered or first iterated."""
-        call, state = self._prepare_stream(request, request_option)
-        return ChatStream(self._client._sync, call, state)
+        return ChatStream(self._http, *self._prepare_stream(request, request_option))
 
     def achat_stream(
         self, request: ChatCompletionRequest, request_option: RequestOption | None = None
     ) -> AsyncChatStream:
         """Call without `await`: `async for event in client.chat.achat_stream(request)`."""
-        call, state = self._prepare_stream(request, request_option)
-        return AsyncChatStream(self._client._async, call, state)
+        return AsyncChatStream(self._http, *self._prepare_stream(request, request_option))
 
     def _prepare_stream(
         self, request: ChatCompletionRequest, option: RequestOption | None
-    ) -> tuple[PreparedCall, StreamState]:
-        call, chat_id, data_id = self._prepare(request, option, stream=True)
-        config = self._client._config
-        idle = config.stream_idle_timeout
-        if option is not None and option.stream_idle_timeout is not None:
-            idle = option.stream_idle_timeout
-        state = StreamState(chat_id, data_id, config.max_event_bytes, idle)
-        return state.bound_reads(call), state
+    ) -> tuple[PreparedCall, ChatStreamDecoder]:
+        config = self._http.config
+        idle, read = config.stream_idle_timeout, config.timeout
+        if option is not None:
+            idle = option.stream_idle_timeout if option.stream_idle_timeout is not None else idle
+            read = option.timeout if option.timeout is not None else read
+        # A server that sends no byte at all (not even a heartbeat) is given up on within the idle
+        # window too: reads wait no longer than it.
+        call, chat_id, data_id = self._prepare(request, option, stream=True, read_cap=idle)
+        decoder = ChatStreamDecoder(
+            chat_id,
+            data_id,
+            config.max_event_bytes,
+            idle,
+            reads_capped=idle is not None and read > idle,
+            clock=self._http.hooks.clock,
+        )
+        return call, decoder
 
 
 def _identify(response: ChatCompletionResponse, chat_id: str, data_id: str) -> ChatCompletionResponse:

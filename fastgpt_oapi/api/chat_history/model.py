@@ -89,8 +89,6 @@ __all__ = [
 
 RecordsSource = Literal["normal", "outLink", "home"]
 
-_NEEDS_APP = "required"
-
 
 # ---- responses --------------------------------------------------------------------------------
 
@@ -280,7 +278,7 @@ class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
     `source="api"` keeps only chats created through the API. Times filter by creation / last update.
     """
 
-    route = Route("POST", "/api/core/chat/getHistories", app_id=_NEEDS_APP)
+    route = Route("POST", "/api/core/chat/getHistories", requires_app_id=True)
 
     app_id: AppId | None = None
     offset: int = Field(default=0, ge=0)
@@ -299,7 +297,7 @@ class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
 class UpdateHistoryRequest(APIRequest[OperationResponse]):
     """`POST /api/core/chat/updateHistory`: rename (`custom_title`) or pin (`top`) a chat."""
 
-    route = Route("POST", "/api/core/chat/updateHistory", app_id=_NEEDS_APP)
+    route = Route("POST", "/api/core/chat/updateHistory", requires_app_id=True)
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -316,7 +314,7 @@ class DeleteHistoryRequest(APIRequest[OperationResponse]):
     """`DELETE /api/core/chat/delHistory`: delete one chat (a soft delete on FastGPT >= 4.14.5)."""
 
     route = Route(
-        "DELETE", "/api/core/chat/delHistory", query=frozenset({"app_id", "chat_id"}), app_id=_NEEDS_APP
+        "DELETE", "/api/core/chat/delHistory", query=frozenset({"app_id", "chat_id"}), requires_app_id=True
     )
 
     app_id: AppId | None = None
@@ -330,7 +328,9 @@ class DeleteHistoryRequest(APIRequest[OperationResponse]):
 class ClearHistoriesRequest(APIRequest[OperationResponse]):
     """`DELETE /api/core/chat/clearHistories`: with an API key, FastGPT clears the chats made via the API."""
 
-    route = Route("DELETE", "/api/core/chat/clearHistories", query=frozenset({"app_id"}), app_id=_NEEDS_APP)
+    route = Route(
+        "DELETE", "/api/core/chat/clearHistories", query=frozenset({"app_id"}), requires_app_id=True
+    )
 
     app_id: AppId | None = None
 
@@ -350,7 +350,7 @@ class GetChatInitRequest(APIRequest[ChatInitResponse]):
         "GET",
         "/api/core/chat/init",
         query=frozenset({"app_id", "chat_id", "load_custom_feedbacks"}),
-        app_id=_NEEDS_APP,
+        requires_app_id=True,
     )
 
     app_id: AppId | None = None
@@ -368,7 +368,7 @@ class ListRecordsRequest(APIRequest[ListRecordsResponse]):
     Offset 0 is the most recent page; each page lists its records oldest first.
     """
 
-    route = Route("POST", "/api/core/chat/getPaginationRecords", app_id=_NEEDS_APP)
+    route = Route("POST", "/api/core/chat/getPaginationRecords", requires_app_id=True)
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -389,7 +389,7 @@ class GetRecordDetailRequest(APIRequest[RecordDetailResponse]):
         "GET",
         "/api/core/chat/getResData",
         query=frozenset({"app_id", "chat_id", "data_id"}),
-        app_id=_NEEDS_APP,
+        requires_app_id=True,
     )
 
     app_id: AppId | None = None
@@ -404,14 +404,16 @@ class GetRecordDetailRequest(APIRequest[RecordDetailResponse]):
 class DeleteRecordRequest(APIRequest[OperationResponse]):
     """`DELETE /api/core/chat/record/delete`: delete one message; `content_id` is its `data_id`.
 
-    FastGPT <= 4.14.10 serves this at `/api/core/chat/item/delete`; the service falls back to it.
+    FastGPT <= 4.14.10 serves this at `/api/core/chat/item/delete` (4.14.11 moved it, with no
+    redirect): on a bare 404 the client asks there, and keeps asking there.
     """
 
     route = Route(
         "DELETE",
         "/api/core/chat/record/delete",
         query=frozenset({"app_id", "chat_id", "content_id"}),
-        app_id=_NEEDS_APP,
+        requires_app_id=True,
+        fallbacks=(("DELETE", "/api/core/chat/item/delete"),),
     )
 
     app_id: AppId | None = None
@@ -432,7 +434,7 @@ class UpdateFeedbackRequest(APIRequest[OperationResponse]):
     `like()`, `dislike()` and `clear()` build the three usual cases.
     """
 
-    route = Route("POST", "/api/core/chat/feedback/updateUserFeedback", app_id=_NEEDS_APP)
+    route = Route("POST", "/api/core/chat/feedback/updateUserFeedback", requires_app_id=True)
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -489,7 +491,7 @@ class QuestionGuideConfig(RequestPart):
 class CreateQuestionGuideRequest(APIRequest[QuestionGuideResponse]):
     """`POST /api/core/ai/agent/v2/createQuestionGuide`: suggest next questions from the chat's last records."""
 
-    route = Route("POST", "/api/core/ai/agent/v2/createQuestionGuide", app_id=_NEEDS_APP)
+    route = Route("POST", "/api/core/ai/agent/v2/createQuestionGuide", requires_app_id=True)
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Hashable, Iterator
 from typing import TYPE_CHECKING
 
-from fastgpt_oapi.core.errors import NotFoundError
-from fastgpt_oapi.core.model import OperationResponse, Route
+from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
 
@@ -31,32 +30,9 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from fastgpt_oapi.client import Client
+    from fastgpt_oapi.core.http import Sender
 
 __all__ = ["ChatHistoryService"]
-
-
-class _ItemDeleteRequest(DeleteRecordRequest):
-    """FastGPT <= 4.14.10 deletes a record here; 4.14.11 moved it to `record/delete` (no redirect)."""
-
-    route = Route(
-        "DELETE",
-        "/api/core/chat/item/delete",
-        query=DeleteRecordRequest.route.query,
-        app_id=DeleteRecordRequest.route.app_id,
-    )
-
-
-_DELETE_PATHS: dict[str, type[DeleteRecordRequest]] = {
-    DeleteRecordRequest.route.path: DeleteRecordRequest,
-    _ItemDeleteRequest.route.path: _ItemDeleteRequest,
-}
-
-
-def _route_missing(exc: NotFoundError) -> bool:
-    # A path the server does not serve is a bare HTTP 404 (no FastGPT envelope). A FastGPT error that
-    # maps to NotFoundError (appUnExist, ...) says the path exists, so trying the other one is pointless.
-    return exc.status_code == 404 and exc.code is None
 
 
 def _history_key(item: ChatHistoryItem) -> Hashable:
@@ -72,8 +48,8 @@ def _record_key(record: ChatRecord) -> Hashable:
 class ChatHistoryService:
     """Every call needs an app id: on the request, or the client's default (`Client.builder().app_id`)."""
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    def __init__(self, http: Sender) -> None:
+        self._http = http
 
     # ---- histories ----------------------------------------------------------------------------
 
@@ -81,12 +57,12 @@ class ChatHistoryService:
         self, request: ListHistoriesRequest, request_option: RequestOption | None = None
     ) -> ListHistoriesResponse:
         """One page of the app's chats: pinned first, then most recently updated first."""
-        return self._client._sync.request(request, request_option)
+        return self._http.request(request, request_option)
 
     async def alist_histories(
         self, request: ListHistoriesRequest, request_option: RequestOption | None = None
     ) -> ListHistoriesResponse:
-        return await self._client._async.request(request, request_option)
+        return await self._http.arequest(request, request_option)
 
     def iter_histories(
         self, request: ListHistoriesRequest, request_option: RequestOption | None = None
@@ -112,42 +88,42 @@ class ChatHistoryService:
     def update_history(
         self, request: UpdateHistoryRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        return self._client._sync.request(request, request_option)
+        return self._http.request(request, request_option)
 
     async def aupdate_history(
         self, request: UpdateHistoryRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        return await self._client._async.request(request, request_option)
+        return await self._http.arequest(request, request_option)
 
     def delete_history(
         self, request: DeleteHistoryRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        return self._client._sync.request(request, request_option)
+        return self._http.request(request, request_option)
 
     async def adelete_history(
         self, request: DeleteHistoryRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        return await self._client._async.request(request, request_option)
+        return await self._http.arequest(request, request_option)
 
     def clear_histories(
         self, request: ClearHistoriesRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        return self._client._sync.request(request, request_option)
+        return self._http.request(request, request_option)
 
     async def aclear_histories(
         self, request: ClearHistoriesRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        return await self._client._async.request(request, request_option)
+        return await self._http.arequest(request, request_option)
 
     def get_chat_init(
         self, request: GetChatInitRequest, request_option: RequestOption | None = None
     ) -> ChatInitResponse:
-        return self._client._sync.request(request, request_option)
+        return self._http.request(request, request_option)
 
     async def aget_chat_init(
         self, request: GetChatInitRequest, request_option: RequestOption | None = None
     ) -> ChatInitResponse:
-        return await self._client._async.request(request, request_option)
+        return await self._http.arequest(request, request_option)
 
     # ---- records ------------------------------------------------------------------------------
 
@@ -155,12 +131,12 @@ class ChatHistoryService:
         self, request: ListRecordsRequest, request_option: RequestOption | None = None
     ) -> ListRecordsResponse:
         """One page of a chat's records: offset 0 is the newest page, ordered oldest first."""
-        return self._client._sync.request(request, request_option)
+        return self._http.request(request, request_option)
 
     async def alist_records(
         self, request: ListRecordsRequest, request_option: RequestOption | None = None
     ) -> ListRecordsResponse:
-        return await self._client._async.request(request, request_option)
+        return await self._http.arequest(request, request_option)
 
     def iter_records(
         self, request: ListRecordsRequest, request_option: RequestOption | None = None
@@ -191,68 +167,28 @@ class ChatHistoryService:
     def get_record_detail(
         self, request: GetRecordDetailRequest, request_option: RequestOption | None = None
     ) -> RecordDetailResponse:
-        return self._client._sync.request(request, request_option)
+        return self._http.request(request, request_option)
 
     async def aget_record_detail(
         self, request: GetRecordDetailRequest, request_option: RequestOption | None = None
     ) -> RecordDetailResponse:
-        return await self._client._async.request(request, request_option)
+        return await self._http.arequest(request, request_option)
 
     def delete_record(
         self, request: DeleteRecordRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
         """Delete one record (`content_id` = its `data_id`).
 
-        Tries the path that last worked for this client (at first the current one,
-        `/api/core/chat/record/delete`). If the server does not serve it (a bare 404), tries the other
-        once (`/api/core/chat/item/delete`, FastGPT <= 4.14.10) and remembers the one that answered,
-        for every client sharing these connection pools.
+        On a server older than 4.14.11 (a bare 404 at `/api/core/chat/record/delete`) the same request
+        goes once to `/api/core/chat/item/delete`, and every client sharing these connection pools
+        keeps using the path that answered.
         """
-        first, second = self._delete_order(request)
-        try:
-            return self._client._sync.request(first, request_option)
-        except NotFoundError as exc:
-            if not _route_missing(exc):
-                raise
-            primary_error = exc
-        try:
-            result = self._client._sync.request(second, request_option)
-        except NotFoundError as exc:
-            if _route_missing(exc):
-                raise primary_error from exc
-            raise
-        self._remember_delete(second)
-        return result
+        return self._http.request(request, request_option)
 
     async def adelete_record(
         self, request: DeleteRecordRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        first, second = self._delete_order(request)
-        try:
-            return await self._client._async.request(first, request_option)
-        except NotFoundError as exc:
-            if not _route_missing(exc):
-                raise
-            primary_error = exc
-        try:
-            result = await self._client._async.request(second, request_option)
-        except NotFoundError as exc:
-            if _route_missing(exc):
-                raise primary_error from exc
-            raise
-        self._remember_delete(second)
-        return result
-
-    def _delete_order(self, request: DeleteRecordRequest) -> tuple[DeleteRecordRequest, DeleteRecordRequest]:
-        current = DeleteRecordRequest.route.path
-        preferred = self._client._pools.learned_paths.get(current, current)
-        values = request.model_dump(exclude_unset=True)
-        ordered = sorted(_DELETE_PATHS, key=lambda path: path != preferred)
-        first, second = (_DELETE_PATHS[path].model_validate(values) for path in ordered)
-        return first, second
-
-    def _remember_delete(self, worked: DeleteRecordRequest) -> None:
-        self._client._pools.learned_paths[DeleteRecordRequest.route.path] = worked.route.path
+        return await self._http.arequest(request, request_option)
 
     # ---- feedback and question guide ----------------------------------------------------------
 
@@ -260,19 +196,19 @@ class ChatHistoryService:
         self, request: UpdateFeedbackRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
         """Set the like AND the dislike of an AI record; a None clears that one (see the request)."""
-        return self._client._sync.request(request, request_option)
+        return self._http.request(request, request_option)
 
     async def aupdate_feedback(
         self, request: UpdateFeedbackRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        return await self._client._async.request(request, request_option)
+        return await self._http.arequest(request, request_option)
 
     def create_question_guide(
         self, request: CreateQuestionGuideRequest, request_option: RequestOption | None = None
     ) -> QuestionGuideResponse:
-        return self._client._sync.request(request, request_option)
+        return self._http.request(request, request_option)
 
     async def acreate_question_guide(
         self, request: CreateQuestionGuideRequest, request_option: RequestOption | None = None
     ) -> QuestionGuideResponse:
-        return await self._client._async.request(request, request_option)
+        return await self._http.arequest(request, request_option)
