@@ -27,9 +27,16 @@ class SSEMessage(NamedTuple):
     data: bytes  # the `data:` lines joined with LF
 
 
-# `_message(SSEMessage, (event, data))` builds the named tuple directly: its generated `__new__` costs
-# three times as much (0.3 us against 0.1), a real share of the decoder's time per message.
+# `_message(SSEMessage, (event, data))` builds the named tuple directly, skipping its generated
+# `__new__`, which costs a real share of the decoder's time per message (bench/RESULTS.md, row 1).
 _message = tuple.__new__
+
+# The field prefixes FastGPT writes, with their one space, and the bytes the fast paths look at.
+_DATA = b"data: "
+_EVENT = b"event: "
+_LF = 10  # b"\n"[0]: comparing one byte as an int skips making a bytes object
+_CR = 13  # b"\r"[0]
+_END = b"\n\n"  # the blank line that ends a message
 
 
 # A whole message as FastGPT writes it: an optional `event:` line with a name, one `data:` line, and
@@ -56,8 +63,8 @@ class SSEDecoder:
         self._max = max_event_bytes
 
     def feed(self, chunk: bytes) -> list[SSEMessage]:
-        # `13 in chunk` (CR) is a memchr; `b"\r" in chunk` costs eight times as much per chunk.
-        if self._pending_cr or 13 in chunk:
+        # An int membership test is a memchr, several times cheaper than `b"\r" in chunk`.
+        if self._pending_cr or _CR in chunk:
             chunk = self._lf_only(chunk)
             if not chunk:
                 return []
@@ -65,19 +72,21 @@ class SSEDecoder:
         # FastGPT's own writes, taken whole with no joining, splitting or parsing: a `data:` line
         # alone (after an `event:` line alone in detail mode, after nothing in plain mode), and an
         # `event:` line alone.
-        if chunk[:6] == b"data: ":
-            if chunk.find(b"\n") == len(chunk) - 2 and chunk[-1] == 10:
+        if chunk[: len(_DATA)] == _DATA:
+            # Exactly one `data:` line and the blank line: its only LFs are the last two bytes.
+            if chunk.find(b"\n") == len(chunk) - 2 and chunk[-1] == _LF:
+                data = chunk[len(_DATA) : -2]
                 if line is not None:
                     self._line = None
-                    return [_message(SSEMessage, (line[7:-1], chunk[6:-2]))]
+                    return [_message(SSEMessage, (line[len(_EVENT) : -1], data))]
                 if not self._parts:
-                    return [_message(SSEMessage, (None, chunk[6:-2]))]
+                    return [_message(SSEMessage, (None, data))]
         elif (
-            chunk[:7] == b"event: "
+            chunk[: len(_EVENT)] == _EVENT
             and line is None
             and not self._parts
-            and 8 < len(chunk) <= self._max
-            and chunk.find(b"\n") == len(chunk) - 1
+            and len(_EVENT) + 1 < len(chunk) <= self._max  # a name of at least one byte, and its LF
+            and chunk.find(b"\n") == len(chunk) - 1  # exactly one line, ended
         ):
             self._line = chunk
             return []
@@ -93,9 +102,12 @@ class SSEDecoder:
                 # The common case: a message's start whose end is in this chunk.
                 chunk = parts[0] + chunk
                 parts.clear()
-            elif chunk.find(b"\n\n") < 0 and (chunk[:1] != b"\n" or parts[-1][-1:] != b"\n"):
-                # A long message still arriving: keep its pieces, join them once it ends.
+            elif chunk.find(_END) < 0 and (chunk[:1] != b"\n" or parts[-1][-1:] != b"\n"):
+                # A long message still arriving (no blank line in this chunk, nor one split
+                # between the last piece's LF and this chunk's first byte): keep its pieces,
+                # join them once it ends.
                 if chunk:
+                    # `_size` is only kept once there are two pieces or more.
                     size = (self._size if len(parts) > 1 else len(parts[0])) + len(chunk)
                     parts.append(chunk)
                     self._size = size
@@ -106,7 +118,7 @@ class SSEDecoder:
             else:
                 chunk = b"".join([*parts, chunk])
                 parts.clear()
-        elif chunk.find(b"\n\n") < 0:  # (`b"\n\n" not in chunk` is three times slower)
+        elif chunk.find(_END) < 0:  # `find` measured cheaper than `not in` here
             # The start of a message.
             if len(chunk) > self._max:
                 raise SSEMessageTooLargeError(self._max)
@@ -114,8 +126,8 @@ class SSEDecoder:
                 parts.append(chunk)
             return []
         # Whole messages in FastGPT's own shape, one anchored match each (a large read holds
-        # hundreds: 0.13 us a message less than splitting and parsing them); the rest, from the
-        # first message of another shape on, the general way.
+        # hundreds; cheaper than splitting and parsing them, bench/RESULTS.md row 1b); the rest,
+        # from the first message of another shape on, the general way.
         messages: list[SSEMessage] = []
         match = _FASTGPT_MESSAGE.match
         found = match(chunk)
@@ -126,7 +138,7 @@ class SSEDecoder:
                 end = found.end()
                 found = match(chunk, end)
             chunk = chunk[end:]
-        blocks = chunk.split(b"\n\n")
+        blocks = chunk.split(_END)
         rest = blocks.pop()
         if rest:
             if len(rest) > self._max:
@@ -176,13 +188,13 @@ class SSEDecoder:
 
 
 def _parse_block(block: bytes) -> SSEMessage | None:
-    # Fast path: FastGPT's `event: name\ndata: payload` or `data: payload`.
-    if block[:7] == b"event: ":
+    # Fast path: FastGPT's `event: name\ndata: payload` or `data: payload`, one line each.
+    if block[: len(_EVENT)] == _EVENT:
         nl = block.find(b"\n")
-        if nl > 7 and block.startswith(b"data: ", nl + 1) and block.find(b"\n", nl + 1) < 0:
-            return _message(SSEMessage, (block[7:nl], block[nl + 7 :]))
-    elif block[:6] == b"data: " and block.find(b"\n") < 0:
-        return _message(SSEMessage, (None, block[6:]))
+        if nl > len(_EVENT) and block.startswith(_DATA, nl + 1) and block.find(b"\n", nl + 1) < 0:
+            return _message(SSEMessage, (block[len(_EVENT) : nl], block[nl + 1 + len(_DATA) :]))
+    elif block[: len(_DATA)] == _DATA and block.find(b"\n") < 0:
+        return _message(SSEMessage, (None, block[len(_DATA) :]))
     return _parse_general(block)
 
 
