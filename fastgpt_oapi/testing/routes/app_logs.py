@@ -1,0 +1,127 @@
+"""The app logs area: the per-chat log list and the dashboard's chart and totals, computed from the
+chats and records in the shared state (so feedback, errors and points show up as they happen).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..state import Chat, State, iso, object_id
+from ..wire import Params, invalid, page
+from .route import Route, enveloped
+
+__all__ = ["ROUTES"]
+
+
+def _logs(state: State, params: Params) -> dict[str, Any]:
+    offset, size = page(params, default_size=20)
+    chats = sorted(_between(state, params), key=lambda c: c.updated, reverse=True)
+    items = []
+    for c in chats:
+        ai = [r for r in c.records if r.obj == "AI"]
+        items.append(
+            {
+                "_id": object_id(),
+                "chatId": c.chat_id,
+                "title": c.title,
+                "customTitle": c.custom_title or None,
+                "source": c.source,
+                "sourceName": "API",
+                "updateTime": iso(c.updated),
+                "createTime": iso(c.created),
+                "messageCount": len(c.records),
+                "userGoodFeedbackCount": sum(1 for r in ai if r.good),
+                "userBadFeedbackCount": sum(1 for r in ai if r.bad),
+                "customFeedbacksCount": 0,
+                "markCount": 0,
+                "averageResponseTime": round(sum(r.duration or 0 for r in ai) / len(ai), 4) if ai else 0,
+                "errorCount": sum(1 for r in ai if r.error),
+                "totalPoints": round(sum(r.points for r in ai), 6),
+                "outLinkUid": c.uid,
+            }
+        )
+    return {"total": len(items), "list": items[offset : offset + size]}
+
+
+def _total_data(state: State, params: Params) -> dict[str, Any]:
+    chats = state.live(state.require_app(params))
+    users = {c.uid or "api" for c in chats}
+    points = sum(r.points for c in chats for r in c.records)
+    return {"totalUsers": len(users), "totalChats": len(chats), "totalPoints": round(points, 6)}
+
+
+def _chart_data(state: State, params: Params) -> dict[str, Any]:
+    chats = _between(state, params)
+    days: dict[int, list[Chat]] = {}
+    for c in chats:
+        day = int(c.created // 86400 * 86400 * 1000)
+        days.setdefault(day, []).append(c)
+    user_data, chat_data, app_data = [], [], []
+    seen: set[str] = set()
+    for day in sorted(days):
+        group = days[day]
+        ai = [r for c in group for r in c.records if r.obj == "AI"]
+        uids = {c.uid or "api" for c in group}
+        points = round(sum(r.points for r in ai), 6)
+        sources: dict[str, int] = {}
+        for c in group:
+            sources[c.source] = sources.get(c.source, 0) + 1
+        user_data.append(
+            {
+                "timestamp": day,
+                "summary": {
+                    "userCount": len(uids),
+                    "newUserCount": len(uids - seen),
+                    "retentionUserCount": len(uids & seen),
+                    "points": points,
+                    "sourceCountMap": sources,
+                },
+            }
+        )
+        seen |= uids
+        chat_data.append(
+            {
+                "timestamp": day,
+                "summary": {
+                    "chatItemCount": sum(len(c.records) for c in group),
+                    "chatCount": len(group),
+                    "errorCount": sum(1 for r in ai if r.error),
+                    "points": points,
+                },
+            }
+        )
+        app_data.append(
+            {
+                "timestamp": day,
+                "summary": {
+                    "goodFeedBackCount": sum(1 for r in ai if r.good),
+                    "badFeedBackCount": sum(1 for r in ai if r.bad),
+                    "chatCount": len(group),
+                    "totalResponseTime": round(sum(r.duration or 0 for r in ai), 4),
+                },
+            }
+        )
+    return {"userData": user_data, "chatData": chat_data, "appData": app_data}
+
+
+ROUTES = (
+    Route("/api/proApi/core/app/logs/getChartData", enveloped(_chart_data)),
+    Route("/api/proApi/core/app/logs/getTotalData", enveloped(_total_data)),
+    Route("/api/core/app/logs/list", enveloped(_logs)),
+)
+
+
+def _between(state: State, params: Params) -> list[Chat]:
+    """The live chats of the app updated within [dateStart, dateEnd] (either may be absent)."""
+    start, end = _when(params.get("dateStart"), 0.0), _when(params.get("dateEnd"), float("inf"))
+    return [c for c in state.live(state.require_app(params)) if start <= c.updated <= end]
+
+
+def _when(value: Any, default: float) -> float:
+    if not isinstance(value, str) or not value:
+        return default
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise invalid("Data validation error") from None

@@ -1,0 +1,108 @@
+"""The emulator's memory, shared by every area: apps, chats and their records, the clock, the lock.
+
+A chat made by the completions area is what the history and logs areas list, so all of them read and
+write this one `State`; none keeps data of its own.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from .apps import App
+from .wire import Params, invalid, no_app, no_chat
+
+__all__ = ["Chat", "Record", "State", "is_object_id", "iso", "nanoid", "object_id"]
+
+_ALPHABET = string.ascii_letters + string.digits
+_HEX = "0123456789abcdef"
+
+
+def nanoid(n: int = 24) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
+
+
+def object_id() -> str:
+    return "".join(secrets.choice(_HEX) for _ in range(24))
+
+
+def is_object_id(value: str) -> bool:
+    return len(value) == 24 and all(c in _HEX for c in value.lower())
+
+
+def iso(ts: float) -> str:
+    """A timestamp as FastGPT's dates serialise: UTC, milliseconds, `Z`."""
+    return (
+        datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{int(ts * 1000) % 1000:03d}Z"
+    )
+
+
+@dataclass
+class Record:
+    id: str
+    data_id: str
+    obj: str
+    value: list[dict[str, Any]]
+    time: float
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    duration: float | None = None
+    good: str | None = None
+    bad: str | None = None
+    error: str | None = None
+    points: float = 0.0
+
+
+@dataclass
+class Chat:
+    app_id: str
+    chat_id: str
+    title: str
+    created: float
+    updated: float
+    source: str = "api"
+    custom_title: str = ""
+    top: bool = False
+    uid: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    records: list[Record] = field(default_factory=list)
+    pending: dict[str, Any] | None = None
+    # Deleted chats stay in the store so a later completion with the same id starts a fresh one.
+    deleted: bool = False
+
+
+@dataclass
+class State:
+    apps: dict[str, tuple[str, App]]  # app id -> (name, app)
+    default_app_id: str  # what a completion without `appId` runs, as an app-bound API key would
+    clock: Callable[[], float]
+    legacy_record_delete: bool
+    chats: dict[tuple[str, str], Chat] = field(default_factory=dict)
+    # One lock for the store and the request log: the loopback server handles requests on threads.
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def require_app(self, params: Params) -> str:
+        """The request's `appId`, refused as FastGPT refuses it: missing, malformed or unknown."""
+        app_id = params.get("appId")
+        if not isinstance(app_id, str) or not app_id:
+            raise no_chat()
+        if not is_object_id(app_id):
+            raise invalid("Data validation error")
+        if app_id not in self.apps:
+            raise no_app()
+        return app_id
+
+    def require_chat(self, params: Params) -> Chat:
+        app_id = self.require_app(params)
+        chat = self.chats.get((app_id, str(params.get("chatId", ""))))
+        if chat is None or chat.deleted:
+            raise no_chat()
+        return chat
+
+    def live(self, app_id: str) -> list[Chat]:
+        return [c for c in self.chats.values() if c.app_id == app_id and not c.deleted]
