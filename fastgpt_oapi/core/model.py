@@ -9,9 +9,9 @@ models by `fastgpt_oapi.core.codegen` (see there).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Tag, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticSerializationError, to_json
 
@@ -28,6 +28,7 @@ __all__ = [
     "RequestBuilder",
     "RequestPart",
     "Route",
+    "tagged_members",
     "validate_app_id",
 ]
 
@@ -224,9 +225,11 @@ def validation_error(model: type[BaseModel], exc: ValidationError) -> RequestVal
 
 
 class OperationResponse(FastGPTModel):
-    """Answer of endpoints whose envelope carries `data: null` (update, delete, clear, feedback)."""
+    """Answer of endpoints whose envelope carries `data: null` (update, delete, clear, feedback).
 
-    ok: bool = True
+    A call that returns one succeeded (a refusal raises); `request_id` is the server's `x-request-id`.
+    """
+
     request_id: str | None = None
 
 
@@ -239,3 +242,16 @@ class ListData(FastGPTModel):
         if isinstance(data, list):
             return {"list": data}
         return data
+
+
+def tagged_members(union: Any) -> dict[str, type[BaseModel]]:
+    """Tag -> class of each member of `Annotated[Annotated[A, Tag("a")] | ..., Discriminator(...)]`.
+
+    A registry derived from the union it serves, so the two cannot list different classes.
+    """
+    members: dict[str, type[BaseModel]] = {}
+    for member in get_args(get_args(union)[0]):
+        cls, *metadata = get_args(member)
+        tag = next(m.tag for m in metadata if isinstance(m, Tag))
+        members[tag] = cls
+    return members

@@ -389,9 +389,7 @@ def test_arbitrary_bytes_raise_only_sdk_exceptions_through_the_decoder(
             list(state.feed(piece))
             if state.error is not None:
                 raise state.error
-        state.finish()
-        if state.error is not None:
-            raise state.error
+        list(state.finish())
         state.result()
     except FastGPTError:
         pass  # anything else propagates and fails the property

@@ -29,6 +29,7 @@ from fastgpt_oapi import (
 from fastgpt_oapi.api.chat.model import (
     AnswerEvent,
     ChatCompletionChunk,
+    ChatStreamEvent,
     ChunkChoice,
     ChunkDelta,
     DoneEvent,
@@ -189,6 +190,16 @@ class Clock:
         return self.now
 
 
+def fed(state: ChatStreamDecoder, chunk: bytes) -> list[ChatStreamEvent]:
+    """The events a chunk brought, as a stream delivers them: all of them, before any failure."""
+    events: list[ChatStreamEvent] = []
+    try:
+        events.extend(state.feed(chunk))
+    except FastGPTError:
+        assert state.error is not None  # kept, for a later read to raise again
+    return events
+
+
 def idle_state(seconds: float) -> tuple[ChatStreamDecoder, Clock]:
     clock = Clock()
     state = ChatStreamDecoder("chat", "data", idle_timeout=seconds, clock=clock)
@@ -200,10 +211,10 @@ def test_heartbeats_alone_do_not_keep_an_idle_stream_alive() -> None:
     state, clock = idle_state(10.0)
     for _ in range(9):
         clock.now += 1.0
-        assert len(list(state.feed(HEARTBEAT))) == 1
+        assert len(fed(state, HEARTBEAT)) == 1
         assert state.error is None
     clock.now += 1.0  # ten seconds of nothing but heartbeats
-    events = list(state.feed(HEARTBEAT))
+    events = fed(state, HEARTBEAT)
     assert len(events) == 1  # the events of the chunk are still handed out ...
     assert isinstance(state.error, APITimeoutError)  # ... and then the stream fails
     assert "stream_idle_timeout" in str(state.error)
@@ -218,15 +229,15 @@ def test_any_other_event_restarts_the_window() -> None:
         b"data: [DONE]\n\n",
     ]:
         clock.now += 9.0
-        list(state.feed(HEARTBEAT))
+        fed(state, HEARTBEAT)
         clock.now += 0.9
-        list(state.feed(message))  # just in time, every time
+        fed(state, message)  # just in time, every time
         assert state.error is None
     clock.now += 9.9
-    list(state.feed(HEARTBEAT))
+    fed(state, HEARTBEAT)
     assert state.error is None
     clock.now += 0.1
-    list(state.feed(b"event: answer\n"))  # bytes without a whole event count as nothing either
+    fed(state, b"event: answer\n")  # bytes without a whole event count as nothing either
     assert isinstance(state.error, APITimeoutError)
 
 
@@ -235,7 +246,7 @@ def test_the_window_starts_when_reading_starts() -> None:
     clock.now += 60.0  # the stream object waited a minute before anyone read it
     state.start(StreamOrigin())
     clock.now += 4.0
-    list(state.feed(HEARTBEAT))
+    fed(state, HEARTBEAT)
     assert state.error is None
 
 
@@ -245,7 +256,7 @@ def test_no_idle_timeout_no_watch() -> None:
     )
     state.start(StreamOrigin())
     for _ in range(3):
-        list(state.feed(HEARTBEAT))
+        fed(state, HEARTBEAT)
     assert state.error is None
 
 

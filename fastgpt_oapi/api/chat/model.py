@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
-from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
+from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route, tagged_members
 from fastgpt_oapi.core.retry import RequestKind
 
 from ..shared.interactive import (
@@ -28,6 +28,7 @@ from ..shared.model import (
     QuoteItem,
     QuoteScore,
     ReasoningValue,
+    ToolCall,
     ValueItem,
     WireModel,
     join_text,
@@ -302,13 +303,7 @@ class UpdateVariablesEvent(BaseModel):
     data: dict[str, Any]
 
 
-class ToolInfo(FastGPTModel):
-    id: str
-    tool_name: str = ""
-    tool_avatar: str = ""
-    function_name: str | None = None
-    params: str = ""
-    response: str | None = None
+ToolInfo = ToolCall  # the name this shape had in tool events
 
 
 class ToolEventData(FastGPTModel):
@@ -427,31 +422,6 @@ class UnknownEvent(BaseModel):
     error: str | None = None
 
 
-# Wire event name -> event class; the decoder and the discriminator share it.
-EVENT_TYPES: dict[str, type[BaseModel]] = {
-    cls.model_fields["event"].default: cls
-    for cls in (
-        AnswerEvent,
-        FastAnswerEvent,
-        FlowNodeStatusEvent,
-        FlowNodeResponseEvent,
-        FlowResponsesEvent,
-        WorkflowDurationEvent,
-        UpdateVariablesEvent,
-        ToolCallEvent,
-        ToolParamsEvent,
-        ToolResponseEvent,
-        InteractiveEvent,
-        ChatTitleEvent,
-        PlanEvent,
-        PlanStatusEvent,
-        SandboxStatusEvent,
-        SkillCallEvent,
-        DoneEvent,
-    )
-}
-
-
 def _event_tag(value: Any) -> str:
     name = value.get("event") if isinstance(value, dict) else getattr(value, "event", None)
     if isinstance(value, UnknownEvent):
@@ -481,19 +451,13 @@ ChatStreamEvent = Annotated[
     Discriminator(_event_tag),
 ]
 
+# Wire event name -> event class, from the union: the decoder validates each event with its class.
+EVENT_TYPES: dict[str, type[BaseModel]] = {
+    tag: cls for tag, cls in tagged_members(ChatStreamEvent).items() if tag != "unknown"
+}
+
 
 # ---- stream result ----------------------------------------------------------------------------
-
-
-class ToolCall(BaseModel):
-    """A tool call assembled from its toolCall / toolParams / toolResponse events."""
-
-    id: str
-    tool_name: str = ""
-    tool_avatar: str = ""
-    function_name: str | None = None
-    params: str = ""
-    response: str | None = None
 
 
 class ChatStreamResult(BaseModel):

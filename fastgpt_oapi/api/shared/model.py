@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag
 
-from fastgpt_oapi.core.model import FastGPTModel
+from fastgpt_oapi.core.model import FastGPTModel, tagged_members
 
 from .interactive import Interactive
 from .message import ChatMessage, ContentPart, FileURLPart, ImageURL, ImageURLPart, TextPart
@@ -31,6 +31,7 @@ __all__ = [
     "TextContent",
     "TextPart",
     "TextValue",
+    "ToolCall",
     "ToolValue",
     "ToolsValue",
     "UnknownValue",
@@ -198,12 +199,15 @@ class FileInfo(FastGPTModel):
     url: str | None = None
 
 
-class ToolCallValue(FastGPTModel):
-    id: str | None = None
-    tool_name: str | None = None
-    tool_avatar: str | None = None
+class ToolCall(FastGPTModel):
+    """One tool call: in a stream's tool events (`tool`, `params` a fragment there), in a stream's
+    result (`params` joined), and in a stored record's `tools` value item."""
+
+    id: str = ""
+    tool_name: str = ""
+    tool_avatar: str = ""
     function_name: str | None = None
-    params: str | None = None
+    params: str = ""
     response: str | None = None
 
 
@@ -223,14 +227,14 @@ class FileValue(FastGPTModel):
 
 
 class ToolsValue(FastGPTModel):
-    tools: list[ToolCallValue]
+    tools: list[ToolCall]
     type: str | None = None
 
 
 class ToolValue(FastGPTModel):
     """The legacy single-tool value item."""
 
-    tool: ToolCallValue
+    tool: ToolCall
     type: str | None = None
 
 
@@ -245,9 +249,6 @@ class UnknownValue(FastGPTModel):
     type: str | None = None
 
 
-_VALUE_KEYS = ("text", "reasoning", "tools", "tool", "interactive", "file")
-
-
 def _value_kind(value: Any) -> str:
     # Classified by key, not by `type`: `type` was dropped in 4.14.7 and restored for v1 only.
     if isinstance(value, dict):
@@ -258,15 +259,7 @@ def _value_kind(value: Any) -> str:
     return _VALUE_TAGS.get(type(value), "unknown")
 
 
-_VALUE_TAGS: dict[type, str] = {
-    TextValue: "text",
-    ReasoningValue: "reasoning",
-    ToolsValue: "tools",
-    ToolValue: "tool",
-    InteractiveValue: "interactive",
-    FileValue: "file",
-}
-
+# Each tag is also the key that marks an item of that kind; the order is the order of the checks.
 ValueItem = Annotated[
     Annotated[TextValue, Tag("text")]
     | Annotated[ReasoningValue, Tag("reasoning")]
@@ -277,6 +270,11 @@ ValueItem = Annotated[
     | Annotated[UnknownValue, Tag("unknown")],
     Discriminator(_value_kind),
 ]
+
+_VALUE_TAGS: dict[type, str] = {
+    cls: tag for tag, cls in tagged_members(ValueItem).items() if tag != "unknown"
+}
+_VALUE_KEYS = tuple(_VALUE_TAGS.values())
 
 
 def join_text(items: list[ValueItem], kind: type[TextValue] | type[ReasoningValue] = TextValue) -> str:

@@ -1,0 +1,73 @@
+"""Lists that must agree with each other: each registry with the union it is derived from, the
+discriminated unions with the classes they choose, the package's exports with the error classes."""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, TypeAdapter
+
+import fastgpt_oapi
+from fastgpt_oapi.api.chat.model import EVENT_TYPES, ChatStreamEvent, UnknownEvent
+from fastgpt_oapi.api.shared.model import UnknownValue, ValueItem
+from fastgpt_oapi.core import errors
+from fastgpt_oapi.core.model import tagged_members
+
+EVENTS = TypeAdapter(ChatStreamEvent)
+VALUES = TypeAdapter(ValueItem)
+
+
+def _literal_default(cls: type[BaseModel]) -> Any:
+    field = cls.model_fields["event"]
+    assert typing.get_origin(field.annotation) is typing.Literal, cls
+    (value,) = typing.get_args(field.annotation)
+    assert field.default == value, cls
+    return value
+
+
+def test_each_event_tag_is_its_class_wire_name() -> None:
+    for tag, cls in tagged_members(ChatStreamEvent).items():
+        if cls is UnknownEvent:
+            assert tag == "unknown"
+            continue
+        assert _literal_default(cls) == tag
+    assert set(EVENT_TYPES) == set(tagged_members(ChatStreamEvent)) - {"unknown"}
+
+
+@pytest.mark.parametrize("name", sorted(EVENT_TYPES))
+def test_the_union_chooses_the_class_of_each_event_name(name: str) -> None:
+    cls = EVENT_TYPES[name]
+    built = cls.model_construct()
+    assert EVENTS.validate_python(built) is built  # an event object keeps its class
+    unknown = EVENTS.validate_python({"event": f"{name}-not", "data": {"a": 1}})
+    assert isinstance(unknown, UnknownEvent)
+
+
+def test_an_unknown_event_object_stays_unknown() -> None:
+    event = UnknownEvent(event="chatTitle", data="not an object", error="bad")
+    assert EVENTS.validate_python(event) is event
+
+
+def test_each_value_item_tag_is_the_key_that_marks_it() -> None:
+    members = tagged_members(ValueItem)
+    assert members.pop("unknown") is UnknownValue
+    for key, cls in members.items():
+        assert key in cls.model_fields, (key, cls)
+        item = VALUES.validate_python({key: _minimal(cls, key)})
+        assert type(item) is cls
+
+
+def _minimal(cls: type[BaseModel], key: str) -> Any:
+    if key == "tools":
+        return [{"id": "t1"}]
+    if key == "interactive":
+        return {"type": "userSelect", "params": {"userSelectOptions": []}}
+    return {}
+
+
+def test_every_error_class_is_exported_from_the_top() -> None:
+    assert set(errors.__all__) <= set(fastgpt_oapi.__all__)
+    for name in errors.__all__:
+        assert getattr(fastgpt_oapi, name) is getattr(errors, name)
