@@ -3,10 +3,10 @@
 For every model class with a `builder()` classmethod in the modules below, writes a `<Model>Builder`
 with one setter per field into `_builders.py` beside the module. Setter parameter types are the field
 annotations exactly as written in the source, so mypy checks builder calls as strictly as constructor
-calls, with no `__getattr__`. The names those annotations use are imported the way the model module
-imports them, so the generated file type-checks the same. The output goes through ruff (import order,
-then format), so `make lint` and `--check` agree on one text. The test suite runs `--check`, so a field
-added without regenerating fails CI.
+calls (real methods, no dynamic attribute lookup). The names those annotations use are imported the
+way the model module imports them, so the generated file type-checks the same. The output goes
+through ruff (import order, then format), so `make lint` and `--check` agree on one text. The test
+suite runs `--check`, so a field added without regenerating fails CI.
 
 This is a development tool: it lives outside the package so it does not ship in the wheel.
 """
