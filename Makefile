@@ -40,7 +40,7 @@ typecheck: $(VENV_STAMP)  ## mypy --strict on the package and the tests
 	$(RUN) mypy
 
 codegen: $(VENV_STAMP)  ## Regenerate the typed request builders
-	$(RUN) python -m fastgpt_oapi.core.codegen
+	$(RUN) python tools/codegen.py
 
 check: lint typecheck  ## Lint and type-check (what pre-commit runs)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from ._builders import RequestOptionBuilder
 
 __all__ = ["RequestOption", "RequestOptionBuilder"]
 
@@ -24,6 +27,8 @@ class RequestOption(BaseModel):
 
     @classmethod
     def builder(cls) -> RequestOptionBuilder:
+        from ._builders import RequestOptionBuilder
+
         return RequestOptionBuilder()
 
     def __repr_args__(self) -> Any:
@@ -32,36 +37,14 @@ class RequestOption(BaseModel):
             yield "api_key", "********"
 
 
-# region generated builders (python -m fastgpt_oapi.core.codegen); do not edit by hand
-from fastgpt_oapi.core.model import RequestBuilder  # noqa: E402
+if not TYPE_CHECKING:
+    # The builders are generated into `_builders`, which imports this module, so they load on first
+    # use rather than with it. Hidden from mypy, which would otherwise accept any name imported from here.
+    def __getattr__(name: str) -> object:
+        if name.endswith("Builder") and name in __all__:
+            from . import _builders
 
-
-class RequestOptionBuilder(RequestBuilder[RequestOption]):
-    _model = RequestOption
-
-    def api_key(self, api_key: str | None) -> RequestOptionBuilder:
-        self._set("api_key", api_key)
-        return self
-
-    def headers(self, headers: dict[str, str] | None) -> RequestOptionBuilder:
-        self._set("headers", headers)
-        return self
-
-    def timeout(self, timeout: float | None) -> RequestOptionBuilder:
-        self._set("timeout", timeout)
-        return self
-
-    def connect_timeout(self, connect_timeout: float | None) -> RequestOptionBuilder:
-        self._set("connect_timeout", connect_timeout)
-        return self
-
-    def max_retries(self, max_retries: int | None) -> RequestOptionBuilder:
-        self._set("max_retries", max_retries)
-        return self
-
-    def stream_idle_timeout(self, stream_idle_timeout: float | None) -> RequestOptionBuilder:
-        self._set("stream_idle_timeout", stream_idle_timeout)
-        return self
-
-
-# endregion
+            value = getattr(_builders, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AliasChoices, AwareDatetime, Field
 
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
 from fastgpt_oapi.core.paging import Page
+
+if TYPE_CHECKING:
+    from ._builders import GetChartDataRequestBuilder, GetTotalDataRequestBuilder, ListLogsRequestBuilder
 
 __all__ = [
     "AppDataPoint",
@@ -169,6 +172,8 @@ class GetChartDataRequest(APIRequest[ChartDataResponse]):
 
     @classmethod
     def builder(cls) -> GetChartDataRequestBuilder:
+        from ._builders import GetChartDataRequestBuilder
+
         return GetChartDataRequestBuilder()
 
 
@@ -183,6 +188,8 @@ class GetTotalDataRequest(APIRequest[TotalDataResponse]):
 
     @classmethod
     def builder(cls) -> GetTotalDataRequestBuilder:
+        from ._builders import GetTotalDataRequestBuilder
+
         return GetTotalDataRequestBuilder()
 
 
@@ -206,107 +213,19 @@ class ListLogsRequest(APIRequest[ListLogsResponse]):
 
     @classmethod
     def builder(cls) -> ListLogsRequestBuilder:
+        from ._builders import ListLogsRequestBuilder
+
         return ListLogsRequestBuilder()
 
 
-# region generated builders (python -m fastgpt_oapi.core.codegen); do not edit by hand
-from fastgpt_oapi.core.model import RequestBuilder  # noqa: E402
+if not TYPE_CHECKING:
+    # The builders are generated into `_builders`, which imports this module, so they load on first
+    # use rather than with it. Hidden from mypy, which would otherwise accept any name imported from here.
+    def __getattr__(name: str) -> object:
+        if name.endswith("Builder") and name in __all__:
+            from . import _builders
 
-
-class GetChartDataRequestBuilder(RequestBuilder[GetChartDataRequest]):
-    _model = GetChartDataRequest
-
-    def app_id(self, app_id: AppId | None) -> GetChartDataRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-    def date_start(self, date_start: AwareDatetime | str) -> GetChartDataRequestBuilder:
-        self._set("date_start", date_start)
-        return self
-
-    def date_end(self, date_end: AwareDatetime | str) -> GetChartDataRequestBuilder:
-        self._set("date_end", date_end)
-        return self
-
-    def source(self, source: builtins.list[str] | None) -> GetChartDataRequestBuilder:
-        self._set("source", source)
-        return self
-
-    def offset(self, offset: int | None) -> GetChartDataRequestBuilder:
-        self._set("offset", offset)
-        return self
-
-    def user_timespan(self, user_timespan: Timespan) -> GetChartDataRequestBuilder:
-        self._set("user_timespan", user_timespan)
-        return self
-
-    def chat_timespan(self, chat_timespan: Timespan) -> GetChartDataRequestBuilder:
-        self._set("chat_timespan", chat_timespan)
-        return self
-
-    def app_timespan(self, app_timespan: Timespan) -> GetChartDataRequestBuilder:
-        self._set("app_timespan", app_timespan)
-        return self
-
-
-class GetTotalDataRequestBuilder(RequestBuilder[GetTotalDataRequest]):
-    _model = GetTotalDataRequest
-
-    def app_id(self, app_id: AppId | None) -> GetTotalDataRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-
-class ListLogsRequestBuilder(RequestBuilder[ListLogsRequest]):
-    _model = ListLogsRequest
-
-    def app_id(self, app_id: AppId | None) -> ListLogsRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-    def date_start(self, date_start: AwareDatetime | str) -> ListLogsRequestBuilder:
-        self._set("date_start", date_start)
-        return self
-
-    def date_end(self, date_end: AwareDatetime | str) -> ListLogsRequestBuilder:
-        self._set("date_end", date_end)
-        return self
-
-    def offset(self, offset: int) -> ListLogsRequestBuilder:
-        self._set("offset", offset)
-        return self
-
-    def page_size(self, page_size: int) -> ListLogsRequestBuilder:
-        self._set("page_size", page_size)
-        return self
-
-    def sources(self, sources: builtins.list[str] | None) -> ListLogsRequestBuilder:
-        self._set("sources", sources)
-        return self
-
-    def tmb_ids(self, tmb_ids: builtins.list[str] | None) -> ListLogsRequestBuilder:
-        self._set("tmb_ids", tmb_ids)
-        return self
-
-    def out_link_uids(self, out_link_uids: builtins.list[str] | None) -> ListLogsRequestBuilder:
-        self._set("out_link_uids", out_link_uids)
-        return self
-
-    def chat_search(self, chat_search: str | None) -> ListLogsRequestBuilder:
-        self._set("chat_search", chat_search)
-        return self
-
-    def feedback_type(self, feedback_type: FeedbackFilter | None) -> ListLogsRequestBuilder:
-        self._set("feedback_type", feedback_type)
-        return self
-
-    def unread_only(self, unread_only: bool | None) -> ListLogsRequestBuilder:
-        self._set("unread_only", unread_only)
-        return self
-
-    def error_filter(self, error_filter: ErrorFilter | None) -> ListLogsRequestBuilder:
-        self._set("error_filter", error_filter)
-        return self
-
-
-# endregion
+            value = getattr(_builders, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
@@ -33,6 +33,9 @@ from ..shared.model import (
     WireModel,
     join_text,
 )
+
+if TYPE_CHECKING:
+    from ._builders import ChatCompletionRequestBuilder
 
 __all__ = [
     "AnswerEvent",
@@ -199,6 +202,8 @@ class ChatCompletionRequest(APIRequest[ChatCompletionResponse]):
 
     @classmethod
     def builder(cls) -> ChatCompletionRequestBuilder:
+        from ._builders import ChatCompletionRequestBuilder
+
         return ChatCompletionRequestBuilder()
 
 
@@ -477,48 +482,14 @@ class ChatStreamResult(BaseModel):
     node_statuses: list[FlowNodeStatus] = Field(default_factory=list)
 
 
-# region generated builders (python -m fastgpt_oapi.core.codegen); do not edit by hand
-from fastgpt_oapi.core.model import RequestBuilder  # noqa: E402
+if not TYPE_CHECKING:
+    # The builders are generated into `_builders`, which imports this module, so they load on first
+    # use rather than with it. Hidden from mypy, which would otherwise accept any name imported from here.
+    def __getattr__(name: str) -> object:
+        if name.endswith("Builder") and name in __all__:
+            from . import _builders
 
-
-class ChatCompletionRequestBuilder(RequestBuilder[ChatCompletionRequest]):
-    _model = ChatCompletionRequest
-
-    def messages(self, messages: Sequence[ChatMessage | dict[str, Any]]) -> ChatCompletionRequestBuilder:
-        self._set("messages", messages)
-        return self
-
-    def chat_id(self, chat_id: str | None) -> ChatCompletionRequestBuilder:
-        self._set("chat_id", chat_id)
-        return self
-
-    def app_id(self, app_id: AppId | None) -> ChatCompletionRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-    def variables(self, variables: dict[str, Any] | None) -> ChatCompletionRequestBuilder:
-        self._set("variables", variables)
-        return self
-
-    def detail(self, detail: bool | None) -> ChatCompletionRequestBuilder:
-        self._set("detail", detail)
-        return self
-
-    def response_chat_item_id(self, response_chat_item_id: str | None) -> ChatCompletionRequestBuilder:
-        self._set("response_chat_item_id", response_chat_item_id)
-        return self
-
-    def custom_uid(self, custom_uid: str | None) -> ChatCompletionRequestBuilder:
-        self._set("custom_uid", custom_uid)
-        return self
-
-    def metadata(self, metadata: dict[str, Any] | None) -> ChatCompletionRequestBuilder:
-        self._set("metadata", metadata)
-        return self
-
-    def retain_dataset_cite(self, retain_dataset_cite: bool | None) -> ChatCompletionRequestBuilder:
-        self._set("retain_dataset_cite", retain_dataset_cite)
-        return self
-
-
-# endregion
+            value = getattr(_builders, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AliasChoices, AwareDatetime, Field
 
@@ -39,6 +39,20 @@ from ..shared.model import (
     ValueItem,
     join_text,
 )
+
+if TYPE_CHECKING:
+    from ._builders import (
+        ClearHistoriesRequestBuilder,
+        CreateQuestionGuideRequestBuilder,
+        DeleteHistoryRequestBuilder,
+        DeleteRecordRequestBuilder,
+        GetChatInitRequestBuilder,
+        GetRecordDetailRequestBuilder,
+        ListHistoriesRequestBuilder,
+        ListRecordsRequestBuilder,
+        UpdateFeedbackRequestBuilder,
+        UpdateHistoryRequestBuilder,
+    )
 
 __all__ = [
     "AdminFeedback",
@@ -291,6 +305,8 @@ class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
 
     @classmethod
     def builder(cls) -> ListHistoriesRequestBuilder:
+        from ._builders import ListHistoriesRequestBuilder
+
         return ListHistoriesRequestBuilder()
 
 
@@ -307,6 +323,8 @@ class UpdateHistoryRequest(APIRequest[OperationResponse]):
 
     @classmethod
     def builder(cls) -> UpdateHistoryRequestBuilder:
+        from ._builders import UpdateHistoryRequestBuilder
+
         return UpdateHistoryRequestBuilder()
 
 
@@ -322,6 +340,8 @@ class DeleteHistoryRequest(APIRequest[OperationResponse]):
 
     @classmethod
     def builder(cls) -> DeleteHistoryRequestBuilder:
+        from ._builders import DeleteHistoryRequestBuilder
+
         return DeleteHistoryRequestBuilder()
 
 
@@ -336,6 +356,8 @@ class ClearHistoriesRequest(APIRequest[OperationResponse]):
 
     @classmethod
     def builder(cls) -> ClearHistoriesRequestBuilder:
+        from ._builders import ClearHistoriesRequestBuilder
+
         return ClearHistoriesRequestBuilder()
 
 
@@ -359,6 +381,8 @@ class GetChatInitRequest(APIRequest[ChatInitResponse]):
 
     @classmethod
     def builder(cls) -> GetChatInitRequestBuilder:
+        from ._builders import GetChatInitRequestBuilder
+
         return GetChatInitRequestBuilder()
 
 
@@ -379,6 +403,8 @@ class ListRecordsRequest(APIRequest[ListRecordsResponse]):
 
     @classmethod
     def builder(cls) -> ListRecordsRequestBuilder:
+        from ._builders import ListRecordsRequestBuilder
+
         return ListRecordsRequestBuilder()
 
 
@@ -398,6 +424,8 @@ class GetRecordDetailRequest(APIRequest[RecordDetailResponse]):
 
     @classmethod
     def builder(cls) -> GetRecordDetailRequestBuilder:
+        from ._builders import GetRecordDetailRequestBuilder
+
         return GetRecordDetailRequestBuilder()
 
 
@@ -422,6 +450,8 @@ class DeleteRecordRequest(APIRequest[OperationResponse]):
 
     @classmethod
     def builder(cls) -> DeleteRecordRequestBuilder:
+        from ._builders import DeleteRecordRequestBuilder
+
         return DeleteRecordRequestBuilder()
 
 
@@ -477,6 +507,8 @@ class UpdateFeedbackRequest(APIRequest[OperationResponse]):
 
     @classmethod
     def builder(cls) -> UpdateFeedbackRequestBuilder:
+        from ._builders import UpdateFeedbackRequestBuilder
+
         return UpdateFeedbackRequestBuilder()
 
 
@@ -499,207 +531,19 @@ class CreateQuestionGuideRequest(APIRequest[QuestionGuideResponse]):
 
     @classmethod
     def builder(cls) -> CreateQuestionGuideRequestBuilder:
+        from ._builders import CreateQuestionGuideRequestBuilder
+
         return CreateQuestionGuideRequestBuilder()
 
 
-# region generated builders (python -m fastgpt_oapi.core.codegen); do not edit by hand
-from fastgpt_oapi.core.model import RequestBuilder  # noqa: E402
+if not TYPE_CHECKING:
+    # The builders are generated into `_builders`, which imports this module, so they load on first
+    # use rather than with it. Hidden from mypy, which would otherwise accept any name imported from here.
+    def __getattr__(name: str) -> object:
+        if name.endswith("Builder") and name in __all__:
+            from . import _builders
 
-
-class ListHistoriesRequestBuilder(RequestBuilder[ListHistoriesRequest]):
-    _model = ListHistoriesRequest
-
-    def app_id(self, app_id: AppId | None) -> ListHistoriesRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-    def offset(self, offset: int) -> ListHistoriesRequestBuilder:
-        self._set("offset", offset)
-        return self
-
-    def page_size(self, page_size: int) -> ListHistoriesRequestBuilder:
-        self._set("page_size", page_size)
-        return self
-
-    def source(self, source: str | None) -> ListHistoriesRequestBuilder:
-        self._set("source", source)
-        return self
-
-    def start_create_time(self, start_create_time: AwareDatetime | str | None) -> ListHistoriesRequestBuilder:
-        self._set("start_create_time", start_create_time)
-        return self
-
-    def end_create_time(self, end_create_time: AwareDatetime | str | None) -> ListHistoriesRequestBuilder:
-        self._set("end_create_time", end_create_time)
-        return self
-
-    def start_update_time(self, start_update_time: AwareDatetime | str | None) -> ListHistoriesRequestBuilder:
-        self._set("start_update_time", start_update_time)
-        return self
-
-    def end_update_time(self, end_update_time: AwareDatetime | str | None) -> ListHistoriesRequestBuilder:
-        self._set("end_update_time", end_update_time)
-        return self
-
-
-class UpdateHistoryRequestBuilder(RequestBuilder[UpdateHistoryRequest]):
-    _model = UpdateHistoryRequest
-
-    def app_id(self, app_id: AppId | None) -> UpdateHistoryRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-    def chat_id(self, chat_id: str) -> UpdateHistoryRequestBuilder:
-        self._set("chat_id", chat_id)
-        return self
-
-    def custom_title(self, custom_title: str | None) -> UpdateHistoryRequestBuilder:
-        self._set("custom_title", custom_title)
-        return self
-
-    def title(self, title: str | None) -> UpdateHistoryRequestBuilder:
-        self._set("title", title)
-        return self
-
-    def top(self, top: bool | None) -> UpdateHistoryRequestBuilder:
-        self._set("top", top)
-        return self
-
-
-class DeleteHistoryRequestBuilder(RequestBuilder[DeleteHistoryRequest]):
-    _model = DeleteHistoryRequest
-
-    def app_id(self, app_id: AppId | None) -> DeleteHistoryRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-    def chat_id(self, chat_id: str) -> DeleteHistoryRequestBuilder:
-        self._set("chat_id", chat_id)
-        return self
-
-
-class ClearHistoriesRequestBuilder(RequestBuilder[ClearHistoriesRequest]):
-    _model = ClearHistoriesRequest
-
-    def app_id(self, app_id: AppId | None) -> ClearHistoriesRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-
-class GetChatInitRequestBuilder(RequestBuilder[GetChatInitRequest]):
-    _model = GetChatInitRequest
-
-    def app_id(self, app_id: AppId | None) -> GetChatInitRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-    def chat_id(self, chat_id: str) -> GetChatInitRequestBuilder:
-        self._set("chat_id", chat_id)
-        return self
-
-    def load_custom_feedbacks(self, load_custom_feedbacks: bool | None) -> GetChatInitRequestBuilder:
-        self._set("load_custom_feedbacks", load_custom_feedbacks)
-        return self
-
-
-class ListRecordsRequestBuilder(RequestBuilder[ListRecordsRequest]):
-    _model = ListRecordsRequest
-
-    def app_id(self, app_id: AppId | None) -> ListRecordsRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-    def chat_id(self, chat_id: str) -> ListRecordsRequestBuilder:
-        self._set("chat_id", chat_id)
-        return self
-
-    def offset(self, offset: int) -> ListRecordsRequestBuilder:
-        self._set("offset", offset)
-        return self
-
-    def page_size(self, page_size: int) -> ListRecordsRequestBuilder:
-        self._set("page_size", page_size)
-        return self
-
-    def load_custom_feedbacks(self, load_custom_feedbacks: bool | None) -> ListRecordsRequestBuilder:
-        self._set("load_custom_feedbacks", load_custom_feedbacks)
-        return self
-
-    def type(self, type: RecordsSource | None) -> ListRecordsRequestBuilder:
-        self._set("type", type)
-        return self
-
-
-class GetRecordDetailRequestBuilder(RequestBuilder[GetRecordDetailRequest]):
-    _model = GetRecordDetailRequest
-
-    def app_id(self, app_id: AppId | None) -> GetRecordDetailRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-    def chat_id(self, chat_id: str) -> GetRecordDetailRequestBuilder:
-        self._set("chat_id", chat_id)
-        return self
-
-    def data_id(self, data_id: str) -> GetRecordDetailRequestBuilder:
-        self._set("data_id", data_id)
-        return self
-
-
-class DeleteRecordRequestBuilder(RequestBuilder[DeleteRecordRequest]):
-    _model = DeleteRecordRequest
-
-    def app_id(self, app_id: AppId | None) -> DeleteRecordRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-    def chat_id(self, chat_id: str) -> DeleteRecordRequestBuilder:
-        self._set("chat_id", chat_id)
-        return self
-
-    def content_id(self, content_id: str) -> DeleteRecordRequestBuilder:
-        self._set("content_id", content_id)
-        return self
-
-
-class UpdateFeedbackRequestBuilder(RequestBuilder[UpdateFeedbackRequest]):
-    _model = UpdateFeedbackRequest
-
-    def app_id(self, app_id: AppId | None) -> UpdateFeedbackRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-    def chat_id(self, chat_id: str) -> UpdateFeedbackRequestBuilder:
-        self._set("chat_id", chat_id)
-        return self
-
-    def data_id(self, data_id: str) -> UpdateFeedbackRequestBuilder:
-        self._set("data_id", data_id)
-        return self
-
-    def user_good_feedback(self, user_good_feedback: str | None) -> UpdateFeedbackRequestBuilder:
-        self._set("user_good_feedback", user_good_feedback)
-        return self
-
-    def user_bad_feedback(self, user_bad_feedback: str | None) -> UpdateFeedbackRequestBuilder:
-        self._set("user_bad_feedback", user_bad_feedback)
-        return self
-
-
-class CreateQuestionGuideRequestBuilder(RequestBuilder[CreateQuestionGuideRequest]):
-    _model = CreateQuestionGuideRequest
-
-    def app_id(self, app_id: AppId | None) -> CreateQuestionGuideRequestBuilder:
-        self._set("app_id", app_id)
-        return self
-
-    def chat_id(self, chat_id: str) -> CreateQuestionGuideRequestBuilder:
-        self._set("chat_id", chat_id)
-        return self
-
-    def question_guide(self, question_guide: QuestionGuideConfig | None) -> CreateQuestionGuideRequestBuilder:
-        self._set("question_guide", question_guide)
-        return self
-
-
-# endregion
+            value = getattr(_builders, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

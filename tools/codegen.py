@@ -1,0 +1,221 @@
+"""Generate the typed request builders: `python tools/codegen.py [--check]`, run from the repository root.
+
+For every model class with a `builder()` classmethod in the modules below, writes a `<Model>Builder`
+with one setter per field into `_builders.py` beside the module. Setter parameter types are the field
+annotations exactly as written in the source, so mypy checks builder calls as strictly as constructor
+calls (real methods, no dynamic attribute lookup). The names those annotations use are imported the
+way the model module imports them, so the generated file type-checks the same. The output goes
+through ruff (import order, then format), so `make lint` and `--check` agree on one text. The test
+suite runs `--check`, so a field added without regenerating fails CI.
+
+This is a development tool: it lives outside the package so it does not ship in the wheel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import builtins
+import importlib
+import importlib.util
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from pydantic import BaseModel
+
+MODULES = (
+    "fastgpt_oapi.core.options",
+    "fastgpt_oapi.api.chat.model",
+    "fastgpt_oapi.api.chat_history.model",
+    "fastgpt_oapi.api.app_logs.model",
+)
+
+TARGET = "_builders.py"
+BASE_MODULE, BASE_NAME = "fastgpt_oapi.core.model", "RequestBuilder"
+
+# An import the generated file needs: (module, name, asname); name is None for `import module`.
+Import = tuple[str, str | None, str | None]
+
+
+def _annotation(cls: type[BaseModel], name: str) -> str:
+    for klass in cls.__mro__:
+        annotations = inspect.get_annotations(klass)
+        if name in annotations:
+            text = annotations[name]
+            if not isinstance(text, str):
+                raise TypeError(f"{cls.__name__}.{name}: modules with builders use postponed annotations")
+            if klass.__module__ != cls.__module__:
+                # The annotation is copied as text, so its names must mean what they mean in this module.
+                raise TypeError(f"{cls.__name__}.{name}: builder fields must be declared in {cls.__module__}")
+            if text.startswith("Annotated["):
+                raise TypeError(f"{cls.__name__}.{name}: use a named alias instead of a bare Annotated[...]")
+            return text
+    raise TypeError(f"{cls.__name__}.{name}: annotation not found")
+
+
+def _module_tree(module: ModuleType) -> ast.Module:
+    return ast.parse(inspect.getsource(module))
+
+
+def builder_models(module_name: str) -> list[type[BaseModel]]:
+    """The module's models that have a `builder()` classmethod, in the order the source defines them."""
+    module = importlib.import_module(module_name)
+    found = []
+    for node in _module_tree(module).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        obj = getattr(module, node.name)
+        if (
+            isinstance(obj, type)
+            and issubclass(obj, BaseModel)
+            and isinstance(inspect.getattr_static(obj, "builder", None), classmethod)
+        ):
+            found.append(obj)
+    return found
+
+
+def _bindings(module: ModuleType) -> dict[str, Import]:
+    """How each top-level name of the module got there: its own definition, or which import."""
+    own = module.__name__
+    bound: dict[str, Import] = {}
+    for node in _module_tree(module).body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                # `import a.b` binds `a`; `import a.b as c` binds `c`.
+                bound[alias.asname or alias.name.split(".")[0]] = (alias.name, None, alias.asname)
+        elif isinstance(node, ast.ImportFrom):
+            source = importlib.util.resolve_name("." * node.level + (node.module or ""), module.__package__)
+            for alias in node.names:
+                bound[alias.asname or alias.name] = (source, alias.name, alias.asname)
+        elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound[node.name] = (own, node.name, None)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    bound[target.id] = (own, target.id, None)
+    return bound
+
+
+def _names_in(annotation: str) -> set[str]:
+    # Attribute chains (`builtins.list`) end in a Name, so the walk finds their root too.
+    return {node.id for node in ast.walk(ast.parse(annotation, mode="eval")) if isinstance(node, ast.Name)}
+
+
+def _import_lines(imports: set[Import]) -> list[str]:
+    plain = sorted(f"import {m}" + (f" as {a}" if a else "") for m, n, a in imports if n is None)
+    grouped: dict[str, list[str]] = {}
+    for m, n, a in imports:
+        if n is not None:
+            grouped.setdefault(m, []).append(n + (f" as {a}" if a else ""))
+    froms = [f"from {m} import {', '.join(sorted(names))}" for m, names in sorted(grouped.items())]
+    # Only roughly isort's order: ruff puts the lines in its order afterwards.
+    return ["from __future__ import annotations", "", *plain, *froms]
+
+
+def render_source(module_name: str) -> str:
+    """The `_builders.py` text for one module, before ruff."""
+    module = importlib.import_module(module_name)
+    bindings = _bindings(module)
+    models = builder_models(module_name)
+    if not models:
+        raise ValueError(f"{module_name}: no model has a builder() classmethod")
+    imports: set[Import] = {(BASE_MODULE, BASE_NAME, None)}
+    body: list[str] = []
+    for model in models:
+        imports.add((module_name, model.__name__, None))
+        name = f"{model.__name__}Builder"
+        body += ["", "", f"class {name}(RequestBuilder[{model.__name__}]):", f"    _model = {model.__name__}"]
+        for field_name in model.model_fields:
+            annotation = _annotation(model, field_name)
+            for used in sorted(_names_in(annotation)):
+                if used in bindings:
+                    imports.add(bindings[used])
+                elif not hasattr(builtins, used):
+                    raise NameError(f"{model.__name__}.{field_name}: cannot tell where {used!r} comes from")
+            body += [
+                "",
+                f"    def {field_name}(self, {field_name}: {annotation}) -> {name}:",
+                f'        self._set("{field_name}", {field_name})',
+                "        return self",
+            ]
+    bound_as: dict[str, Import] = {}
+    for imp in imports:
+        local = imp[2] or imp[1] or imp[0].split(".")[0]
+        if bound_as.setdefault(local, imp) != imp:
+            raise NameError(f"{module_name}: {local!r} would be imported twice: {bound_as[local]} and {imp}")
+    names = sorted(f"{m.__name__}Builder" for m in models)
+    header = [
+        f"# Generated by tools/codegen.py from {module_name}; do not edit.",
+        "# Regenerate with `make codegen`; the test suite fails while this file is out of date.",
+    ]
+    exports = ["", "__all__ = [", *(f'    "{n}",' for n in names), "]"]
+    return "\n".join([*header, *_import_lines(imports), *exports, *body]) + "\n"
+
+
+def _ruff(args: list[str], path: Path, text: str) -> str:
+    # stdin with --stdin-filename: ruff applies the project's settings for that path and prints the result.
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", *args, "--stdin-filename", str(path), "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"ruff {' '.join(args)} failed on the generated {path}:\n{done.stderr}")
+    return done.stdout
+
+
+def target(module_name: str) -> Path:
+    return Path(inspect.getfile(importlib.import_module(module_name))).with_name(TARGET)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def render(module_name: str) -> str:
+    """The `_builders.py` text for one module, exactly as it should be on disk."""
+    path = target(module_name)
+    text = _ruff(["check", "--quiet", "--select", "I", "--fix"], path, render_source(module_name))
+    return _ruff(["format", "--quiet"], path, text)
+
+
+def regenerate(module_name: str, check: bool) -> bool:
+    """Write the module's `_builders.py` (unless `check`); return True if it was already up to date."""
+    path = target(module_name)
+    new = render(module_name)
+    if path.exists() and path.read_text(encoding="utf-8") == new:
+        return True
+    if not check:
+        path.write_text(new, encoding="utf-8")
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--check", action="store_true", help="fail if a builder file is out of date")
+    args = parser.parse_args(argv)
+    targets = [target(m) for m in MODULES]
+    if len(set(targets)) != len(targets):
+        raise ValueError("two modules would share one _builders.py")
+    stale = [m for m in MODULES if not regenerate(m, args.check)]
+    if stale and args.check:
+        print(
+            "out of date (run `make codegen`):", ", ".join(_shown(target(m)) for m in stale), file=sys.stderr
+        )
+        return 1
+    for m in stale:
+        print("regenerated", _shown(target(m)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
