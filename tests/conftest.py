@@ -14,8 +14,8 @@ from fastgpt_oapi import Client, RequestOption
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatCompletionResponse, ChatMessage
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
 
-SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fastgpt-api" / "fixtures"
-LOCAL_FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Every fixture lives in the repository, so a plain clone runs the suite with nothing beside it.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 API_KEY = "fastgpt-test-secret-key-0123456789"
 APP_ID = "66e29b870b24ce35330c0f08"
@@ -24,12 +24,11 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def fixture_path(name: str) -> Path:
-    """A wire fixture: the shared ones first, then the ones written for these tests."""
-    for folder in (SHARED_FIXTURES, LOCAL_FIXTURES):
-        path = folder / name
-        if path.exists():
-            return path
-    raise FileNotFoundError(name)
+    """A wire fixture from tests/fixtures/."""
+    path = FIXTURES / name
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    return path
 
 
 def fixture_bytes(name: str) -> bytes:

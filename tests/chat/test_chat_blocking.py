@@ -338,9 +338,9 @@ async def test_blocking_unknown_interactive_kind_keeps_its_params(mode: Mode) ->
 
 
 def test_every_blocking_fixture_is_covered() -> None:
-    from conftest import LOCAL_FIXTURES, SHARED_FIXTURES
+    from conftest import FIXTURES
 
-    names = {p.name for folder in (SHARED_FIXTURES, LOCAL_FIXTURES) for p in folder.glob("completion_*.json")}
+    names = {p.name for p in FIXTURES.glob("completion_*.json")}
     source = Path(__file__).read_text(encoding="utf-8")
     assert names
     assert all(f'json_script("{name}"' in source for name in names), sorted(names)

@@ -598,9 +598,9 @@ EXPECT: dict[str, Expect] = {
 
 
 def test_every_sse_fixture_is_covered() -> None:
-    from conftest import LOCAL_FIXTURES, SHARED_FIXTURES
+    from conftest import FIXTURES
 
-    names = {p.name for folder in (SHARED_FIXTURES, LOCAL_FIXTURES) for p in folder.glob("*.sse")}
+    names = {p.name for p in FIXTURES.glob("*.sse")}
     assert names == set(EXPECT)
 
 
