@@ -141,7 +141,8 @@ class PingResponse(FastGPTModel):
 
 
 class PingRequest(APIRequest[PingResponse]):
-    """A GET endpoint of the test's own (no service has one yet): the READ side of the retry policy."""
+    """A GET endpoint of the tests' own, for the READ side of the retry policy: the services' GETs
+    (chat init, getResData, getTotalData) may change shape, and these tests should not move with them."""
 
     route = Route("GET", "/api/test/ping", query=frozenset({"app_id", "n"}), app_id="required")
 
