@@ -131,7 +131,8 @@ def record_sleeps(client: Client) -> list[float]:
 
 @pytest.fixture(params=["sync", "async"])
 def io_mode(request: pytest.FixtureRequest) -> str:
-    """Run a transport test through the sync shell and through the async one."""
+    """Run a test through the sync shell and through the async one (the suite's only sync/async
+    parametrisation; helpers take the value as `mode` and dispatch with `run` / `drain`)."""
     mode: str = request.param
     return mode
 

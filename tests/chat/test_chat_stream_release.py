@@ -19,7 +19,7 @@ from conftest import fixture_bytes
 from fastgpt_oapi import APIConnectionError, AuthenticationError, Client, RequestOption, StreamError
 from fastgpt_oapi.api.chat.model import ChatStreamEvent
 
-from ._support import MODES, LoopbackSSE, Mode, Reply, Script, bytewise, drain, mode_option, question
+from ._support import LoopbackSSE, Reply, Script, bytewise, mode_option, question, read_to_end
 
 BODY = fixture_bytes("stream_detail_true.sse")
 ERROR_BODY = fixture_bytes("stream_error.sse")
@@ -40,11 +40,10 @@ async def settle(done: Callable[[], bool]) -> None:
 # ---- against MockTransport: the body is closed -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_completed_stream_closes_its_body(mode: Mode) -> None:
+async def test_completed_stream_closes_its_body(io_mode: str) -> None:
     script = Script(Reply(bytewise(BODY)))
     client = script.client()
-    if mode == "sync":
+    if io_mode == "sync":
         client.chat.chat_stream(question(detail=True)).until_done()
     else:
         await client.chat.achat_stream(question(detail=True)).until_done()
@@ -90,36 +89,32 @@ async def test_async_bare_break_closes_the_body_once_finalized() -> None:
     assert script.streams[0].delivered < len(BODY)
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_stream_error_closes_the_body(mode: Mode) -> None:
+async def test_stream_error_closes_the_body(io_mode: str) -> None:
     # More bytes follow the error event: the SDK must not wait for them.
     script = Script(Reply([ERROR_BODY], fail=httpx.ReadError("must not be reached")))
     with pytest.raises(StreamError):
-        await drain(script.client(), question(), mode)
+        await read_to_end(script.client(), question(), io_mode)
     assert script.streams[0].closed
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_transport_error_closes_the_body(mode: Mode) -> None:
+async def test_transport_error_closes_the_body(io_mode: str) -> None:
     script = Script(Reply([BODY[:200]], fail=httpx.ReadError("reset")))
     with pytest.raises(APIConnectionError):
-        await drain(script.client(), question(), mode)
+        await read_to_end(script.client(), question(), io_mode)
     assert script.streams[0].closed
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_refused_stream_closes_the_body(mode: Mode) -> None:
+async def test_refused_stream_closes_the_body(io_mode: str) -> None:
     script = Script(Reply([fixture_bytes("stream_error_auth.sse")], headers={}))
     with pytest.raises(AuthenticationError, match=r"error_message\.514"):
-        await drain(script.client(), question(), mode)
+        await read_to_end(script.client(), question(), io_mode)
     assert script.streams[0].closed
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_close_without_iterating(mode: Mode) -> None:
+async def test_close_without_iterating(io_mode: str) -> None:
     script = Script(Reply([BODY]))
     client = script.client()
-    if mode == "sync":
+    if io_mode == "sync":
         with client.chat.chat_stream(question()) as stream:
             assert stream.response is not None
     else:

@@ -131,8 +131,7 @@ def test_reasoning_app_streams_reasoning_without_content() -> None:
     assert blocking.answer == result.answer
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
-def test_user_select_continues_on_the_same_chat(mode: str) -> None:
+def test_user_select_continues_on_the_same_chat(io_mode: str) -> None:
     fake = FakeFastGPT()
     app = fake.apps["select"]
 
@@ -161,8 +160,8 @@ def test_user_select_continues_on_the_same_chat(mode: str) -> None:
             )
             return stream.chat_id, second.answer
 
-    chat_id, answer = sync_run() if mode == "sync" else asyncio.run(async_run())
-    assert answer == ("订单已提交。" if mode == "sync" else "已取消。")
+    chat_id, answer = sync_run() if io_mode == "sync" else asyncio.run(async_run())
+    assert answer == ("订单已提交。" if io_mode == "sync" else "已取消。")
     with fake.client() as client:
         records = client.chat_history.list_records(ListRecordsRequest(chat_id=chat_id, app_id=app))
     assert [r.obj for r in records.list] == ["Human", "AI", "Human", "AI"]
