@@ -144,6 +144,7 @@ async def test_cancelled_task_closes_the_body() -> None:
 
 
 # ---- against a real server: the pool gets its connection back ---------------------------------------------
+# (marked `system`: a loopback server per test, and a leak shows only as a pool timeout)
 
 
 def _pool_client(server: LoopbackSSE) -> Client:
@@ -181,6 +182,7 @@ def _second_stream_is_prompt(client: Client, server: LoopbackSSE) -> None:
     assert time.monotonic() - started < 2.0
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("ending", [_complete, _break, _break_in_with, _stream_error])
 def test_loopback_sync_connection_returns_to_the_pool(ending: SyncEnding) -> None:
     with LoopbackSSE(BODY, ERROR_BODY, HEARTBEAT) as server, _pool_client(server) as client:
@@ -191,6 +193,7 @@ def test_loopback_sync_connection_returns_to_the_pool(ending: SyncEnding) -> Non
         assert len(server.modes) == 4
 
 
+@pytest.mark.system
 def test_loopback_sync_leak_would_be_caught() -> None:
     """The check above can fail: a stream left open really does block the next one."""
     with LoopbackSSE(BODY, ERROR_BODY, HEARTBEAT) as server, _pool_client(server) as client:
@@ -255,6 +258,7 @@ async def _asecond_stream_is_prompt(client: Client) -> None:
     assert time.monotonic() - started < 2.0
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("ending", [_acomplete, _abreak_in_with, _abare_break, _astream_error, _acancelled])
 async def test_loopback_async_connection_returns_to_the_pool(ending: AsyncEnding) -> None:
     with LoopbackSSE(BODY, ERROR_BODY, HEARTBEAT) as server:

@@ -155,6 +155,7 @@ def _rejected_by_mypy() -> None:
     RequestOption.builder().headers(["X"])  # type: ignore[arg-type]
 
 
+@pytest.mark.system  # runs the generator in a fresh interpreter
 def test_generated_builders_are_up_to_date() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "fastgpt_oapi.core.codegen", "--check"],

@@ -395,6 +395,7 @@ def test_stream_wire_bytes_write_event_and_data_lines_separately() -> None:
 # ---- real sockets ------------------------------------------------------------------------------
 
 
+@pytest.mark.system  # the emulator on loopback HTTP
 def test_serve_speaks_http_over_loopback_sync_and_async() -> None:
     fake = FakeFastGPT()
     with fake.serve() as base_url:
@@ -421,6 +422,7 @@ def test_serve_speaks_http_over_loopback_sync_and_async() -> None:
         assert asyncio.run(run()) == "你说：异步"
 
 
+@pytest.mark.system  # the emulator on loopback HTTP
 def test_serve_streams_chunk_by_chunk() -> None:
     """With a delay between chunks, the first event arrives long before the body ends."""
     fake = FakeFastGPT()
@@ -435,6 +437,7 @@ def test_serve_streams_chunk_by_chunk() -> None:
     assert arrivals[-1] - arrivals[0] > 0.1
 
 
+@pytest.mark.system  # the emulator on loopback HTTP
 def test_serve_stops_cleanly_and_frees_the_port() -> None:
     fake = FakeFastGPT()
     with fake.serve() as base_url:
