@@ -7,7 +7,7 @@ VENV_STAMP := .venv/.installed
 RUN := $(POETRY) run
 
 .DEFAULT_GOAL := help
-.PHONY: help install test lint format typecheck check demo bench clean codegen
+.PHONY: help install test test-fast lint format typecheck check demo bench clean codegen
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -25,8 +25,11 @@ $(VENV_STAMP): $(POETRY) pyproject.toml poetry.lock
 
 install: $(VENV_STAMP)  ## Install Poetry (if missing) and the project with its dev tools
 
-test: $(VENV_STAMP)  ## Run the test suite
+test: $(VENV_STAMP)  ## Run the whole test suite (what .ci/run runs)
 	$(RUN) pytest
+
+test-fast: $(VENV_STAMP)  ## The suite without the `system` tests (reliability, loopback, subprocesses, examples, docs build, bench)
+	$(RUN) pytest -m "not system"
 
 lint: $(VENV_STAMP)  ## ruff check + ruff format --check
 	$(RUN) ruff check .

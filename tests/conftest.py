@@ -15,8 +15,8 @@ from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatCompletionRes
 from fastgpt_oapi.core.http import Hooks
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
 
-SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fastgpt-api" / "fixtures"
-LOCAL_FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Every fixture lives in the repository, so a plain clone runs the suite with nothing beside it.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 API_KEY = "fastgpt-test-secret-key-0123456789"
 APP_ID = "66e29b870b24ce35330c0f08"
@@ -25,12 +25,11 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def fixture_path(name: str) -> Path:
-    """A wire fixture: the shared ones first, then the ones written for these tests."""
-    for folder in (SHARED_FIXTURES, LOCAL_FIXTURES):
-        path = folder / name
-        if path.exists():
-            return path
-    raise FileNotFoundError(name)
+    """A wire fixture from tests/fixtures/."""
+    path = FIXTURES / name
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    return path
 
 
 def fixture_bytes(name: str) -> bytes:
@@ -133,7 +132,8 @@ def sleep_hooks(sleeps: list[float] | None = None) -> Hooks:
 
 @pytest.fixture(params=["sync", "async"])
 def io_mode(request: pytest.FixtureRequest) -> str:
-    """Run a transport test through the sync shell and through the async one."""
+    """Run a test through the sync shell and through the async one (the suite's only sync/async
+    parametrisation; helpers take the value as `mode` and dispatch with `run` / `drain`)."""
     mode: str = request.param
     return mode
 
@@ -143,7 +143,8 @@ class PingResponse(FastGPTModel):
 
 
 class PingRequest(APIRequest[PingResponse]):
-    """A GET endpoint of the test's own, sent through the generic path: the READ side of the retry policy."""
+    """A GET endpoint of the tests' own, for the READ side of the retry policy: the services' GETs
+    (chat init, getResData, getTotalData) may change shape, and these tests should not move with them."""
 
     route = Route("GET", "/api/test/ping", query=frozenset({"app_id", "n"}), requires_app_id=True)
 

@@ -7,11 +7,8 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import httpx
-import pytest
 
 T = TypeVar("T")
-
-SYNC_AND_ASYNC = pytest.mark.parametrize("mode", ["sync", "async"])
 
 
 async def run(mode: str, sync: Callable[[], T], async_: Callable[[], Awaitable[T]]) -> T:

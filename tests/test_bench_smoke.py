@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.system  # seconds of benchmark rounds, however tiny
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

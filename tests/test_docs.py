@@ -29,6 +29,7 @@ def quick_start() -> list[str]:
     return python_blocks(section)
 
 
+@pytest.mark.system  # a full MkDocs build
 def test_site_builds_strictly(tmp_path: Path) -> None:
     # --strict turns MkDocs' warnings into errors; mkdocs.yml asks for warnings on broken links and anchors.
     done = subprocess.run(
@@ -63,6 +64,7 @@ def test_doc_snippets_are_valid_python(page: str) -> None:
         compile(block, f"{page} block {number + 1}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
 
 
+@pytest.mark.system  # the emulator on loopback HTTP
 def test_readme_quick_start_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     blocks = quick_start()
     assert len(blocks) == 2, "the Quick start has a sync block and an async one"

@@ -18,6 +18,8 @@ import pytest
 
 from fastgpt_oapi.testing import FakeFastGPT
 
+pytestmark = pytest.mark.system  # a fresh interpreter per example, twice
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(p.stem for p in (REPO / "examples").glob("*.py") if not p.name.startswith("_"))
 

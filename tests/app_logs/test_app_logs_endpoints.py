@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import APP_ID, envelope, fixture_json, make_client
-from http_support import SYNC_AND_ASYNC, Wire, body_of, drain, query_of, run
+from http_support import Wire, body_of, drain, query_of, run
 
 from fastgpt_oapi import (
     AuthenticationError,
@@ -38,8 +38,7 @@ def serve(fixture: str) -> Wire:
     return Wire(lambda request: httpx.Response(200, json=payload))
 
 
-@SYNC_AND_ASYNC
-async def test_get_chart_data(mode: str) -> None:
+async def test_get_chart_data(io_mode: str) -> None:
     wire = serve("chart_data.json")
     service = make_client(wire).app_logs
     request = (
@@ -55,7 +54,7 @@ async def test_get_chart_data(mode: str) -> None:
     )
 
     charts = await run(
-        mode, lambda: service.get_chart_data(request), lambda: service.aget_chart_data(request)
+        io_mode, lambda: service.get_chart_data(request), lambda: service.aget_chart_data(request)
     )
 
     sent = wire.last
@@ -131,14 +130,13 @@ def test_dates_must_be_unambiguous(model: type[Any]) -> None:
         model.builder().date_start(START).build()  # date_end is required
 
 
-@SYNC_AND_ASYNC
-async def test_get_total_data(mode: str) -> None:
+async def test_get_total_data(io_mode: str) -> None:
     wire = serve("total_data.json")
     service = make_client(wire).app_logs
     request = GetTotalDataRequest()
 
     totals = await run(
-        mode, lambda: service.get_total_data(request), lambda: service.aget_total_data(request)
+        io_mode, lambda: service.get_total_data(request), lambda: service.aget_total_data(request)
     )
 
     sent = wire.last
@@ -150,8 +148,7 @@ async def test_get_total_data(mode: str) -> None:
     assert totals.total_points == 315.72
 
 
-@SYNC_AND_ASYNC
-async def test_list_logs(mode: str) -> None:
+async def test_list_logs(io_mode: str) -> None:
     wire = serve("app_logs_list.json")
     service = make_client(wire).app_logs
     request = ListLogsRequest(
@@ -169,7 +166,7 @@ async def test_list_logs(mode: str) -> None:
         error_filter="has_error",
     )
 
-    page = await run(mode, lambda: service.list_logs(request), lambda: service.alist_logs(request))
+    page = await run(io_mode, lambda: service.list_logs(request), lambda: service.alist_logs(request))
 
     sent = wire.last
     assert (sent.method, sent.url.path, query_of(sent)) == ("POST", "/api/core/app/logs/list", {})
@@ -236,13 +233,12 @@ async def walk_logs(mode: str, wire: Wire, request: ListLogsRequest) -> list[str
     return [item.id for item in items]
 
 
-@SYNC_AND_ASYNC
-async def test_iter_logs_walks_every_page(mode: str) -> None:
+async def test_iter_logs_walks_every_page(io_mode: str) -> None:
     logs = [log_item(n) for n in range(5)]
     wire = paged(lambda offset, size: {"total": len(logs), "list": logs[offset : offset + size]})
     request = ListLogsRequest(date_start=START, date_end=END, page_size=2, feedback_type="bad")
 
-    got = await walk_logs(mode, wire, request)
+    got = await walk_logs(io_mode, wire, request)
 
     assert got == [f"log{n}" for n in range(5)]
     assert offsets(wire) == [0, 2, 4]
@@ -253,29 +249,26 @@ async def test_iter_logs_walks_every_page(mode: str) -> None:
     assert request.offset == 0
 
 
-@SYNC_AND_ASYNC
-async def test_iter_logs_stops_at_total_without_an_empty_request(mode: str) -> None:
+async def test_iter_logs_stops_at_total_without_an_empty_request(io_mode: str) -> None:
     logs = [log_item(n) for n in range(4)]
     wire = paged(lambda offset, size: {"total": 4, "list": logs[offset : offset + size]})
 
-    got = await walk_logs(mode, wire, ListLogsRequest(date_start=START, date_end=END, page_size=2))
+    got = await walk_logs(io_mode, wire, ListLogsRequest(date_start=START, date_end=END, page_size=2))
 
     assert got == ["log0", "log1", "log2", "log3"]
     assert offsets(wire) == [0, 2]
 
 
-@SYNC_AND_ASYNC
-async def test_iter_logs_against_a_server_that_repeats_a_full_page(mode: str) -> None:
+async def test_iter_logs_against_a_server_that_repeats_a_full_page(io_mode: str) -> None:
     wire = paged(lambda offset, size: {"total": 10**9, "list": [log_item(0), log_item(1)]})
 
-    got = await walk_logs(mode, wire, ListLogsRequest(date_start=START, date_end=END, page_size=2))
+    got = await walk_logs(io_mode, wire, ListLogsRequest(date_start=START, date_end=END, page_size=2))
 
     assert got == ["log0", "log1"]
     assert offsets(wire) == [0, 2, 4]
 
 
-@SYNC_AND_ASYNC
-async def test_iter_logs_against_a_runaway_total(mode: str) -> None:
+async def test_iter_logs_against_a_runaway_total(io_mode: str) -> None:
     wire = paged(
         lambda offset, size: {
             "total": offset + 10 * size + 3,
@@ -283,7 +276,7 @@ async def test_iter_logs_against_a_runaway_total(mode: str) -> None:
         }
     )
 
-    got = await walk_logs(mode, wire, ListLogsRequest(date_start=START, date_end=END, page_size=5))
+    got = await walk_logs(io_mode, wire, ListLogsRequest(date_start=START, date_end=END, page_size=5))
 
     # The first total was 53: the walk ends on the page that reaches it, kept whole.
     assert got == [f"log{n}" for n in range(55)]
@@ -315,13 +308,12 @@ def refuse_everything(request: httpx.Request) -> httpx.Response:
     raise AssertionError(f"nothing should have been sent, got {request.method} {request.url}")
 
 
-@SYNC_AND_ASYNC
 @pytest.mark.parametrize("method", list(REQUESTS))
-async def test_no_app_id_anywhere_is_refused_before_sending(mode: str, method: str) -> None:
+async def test_no_app_id_anywhere_is_refused_before_sending(io_mode: str, method: str) -> None:
     wire = Wire(refuse_everything)
 
     with pytest.raises(RequestValidationError, match="app_id") as caught:
-        await call(make_client(wire, app_id=None), mode, method, REQUESTS[method]())
+        await call(make_client(wire, app_id=None), io_mode, method, REQUESTS[method]())
 
     assert isinstance(caught.value, ValueError)
     assert caught.value.field == "app_id"
@@ -342,14 +334,13 @@ def test_malformed_app_id_is_refused(method: str) -> None:
         model(**fields, app_id="66E29B870B24CE35330C0F0G")  # not hex
 
 
-@SYNC_AND_ASYNC
 @pytest.mark.parametrize("method", list(REQUESTS))
-async def test_the_request_app_id_is_sent(mode: str, method: str) -> None:
+async def test_the_request_app_id_is_sent(io_mode: str, method: str) -> None:
     wire = Wire(lambda request: httpx.Response(200, json=envelope({})))
     request = REQUESTS[method]()
     request.app_id = OTHER_APP
 
-    await call(make_client(wire), mode, method, request)
+    await call(make_client(wire), io_mode, method, request)
 
     (sent,) = wire.requests
     sent_app = body_of(sent)["appId"] if sent.method == "POST" else query_of(sent)["appId"]
@@ -374,16 +365,15 @@ ERROR_CASES = [
 ]
 
 
-@SYNC_AND_ASYNC
 @pytest.mark.parametrize("method", list(REQUESTS))
 @pytest.mark.parametrize(("status", "body", "error", "code"), ERROR_CASES)
 async def test_error_envelopes_raise_typed_errors(
-    mode: str, method: str, status: int, body: dict[str, Any], error: type[Exception], code: int
+    io_mode: str, method: str, status: int, body: dict[str, Any], error: type[Exception], code: int
 ) -> None:
     wire = Wire(lambda request: httpx.Response(status, json=body))
 
     with pytest.raises(error) as caught:
-        await call(make_client(wire, max_retries=0), mode, method, REQUESTS[method]())
+        await call(make_client(wire, max_retries=0), io_mode, method, REQUESTS[method]())
 
     assert getattr(caught.value, "status_code", None) == status
     assert getattr(caught.value, "code", None) == code
@@ -391,10 +381,9 @@ async def test_error_envelopes_raise_typed_errors(
     assert len(wire.requests) == 1
 
 
-@SYNC_AND_ASYNC
 @pytest.mark.parametrize("method", ["get_chart_data", "get_total_data"])
-async def test_an_open_source_server_has_no_pro_endpoints(mode: str, method: str) -> None:
+async def test_an_open_source_server_has_no_pro_endpoints(io_mode: str, method: str) -> None:
     wire = Wire(lambda request: httpx.Response(404, text="<!DOCTYPE html><html>404</html>"))
 
     with pytest.raises(NotFoundError):
-        await call(make_client(wire, max_retries=0), mode, method, REQUESTS[method]())
+        await call(make_client(wire, max_retries=0), io_mode, method, REQUESTS[method]())

@@ -13,16 +13,13 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from conftest import API_KEY, APP_ID, make_client
 
 from fastgpt_oapi import Client, RequestOption
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage, ChatStreamEvent, ChatStreamResult
-
-Mode = Literal["sync", "async"]
-MODES: tuple[Mode, ...] = ("sync", "async")
 
 SSE_HEADERS = {"content-type": "text/event-stream;charset=utf-8", "cache-control": "no-cache, no-transform"}
 
@@ -194,7 +191,7 @@ class Outcome:
 
 
 async def run_stream(
-    client: Client, request: ChatCompletionRequest, mode: Mode, option: RequestOption | None = None
+    client: Client, request: ChatCompletionRequest, mode: str, option: RequestOption | None = None
 ) -> Outcome:
     """Iterate a stream to its end, keeping every event delivered before any error."""
     events: list[ChatStreamEvent] = []
@@ -219,7 +216,7 @@ async def run_stream(
     return Outcome(events, result, error)
 
 
-async def drain(client: Client, request: ChatCompletionRequest, mode: Mode) -> None:
+async def read_to_end(client: Client, request: ChatCompletionRequest, mode: str) -> None:
     """Read a stream to its end (`until_done`), sync or async."""
     if mode == "sync":
         client.chat.chat_stream(request).until_done()

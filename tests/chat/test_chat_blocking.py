@@ -21,17 +21,17 @@ from fastgpt_oapi.api.chat.model import (
     UserSelectInteractive,
 )
 
-from ._support import CHUNKINGS, LINE_ENDINGS, MODES, Mode, Reply, Script, question
+from ._support import CHUNKINGS, LINE_ENDINGS, Reply, Script, question
 
 JSON_HEADERS = {"content-type": "application/json; charset=utf-8"}
 ID24 = re.compile(r"^[A-Za-z0-9]{24}$")
 
-# The body arrives in pieces too (the SDK must read all of it), with CR or CRLF as JSON whitespace.
+# The body arrives in pieces too (the SDK must read all of it), with CR or CRLF as JSON whitespace;
+# io_mode runs each way through both shells.
 FED_EVERY_WAY = pytest.mark.parametrize(
-    ("mode", "chunking", "ending"),
+    ("chunking", "ending"),
     [
-        (mode, chunking, ending)
-        for mode in MODES
+        (chunking, ending)
         for chunking in ("whole", "bytewise", "inside_utf8", "random7")
         for ending in sorted(LINE_ENDINGS)
     ],
@@ -44,7 +44,7 @@ def json_script(name: str, chunking: str, ending: str) -> Script:
 
 
 async def complete(
-    script: Script, mode: Mode, request: ChatCompletionRequest | None = None
+    script: Script, mode: str, request: ChatCompletionRequest | None = None
 ) -> ChatCompletionResponse:
     client = script.client()
     request = request or question()
@@ -80,9 +80,9 @@ def check_common(response: ChatCompletionResponse, script: Script, fixture: str)
 
 
 @FED_EVERY_WAY
-async def test_blocking_plain(mode: Mode, chunking: str, ending: str) -> None:
+async def test_blocking_plain(io_mode: str, chunking: str, ending: str) -> None:
     script = json_script("completion_blocking.json", chunking, ending)
-    response = await complete(script, mode)
+    response = await complete(script, io_mode)
     check_common(response, script, "completion_blocking.json")
     assert response.answer == "电影《铃芽之旅》的导演是新海诚。"
     assert response.reasoning is None
@@ -96,18 +96,18 @@ async def test_blocking_plain(mode: Mode, chunking: str, ending: str) -> None:
 
 
 @FED_EVERY_WAY
-async def test_blocking_reasoning(mode: Mode, chunking: str, ending: str) -> None:
+async def test_blocking_reasoning(io_mode: str, chunking: str, ending: str) -> None:
     script = json_script("completion_blocking_reasoning.json", chunking, ending)
-    response = await complete(script, mode)
+    response = await complete(script, io_mode)
     check_common(response, script, "completion_blocking_reasoning.json")
     assert response.answer == "新海诚。"
     assert response.reasoning == "用户问的是《铃芽之旅》的导演，知识库里有答案。"
 
 
 @FED_EVERY_WAY
-async def test_blocking_detail(mode: Mode, chunking: str, ending: str) -> None:
+async def test_blocking_detail(io_mode: str, chunking: str, ending: str) -> None:
     script = json_script("completion_blocking_detail.json", chunking, ending)
-    response = await complete(script, mode, question(detail=True))
+    response = await complete(script, io_mode, question(detail=True))
     check_common(response, script, "completion_blocking_detail.json")
     assert sent(script)["detail"] is True
     assert response.answer == "电影《铃芽之旅》的导演是新海诚。"
@@ -170,9 +170,9 @@ async def test_blocking_detail(mode: Mode, chunking: str, ending: str) -> None:
 
 
 @FED_EVERY_WAY
-async def test_blocking_interactive_from_a_content_array(mode: Mode, chunking: str, ending: str) -> None:
+async def test_blocking_interactive_from_a_content_array(io_mode: str, chunking: str, ending: str) -> None:
     script = json_script("completion_blocking_interactive.json", chunking, ending)
-    response = await complete(script, mode, question(detail=True))
+    response = await complete(script, io_mode, question(detail=True))
     check_common(response, script, "completion_blocking_interactive.json")
     message = response.message
     assert message is not None
@@ -193,9 +193,9 @@ async def test_blocking_interactive_from_a_content_array(mode: Mode, chunking: s
 
 
 @FED_EVERY_WAY
-async def test_blocking_v2_content_array_without_type(mode: Mode, chunking: str, ending: str) -> None:
+async def test_blocking_v2_content_array_without_type(io_mode: str, chunking: str, ending: str) -> None:
     script = json_script("completion_blocking_v2_content.json", chunking, ending)
-    response = await complete(script, mode, question(detail=True))
+    response = await complete(script, io_mode, question(detail=True))
     check_common(response, script, "completion_blocking_v2_content.json")
     message = response.message
     assert message is not None
@@ -214,10 +214,10 @@ async def test_blocking_v2_content_array_without_type(mode: Mode, chunking: str,
 
 @FED_EVERY_WAY
 async def test_blocking_node_error_is_a_result_not_an_exception(
-    mode: Mode, chunking: str, ending: str
+    io_mode: str, chunking: str, ending: str
 ) -> None:
     script = json_script("completion_blocking_node_error.json", chunking, ending)
-    response = await complete(script, mode, question(detail=True))
+    response = await complete(script, io_mode, question(detail=True))
     check_common(response, script, "completion_blocking_node_error.json")
     assert response.error == {"message": "timeout of 10000ms exceeded"}
     assert response.answer == ""
@@ -228,41 +228,37 @@ async def test_blocking_node_error_is_a_result_not_an_exception(
     assert response.new_variables == {}
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_blocking_ids_given_are_used_and_echoed(mode: Mode) -> None:
+async def test_blocking_ids_given_are_used_and_echoed(io_mode: str) -> None:
     script = Script(Reply([fixture_bytes("completion_blocking.json")], headers=JSON_HEADERS))
     request = question(chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc", response_chat_item_id="my-data-id")
-    response = await complete(script, mode, request)
+    response = await complete(script, io_mode, request)
     body = sent(script)
     assert (body["chatId"], body["responseChatItemId"]) == ("kzYq3Xw1N2b8pQm4RtUv5aBc", "my-data-id")
     assert (response.chat_id, response.data_id) == ("kzYq3Xw1N2b8pQm4RtUv5aBc", "my-data-id")
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_blocking_without_id_in_the_answer_falls_back_to_the_sent_chat_id(mode: Mode) -> None:
+async def test_blocking_without_id_in_the_answer_falls_back_to_the_sent_chat_id(io_mode: str) -> None:
     raw = fixture_json("completion_blocking.json")
     del raw["id"]
     script = Script(Reply([json.dumps(raw).encode()], headers=JSON_HEADERS))
-    response = await complete(script, mode)
+    response = await complete(script, io_mode)
     assert response.chat_id == sent(script)["chatId"]
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_blocking_error_envelopes(mode: Mode) -> None:
+async def test_blocking_error_envelopes(io_mode: str) -> None:
     script = Script(
         Reply([fixture_bytes("error_envelope_plain_v4_11.json")], status=500, headers=JSON_HEADERS)
     )
     with pytest.raises(AuthenticationError) as info:
-        await complete(script, mode)
+        await complete(script, io_mode)
     assert info.value.status_code == 500
     # A 500 is not retried for a completion: the workflow may have run.
     assert len(script.requests) == 1
     script = Script(Reply([b'{"code":500,"statusText":"","message":"boom","data":null}'], status=500))
     with pytest.raises(InternalServerError):
-        await complete(script, mode)
+        await complete(script, io_mode)
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     ("body", "error"),
     [
@@ -275,19 +271,18 @@ async def test_blocking_error_envelopes(mode: Mode) -> None:
         (b"", APIResponseValidationError),
     ],
 )
-async def test_blocking_200_that_is_not_an_answer(mode: Mode, body: bytes, error: type[Exception]) -> None:
+async def test_blocking_200_that_is_not_an_answer(io_mode: str, body: bytes, error: type[Exception]) -> None:
     script = Script(Reply([body], headers=JSON_HEADERS))
     with pytest.raises(error):
-        await complete(script, mode)
+        await complete(script, io_mode)
     assert len(script.requests) == 1
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_blocking_keeps_a_code_field_that_reports_success(mode: Mode) -> None:
+async def test_blocking_keeps_a_code_field_that_reports_success(io_mode: str) -> None:
     raw = fixture_json("completion_blocking.json")
     raw["code"] = 200  # not an error envelope: the answer is kept, and the unknown field with it
     script = Script(Reply([json.dumps(raw, ensure_ascii=False).encode()], headers=JSON_HEADERS))
-    response = await complete(script, mode)
+    response = await complete(script, io_mode)
     assert response.answer
     assert response.model_extra == {"code": 200}
 
@@ -298,8 +293,7 @@ def test_request_message_helpers() -> None:
     assert ChatMessage.assistant("a").role == "assistant"
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_blocking_wrapped_interactive_is_unwrapped(mode: Mode) -> None:
+async def test_blocking_wrapped_interactive_is_unwrapped(io_mode: str) -> None:
     # <= 4.14.x returned the stored value: a wrapper kind around the sub-app's form.
     raw = fixture_json("completion_blocking_interactive.json")
     form = fixture_bytes("stream_interactive_children.sse").decode()
@@ -308,14 +302,13 @@ async def test_blocking_wrapped_interactive_is_unwrapped(mode: Mode) -> None:
     assert wrapper["type"] == "childrenInteractive"
     raw["choices"][0]["message"]["content"][1]["interactive"] = wrapper
     script = Script(Reply([json.dumps(raw, ensure_ascii=False).encode()], headers=JSON_HEADERS))
-    response = await complete(script, mode, question(detail=True))
+    response = await complete(script, io_mode, question(detail=True))
     interactive = response.interactive
     assert isinstance(interactive, UserInputInteractive)
     assert list(interactive.fields) == ["收件人", "数量", "配送方式", "备注"]
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_blocking_unknown_interactive_kind_keeps_its_params(mode: Mode) -> None:
+async def test_blocking_unknown_interactive_kind_keeps_its_params(io_mode: str) -> None:
     raw = fixture_json("completion_blocking_interactive.json")
     ask = {
         "type": "agentAsk",
@@ -329,7 +322,7 @@ async def test_blocking_unknown_interactive_kind_keeps_its_params(mode: Mode) ->
     }
     raw["choices"][0]["message"]["content"][1]["interactive"] = ask
     script = Script(Reply([json.dumps(raw, ensure_ascii=False).encode()], headers=JSON_HEADERS))
-    response = await complete(script, mode, question(detail=True))
+    response = await complete(script, io_mode, question(detail=True))
     interactive = response.interactive
     assert isinstance(interactive, UnknownInteractive)
     assert interactive.type == "agentAsk"
@@ -338,9 +331,9 @@ async def test_blocking_unknown_interactive_kind_keeps_its_params(mode: Mode) ->
 
 
 def test_every_blocking_fixture_is_covered() -> None:
-    from conftest import LOCAL_FIXTURES, SHARED_FIXTURES
+    from conftest import FIXTURES
 
-    names = {p.name for folder in (SHARED_FIXTURES, LOCAL_FIXTURES) for p in folder.glob("completion_*.json")}
+    names = {p.name for p in FIXTURES.glob("completion_*.json")}
     source = Path(__file__).read_text(encoding="utf-8")
     assert names
     assert all(f'json_script("{name}"' in source for name in names), sorted(names)

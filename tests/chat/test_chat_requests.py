@@ -27,7 +27,7 @@ from fastgpt_oapi.api.chat.model import (
     UserSelectInteractive,
 )
 
-from ._support import MODES, Mode, Outcome, Reply, Script, question, run_stream
+from ._support import Outcome, Reply, Script, question, run_stream
 
 JSON_HEADERS = {"content-type": "application/json; charset=utf-8"}
 
@@ -43,7 +43,7 @@ def blocking_script() -> Script:
     return Script(Reply([fixture_bytes("completion_blocking.json")], headers=JSON_HEADERS))
 
 
-async def send_blocking(script: Script, mode: Mode, request: ChatCompletionRequest) -> None:
+async def send_blocking(script: Script, mode: str, request: ChatCompletionRequest) -> None:
     client = script.client()
     if mode == "sync":
         client.chat.chat(request)
@@ -60,9 +60,8 @@ def sent(script: Script) -> dict[str, Any]:
 # ---- bodies against the shipped request fixtures ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("style", ["constructor", "builder", "wire_names"])
-async def test_request_basic(mode: Mode, style: str) -> None:
+async def test_request_basic(io_mode: str, style: str) -> None:
     expected = fixture_json("request_basic.json")
     assert expected["appId"] == APP_ID  # left to the client's default below
     variables = {"uid": "asdfadsfasfd2323", "name": "张三"}
@@ -89,7 +88,7 @@ async def test_request_basic(mode: Mode, style: str) -> None:
             {k: v for k, v in expected.items() if k not in ("stream", "appId")}
         )
     script = blocking_script()
-    await send_blocking(script, mode, request)
+    await send_blocking(script, io_mode, request)
     assert sent(script) == expected
     headers = script.requests[0].headers
     assert headers["content-type"] == "application/json"
@@ -97,8 +96,7 @@ async def test_request_basic(mode: Mode, style: str) -> None:
     assert headers["authorization"].startswith("Bearer fastgpt-")
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_request_multimodal(mode: Mode) -> None:
+async def test_request_multimodal(io_mode: str) -> None:
     expected = fixture_json("request_multimodal.json")
     request = ChatCompletionRequest(
         messages=[
@@ -114,7 +112,7 @@ async def test_request_multimodal(mode: Mode) -> None:
         app_id="66e29b870b24ce35330c0f08",
     )
     script = blocking_script()
-    await send_blocking(script, mode, request)
+    await send_blocking(script, io_mode, request)
     body = sent(script)
     # The SDK always names the answer's record, so the caller learns its dataId.
     assert ID24.match(body.pop("responseChatItemId"))
@@ -131,8 +129,7 @@ async def test_request_multimodal_from_plain_dicts() -> None:
     assert body == expected
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_optional_fields_in_camel_case(mode: Mode) -> None:
+async def test_optional_fields_in_camel_case(io_mode: str) -> None:
     request = (
         ChatCompletionRequest.builder()
         .messages([ChatMessage.user("hi")])
@@ -144,7 +141,7 @@ async def test_optional_fields_in_camel_case(mode: Mode) -> None:
         .build()
     )
     script = blocking_script()
-    await send_blocking(script, mode, request)
+    await send_blocking(script, io_mode, request)
     body = sent(script)
     assert set(body) == {
         "messages",
@@ -165,8 +162,7 @@ async def test_optional_fields_in_camel_case(mode: Mode) -> None:
     )
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_python_values_are_written_as_json(mode: Mode) -> None:
+async def test_python_values_are_written_as_json(io_mode: str) -> None:
     # The body is encoded in one pass from Python values; it must read as model_dump(mode="json").
     variables = {
         "when": datetime(2025, 9, 1, 8, 30, tzinfo=timezone.utc),
@@ -180,7 +176,7 @@ async def test_python_values_are_written_as_json(mode: Mode) -> None:
     }
     request = question(variables=variables)
     script = blocking_script()
-    await send_blocking(script, mode, request)
+    await send_blocking(script, io_mode, request)
     raw = script.requests[0].content
     assert "张三 ✓".encode() in raw  # UTF-8, not \u escapes
     assert b" " not in raw.replace("张三 ✓".encode(), b"")  # compact
@@ -190,12 +186,11 @@ async def test_python_values_are_written_as_json(mode: Mode) -> None:
     assert expected["when"] == "2025-09-01T08:30:00Z"
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_a_value_json_cannot_hold_is_refused_before_sending(mode: Mode) -> None:
+async def test_a_value_json_cannot_hold_is_refused_before_sending(io_mode: str) -> None:
     script = blocking_script()
     request = question(variables={"handle": object()}, metadata={"ok": 1})
     with pytest.raises(RequestValidationError, match=r"ChatCompletionRequest\.variables") as info:
-        await send_blocking(script, mode, request)
+        await send_blocking(script, io_mode, request)
     assert info.value.field == "variables"
     assert script.requests == []
 
@@ -208,13 +203,12 @@ def test_stream_is_set_by_the_method_not_the_request() -> None:
 # ---- generated ids --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_ids_are_generated_when_absent(mode: Mode) -> None:
+async def test_ids_are_generated_when_absent(io_mode: str) -> None:
     script = Script(Reply([fixture_bytes("stream_detail_false.sse")]))
     client = script.client()
     seen: list[tuple[str, str]] = []
     for _ in range(3):
-        if mode == "sync":
+        if io_mode == "sync":
             stream = client.chat.chat_stream(question())
             ids = (stream.chat_id, stream.data_id)  # known before anything is sent
             result = stream.get_final_response()
@@ -234,11 +228,10 @@ async def test_ids_are_generated_when_absent(mode: Mode) -> None:
     assert all(r.headers["accept"] == "text/event-stream" for r in script.requests)
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_ids_given_are_reused(mode: Mode) -> None:
+async def test_ids_given_are_reused(io_mode: str) -> None:
     script = Script(Reply([fixture_bytes("stream_detail_false.sse")]))
     outcome = await run_stream(
-        script.client(), question(chat_id="chat-1", response_chat_item_id="item-1"), mode
+        script.client(), question(chat_id="chat-1", response_chat_item_id="item-1"), io_mode
     )
     assert outcome.result is not None
     assert (outcome.result.chat_id, outcome.result.data_id) == ("chat-1", "item-1")
@@ -249,14 +242,13 @@ async def test_ids_given_are_reused(mode: Mode) -> None:
 # ---- interactive replies --------------------------------------------------------------------------------
 
 
-async def _interactive_from(name: str, mode: Mode) -> Outcome:
+async def _interactive_from(name: str, mode: str) -> Outcome:
     script = Script(Reply([fixture_bytes(name)]))
     return await run_stream(script.client(), question(detail=True), mode)
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_continue_user_select(mode: Mode) -> None:
-    outcome = await _interactive_from("stream_interactive_userselect.sse", mode)
+async def test_continue_user_select(io_mode: str) -> None:
+    outcome = await _interactive_from("stream_interactive_userselect.sse", io_mode)
     assert outcome.result is not None
     interactive = outcome.result.interactive
     assert isinstance(interactive, UserSelectInteractive)
@@ -265,15 +257,14 @@ async def test_continue_user_select(mode: Mode) -> None:
         messages=[interactive.reply("Confirm")], chat_id=expected["chatId"], detail=True
     )
     script = Script(Reply([fixture_bytes("stream_detail_false.sse")]))
-    await run_stream(script.client(), request, mode)
+    await run_stream(script.client(), request, io_mode)
     body = sent(script)
     assert ID24.match(body.pop("responseChatItemId"))
     assert body == expected
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_continue_user_input(mode: Mode) -> None:
-    outcome = await _interactive_from("stream_interactive_userinput.sse", mode)
+async def test_continue_user_input(io_mode: str) -> None:
+    outcome = await _interactive_from("stream_interactive_userinput.sse", io_mode)
     assert outcome.result is not None
     interactive = outcome.result.interactive
     assert isinstance(interactive, UserInputInteractive)
@@ -282,7 +273,7 @@ async def test_continue_user_input(mode: Mode) -> None:
     reply = interactive.reply({"收件人": "张三", "数量": 2, "配送方式": "express"})
     request = ChatCompletionRequest(messages=[reply], chat_id=expected["chatId"], detail=True)
     script = Script(Reply([fixture_bytes("stream_detail_false.sse")]))
-    await run_stream(script.client(), request, mode)
+    await run_stream(script.client(), request, io_mode)
     body = sent(script)
     del body["responseChatItemId"]
     assert body == expected
@@ -364,18 +355,17 @@ BAD_REQUESTS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("how", [_with_builder, _with_constructor, _with_model_validate])
 @pytest.mark.parametrize(("field", "fields"), BAD_REQUESTS)
 async def test_invalid_request_is_never_sent(
-    mode: Mode, how: Callable[..., Callable[[], ChatCompletionRequest]], field: str, fields: dict[str, Any]
+    io_mode: str, how: Callable[..., Callable[[], ChatCompletionRequest]], field: str, fields: dict[str, Any]
 ) -> None:
     script = blocking_script()
     client = script.client()
     build = how(**fields)
 
     async def send() -> None:
-        if mode == "sync":
+        if io_mode == "sync":
             client.chat.chat_stream(build()).until_done()
         else:
             await client.chat.achat(build())

@@ -31,16 +31,14 @@ from fastgpt_oapi.api.chat.model import (
 )
 
 from ._support import (
-    MODES,
     SSE_HEADERS,
     ChunkStream,
-    Mode,
     Reply,
     Script,
     bytewise,
-    drain,
     question,
     read_fixture_messages,
+    read_to_end,
     run_stream,
 )
 
@@ -48,7 +46,7 @@ JSON_HEADERS = {"content-type": "application/json; charset=utf-8"}
 
 
 async def collect_until_error(
-    script: Script, mode: Mode, **builder: Any
+    script: Script, mode: str, **builder: Any
 ) -> tuple[list[ChatStreamEvent], BaseException]:
     """The events handed out, then the exception the iteration ended with."""
     events: list[ChatStreamEvent] = []
@@ -68,12 +66,11 @@ async def collect_until_error(
 # ---- event: error --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("one_chunk", [True, False])
-async def test_error_event_raises_after_the_earlier_events(mode: Mode, one_chunk: bool) -> None:
+async def test_error_event_raises_after_the_earlier_events(io_mode: str, one_chunk: bool) -> None:
     body = fixture_bytes("stream_error.sse")
     script = Script(Reply([body] if one_chunk else bytewise(body)))
-    events, error = await collect_until_error(script, mode)
+    events, error = await collect_until_error(script, io_mode)
     assert [type(e) for e in events] == [FlowNodeStatusEvent, AnswerEvent]
     assert isinstance(events[1], AnswerEvent)
     assert events[1].text == "正在"
@@ -85,10 +82,9 @@ async def test_error_event_raises_after_the_earlier_events(mode: Mode, one_chunk
     assert script.streams[0].closed
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_registered_error_event_carries_code_and_status_text(mode: Mode) -> None:
+async def test_registered_error_event_carries_code_and_status_text(io_mode: str) -> None:
     script = Script(Reply([fixture_bytes("stream_error_points.sse")]))
-    events, error = await collect_until_error(script, mode)
+    events, error = await collect_until_error(script, io_mode)
     assert events == []
     assert type(error) is StreamError
     assert error.code == 500004
@@ -98,11 +94,10 @@ async def test_registered_error_event_carries_code_and_status_text(mode: Mode) -
     assert "aiPointsNotEnough" in str(error)
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_get_final_response_after_a_stream_error_raises_it_again(mode: Mode) -> None:
+async def test_get_final_response_after_a_stream_error_raises_it_again(io_mode: str) -> None:
     script = Script(Reply([fixture_bytes("stream_error.sse")]))
     client = script.client()
-    if mode == "sync":
+    if io_mode == "sync":
         stream = client.chat.chat_stream(question())
         with pytest.raises(StreamError) as first:
             stream.get_final_response()
@@ -121,11 +116,10 @@ async def test_get_final_response_after_a_stream_error_raises_it_again(mode: Mod
 # ---- an error instead of a stream -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_rate_limit_envelope_on_a_stream_request(mode: Mode) -> None:
+async def test_rate_limit_envelope_on_a_stream_request(io_mode: str) -> None:
     body = fixture_bytes("error_envelope_rate_limit.json")
     events, error = await collect_until_error(
-        Script(Reply([body], status=429, headers=JSON_HEADERS)), mode, max_retries=0
+        Script(Reply([body], status=429, headers=JSON_HEADERS)), io_mode, max_retries=0
     )
     assert events == []
     assert type(error) is RateLimitError
@@ -136,17 +130,16 @@ async def test_rate_limit_envelope_on_a_stream_request(mode: Mode) -> None:
     # A 429 is retried (the request never ran); when every try is refused it ends the same way.
     script = Script(Reply([body], status=429, headers={**JSON_HEADERS, "retry-after": "0"}))
     with pytest.raises(RateLimitError):
-        await drain(script.client(max_retries=1), question(), mode)
+        await read_to_end(script.client(max_retries=1), question(), io_mode)
     assert len(script.requests) == 2
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_a_retried_stream_request_is_byte_identical(mode: Mode) -> None:
+async def test_a_retried_stream_request_is_byte_identical(io_mode: str) -> None:
     script = Script(
         Reply([fixture_bytes("error_envelope_rate_limit.json")], status=429, headers={"retry-after": "0"}),
         Reply([fixture_bytes("stream_detail_false.sse")]),
     )
-    outcome = await run_stream(script.client(max_retries=2), question(), mode)
+    outcome = await run_stream(script.client(max_retries=2), question(), io_mode)
     assert outcome.error is None
     assert outcome.result is not None
     assert outcome.result.answer == "电影《铃芽之旅》的导演是新海诚。"
@@ -156,13 +149,12 @@ async def test_a_retried_stream_request_is_byte_identical(mode: Mode) -> None:
     assert (outcome.result.chat_id, outcome.result.data_id) == (sent["chatId"], sent["responseChatItemId"])
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("chunked", [False, True])
-async def test_json_envelope_at_http_200_on_a_stream_request(mode: Mode, chunked: bool) -> None:
+async def test_json_envelope_at_http_200_on_a_stream_request(io_mode: str, chunked: bool) -> None:
     # FastGPT <= 4.13.1's plain-text message; the class follows the cause, not the status.
     body = fixture_bytes("error_envelope_plain_v4_11.json")
     script = Script(Reply(bytewise(body) if chunked else [body], headers=JSON_HEADERS))
-    events, error = await collect_until_error(script, mode)
+    events, error = await collect_until_error(script, io_mode)
     assert events == []
     assert type(error) is AuthenticationError
     assert error.status_code == 200
@@ -170,32 +162,29 @@ async def test_json_envelope_at_http_200_on_a_stream_request(mode: Mode, chunked
     assert script.streams[0].closed
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_json_that_is_no_envelope_on_a_stream_request(mode: Mode) -> None:
+async def test_json_that_is_no_envelope_on_a_stream_request(io_mode: str) -> None:
     body = fixture_bytes("completion_blocking.json")  # a blocking answer where a stream was asked for
-    events, error = await collect_until_error(Script(Reply([body], headers=JSON_HEADERS)), mode)
+    events, error = await collect_until_error(Script(Reply([body], headers=JSON_HEADERS)), io_mode)
     assert events == []
     assert type(error) is APIResponseValidationError
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("content_type", [None, "text/plain", "text/html; charset=utf-8"])
 async def test_sse_error_without_the_sse_content_type_is_a_refusal(
-    mode: Mode, content_type: str | None
+    io_mode: str, content_type: str | None
 ) -> None:
     headers = {} if content_type is None else {"content-type": content_type}
     script = Script(Reply(bytewise(fixture_bytes("stream_error_auth.sse")), headers=headers))
-    events, error = await collect_until_error(script, mode)
+    events, error = await collect_until_error(script, io_mode)
     assert events == []
     assert type(error) is AuthenticationError
     assert (error.status_code, error.code, error.status_text) == (200, 514, "unAuthApiKey")
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_plain_sse_error_before_the_stream_is_a_status_error(mode: Mode) -> None:
+async def test_plain_sse_error_before_the_stream_is_a_status_error(io_mode: str) -> None:
     # An unregistered error (only a message) refused before the stream began: HTTP 200 is not success.
     body = b'event: error\ndata: {"message":"app not found"}\n\n'
-    events, error = await collect_until_error(Script(Reply([body], headers={})), mode)
+    events, error = await collect_until_error(Script(Reply([body], headers={})), io_mode)
     assert events == []
     assert type(error) is InternalServerError
     assert error.message == "app not found"
@@ -208,23 +197,21 @@ def _without_done(body: bytes) -> bytes:
     return body[: body.rindex(b"event: answer\ndata: [DONE]")]
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("where", ["after_a_message", "mid_message", "mid_line"])
-async def test_a_body_cut_short_raises_connection_error(mode: Mode, where: str) -> None:
+async def test_a_body_cut_short_raises_connection_error(io_mode: str, where: str) -> None:
     body = _without_done(fixture_bytes("stream_detail_true.sse"))
     if where == "mid_message":
         body = body[: body.rindex(b"data: [{")] + b"data: [{"
     elif where == "mid_line":
         body = body[: body.rindex(b"event: flowResponses")] + b"event: flowResp"
     script = Script(Reply([body]))
-    events, error = await collect_until_error(script, mode)
+    events, error = await collect_until_error(script, io_mode)
     assert type(error) is APIConnectionError
     assert "[DONE]" in error.message
     assert [e.event for e in events][-1] == ("flowResponses" if where == "after_a_message" else "answer")
     assert script.streams[0].closed
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     ("failure", "expected"),
     [
@@ -237,12 +224,12 @@ async def test_a_body_cut_short_raises_connection_error(mode: Mode, where: str) 
     ],
 )
 async def test_transport_error_mid_stream_is_wrapped(
-    mode: Mode, failure: httpx.TransportError, expected: type[APIConnectionError]
+    io_mode: str, failure: httpx.TransportError, expected: type[APIConnectionError]
 ) -> None:
     body = fixture_bytes("stream_detail_true.sse")
     chunks = [body[:300], body[300:700]]
     script = Script(Reply(chunks, fail=failure))
-    events, error = await collect_until_error(script, mode)
+    events, error = await collect_until_error(script, io_mode)
     delivered = [m.event for m in read_fixture_messages(body[: body.rindex(b"\n\n", 0, 700) + 2])]
     assert len(delivered) == 5
     assert type(error) is expected
@@ -257,11 +244,10 @@ async def test_transport_error_mid_stream_is_wrapped(
 # ---- helpers ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_text_stream_yields_only_non_empty_answer_text(mode: Mode) -> None:
+async def test_text_stream_yields_only_non_empty_answer_text(io_mode: str) -> None:
     script = Script(Reply(bytewise(fixture_bytes("stream_reasoning_heartbeat.sse"))))
     client = script.client()
-    if mode == "sync":
+    if io_mode == "sync":
         stream = client.chat.chat_stream(question(detail=True))
         texts = list(stream.text_stream)
         result = stream.get_final_response()
@@ -276,7 +262,7 @@ async def test_text_stream_yields_only_non_empty_answer_text(mode: Mode) -> None
 
 
 async def _final(
-    script: Script, mode: Mode, *, iterate: bool, until_done: bool
+    script: Script, mode: str, *, iterate: bool, until_done: bool
 ) -> tuple[ChatStreamResult, int]:
     client = script.client()
     seen = 0
@@ -305,13 +291,12 @@ async def _final(
     return result, seen
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     ("iterate", "until_done"), [(True, False), (False, True), (False, False), (True, True)]
 )
-async def test_get_final_response(mode: Mode, iterate: bool, until_done: bool) -> None:
+async def test_get_final_response(io_mode: str, iterate: bool, until_done: bool) -> None:
     script = Script(Reply([fixture_bytes("stream_detail_true_legacy.sse")]))
-    result, seen = await _final(script, mode, iterate=iterate, until_done=until_done)
+    result, seen = await _final(script, io_mode, iterate=iterate, until_done=until_done)
     assert seen == (14 if iterate else 0)
     assert result.answer == "北京今天晴，气温 18℃。"
     # flowResponses came after [DONE]: the stream read on to the end of the body.
@@ -324,12 +309,11 @@ async def test_get_final_response(mode: Mode, iterate: bool, until_done: bool) -
     assert len(script.requests) == 1
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_get_final_response_after_break_raises(mode: Mode) -> None:
+async def test_get_final_response_after_break_raises(io_mode: str) -> None:
     body = fixture_bytes("stream_detail_true.sse")
     script = Script(Reply(bytewise(body)))
     client = script.client()
-    if mode == "sync":
+    if io_mode == "sync":
         stream = client.chat.chat_stream(question(detail=True))
         for event in stream:
             assert isinstance(event, FlowNodeStatusEvent)
@@ -355,10 +339,9 @@ async def test_get_final_response_after_break_raises(mode: Mode) -> None:
     assert len(script.requests) == 1
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_done_event_ends_the_text_not_the_stream(mode: Mode) -> None:
+async def test_done_event_ends_the_text_not_the_stream(io_mode: str) -> None:
     script = Script(Reply([fixture_bytes("stream_flowresponses_object.sse")]))
-    outcome = await run_stream(script.client(), question(detail=True), mode)
+    outcome = await run_stream(script.client(), question(detail=True), io_mode)
     kinds = [type(e) for e in outcome.events]
     assert kinds.index(DoneEvent) == len(kinds) - 2
     assert outcome.result is not None
@@ -384,8 +367,7 @@ _STOP_CHUNK = {
 }
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_interactive_kind_the_sdk_does_not_type(mode: Mode) -> None:
+async def test_interactive_kind_the_sdk_does_not_type(io_mode: str) -> None:
     ask = {
         "type": "agentAsk",
         "params": {"description": "需要确认", "questions": [], "submitted": False},
@@ -393,7 +375,7 @@ async def test_interactive_kind_the_sdk_does_not_type(mode: Mode) -> None:
         "entryNodeIds": ["agent01"],
     }
     body = _sse(("interactive", {"interactive": ask}), ("answer", _STOP_CHUNK), ("answer", "[DONE]"))
-    outcome = await run_stream(Script(Reply([body])).client(), question(detail=True), mode)
+    outcome = await run_stream(Script(Reply([body])).client(), question(detail=True), io_mode)
     assert outcome.result is not None
     interactive = outcome.result.interactive
     assert isinstance(interactive, UnknownInteractive)
@@ -401,8 +383,7 @@ async def test_interactive_kind_the_sdk_does_not_type(mode: Mode) -> None:
     assert interactive.model_extra == {"askId": "ask_01", "entryNodeIds": ["agent01"]}
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_old_tool_call_with_the_whole_argument_string(mode: Mode) -> None:
+async def test_old_tool_call_with_the_whole_argument_string(io_mode: str) -> None:
     # FastGPT <= 4.11 with a non-streaming model: one toolCall carrying all arguments, no toolParams.
     tool = {"id": "call_1", "toolName": "查询", "toolAvatar": "", "functionName": "lookup"}
     body = _sse(
@@ -413,7 +394,7 @@ async def test_old_tool_call_with_the_whole_argument_string(mode: Mode) -> None:
         ("answer", _STOP_CHUNK),
         ("answer", "[DONE]"),
     )
-    outcome = await run_stream(Script(Reply([body])).client(), question(detail=True), mode)
+    outcome = await run_stream(Script(Reply([body])).client(), question(detail=True), io_mode)
     assert outcome.result is not None
     calls = [(t.id, t.tool_name, t.function_name, t.params, t.response) for t in outcome.result.tool_calls]
     assert calls == [
@@ -422,13 +403,12 @@ async def test_old_tool_call_with_the_whole_argument_string(mode: Mode) -> None:
     ]
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_an_iterator_kept_after_close_reads_no_further(mode: Mode) -> None:
+async def test_an_iterator_kept_after_close_reads_no_further(io_mode: str) -> None:
     body = fixture_bytes("stream_detail_true.sse")
     script = Script(Reply(bytewise(body)))
     client = script.client()
     failure: BaseException | None = None
-    if mode == "sync":
+    if io_mode == "sync":
         stream = client.chat.chat_stream(question(detail=True))
         events = iter(stream)
         next(events)
@@ -455,12 +435,11 @@ async def test_an_iterator_kept_after_close_reads_no_further(mode: Mode) -> None
     assert script.streams[0].delivered == delivered
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_a_refused_stream_keeps_its_error(mode: Mode) -> None:
+async def test_a_refused_stream_keeps_its_error(io_mode: str) -> None:
     body = fixture_bytes("error_envelope_rate_limit.json")
     script = Script(Reply([body], status=429, headers=JSON_HEADERS))
     client = script.client(max_retries=0)
-    if mode == "sync":
+    if io_mode == "sync":
         stream = client.chat.chat_stream(question())
         with pytest.raises(RateLimitError) as first:
             stream.get_final_response()
@@ -476,19 +455,17 @@ async def test_a_refused_stream_keeps_its_error(mode: Mode) -> None:
     assert len(script.requests) == 1
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_content_type_is_matched_without_regard_to_case(mode: Mode) -> None:
+async def test_content_type_is_matched_without_regard_to_case(io_mode: str) -> None:
     # A real event stream: an error event in it is a StreamError, not a refused request.
     body = fixture_bytes("stream_error_points.sse")
     script = Script(Reply([body], headers={"content-type": "Text/Event-Stream; Charset=UTF-8"}))
-    events, error = await collect_until_error(script, mode)
+    events, error = await collect_until_error(script, io_mode)
     assert events == []
     assert type(error) is StreamError
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("body_as", ["streamed", "identity coding", "already read"])
-async def test_every_way_a_plain_body_arrives_is_read_whole(mode: Mode, body_as: str) -> None:
+async def test_every_way_a_plain_body_arrives_is_read_whole(io_mode: str, body_as: str) -> None:
     # The stream takes httpx's raw chunks when they are the body; a response built from bytes (as
     # httpx.MockTransport hands it out) is read already and has to be served from its content.
     body = fixture_bytes("stream_detail_true.sse")
@@ -501,14 +478,13 @@ async def test_every_way_a_plain_body_arrives_is_read_whole(mode: Mode, body_as:
         )
         return httpx.Response(200, headers=headers, stream=ChunkStream([body[:100], body[100:]]))
 
-    outcome = await run_stream(make_client(handler), question(), mode)
+    outcome = await run_stream(make_client(handler), question(), io_mode)
     assert outcome.error is None
     assert outcome.result is not None
     assert outcome.result.answer == "上海今天多云，气温 26℃。"
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_compressed_stream_and_a_corrupt_one(mode: Mode) -> None:
+async def test_compressed_stream_and_a_corrupt_one(io_mode: str) -> None:
     body = fixture_bytes("stream_detail_true.sse")
     packer = zlib.compressobj(wbits=31)  # gzip framing, flushed per message as a proxy might
     packed = [
@@ -516,13 +492,13 @@ async def test_compressed_stream_and_a_corrupt_one(mode: Mode) -> None:
     ]
     packed.append(packer.flush())
     gzip_headers = {**SSE_HEADERS, "content-encoding": "gzip"}
-    outcome = await run_stream(Script(Reply(packed, headers=gzip_headers)).client(), question(), mode)
+    outcome = await run_stream(Script(Reply(packed, headers=gzip_headers)).client(), question(), io_mode)
     assert outcome.error is None
     assert outcome.result is not None
     assert outcome.result.answer == "上海今天多云，气温 26℃。"
     # A body that stops decoding part-way is a broken connection, not a raw httpx error.
     script = Script(Reply([*packed[:3], b"\x00garbage"], headers=gzip_headers))
-    events, error = await collect_until_error(script, mode)
+    events, error = await collect_until_error(script, io_mode)
     assert type(error) is APIConnectionError
     assert isinstance(error.__cause__, httpx.DecodingError)
     assert [e.event for e in events] == ["flowNodeStatus", "flowNodeStatus", "toolCall"]

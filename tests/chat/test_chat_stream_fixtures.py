@@ -48,9 +48,7 @@ from fastgpt_oapi.api.chat.model import (
 from ._support import (
     CHUNKINGS,
     LINE_ENDINGS,
-    MODES,
     SSE_HEADERS,
-    Mode,
     Outcome,
     RawMessage,
     Reply,
@@ -598,9 +596,9 @@ EXPECT: dict[str, Expect] = {
 
 
 def test_every_sse_fixture_is_covered() -> None:
-    from conftest import LOCAL_FIXTURES, SHARED_FIXTURES
+    from conftest import FIXTURES
 
-    names = {p.name for folder in (SHARED_FIXTURES, LOCAL_FIXTURES) for p in folder.glob("*.sse")}
+    names = {p.name for p in FIXTURES.glob("*.sse")}
     assert names == set(EXPECT)
 
 
@@ -684,38 +682,35 @@ def check_outcome(name: str, expect: Expect, outcome: Outcome) -> None:
         expect.check(result)
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("ending", sorted(LINE_ENDINGS))
 @pytest.mark.parametrize("chunking", list(CHUNKINGS))
 @pytest.mark.parametrize("name", sorted(EXPECT))
-async def test_fixture_decodes_field_by_field(name: str, chunking: str, ending: str, mode: Mode) -> None:
+async def test_fixture_decodes_field_by_field(name: str, chunking: str, ending: str, io_mode: str) -> None:
     expect = EXPECT[name]
     body = LINE_ENDINGS[ending](fixture_bytes(name))
     chunks = CHUNKINGS[chunking](body)
     assert b"".join(chunks) == body
     script = Script(Reply(chunks, headers=dict(expect.headers)))
-    outcome = await run_stream(script.client(), question(detail=True), mode)
+    outcome = await run_stream(script.client(), question(detail=True), io_mode)
     check_outcome(name, expect, outcome)
     assert len(script.requests) == 1
     assert script.streams[0].closed
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_any_single_cut_point(mode: Mode) -> None:
+async def test_any_single_cut_point(io_mode: str) -> None:
     """The richest transcript cut in two at every byte: inside lines, between CR and LF, inside every
     multi-byte character."""
     name = "stream_detail_true.sse"
     body = LINE_ENDINGS["crlf"](fixture_bytes(name))
     for cut in range(1, len(body)):
         script = Script(Reply([body[:cut], body[cut:]]))
-        outcome = await run_stream(script.client(), question(detail=True), mode)
+        outcome = await run_stream(script.client(), question(detail=True), io_mode)
         check_outcome(name, EXPECT[name], outcome)
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_v2_result_tree_leaves_the_delivered_events_as_sent(mode: Mode) -> None:
+async def test_v2_result_tree_leaves_the_delivered_events_as_sent(io_mode: str) -> None:
     script = Script(Reply([fixture_bytes("stream_v2_detail_true.sse")]))
-    outcome = await run_stream(script.client(), question(detail=True), mode)
+    outcome = await run_stream(script.client(), question(detail=True), io_mode)
     assert outcome.result is not None
     delivered = [e.data for e in outcome.events if isinstance(e, FlowNodeResponseEvent)]
     assert [n.id for n in delivered] == ["f1Qa9WsE3dR7tY5u", "g6Hj2KlZ8xC4vB1n", "h3Mn7BvC5xZ0lK9j"]

@@ -19,7 +19,7 @@ from conftest import fixture_bytes
 from fastgpt_oapi import APIConnectionError, AuthenticationError, Client, RequestOption, StreamError
 from fastgpt_oapi.api.chat.model import ChatStreamEvent
 
-from ._support import MODES, LoopbackSSE, Mode, Reply, Script, bytewise, drain, mode_option, question
+from ._support import LoopbackSSE, Reply, Script, bytewise, mode_option, question, read_to_end
 
 BODY = fixture_bytes("stream_detail_true.sse")
 ERROR_BODY = fixture_bytes("stream_error.sse")
@@ -40,11 +40,10 @@ async def settle(done: Callable[[], bool]) -> None:
 # ---- against MockTransport: the body is closed -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_completed_stream_closes_its_body(mode: Mode) -> None:
+async def test_completed_stream_closes_its_body(io_mode: str) -> None:
     script = Script(Reply(bytewise(BODY)))
     client = script.client()
-    if mode == "sync":
+    if io_mode == "sync":
         client.chat.chat_stream(question(detail=True)).until_done()
     else:
         await client.chat.achat_stream(question(detail=True)).until_done()
@@ -90,36 +89,32 @@ async def test_async_bare_break_closes_the_body_once_finalized() -> None:
     assert script.streams[0].delivered < len(BODY)
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_stream_error_closes_the_body(mode: Mode) -> None:
+async def test_stream_error_closes_the_body(io_mode: str) -> None:
     # More bytes follow the error event: the SDK must not wait for them.
     script = Script(Reply([ERROR_BODY], fail=httpx.ReadError("must not be reached")))
     with pytest.raises(StreamError):
-        await drain(script.client(), question(), mode)
+        await read_to_end(script.client(), question(), io_mode)
     assert script.streams[0].closed
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_transport_error_closes_the_body(mode: Mode) -> None:
+async def test_transport_error_closes_the_body(io_mode: str) -> None:
     script = Script(Reply([BODY[:200]], fail=httpx.ReadError("reset")))
     with pytest.raises(APIConnectionError):
-        await drain(script.client(), question(), mode)
+        await read_to_end(script.client(), question(), io_mode)
     assert script.streams[0].closed
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_refused_stream_closes_the_body(mode: Mode) -> None:
+async def test_refused_stream_closes_the_body(io_mode: str) -> None:
     script = Script(Reply([fixture_bytes("stream_error_auth.sse")], headers={}))
     with pytest.raises(AuthenticationError, match=r"error_message\.514"):
-        await drain(script.client(), question(), mode)
+        await read_to_end(script.client(), question(), io_mode)
     assert script.streams[0].closed
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_close_without_iterating(mode: Mode) -> None:
+async def test_close_without_iterating(io_mode: str) -> None:
     script = Script(Reply([BODY]))
     client = script.client()
-    if mode == "sync":
+    if io_mode == "sync":
         with client.chat.chat_stream(question()) as stream:
             assert stream.response is not None
     else:
@@ -149,6 +144,7 @@ async def test_cancelled_task_closes_the_body() -> None:
 
 
 # ---- against a real server: the pool gets its connection back ---------------------------------------------
+# (marked `system`: a loopback server per test, and a leak shows only as a pool timeout)
 
 
 def _pool_client(server: LoopbackSSE) -> Client:
@@ -186,6 +182,7 @@ def _second_stream_is_prompt(client: Client, server: LoopbackSSE) -> None:
     assert time.monotonic() - started < 2.0
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("ending", [_complete, _break, _break_in_with, _stream_error])
 def test_loopback_sync_connection_returns_to_the_pool(ending: SyncEnding) -> None:
     with LoopbackSSE(BODY, ERROR_BODY, HEARTBEAT) as server, _pool_client(server) as client:
@@ -196,6 +193,7 @@ def test_loopback_sync_connection_returns_to_the_pool(ending: SyncEnding) -> Non
         assert len(server.modes) == 4
 
 
+@pytest.mark.system
 def test_loopback_sync_leak_would_be_caught() -> None:
     """The check above can fail: a stream left open really does block the next one."""
     with LoopbackSSE(BODY, ERROR_BODY, HEARTBEAT) as server, _pool_client(server) as client:
@@ -260,6 +258,7 @@ async def _asecond_stream_is_prompt(client: Client) -> None:
     assert time.monotonic() - started < 2.0
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("ending", [_acomplete, _abreak_in_with, _abare_break, _astream_error, _acancelled])
 async def test_loopback_async_connection_returns_to_the_pool(ending: AsyncEnding) -> None:
     with LoopbackSSE(BODY, ERROR_BODY, HEARTBEAT) as server:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import APP_ID, fixture_json, make_client
-from http_support import SYNC_AND_ASYNC, Wire, body_of, query_of
+from http_support import Wire, body_of, query_of
 
 from fastgpt_oapi import (
     AuthenticationError,
@@ -65,15 +65,14 @@ def refuse_everything(request: httpx.Request) -> httpx.Response:
     raise AssertionError(f"nothing should have been sent, got {request.method} {request.url}")
 
 
-@SYNC_AND_ASYNC
 @pytest.mark.parametrize("method", [*ENDPOINTS, *ITERATORS])
-async def test_no_app_id_anywhere_is_refused_before_sending(mode: str, method: str) -> None:
+async def test_no_app_id_anywhere_is_refused_before_sending(io_mode: str, method: str) -> None:
     wire = Wire(refuse_everything)
     client = make_client(wire, app_id=None)
     request = {**ENDPOINTS, **ITERATORS}[method]()
 
     with pytest.raises(RequestValidationError, match="app_id") as caught:
-        await call(client, mode, method, request)
+        await call(client, io_mode, method, request)
 
     assert isinstance(caught.value, ValueError)
     assert caught.value.field == "app_id"
@@ -100,16 +99,15 @@ def test_malformed_client_app_id_is_refused_before_sending() -> None:
     assert wire.requests == []
 
 
-@SYNC_AND_ASYNC
 @pytest.mark.parametrize("method", [*ENDPOINTS, *ITERATORS])
-async def test_the_request_app_id_wins_over_the_client_default(mode: str, method: str) -> None:
+async def test_the_request_app_id_wins_over_the_client_default(io_mode: str, method: str) -> None:
     other = "0123456789abcdef01234567"
     # `{}` fits every response type of this service: all their fields have defaults.
     wire = Wire(lambda request: httpx.Response(200, json={"code": 200, "message": "", "data": {}}))
     request = {**ENDPOINTS, **ITERATORS}[method]()
     request.app_id = other
 
-    await call(make_client(wire), mode, method, request)
+    await call(make_client(wire), io_mode, method, request)
 
     (sent,) = wire.requests
     if sent.method == "POST":
@@ -152,18 +150,17 @@ ERROR_CASES = [
 ]
 
 
-@SYNC_AND_ASYNC
 @pytest.mark.parametrize("method", [*ENDPOINTS, *ITERATORS])
 @pytest.mark.parametrize(("status", "body", "error", "code"), ERROR_CASES)
 async def test_error_envelopes_raise_typed_errors(
-    mode: str, method: str, status: int, body: dict[str, Any], error: type[Exception], code: int
+    io_mode: str, method: str, status: int, body: dict[str, Any], error: type[Exception], code: int
 ) -> None:
     wire = Wire(lambda request: httpx.Response(status, json=body, headers={"x-request-id": "rid-1"}))
     client = make_client(wire, max_retries=0)
     request = {**ENDPOINTS, **ITERATORS}[method]()
 
     with pytest.raises(error) as caught:
-        await call(client, mode, method, request)
+        await call(client, io_mode, method, request)
 
     exc = caught.value
     assert getattr(exc, "status_code", None) == status

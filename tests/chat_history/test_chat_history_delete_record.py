@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from conftest import APP_ID, envelope, make_client
-from http_support import SYNC_AND_ASYNC, Wire, query_of, run
+from http_support import Wire, query_of, run
 
 from fastgpt_oapi import Client, NotFoundError
 from fastgpt_oapi.api.chat_history.model import DeleteRecordRequest
@@ -39,84 +39,78 @@ async def delete(mode: str, client: Client, chat_id: str = "c1", content_id: str
     await run(mode, lambda: service.delete_record(request), lambda: service.adelete_record(request))
 
 
-@SYNC_AND_ASYNC
-async def test_current_server_gets_one_request_per_call(mode: str) -> None:
+async def test_current_server_gets_one_request_per_call(io_mode: str) -> None:
     wire = server(CURRENT)
     client = make_client(wire)
 
-    await delete(mode, client)
-    await delete(mode, client)
+    await delete(io_mode, client)
+    await delete(io_mode, client)
 
     assert wire.paths == [CURRENT, CURRENT]
 
 
-@SYNC_AND_ASYNC
-async def test_old_server_falls_back_once_and_is_remembered(mode: str) -> None:
+async def test_old_server_falls_back_once_and_is_remembered(io_mode: str) -> None:
     wire = server(LEGACY)
     client = make_client(wire)
 
-    await delete(mode, client)
+    await delete(io_mode, client)
     assert wire.paths == [CURRENT, LEGACY]
     assert [r.method for r in wire.requests] == ["DELETE", "DELETE"]
     assert [query_of(r) for r in wire.requests] == [QUERY, QUERY]
     assert all(r.content == b"" for r in wire.requests)
 
-    await delete(mode, client, content_id="d2")
-    await delete(mode, client, content_id="d3")
+    await delete(io_mode, client, content_id="d2")
+    await delete(io_mode, client, content_id="d3")
     assert wire.paths == [CURRENT, LEGACY, LEGACY, LEGACY]  # straight to the path that worked
     assert query_of(wire.last) == {**QUERY, "contentId": "d3"}
 
 
-@SYNC_AND_ASYNC
-async def test_the_memory_is_shared_by_clients_on_the_same_pools(mode: str) -> None:
+async def test_the_memory_is_shared_by_clients_on_the_same_pools(io_mode: str) -> None:
     wire = server(LEGACY)
     client = make_client(wire)
-    await delete(mode, client)
+    await delete(io_mode, client)
 
-    await delete(mode, client.with_options(timeout=5.0))
+    await delete(io_mode, client.with_options(timeout=5.0))
 
     assert wire.paths == [CURRENT, LEGACY, LEGACY]
     other = make_client(wire)  # its own pools: it learns for itself
-    await delete(mode, other)
+    await delete(io_mode, other)
     assert wire.paths == [CURRENT, LEGACY, LEGACY, CURRENT, LEGACY]
 
 
-@SYNC_AND_ASYNC
-async def test_sync_and_async_calls_share_what_was_learned(mode: str) -> None:
+async def test_sync_and_async_calls_share_what_was_learned(io_mode: str) -> None:
     wire = server(LEGACY)
     client = make_client(wire)
-    await delete(mode, client)
+    await delete(io_mode, client)
 
-    await delete("async" if mode == "sync" else "sync", client)
+    await delete("async" if io_mode == "sync" else "sync", client)
 
     assert wire.paths == [CURRENT, LEGACY, LEGACY]
 
 
-@SYNC_AND_ASYNC
-async def test_an_upgraded_server_moves_the_client_back(mode: str) -> None:
+async def test_an_upgraded_server_moves_the_client_back(io_mode: str) -> None:
     serves = {LEGACY}
     wire = Wire(
         lambda request: httpx.Response(200, json=envelope(None)) if request.url.path in serves else next_404()
     )
     client = make_client(wire)
-    await delete(mode, client)
+    await delete(io_mode, client)
     serves.clear()
     serves.add(CURRENT)  # FastGPT upgraded to >= 4.14.11 while the client lives
 
-    await delete(mode, client)
-    await delete(mode, client)
+    await delete(io_mode, client)
+    await delete(io_mode, client)
 
     assert wire.paths == [CURRENT, LEGACY, LEGACY, CURRENT, CURRENT]
 
 
-@SYNC_AND_ASYNC
-async def test_neither_path_served_raises_the_current_paths_404(mode: str) -> None:
+async def test_neither_path_served_raises_the_current_paths_404(io_mode: str) -> None:
     wire = server()
     client = make_client(wire)
 
     for _ in range(2):
         with pytest.raises(NotFoundError) as caught:
-            await delete(mode, client)
+            await delete(io_mode, client)
         assert caught.value.status_code == 404
         assert caught.value.request is not None
         assert caught.value.request.url.path == CURRENT
@@ -124,22 +118,20 @@ async def test_neither_path_served_raises_the_current_paths_404(mode: str) -> No
     assert wire.paths == [CURRENT, LEGACY, CURRENT, LEGACY]  # nothing was remembered
 
 
-@SYNC_AND_ASYNC
-async def test_a_fastgpt_not_found_error_does_not_fall_back(mode: str) -> None:
+async def test_a_fastgpt_not_found_error_does_not_fall_back(io_mode: str) -> None:
     # appUnExist maps to NotFoundError, but it is FastGPT answering: the path exists.
     gone = {"code": 502000, "statusText": "appUnExist", "message": "common:code_error.app_error.not_exist"}
     wire = Wire(lambda request: httpx.Response(404, json={**gone, "data": None}))
     client = make_client(wire, max_retries=0)
 
     with pytest.raises(NotFoundError) as caught:
-        await delete(mode, client)
+        await delete(io_mode, client)
 
     assert caught.value.status_text == "appUnExist"
     assert wire.paths == [CURRENT]
 
 
-@SYNC_AND_ASYNC
-async def test_a_legacy_server_error_is_raised_as_is(mode: str) -> None:
+async def test_a_legacy_server_error_is_raised_as_is(io_mode: str) -> None:
     un_auth = {"code": 504000, "statusText": "unAuthChat", "message": "common:code_error.chat_error.un_auth"}
 
     def reply(request: httpx.Request) -> httpx.Response:
@@ -151,10 +143,10 @@ async def test_a_legacy_server_error_is_raised_as_is(mode: str) -> None:
     client = make_client(wire, max_retries=0)
 
     with pytest.raises(Exception, match="un_auth") as caught:
-        await delete(mode, client)
+        await delete(io_mode, client)
 
     assert type(caught.value).__name__ == "PermissionDeniedError"
-    await delete_again_tries_current_first(mode, client, wire)
+    await delete_again_tries_current_first(io_mode, client, wire)
 
 
 async def delete_again_tries_current_first(mode: str, client: Client, wire: Wire) -> None:

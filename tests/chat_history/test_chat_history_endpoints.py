@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import APP_ID, fixture_json, make_client
-from http_support import SYNC_AND_ASYNC, Wire, body_of, query_of, run
+from http_support import Wire, body_of, query_of, run
 
 from fastgpt_oapi.api.chat_history.model import (
     ChatRecord,
@@ -38,8 +38,7 @@ def serve(fixture: str, headers: dict[str, str] | None = None) -> Wire:
     return Wire(lambda request: httpx.Response(200, json=payload, headers=headers))
 
 
-@SYNC_AND_ASYNC
-async def test_list_histories(mode: str) -> None:
+async def test_list_histories(io_mode: str) -> None:
     wire = serve("histories.json")
     service = make_client(wire).chat_history
     request = ListHistoriesRequest(
@@ -50,7 +49,9 @@ async def test_list_histories(mode: str) -> None:
         end_update_time="2026-07-31T00:00:00.000Z",
     )
 
-    page = await run(mode, lambda: service.list_histories(request), lambda: service.alist_histories(request))
+    page = await run(
+        io_mode, lambda: service.list_histories(request), lambda: service.alist_histories(request)
+    )
 
     sent = wire.last
     assert sent.method == "POST"
@@ -85,26 +86,24 @@ async def test_list_histories(mode: str) -> None:
     assert second.display_title == "退款流程"
 
 
-@SYNC_AND_ASYNC
-async def test_list_histories_defaults_send_the_page_explicitly(mode: str) -> None:
+async def test_list_histories_defaults_send_the_page_explicitly(io_mode: str) -> None:
     # FastGPT reads `offset` only when `pageSize` is in the body too, so both always go out.
     wire = serve("histories.json")
     service = make_client(wire).chat_history
     request = ListHistoriesRequest.builder().app_id(OTHER_APP).build()
 
-    await run(mode, lambda: service.list_histories(request), lambda: service.alist_histories(request))
+    await run(io_mode, lambda: service.list_histories(request), lambda: service.alist_histories(request))
 
     assert body_of(wire.last) == {"appId": OTHER_APP, "offset": 0, "pageSize": 10}
 
 
-@SYNC_AND_ASYNC
-async def test_update_history(mode: str) -> None:
+async def test_update_history(io_mode: str) -> None:
     wire = serve("update_history_ok.json", headers={"x-request-id": "req-42"})
     service = make_client(wire).chat_history
     request = UpdateHistoryRequest.builder().chat_id("usdAP1GbzSGu").custom_title("新标题").top(True).build()
 
     result = await run(
-        mode, lambda: service.update_history(request), lambda: service.aupdate_history(request)
+        io_mode, lambda: service.update_history(request), lambda: service.aupdate_history(request)
     )
 
     sent = wire.last
@@ -113,14 +112,13 @@ async def test_update_history(mode: str) -> None:
     assert result.request_id == "req-42"
 
 
-@SYNC_AND_ASYNC
-async def test_delete_history(mode: str) -> None:
+async def test_delete_history(io_mode: str) -> None:
     wire = serve("update_history_ok.json")
     service = make_client(wire).chat_history
     request = DeleteHistoryRequest(chat_id="usdAP1GbzSGu")
 
     result = await run(
-        mode, lambda: service.delete_history(request), lambda: service.adelete_history(request)
+        io_mode, lambda: service.delete_history(request), lambda: service.adelete_history(request)
     )
 
     sent = wire.last
@@ -130,13 +128,12 @@ async def test_delete_history(mode: str) -> None:
     assert result.request_id is None
 
 
-@SYNC_AND_ASYNC
-async def test_clear_histories(mode: str) -> None:
+async def test_clear_histories(io_mode: str) -> None:
     wire = serve("update_history_ok.json")
     service = make_client(wire).chat_history
     request = ClearHistoriesRequest(app_id=OTHER_APP)
 
-    await run(mode, lambda: service.clear_histories(request), lambda: service.aclear_histories(request))
+    await run(io_mode, lambda: service.clear_histories(request), lambda: service.aclear_histories(request))
 
     sent = wire.last
     assert (sent.method, sent.url.path) == ("DELETE", "/api/core/chat/clearHistories")
@@ -144,13 +141,12 @@ async def test_clear_histories(mode: str) -> None:
     assert body_of(sent) is None
 
 
-@SYNC_AND_ASYNC
-async def test_get_chat_init(mode: str) -> None:
+async def test_get_chat_init(io_mode: str) -> None:
     wire = serve("chat_init.json")
     service = make_client(wire).chat_history
     request = GetChatInitRequest(chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc", load_custom_feedbacks=True)
 
-    init = await run(mode, lambda: service.get_chat_init(request), lambda: service.aget_chat_init(request))
+    init = await run(io_mode, lambda: service.get_chat_init(request), lambda: service.aget_chat_init(request))
 
     sent = wire.last
     assert (sent.method, sent.url.path) == ("GET", "/api/core/chat/init")
@@ -184,15 +180,14 @@ async def test_get_chat_init(mode: str) -> None:
     assert config.welcome_text == ""
 
 
-@SYNC_AND_ASYNC
-async def test_list_records(mode: str) -> None:
+async def test_list_records(io_mode: str) -> None:
     wire = serve("records.json")
     service = make_client(wire).chat_history
     request = ListRecordsRequest(
         chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc", offset=0, page_size=30, load_custom_feedbacks=True
     )
 
-    page = await run(mode, lambda: service.list_records(request), lambda: service.alist_records(request))
+    page = await run(io_mode, lambda: service.list_records(request), lambda: service.alist_records(request))
 
     sent = wire.last
     assert (sent.method, sent.url.path, query_of(sent)) == ("POST", "/api/core/chat/getPaginationRecords", {})
@@ -297,14 +292,13 @@ def test_record_fields_are_the_wire_names() -> None:
     assert dumped["hideInUI"] is True
 
 
-@SYNC_AND_ASYNC
-async def test_get_record_detail(mode: str) -> None:
+async def test_get_record_detail(io_mode: str) -> None:
     wire = serve("res_data.json")
     service = make_client(wire).chat_history
     request = GetRecordDetailRequest(chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc", data_id="x9KQWcK9MApGdDQH")
 
     detail = await run(
-        mode, lambda: service.get_record_detail(request), lambda: service.aget_record_detail(request)
+        io_mode, lambda: service.get_record_detail(request), lambda: service.aget_record_detail(request)
     )
 
     sent = wire.last
@@ -352,13 +346,12 @@ async def test_get_record_detail(mode: str) -> None:
     ]
 
 
-@SYNC_AND_ASYNC
-async def test_delete_record(mode: str) -> None:
+async def test_delete_record(io_mode: str) -> None:
     wire = serve("update_history_ok.json")
     service = make_client(wire).chat_history
     request = DeleteRecordRequest(chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc", content_id="x9KQWcK9MApGdDQH")
 
-    await run(mode, lambda: service.delete_record(request), lambda: service.adelete_record(request))
+    await run(io_mode, lambda: service.delete_record(request), lambda: service.adelete_record(request))
 
     sent = wire.last
     assert (sent.method, sent.url.path) == ("DELETE", "/api/core/chat/record/delete")
@@ -371,7 +364,6 @@ async def test_delete_record(mode: str) -> None:
     assert len(wire.requests) == 1
 
 
-@SYNC_AND_ASYNC
 @pytest.mark.parametrize(
     ("request_", "expected"),
     [
@@ -396,12 +388,14 @@ async def test_delete_record(mode: str) -> None:
     ],
     ids=["like", "dislike", "clear", "builder"],
 )
-async def test_update_feedback(mode: str, request_: UpdateFeedbackRequest, expected: dict[str, Any]) -> None:
+async def test_update_feedback(
+    io_mode: str, request_: UpdateFeedbackRequest, expected: dict[str, Any]
+) -> None:
     # Whatever is left out is cleared by FastGPT: a like goes out without userBadFeedback on purpose.
     wire = serve("update_history_ok.json")
     service = make_client(wire).chat_history
 
-    await run(mode, lambda: service.update_feedback(request_), lambda: service.aupdate_feedback(request_))
+    await run(io_mode, lambda: service.update_feedback(request_), lambda: service.aupdate_feedback(request_))
 
     sent = wire.last
     assert (sent.method, sent.url.path, query_of(sent)) == (
@@ -421,8 +415,7 @@ def test_update_feedback_states_both_fields() -> None:
         UpdateFeedbackRequest.builder().chat_id("c1").data_id("d1").user_good_feedback("yes").build()
 
 
-@SYNC_AND_ASYNC
-async def test_create_question_guide(mode: str) -> None:
+async def test_create_question_guide(io_mode: str) -> None:
     wire = serve("question_guide.json")
     service = make_client(wire).chat_history
     request = CreateQuestionGuideRequest(
@@ -431,7 +424,9 @@ async def test_create_question_guide(mode: str) -> None:
     )
 
     guide = await run(
-        mode, lambda: service.create_question_guide(request), lambda: service.acreate_question_guide(request)
+        io_mode,
+        lambda: service.create_question_guide(request),
+        lambda: service.acreate_question_guide(request),
     )
 
     sent = wire.last
@@ -448,15 +443,14 @@ async def test_create_question_guide(mode: str) -> None:
     assert guide.list == ["你对AI有什么看法？", "想了解AI的应用吗？", "你希望AI能做什么？"]
 
 
-@SYNC_AND_ASYNC
-async def test_request_option_reaches_the_wire(mode: str) -> None:
+async def test_request_option_reaches_the_wire(io_mode: str) -> None:
     wire = serve("update_history_ok.json")
     service = make_client(wire).chat_history
     request = ClearHistoriesRequest()
     option = RequestOption.builder().api_key("fastgpt-other").headers({"X-Trace": "7"}).build()
 
     await run(
-        mode,
+        io_mode,
         lambda: service.clear_histories(request, option),
         lambda: service.aclear_histories(request, option),
     )

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import APP_ID, envelope, make_client
-from http_support import SYNC_AND_ASYNC, Wire, drain
+from http_support import Wire, drain
 
 from fastgpt_oapi.api.chat_history.model import ListHistoriesRequest, ListRecordsRequest
 from fastgpt_oapi.api.chat_history.service import ChatHistoryService
@@ -47,7 +47,6 @@ async def histories(mode: str, wire: Wire, request: ListHistoriesRequest) -> lis
     return [item.chat_id for item in items]
 
 
-@SYNC_AND_ASYNC
 @pytest.mark.parametrize(
     ("count", "size", "expected_offsets"),
     [
@@ -57,11 +56,13 @@ async def histories(mode: str, wire: Wire, request: ListHistoriesRequest) -> lis
         (3, 10, [0]),  # one short page
     ],
 )
-async def test_walks_every_page_once(mode: str, count: int, size: int, expected_offsets: list[int]) -> None:
+async def test_walks_every_page_once(
+    io_mode: str, count: int, size: int, expected_offsets: list[int]
+) -> None:
     wire = paged(honest([history(n) for n in range(count)]))
     request = ListHistoriesRequest(page_size=size, source="api")
 
-    got = await histories(mode, wire, request)
+    got = await histories(io_mode, wire, request)
 
     assert got == [f"chat{n}" for n in range(count)]
     assert offsets(wire) == expected_offsets
@@ -76,29 +77,26 @@ async def test_walks_every_page_once(mode: str, count: int, size: int, expected_
     assert request.offset == 0  # the caller's request is not changed
 
 
-@SYNC_AND_ASYNC
-async def test_starts_at_the_request_offset(mode: str) -> None:
+async def test_starts_at_the_request_offset(io_mode: str) -> None:
     wire = paged(honest([history(n) for n in range(7)]))
 
-    got = await histories(mode, wire, ListHistoriesRequest(offset=3, page_size=2))
+    got = await histories(io_mode, wire, ListHistoriesRequest(offset=3, page_size=2))
 
     assert got == ["chat3", "chat4", "chat5", "chat6"]
     assert offsets(wire) == [3, 5]
 
 
-@SYNC_AND_ASYNC
-async def test_a_server_that_repeats_the_same_full_page_with_a_huge_total(mode: str) -> None:
+async def test_a_server_that_repeats_the_same_full_page_with_a_huge_total(io_mode: str) -> None:
     same = {"list": [history(0), history(1)], "total": 10**9}
     wire = paged(lambda offset, size: same)
 
-    got = await histories(mode, wire, ListHistoriesRequest(page_size=2))
+    got = await histories(io_mode, wire, ListHistoriesRequest(page_size=2))
 
     assert got == ["chat0", "chat1"]
     assert offsets(wire) == [0, 2, 4]  # two pages in a row brought nothing new
 
 
-@SYNC_AND_ASYNC
-async def test_a_server_whose_total_keeps_growing(mode: str) -> None:
+async def test_a_server_whose_total_keeps_growing(io_mode: str) -> None:
     # Always a full page of new chats, and a total that stays ahead of the offset: the smallest
     # total reported (the first, 6) bounds the walk.
     wire = paged(
@@ -108,53 +106,49 @@ async def test_a_server_whose_total_keeps_growing(mode: str) -> None:
         }
     )
 
-    got = await histories(mode, wire, ListHistoriesRequest(page_size=2))
+    got = await histories(io_mode, wire, ListHistoriesRequest(page_size=2))
 
     assert got == [f"chat{n}" for n in range(6)]
     assert offsets(wire) == [0, 2, 4]
 
 
-@SYNC_AND_ASYNC
-async def test_a_server_that_reports_too_small_a_total(mode: str) -> None:
+async def test_a_server_that_reports_too_small_a_total(io_mode: str) -> None:
     wire = paged(lambda offset, size: {"list": [history(offset + i) for i in range(size)], "total": 1})
 
-    got = await histories(mode, wire, ListHistoriesRequest(page_size=3))
+    got = await histories(io_mode, wire, ListHistoriesRequest(page_size=3))
 
     assert got == ["chat0", "chat1", "chat2"]  # what came is kept, nothing more is asked for
     assert offsets(wire) == [0]
 
 
-@SYNC_AND_ASYNC
-async def test_a_server_without_total_is_walked_to_its_short_page(mode: str) -> None:
+async def test_a_server_without_total_is_walked_to_its_short_page(io_mode: str) -> None:
     items = [history(n) for n in range(5)]
     wire = paged(lambda offset, size: {"list": items[offset : offset + size]})
 
-    got = await histories(mode, wire, ListHistoriesRequest(page_size=2))
+    got = await histories(io_mode, wire, ListHistoriesRequest(page_size=2))
 
     assert got == [f"chat{n}" for n in range(5)]
     assert offsets(wire) == [0, 2, 4]
 
 
-@SYNC_AND_ASYNC
-async def test_a_server_ignoring_offset_and_page_size(mode: str) -> None:
+async def test_a_server_ignoring_offset_and_page_size(io_mode: str) -> None:
     everything = [history(n) for n in range(4)]
     wire = paged(lambda offset, size: {"list": everything, "total": 100})
 
-    got = await histories(mode, wire, ListHistoriesRequest(page_size=2))
+    got = await histories(io_mode, wire, ListHistoriesRequest(page_size=2))
 
     assert got == ["chat0", "chat1", "chat2", "chat3"]
     assert offsets(wire) == [0, 4, 8]
 
 
-@SYNC_AND_ASYNC
-async def test_a_chat_that_moves_up_during_the_walk_is_yielded_once(mode: str) -> None:
+async def test_a_chat_that_moves_up_during_the_walk_is_yielded_once(io_mode: str) -> None:
     # chat9 gets a new message after the first page was read: it moves to the top and shifts
     # everything down by one, so the second page starts with chat1 again.
     before = [history(n) for n in (0, 1, 2, 3, 9)]
     after = [history(n) for n in (9, 0, 1, 2, 3)]
     wire = paged(lambda offset, size: honest(before if offset == 0 else after)(offset, size))
 
-    got = await histories(mode, wire, ListHistoriesRequest(page_size=2))
+    got = await histories(io_mode, wire, ListHistoriesRequest(page_size=2))
 
     assert got == ["chat0", "chat1", "chat2", "chat3"]
     assert offsets(wire) == [0, 2, 4]
@@ -180,13 +174,12 @@ def records_server(chronological: list[dict[str, Any]]) -> Page:
     return page
 
 
-@SYNC_AND_ASYNC
-async def test_iter_records_yields_newest_first(mode: str) -> None:
+async def test_iter_records_yields_newest_first(io_mode: str) -> None:
     wire = paged(records_server([record(n) for n in range(1, 6)]))
     service: ChatHistoryService = make_client(wire).chat_history
     request = ListRecordsRequest(chat_id="c1", page_size=2)
 
-    got = await drain(mode, lambda: service.iter_records(request), lambda: service.aiter_records(request))
+    got = await drain(io_mode, lambda: service.iter_records(request), lambda: service.aiter_records(request))
 
     assert [r.text for r in got] == [f"message {n}" for n in (5, 4, 3, 2, 1)]
     assert [r.id for r in got] == ["id5", "id4", "id3", "id2", "id1"]
@@ -198,8 +191,7 @@ async def test_iter_records_yields_newest_first(mode: str) -> None:
     assert list(reversed(got)) == sorted(got, key=lambda r: r.id)  # reading order is one reversed() away
 
 
-@SYNC_AND_ASYNC
-async def test_iter_records_survives_messages_added_meanwhile(mode: str) -> None:
+async def test_iter_records_survives_messages_added_meanwhile(io_mode: str) -> None:
     # Two new messages arrive after the first page: older records shift two places back.
     first = [record(n) for n in range(1, 6)]
     later = [*first, record(6), record(7)]
@@ -207,19 +199,18 @@ async def test_iter_records_survives_messages_added_meanwhile(mode: str) -> None
     service = make_client(wire).chat_history
     request = ListRecordsRequest(chat_id="c1", page_size=2)
 
-    got = await drain(mode, lambda: service.iter_records(request), lambda: service.aiter_records(request))
+    got = await drain(io_mode, lambda: service.iter_records(request), lambda: service.aiter_records(request))
 
     assert [r.id for r in got] == ["id5", "id4", "id3", "id2", "id1"]
     assert offsets(wire) == [0, 2, 4, 6]  # the page at 2 was all repeats, and the walk went on
 
 
-@SYNC_AND_ASYNC
-async def test_iteration_is_lazy(mode: str) -> None:
+async def test_iteration_is_lazy(io_mode: str) -> None:
     wire = paged(honest([history(n) for n in range(10)]))
     service = make_client(wire).chat_history
     request = ListHistoriesRequest(page_size=3)
 
-    if mode == "sync":
+    if io_mode == "sync":
         iterator = service.iter_histories(request)
         assert wire.requests == []
         first = [next(iterator) for _ in range(4)]

@@ -45,6 +45,7 @@ def _probe() -> dict[str, dict[str, bool]]:
     return steps
 
 
+@pytest.mark.system  # a fresh interpreter
 def test_what_loads_when() -> None:
     steps = _probe()
     assert not any(steps["import"].values()), steps["import"]  # nothing heavy, no SDK module
@@ -84,6 +85,7 @@ def test_public_exceptions_are_the_core_ones() -> None:
             assert getattr(fastgpt_oapi, name) is getattr(errors, name)
 
 
+@pytest.mark.system  # a fresh interpreter
 def test_building_a_client_loads_no_pydantic_model() -> None:
     # The import-time benchmark (bench/imports.py) counts on it: pydantic.main, the bulk of
     # pydantic's import cost, loads with the first service used, not with the client.

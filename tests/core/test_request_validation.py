@@ -182,11 +182,13 @@ def _codegen(*args: str, root: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.system  # runs the generator in a fresh interpreter
 def test_generated_builders_are_up_to_date() -> None:
     done = _codegen("--check")
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.system  # copies the tree and runs the generator three times
 def test_codegen_check_fails_on_a_stale_or_missing_file(tmp_path: Path) -> None:
     # A copy of the tree, so the tracked files are never touched.
     shutil.copytree(
@@ -241,6 +243,7 @@ def test_builder_names_resolve_where_they_always_have() -> None:
             module.NoSuchBuilder  # noqa: B018
 
 
+@pytest.mark.system  # a fresh interpreter
 def test_builders_load_with_first_use() -> None:
     code = (
         "import sys\n"

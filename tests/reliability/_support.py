@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 import httpx
-from chat._support import Mode, Outcome, run_stream
+from chat._support import Outcome, run_stream
 from conftest import API_KEY, APP_ID, COMPLETION_OK, complete, fixture_bytes, fixture_json, sleep_hooks
 from hypothesis import HealthCheck, settings
 
@@ -75,7 +75,7 @@ def client_for(
     return builder.build(_hooks=None if real_sleeps else sleep_hooks(sleeps))
 
 
-async def call(client: Client, op: Op, mode: Mode, option: RequestOption | None = None) -> object:
+async def call(client: Client, op: Op, mode: str, option: RequestOption | None = None) -> object:
     """Make one call of kind `op`; return its result or raise what it raised."""
     if op == "blocking":
         return await complete(client, mode, question(), option)
@@ -90,7 +90,7 @@ async def call(client: Client, op: Op, mode: Mode, option: RequestOption | None 
     return await client.chat_history.aget_chat_init(request, option)
 
 
-async def stream(client: Client, mode: Mode, option: RequestOption | None = None) -> Outcome:
+async def stream(client: Client, mode: str, option: RequestOption | None = None) -> Outcome:
     """Read a stream to its end: the events delivered, and the result or the error."""
     try:
         return await run_stream(client, question(), mode, option)

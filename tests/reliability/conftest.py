@@ -1,6 +1,7 @@
-"""Reports the figures the reliability tests measured (cases tried, faults survived, requests sent twice,
-leaked connections, time taken) at the end of the session, and writes them as JSON to the file named
-by FASTGPT_RELIABILITY_REPORT if that is set. tests/reliability/README.md quotes a run of this."""
+"""Marks every test here `system` (left out by `make test-fast`). Reports the figures the reliability
+tests measured (cases tried, faults survived, requests sent twice, leaked connections, time taken) at
+the end of the session, and writes them as JSON to the file named by FASTGPT_RELIABILITY_REPORT if
+that is set. tests/reliability/README.md quotes a run of this."""
 
 from __future__ import annotations
 
@@ -13,6 +14,15 @@ import pytest
 from ._support import FIGURES
 
 _HERE = "tests/reliability/"
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder is `system`: real sockets, fault servers, thousands of streams."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.system)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

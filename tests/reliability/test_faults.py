@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from chat._support import MODES, Mode
 
 from fastgpt_oapi import (
     APIConnectionError,
@@ -188,17 +187,16 @@ def record(name: str, server: FaultServer, outcome: Attempt, bound: float) -> No
     FIGURES.peak("faults: slowest scenario, s", outcome.elapsed)
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
-async def test_fault(fault: Fault, op: Op, mode: Mode) -> None:
+async def test_fault(fault: Fault, op: Op, io_mode: str) -> None:
     server = FaultServer()
     server.script(PATHS[op], *fault.script(op))
     with server:
         waits: list[float] = []
         client = client_for(server.url, **{"max_retries": 2, **fault.settings}, sleeps=waits)
         async with client:
-            outcome = await attempt(lambda: call(client, op, mode))
+            outcome = await attempt(lambda: call(client, op, io_mode))
     if fault.expect is None:
         assert outcome.error is None, repr(outcome.error)
         check_success(op, outcome.result)
@@ -211,9 +209,8 @@ async def test_fault(fault: Fault, op: Op, mode: Mode) -> None:
     record(fault.name, server, outcome, fault.bound)
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("op", OPS)
-async def test_connection_refused(op: Op, mode: Mode) -> None:
+async def test_connection_refused(op: Op, io_mode: str) -> None:
     # A port bound but not listening refuses connections, and nothing else can take it meanwhile.
     with socket.socket() as closed_port:
         closed_port.bind(("127.0.0.1", 0))
@@ -221,21 +218,20 @@ async def test_connection_refused(op: Op, mode: Mode) -> None:
         waits: list[float] = []
         client = client_for(url, max_retries=2, sleeps=waits)
         async with client:
-            outcome = await attempt(lambda: call(client, op, mode))
+            outcome = await attempt(lambda: call(client, op, io_mode))
     assert type(outcome.error) is APIConnectionError, repr(outcome.error)
     assert len(waits) == 2  # the request never left: safe to try again, completions included
     assert outcome.elapsed < MARGIN
     FIGURES.count("faults: scenarios run and survived")
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_a_real_retry_after_wait(mode: Mode) -> None:
+async def test_a_real_retry_after_wait(io_mode: str) -> None:
     """The recorded waits above are really slept: 429 with `Retry-After: 1`, then success."""
     server = FaultServer()
     server.script(COMPLETIONS, refuse(429, retry_after="1"), ok("blocking"))
     with server:
         async with client_for(server.url, real_sleeps=True) as client:
-            outcome = await attempt(lambda: call(client, "blocking", mode))
+            outcome = await attempt(lambda: call(client, "blocking", io_mode))
     assert outcome.error is None
     assert outcome.elapsed >= 1.0
     assert server.count(COMPLETIONS) == 2
@@ -380,16 +376,15 @@ STREAM_FAULTS = [
 ]
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("fault", STREAM_FAULTS, ids=[f.name for f in STREAM_FAULTS])
-async def test_stream_fault(fault: StreamFault, mode: Mode) -> None:
+async def test_stream_fault(fault: StreamFault, io_mode: str) -> None:
     server = FaultServer(limit=10.0)
     server.script(COMPLETIONS, fault.action)
     with server:
         client = client_for(server.url, **{"max_retries": 2, **fault.settings})
         async with client:
             started = time.monotonic()
-            outcome = await stream(client, mode, fault.option)
+            outcome = await stream(client, io_mode, fault.option)
             elapsed = time.monotonic() - started
     if fault.expect is None:
         assert outcome.error is None, repr(outcome.error)
@@ -415,14 +410,13 @@ def assert_delivered_in_order(events: list[ChatStreamEvent]) -> None:
     assert [e.event for e in events] == sent
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_status_errors_carry_the_proxy_body(mode: Mode) -> None:
+async def test_status_errors_carry_the_proxy_body(io_mode: str) -> None:
     """The HTML a proxy sends is quoted (shortened) in the exception, with the status."""
     server = FaultServer()
     server.script(COMPLETIONS, reply(502, HTML_502, content_type="text/html"))
     with server:
         async with client_for(server.url) as client:
-            outcome = await attempt(lambda: call(client, "blocking", mode))
+            outcome = await attempt(lambda: call(client, "blocking", io_mode))
     error = outcome.error
     assert isinstance(error, APIStatusError)
     assert error.status_code == 502

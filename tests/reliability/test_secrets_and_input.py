@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 import pytest
-from chat._support import MODES, Mode
 from conftest import API_KEY, APP_ID, COMPLETION_OK
 
 from fastgpt_oapi import APIStatusError, Client, FastGPTError, RequestOption
@@ -118,9 +117,8 @@ def locals_text(exc: BaseException) -> str:
     return "".join(traceback.TracebackException.from_exception(exc, capture_locals=True).format())
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_the_key_never_shows_in_logs_reprs_or_exceptions(
-    mode: Mode, caplog: pytest.LogCaptureFixture
+    io_mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)  # every logger: the SDK's, httpx's, httpcore's, asyncio's
     server = FaultServer(limit=10.0)
@@ -137,7 +135,7 @@ async def test_the_key_never_shows_in_logs_reprs_or_exceptions(
                         api_key=key,
                         stream_idle_timeout=0.2 if served == "heartbeats" else None,
                     )
-                    outcome = await stream(client, mode, option)
+                    outcome = await stream(client, io_mode, option)
                     for event in outcome.events:
                         shown.append(repr(event))
                     if outcome.error is not None:
@@ -150,7 +148,7 @@ async def test_the_key_never_shows_in_logs_reprs_or_exceptions(
                             shown += [repr(request), repr(request.headers), str(request.headers)]
                     if served == "heartbeats":
                         continue  # a blocking call would wait for the whole endless body
-                    blocking = await attempt(partial(call, client, "blocking", mode, option))
+                    blocking = await attempt(partial(call, client, "blocking", io_mode, option))
                     if blocking.error is not None:
                         shown += [exception_text(blocking.error), locals_text(blocking.error)]
             stream_object = client.chat.chat_stream(question(), RequestOption(api_key=OPTION_KEY))
@@ -212,9 +210,8 @@ def assert_clean_request_line(received: Received, path: str) -> None:
     assert "x-injected" not in received.headers
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("chat_id", ODD_IDS)
-async def test_ids_reach_the_server_intact(chat_id: str, mode: Mode) -> None:
+async def test_ids_reach_the_server_intact(chat_id: str, io_mode: str) -> None:
     server = id_server()
     with server:
         async with client_for(server.url) as client:
@@ -223,7 +220,7 @@ async def test_ids_reach_the_server_intact(chat_id: str, mode: Mode) -> None:
             init = GetChatInitRequest(chat_id=chat_id)
             update = UpdateHistoryRequest(chat_id=chat_id, custom_title=chat_id)
             completion = ChatCompletionRequest(messages=[ChatMessage.user(chat_id)], chat_id=chat_id)
-            if mode == "sync":
+            if io_mode == "sync":
                 history.delete_history(delete)
                 history.get_chat_init(init)
                 history.update_history(update)
@@ -253,10 +250,9 @@ async def test_ids_reach_the_server_intact(chat_id: str, mode: Mode) -> None:
 # ---- redirects are not followed ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 @pytest.mark.parametrize("own_client", [False, True], ids=["sdk-pool", "user-client-following-redirects"])
-async def test_no_redirect_is_followed(status: int, own_client: bool, mode: Mode) -> None:
+async def test_no_redirect_is_followed(status: int, own_client: bool, io_mode: str) -> None:
     elsewhere = FaultServer()
     for op in OPS:
         elsewhere.script(PATHS[op], ok(op))
@@ -275,7 +271,7 @@ async def test_no_redirect_is_followed(status: int, own_client: bool, mode: Mode
         try:
             async with client_for(origin.url, **settings) as client:
                 for op in OPS:
-                    outcome = await attempt(partial(call, client, op, mode))
+                    outcome = await attempt(partial(call, client, op, io_mode))
                     assert type(outcome.error) is APIStatusError, repr(outcome.error)
                     assert outcome.error.status_code == status
                     assert_key_hidden(exception_text(outcome.error))
@@ -341,8 +337,9 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_a_self_signed_server_is_refused_by_default(self_signed: tuple[Path, Path], mode: Mode) -> None:
+async def test_a_self_signed_server_is_refused_by_default(
+    self_signed: tuple[Path, Path], io_mode: str
+) -> None:
     cert, key = self_signed
     server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_side.load_cert_chain(cert, key)
@@ -350,7 +347,7 @@ async def test_a_self_signed_server_is_refused_by_default(self_signed: tuple[Pat
     server.script(COMPLETIONS, ok("blocking"))
     with server:
         async with client_for(server.url, max_retries=1) as client:
-            refused = await attempt(lambda: call(client, "blocking", mode))
+            refused = await attempt(lambda: call(client, "blocking", io_mode))
         assert isinstance(refused.error, FastGPTError)
         assert "CERTIFICATE_VERIFY_FAILED" in str(refused.error)
         assert_key_hidden(exception_text(refused.error))
@@ -358,6 +355,6 @@ async def test_a_self_signed_server_is_refused_by_default(self_signed: tuple[Pat
         assert server.tls_failures >= 1
         # Control: the same server is fine once its certificate is trusted.
         async with client_for(server.url, verify=ssl.create_default_context(cafile=str(cert))) as trusting:
-            accepted = await attempt(lambda: call(trusting, "blocking", mode))
+            accepted = await attempt(lambda: call(trusting, "blocking", io_mode))
         assert accepted.error is None, repr(accepted.error)
         assert len(server.requests) == 1

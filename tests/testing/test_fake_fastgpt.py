@@ -132,8 +132,7 @@ def test_reasoning_app_streams_reasoning_without_content() -> None:
     assert blocking.answer == result.answer
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
-def test_user_select_continues_on_the_same_chat(mode: str) -> None:
+def test_user_select_continues_on_the_same_chat(io_mode: str) -> None:
     fake = FakeFastGPT()
     app = fake.apps["select"]
 
@@ -162,8 +161,8 @@ def test_user_select_continues_on_the_same_chat(mode: str) -> None:
             )
             return stream.chat_id, second.answer
 
-    chat_id, answer = sync_run() if mode == "sync" else asyncio.run(async_run())
-    assert answer == ("订单已提交。" if mode == "sync" else "已取消。")
+    chat_id, answer = sync_run() if io_mode == "sync" else asyncio.run(async_run())
+    assert answer == ("订单已提交。" if io_mode == "sync" else "已取消。")
     with fake.client() as client:
         records = client.chat_history.list_records(ListRecordsRequest(chat_id=chat_id, app_id=app))
     assert [r.obj for r in records.list] == ["Human", "AI", "Human", "AI"]
@@ -397,6 +396,7 @@ def test_stream_wire_bytes_write_event_and_data_lines_separately() -> None:
 # ---- real sockets ------------------------------------------------------------------------------
 
 
+@pytest.mark.system  # the emulator on loopback HTTP
 def test_serve_speaks_http_over_loopback_sync_and_async() -> None:
     fake = FakeFastGPT()
     with fake.serve() as base_url:
@@ -423,6 +423,7 @@ def test_serve_speaks_http_over_loopback_sync_and_async() -> None:
         assert asyncio.run(run()) == "你说：异步"
 
 
+@pytest.mark.system  # the emulator on loopback HTTP
 def test_serve_streams_chunk_by_chunk() -> None:
     """With a delay between chunks, the first event arrives long before the body ends."""
     fake = FakeFastGPT()
@@ -437,6 +438,7 @@ def test_serve_streams_chunk_by_chunk() -> None:
     assert arrivals[-1] - arrivals[0] > 0.1
 
 
+@pytest.mark.system  # the emulator on loopback HTTP
 def test_serve_stops_cleanly_and_frees_the_port() -> None:
     fake = FakeFastGPT()
     with fake.serve() as base_url:
