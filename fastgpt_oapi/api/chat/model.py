@@ -129,7 +129,7 @@ class ChatCompletionResponse(FastGPTModel):
     error: Any = None
     # The stored AI record's id (for feedback, deletes, node details): the request's
     # response_chat_item_id, or the one the SDK generated. FastGPT does not echo it; the SDK sets it.
-    # A field, not a private attribute: pydantic sets those up per instance, 1 us a response.
+    # A field, not a private attribute: pydantic sets those up per instance (bench/RESULTS.md, row 2).
     data_id: str = ""
 
     @property

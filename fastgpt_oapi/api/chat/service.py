@@ -26,8 +26,8 @@ _ID_UNEVEN = bytes(range(256 - 256 % len(_ALPHABET), 256))
 def new_id(length: int = 24) -> str:
     """A random id in FastGPT's style (nanoid alphabet without `-` and `_`).
 
-    One read of the OS's randomness per id, not one per character (`secrets.choice`): 1.4 us instead
-    of 21, which was most of the SDK's own cost in a blocking call (it makes two per call).
+    One read of the OS's randomness per id, not one per character (`secrets.choice`), which was most
+    of the SDK's own cost in a blocking call (it makes two per call; bench/RESULTS.md, row 2).
     """
     raw = b""
     while len(raw) < length:
