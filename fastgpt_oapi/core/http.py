@@ -542,22 +542,12 @@ class Sender:
         self.pools = pools
         self.hooks = hooks or Hooks()
         self.core = HTTPCore(config)
+        self.prepare = self.core.prepare  # a request in wire form, for calls that add to it (streams)
         # The primary path of an endpoint -> which of its paths this server answered on.
         self.learned: dict[str, int] = {} if learned is None else learned
 
     def derive(self, config: ClientConfig) -> Sender:
         return Sender(config, self.pools, learned=self.learned, hooks=self.hooks)
-
-    def prepare(
-        self,
-        request: APIRequest[Any],
-        option: RequestOption | None,
-        *,
-        stream: bool = False,
-        body_update: Mapping[str, Any] | None = None,
-        read_cap: float | None = None,
-    ) -> PreparedCall:
-        return self.core.prepare(request, option, stream=stream, body_update=body_update, read_cap=read_cap)
 
     # ---- sync ---------------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ __all__ = ["AsyncEventStream", "EventStream", "StreamDecoder", "StreamOrigin", "
 
 EventT = TypeVar("EventT")
 EventT_co = TypeVar("EventT_co", covariant=True)
+DecoderT = TypeVar("DecoderT", bound="StreamDecoder[Any]")
 
 # How much of a body that is not an event stream an error quotes.
 _PREVIEW = 500
@@ -148,8 +149,8 @@ def _refusal(response: httpx.Response, body: bytes) -> FastGPTError:
     )
 
 
-class _Base(Generic[EventT]):
-    def __init__(self, http: Sender, call: PreparedCall, decoder: StreamDecoder[EventT]) -> None:
+class _Base(Generic[EventT, DecoderT]):
+    def __init__(self, http: Sender, call: PreparedCall, decoder: DecoderT) -> None:
         self._http = http
         self._call = call
         self._decoder = decoder
@@ -190,10 +191,11 @@ class _Base(Generic[EventT]):
         return "done" if self._done else "closed" if self._closed else "open" if self._response else "new"
 
 
-class EventStream(_Base[EventT]):
-    """A streamed response: iterate it for events; use it as a context manager (`close()`)."""
+class EventStream(_Base[EventT, DecoderT]):
+    """A streamed response: iterate it for events; use it as a context manager (`close()`).
+    `DecoderT`, the decoder's own type, lets a subclass use what its decoder adds (a result, say)."""
 
-    def __init__(self, http: Sender, call: PreparedCall, decoder: StreamDecoder[EventT]) -> None:
+    def __init__(self, http: Sender, call: PreparedCall, decoder: DecoderT) -> None:
         super().__init__(http, call, decoder)
         self._chunks: Iterator[bytes] | None = None
 
@@ -269,10 +271,10 @@ class EventStream(_Base[EventT]):
         self.close()
 
 
-class AsyncEventStream(_Base[EventT]):
+class AsyncEventStream(_Base[EventT, DecoderT]):
     """The async twin of `EventStream`: `async for event in stream`, `async with` (`aclose()`)."""
 
-    def __init__(self, http: Sender, call: PreparedCall, decoder: StreamDecoder[EventT]) -> None:
+    def __init__(self, http: Sender, call: PreparedCall, decoder: DecoderT) -> None:
         super().__init__(http, call, decoder)
         self._chunks: AsyncIterator[bytes] | None = None
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AliasChoices, AwareDatetime, Field
 
+from fastgpt_oapi.core.lazy import builders_on_demand
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
 from fastgpt_oapi.core.paging import Page
 
@@ -218,14 +219,5 @@ class ListLogsRequest(APIRequest[ListLogsResponse]):
         return ListLogsRequestBuilder()
 
 
-if not TYPE_CHECKING:
-    # The builders are generated into `_builders`, which imports this module, so they load on first
-    # use rather than with it. Hidden from mypy, which would otherwise accept any name imported from here.
-    def __getattr__(name: str) -> object:
-        if name.endswith("Builder") and name in __all__:
-            from . import _builders
-
-            value = getattr(_builders, name)
-            globals()[name] = value
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here
+    __getattr__ = builders_on_demand(__name__, __all__)

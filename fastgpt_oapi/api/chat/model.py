@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
+from fastgpt_oapi.core.lazy import builders_on_demand
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route, tagged_members
 from fastgpt_oapi.core.retry import RequestKind
 
@@ -482,14 +483,5 @@ class ChatStreamResult(BaseModel):
     node_statuses: list[FlowNodeStatus] = Field(default_factory=list)
 
 
-if not TYPE_CHECKING:
-    # The builders are generated into `_builders`, which imports this module, so they load on first
-    # use rather than with it. Hidden from mypy, which would otherwise accept any name imported from here.
-    def __getattr__(name: str) -> object:
-        if name.endswith("Builder") and name in __all__:
-            from . import _builders
-
-            value = getattr(_builders, name)
-            globals()[name] = value
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here
+    __getattr__ = builders_on_demand(__name__, __all__)

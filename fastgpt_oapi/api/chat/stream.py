@@ -375,8 +375,8 @@ def _fold(flat: list[NodeResponse]) -> list[NodeResponse]:
     return roots
 
 
-class ChatStream(EventStream[ChatStreamEvent]):
-    """A streamed completion: iterate it for `ChatStreamEvent`s; use it as a context manager."""
+class _ChatIds:
+    """What both stream classes say of the chat: the ids the SDK sent (or the caller chose)."""
 
     _decoder: ChatStreamDecoder
 
@@ -386,7 +386,16 @@ class ChatStream(EventStream[ChatStreamEvent]):
 
     @property
     def data_id(self) -> str:
+        """The AI record's id (`responseChatItemId`): for feedback, deletes and record details."""
         return self._decoder.data_id
+
+    def __repr__(self) -> str:
+        state = self._status()  # type: ignore[attr-defined]  # both stream shells have it
+        return f"{type(self).__name__}(chat_id={self.chat_id!r}, data_id={self.data_id!r}, {state})"
+
+
+class ChatStream(_ChatIds, EventStream[ChatStreamEvent, ChatStreamDecoder]):
+    """A streamed completion: iterate it for `ChatStreamEvent`s; use it as a context manager."""
 
     @property
     def text_stream(self) -> Iterator[str]:
@@ -403,22 +412,9 @@ class ChatStream(EventStream[ChatStreamEvent]):
         self._check_done()
         return self._decoder.result()
 
-    def __repr__(self) -> str:
-        return f"ChatStream(chat_id={self.chat_id!r}, data_id={self.data_id!r}, {self._status()})"
 
-
-class AsyncChatStream(AsyncEventStream[ChatStreamEvent]):
+class AsyncChatStream(_ChatIds, AsyncEventStream[ChatStreamEvent, ChatStreamDecoder]):
     """The async twin of `ChatStream`: `async for event in stream`, `async with`."""
-
-    _decoder: ChatStreamDecoder
-
-    @property
-    def chat_id(self) -> str:
-        return self._decoder.chat_id
-
-    @property
-    def data_id(self) -> str:
-        return self._decoder.data_id
 
     @property
     async def text_stream(self) -> AsyncIterator[str]:
@@ -432,6 +428,3 @@ class AsyncChatStream(AsyncEventStream[ChatStreamEvent]):
         await self.until_done()
         self._check_done()
         return self._decoder.result()
-
-    def __repr__(self) -> str:
-        return f"AsyncChatStream(chat_id={self.chat_id!r}, data_id={self.data_id!r}, {self._status()})"
