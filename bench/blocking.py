@@ -24,7 +24,7 @@ from fastgpt_oapi import Client
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage
 
 from .harness import Row, at_most, interleave, median_ratio, served, times
-from .workloads import APP_IDS, CHAT_PATH
+from .workloads import APP_IDS, CHAT_PATH, CHAT_VERSION
 
 __all__ = ["run"]
 
@@ -46,7 +46,14 @@ def run(calls: int = 2_000, rounds: int = 20) -> list[Row]:
     per_round = max(1, calls // rounds)
     app_id = APP_IDS["small"]
     with served() as server:
-        sdk = Client.builder().base_url(server.base_url).api_key(server.api_key).app_id(app_id).build()
+        sdk = (
+            Client.builder()
+            .base_url(server.base_url)
+            .api_key(server.api_key)
+            .app_id(app_id)
+            .completions_version(CHAT_VERSION)
+            .build()
+        )
         raw = httpx.Client()
         url = server.base_url + CHAT_PATH
         headers = {"Authorization": f"Bearer {server.api_key}"}

@@ -27,7 +27,7 @@ from fastgpt_oapi import Client
 from fastgpt_oapi.api.chat.model import AnswerEvent, ChatCompletionRequest, ChatMessage, FastAnswerEvent
 
 from .harness import Row, at_least, cpu_seconds, interleave, median_ratio, served, times
-from .workloads import APP_IDS, CHAT_PATH
+from .workloads import APP_IDS, CHAT_PATH, CHAT_VERSION
 
 __all__ = ["run"]
 
@@ -44,6 +44,7 @@ def run(streams: int = 500, rounds: int = 5) -> list[Row]:
             .api_key(server.api_key)
             .app_id(app_id)
             .max_connections(streams)
+            .completions_version(CHAT_VERSION)
             .build()
         )
         raw = httpx.AsyncClient(limits=httpx.Limits(max_connections=streams))

@@ -28,7 +28,16 @@ from fastgpt_oapi import Client
 from fastgpt_oapi.api.chat.model import AnswerEvent, ChatCompletionRequest, ChatMessage, FastAnswerEvent
 
 from .harness import Row, at_least, at_most, installed, interleave, median_ratio, times
-from .workloads import CHAT_PATH, ReplayTransport, Wire, chunked, message_count, render, transcript
+from .workloads import (
+    CHAT_PATH,
+    CHAT_VERSION,
+    ReplayTransport,
+    Wire,
+    chunked,
+    message_count,
+    render,
+    transcript,
+)
 
 __all__ = ["run"]
 
@@ -48,6 +57,7 @@ def _sdk(wire: Wire, stack: ExitStack) -> Reader:
         .api_key(API_KEY)
         .app_id(APP_ID)
         .transport(ReplayTransport(wire.headers, wire.chunks))
+        .completions_version(CHAT_VERSION)
         .build()
     )
 

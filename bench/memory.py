@@ -26,7 +26,7 @@ from fastgpt_oapi import Client
 from fastgpt_oapi.api.chat.model import AnswerEvent, ChatCompletionRequest, ChatMessage
 
 from .harness import ROOT, Row, at_most
-from .workloads import ReplayTransport, render, transcript
+from .workloads import CHAT_VERSION, ReplayTransport, render, transcript
 
 __all__ = ["run"]
 
@@ -82,6 +82,7 @@ def child(events: int, final: bool, trace: bool) -> dict[str, float]:
             .api_key("fastgpt-bench-key")
             .app_id("be0c0000000000000000000f")
             .transport(ReplayTransport(source.headers, source))
+            .completions_version(CHAT_VERSION)
             .build()
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
@@ -20,6 +20,7 @@ from fastgpt_oapi.testing.apps import WEATHER_QUOTE
 __all__ = [
     "APP_IDS",
     "CHAT_PATH",
+    "CHAT_VERSION",
     "ReplayTransport",
     "Wire",
     "chunked",
@@ -29,7 +30,10 @@ __all__ = [
     "transcript",
 ]
 
-CHAT_PATH = "/api/v1/chat/completions"
+# Every contender posts to the same path. v1, the path of the runs recorded in RESULTS.md, so that
+# rounds stay comparable: the SDK is pinned to it (its default is v2, with the same body).
+CHAT_VERSION: Final = "v1"
+CHAT_PATH = f"/api/{CHAT_VERSION}/chat/completions"
 # Apps the benchmark server registers (24 hex characters, as FastGPT app ids are).
 APP_IDS = {"small": "be0c00000000000000000001", "concurrency": "be0c00000000000000000002"}
 

@@ -26,7 +26,7 @@ from fastgpt_oapi.testing import FakeFastGPT
 
 from ._connect import Target, connect, heading
 
-COMPLETIONS = "/api/v1/chat/completions"
+COMPLETIONS = "/api/v2/chat/completions"
 
 
 def question(text: str = "Who directed Suzume?", app_id: str | None = None) -> ChatCompletionRequest:

@@ -13,6 +13,7 @@ from fastgpt_oapi.api.chat.model import (
     ChatTitleEvent,
     DoneEvent,
     FastAnswerEvent,
+    FlowNodeResponseEvent,
     FlowNodeStatusEvent,
     FlowResponsesEvent,
     InteractiveEvent,
@@ -53,7 +54,9 @@ def describe(event: ChatStreamEvent) -> str | None:
         return f"[title] {event.data.title}"
     if isinstance(event, InteractiveEvent):
         return f"[interactive] the workflow waits for a {event.data.type}"
-    if isinstance(event, FlowResponsesEvent):
+    if isinstance(event, FlowNodeResponseEvent):  # v2: one per node, as each finishes
+        return f"[flowNodeResponse] {event.data.module_name} took {event.data.running_time}s"
+    if isinstance(event, FlowResponsesEvent):  # v1: all nodes at the end
         return f"[flowResponses] {len(event.data)} node responses"
     if isinstance(event, DoneEvent):
         return "[done]"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 
@@ -222,6 +222,14 @@ class ClientBuilder:
         and restarts with each such event. A read waits at most `seconds` for any byte at all.
         """
         return self._with(stream_idle_timeout=seconds)
+
+    def completions_version(self, version: Literal["v1", "v2"] | None) -> ClientBuilder:
+        """Send completions to `/api/{version}/chat/completions` only.
+
+        By default (None) they go to v2, FastGPT's documented path since 4.15, and a server without
+        v2 (before 4.9.4) is asked once at v1, which the client then keeps using.
+        """
+        return self._with(completions_version=version)
 
     def http_client(self, client: httpx.Client) -> ClientBuilder:
         """Use this httpx client for sync calls. The SDK never closes it."""

@@ -134,7 +134,7 @@ def test_builder_settings_reach_the_wire() -> None:
         client.chat.chat(chat_request())
     assert len(server.requests) == 2  # max_retries(1)
     sent = server.requests[0]
-    assert str(sent.url) == "https://fastgpt.example.com/api/v1/chat/completions"
+    assert str(sent.url) == "https://fastgpt.example.com/api/v2/chat/completions"
     assert sent.headers["authorization"] == "Bearer fastgpt-builder-key"
     assert sent.headers["x-trace"] == "1"
     assert json.loads(sent.content)["appId"] == OTHER_APP_ID
@@ -316,9 +316,9 @@ def test_services_share_the_client_pool(loopback: LoopbackServer) -> None:
         assert client.chat_history.list_histories(ListHistoriesRequest()).total == 0
         client.chat.chat(chat_request())
     assert [s.path for s in loopback.seen] == [
-        "/api/v1/chat/completions",
-        "/api/core/chat/getHistories",
-        "/api/v1/chat/completions",
+        "/api/v2/chat/completions",
+        "/api/core/chat/history/getHistories",
+        "/api/v2/chat/completions",
     ]
     assert len({s.port for s in loopback.seen}) == 1
 

@@ -100,4 +100,4 @@ def test_readme_quick_start_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest
     assert "今天多云，气温 26℃。" in sync_output
     assert "get_weather" in sync_output
     assert "今天多云，气温 26℃。" in async_output
-    assert fake.count("/api/v1/chat/completions") == 3
+    assert fake.count("/api/v2/chat/completions") == 3

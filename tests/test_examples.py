@@ -49,7 +49,7 @@ EXPECTED: dict[str, list[str]] = {
         "[variables] {'city': '上海'}",
         "[duration] 3.62s",
         "[title] 上海天气查询",
-        "[flowResponses] 4 node responses",
+        "[flowNodeResponse] 知识库搜索 took 0.52s",
         "[done]",
         'tool call: get_weather({"city":"上海"}) -> {"temp":26,"weather":"多云"}',
         "nodes:     ['workflowStart', 'datasetSearchNode', 'tools', 'variableUpdate']",
@@ -101,7 +101,7 @@ EXPECTED: dict[str, list[str]] = {
         "caught AuthenticationError as FastGPTError",
     ],
     "custom_httpx": [
-        "-> POST /api/v1/chat/completions",
+        "-> POST /api/v2/chat/completions",
         "<- 200 text/event-stream",
         "streamed: 你说：Who directed Suzume?",
         "SDK client closed; http_client.is_closed=False",
@@ -122,7 +122,7 @@ EXPECTED: dict[str, list[str]] = {
 EXPECTED_SERVER: dict[str, list[str]] = {
     "sync": ["blocking chat against http://127.0.0.1:", "same chat: True", "node tools"],
     "async_chat": ["async chat against http://127.0.0.1:", "tool calls: ['get_weather']"],
-    "streaming": ["streaming against http://127.0.0.1:", "[flowResponses] 4 node responses"],
+    "streaming": ["streaming against http://127.0.0.1:", "[flowNodeResponse] 知识库搜索 took 0.52s"],
     "interactive": ["-> 订单已提交。", "-> 已为 Ada 下单 2 件。"],
     "history": [
         "chat history against http://127.0.0.1:",

@@ -111,6 +111,8 @@ class ClientConfig:
     # without an event other than FastGPT's empty heartbeat (None: no limit but the read timeout).
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
     stream_idle_timeout: float | None = None
+    # "v1" / "v2": completions go to that path only. None: v2, and v1 if the server has no v2.
+    completions_version: str | None = None
 
     @staticmethod
     def from_env(environ: Mapping[str, str] | None = None) -> ClientConfig:
@@ -147,6 +149,11 @@ class ClientConfig:
             raise RequestValidationError(
                 "stream_idle_timeout must be a positive number of seconds, or None",
                 field="stream_idle_timeout",
+            )
+        if self.completions_version not in (None, "v1", "v2"):
+            raise RequestValidationError(
+                f'completions_version must be "v1", "v2" or None, got {self.completions_version!r}',
+                field="completions_version",
             )
         events = self.max_event_bytes
         if not isinstance(events, int) or isinstance(events, bool) or events < 1:

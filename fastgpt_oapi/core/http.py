@@ -169,6 +169,16 @@ class PreparedCall:
     # Older (method, path) pairs of the endpoint, tried in order when a server does not serve `path`.
     fallbacks: tuple[tuple[str, str], ...] = ()
 
+    def at(self, method: str, path: str, *, fallbacks: tuple[tuple[str, str], ...] = ()) -> PreparedCall:
+        """The same call (same bytes) sent to another of the endpoint's paths."""
+        return replace(
+            self,
+            method=method,
+            url=self.url[: len(self.url) - len(self.path)] + path,
+            path=path,
+            fallbacks=fallbacks,
+        )
+
 
 class HTTPCore:
     """Pure request/response logic shared by the sync and async shells."""
@@ -488,8 +498,7 @@ class Tries:
     def _build(self, index: int) -> httpx.Request:
         call = self._call
         if index:
-            method, path = call.fallbacks[index - 1]
-            call = replace(call, method=method, url=self._core.config.base_url + path, path=path)
+            call = call.at(*call.fallbacks[index - 1])
         return self._core.build(self._client, call, owned=self._owned)
 
     def after(self, outcome: Outcome) -> float | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .apps import App, builtin_apps
-from .routes import TABLE
+from .routes import TABLE, parse_version
 from .state import State, is_object_id
 from .wire import FakeResponse, Refusal, bad_key, json_bytes
 
@@ -28,7 +28,11 @@ if TYPE_CHECKING:
 
     from fastgpt_oapi.client import Client
 
-__all__ = ["FakeFastGPT", "FakeResponse", "RecordedRequest", "ScriptedFailure"]
+__all__ = ["LATEST_VERSION", "FakeFastGPT", "FakeResponse", "RecordedRequest", "ScriptedFailure"]
+
+# The newest FastGPT whose API the emulator follows (schema-audit-4.16, section 5).
+LATEST_VERSION = "4.16.3"
+_LEGACY_RECORD_DELETE = "4.14.10"
 
 
 @dataclass
@@ -59,16 +63,20 @@ class FakeFastGPT:
         self,
         *,
         api_key: str = "fastgpt-test",
+        version: str = LATEST_VERSION,
         legacy_record_delete: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """`version`: the FastGPT version to play; only the paths it had are served (an older one
+        answers a bare 404 elsewhere, as a real one would). `legacy_record_delete=True` is short for
+        `version="4.14.10"`, the last to delete records at `item/delete`."""
         self.api_key = api_key
         apps = builtin_apps()
         self._state = State(
             apps=apps,
             default_app_id=next(iter(apps)),
             clock=clock,
-            legacy_record_delete=legacy_record_delete,
+            version=parse_version(_LEGACY_RECORD_DELETE if legacy_record_delete else version),
         )
         self.apps = {name: app_id for app_id, (name, _) in apps.items()}
         self._failures: list[ScriptedFailure] = []
@@ -85,13 +93,22 @@ class FakeFastGPT:
         self._state.default_app_id = value
 
     @property
+    def version(self) -> str:
+        """The FastGPT version played."""
+        return ".".join(map(str, self._state.version))
+
+    @version.setter
+    def version(self, value: str) -> None:
+        self._state.version = parse_version(value)
+
+    @property
     def legacy_record_delete(self) -> bool:
         """FastGPT <= 4.14.10: records are deleted at `item/delete`, and `record/delete` does not exist."""
-        return self._state.legacy_record_delete
+        return self._state.version <= parse_version(_LEGACY_RECORD_DELETE)
 
     @legacy_record_delete.setter
     def legacy_record_delete(self, value: bool) -> None:
-        self._state.legacy_record_delete = value
+        self.version = _LEGACY_RECORD_DELETE if value else LATEST_VERSION
 
     # ---- scripting ----------------------------------------------------------------------------
 
@@ -182,7 +199,7 @@ class FakeFastGPT:
         if scripted is not None:
             return FakeResponse(scripted.status, scripted.headers, [scripted.body])
         route = TABLE.get(path)
-        if route is None or not route.served(state):
+        if route is None or not route.served(state.version):
             return FakeResponse(404, {"content-type": "text/plain"}, [f"Cannot {method} {path}".encode()])
         params = {**query, **(parsed if isinstance(parsed, dict) else {})}
         try:

@@ -81,7 +81,7 @@ class State:
     apps: dict[str, tuple[str, App]]  # app id -> (name, app)
     default_app_id: str  # what a completion without `appId` runs, as an app-bound API key would
     clock: Callable[[], float]
-    legacy_record_delete: bool
+    version: tuple[int, ...]  # the FastGPT version played: which paths exist
     chats: dict[tuple[str, str], Chat] = field(default_factory=dict)
     # One lock for the store and the request log: the loopback server handles requests on threads.
     lock: threading.RLock = field(default_factory=threading.RLock)

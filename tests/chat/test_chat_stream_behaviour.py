@@ -78,7 +78,7 @@ async def test_error_event_raises_after_the_earlier_events(io_mode: str, one_chu
     assert (error.message, error.code, error.status_text) == ("网络连接异常", None, None)
     assert error.body == {"message": "网络连接异常"}
     assert error.request is not None
-    assert error.request.url.path == "/api/v1/chat/completions"
+    assert error.request.url.path == "/api/v2/chat/completions"
     assert script.streams[0].closed
 
 

@@ -55,7 +55,7 @@ async def test_list_histories(io_mode: str) -> None:
 
     sent = wire.last
     assert sent.method == "POST"
-    assert sent.url.path == "/api/core/chat/getHistories"
+    assert sent.url.path == "/api/core/chat/history/getHistories"
     assert query_of(sent) == {}
     assert body_of(sent) == {
         "appId": APP_ID,
@@ -107,7 +107,7 @@ async def test_update_history(io_mode: str) -> None:
     )
 
     sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == ("POST", "/api/core/chat/updateHistory", {})
+    assert (sent.method, sent.url.path, query_of(sent)) == ("PUT", "/api/core/chat/history/updateHistory", {})
     assert body_of(sent) == {"appId": APP_ID, "chatId": "usdAP1GbzSGu", "customTitle": "新标题", "top": True}
     assert result.request_id == "req-42"
 
@@ -122,7 +122,7 @@ async def test_delete_history(io_mode: str) -> None:
     )
 
     sent = wire.last
-    assert (sent.method, sent.url.path) == ("DELETE", "/api/core/chat/delHistory")
+    assert (sent.method, sent.url.path) == ("DELETE", "/api/core/chat/history/delHistory")
     assert query_of(sent) == {"appId": APP_ID, "chatId": "usdAP1GbzSGu"}
     assert body_of(sent) is None
     assert result.request_id is None
@@ -136,7 +136,7 @@ async def test_clear_histories(io_mode: str) -> None:
     await run(io_mode, lambda: service.clear_histories(request), lambda: service.aclear_histories(request))
 
     sent = wire.last
-    assert (sent.method, sent.url.path) == ("DELETE", "/api/core/chat/clearHistories")
+    assert (sent.method, sent.url.path) == ("DELETE", "/api/core/chat/history/clearHistories")
     assert query_of(sent) == {"appId": OTHER_APP}
     assert body_of(sent) is None
 
@@ -190,7 +190,11 @@ async def test_list_records(io_mode: str) -> None:
     page = await run(io_mode, lambda: service.list_records(request), lambda: service.alist_records(request))
 
     sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == ("POST", "/api/core/chat/getPaginationRecords", {})
+    assert (sent.method, sent.url.path, query_of(sent)) == (
+        "POST",
+        "/api/core/chat/record/getPaginationRecords",
+        {},
+    )
     assert body_of(sent) == {
         "appId": APP_ID,
         "chatId": "kzYq3Xw1N2b8pQm4RtUv5aBc",
@@ -302,7 +306,7 @@ async def test_get_record_detail(io_mode: str) -> None:
     )
 
     sent = wire.last
-    assert (sent.method, sent.url.path) == ("GET", "/api/core/chat/getResData")
+    assert (sent.method, sent.url.path) == ("GET", "/api/core/chat/record/getResData")
     assert query_of(sent) == {
         "appId": APP_ID,
         "chatId": "kzYq3Xw1N2b8pQm4RtUv5aBc",

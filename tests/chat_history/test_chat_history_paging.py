@@ -67,7 +67,7 @@ async def test_walks_every_page_once(
     assert got == [f"chat{n}" for n in range(count)]
     assert offsets(wire) == expected_offsets
     for sent in wire.requests:
-        assert sent.url.path == "/api/core/chat/getHistories"
+        assert sent.url.path == "/api/core/chat/history/getHistories"
         assert json.loads(sent.content) == {
             "appId": APP_ID,
             "offset": json.loads(sent.content)["offset"],
@@ -185,7 +185,7 @@ async def test_iter_records_yields_newest_first(io_mode: str) -> None:
     assert [r.id for r in got] == ["id5", "id4", "id3", "id2", "id1"]
     assert offsets(wire) == [0, 2, 4]
     for sent in wire.requests:
-        assert sent.url.path == "/api/core/chat/getPaginationRecords"
+        assert sent.url.path == "/api/core/chat/record/getPaginationRecords"
         assert json.loads(sent.content)["chatId"] == "c1"
         assert json.loads(sent.content)["appId"] == APP_ID
     assert list(reversed(got)) == sorted(got, key=lambda r: r.id)  # reading order is one reversed() away

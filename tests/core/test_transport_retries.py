@@ -291,7 +291,7 @@ async def test_a_retried_get_sends_the_same_query(io_mode: str) -> None:
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 async def test_redirects_are_never_followed(io_mode: str, status: int) -> None:
     server = ScriptedServer(
-        reply(status, headers={"Location": "http://elsewhere.test/api/v1/chat/completions"}), OK
+        reply(status, headers={"Location": "http://elsewhere.test/api/v2/chat/completions"}), OK
     )
     client = make_client(server)
     with pytest.raises(APIStatusError) as caught:

@@ -58,7 +58,7 @@ __all__ = [
     "stall",
 ]
 
-COMPLETIONS = "/api/v1/chat/completions"
+COMPLETIONS = "/api/v2/chat/completions"
 LAST_CHUNK = b"0\r\n\r\n"
 
 # ---- what the server can be told to do -------------------------------------------------------------

@@ -78,7 +78,7 @@ SERVED: dict[str, Action] = {
     "stall": stall(),
     "stream-error": sse(*MESSAGES[:2], ERROR_EVENT),
     "heartbeats": sse(*MESSAGES[:2], then=(Beat(chunk(HEARTBEAT), 0.02),)),
-    "redirect": reply(307, b"", headers={"Location": "http://127.0.0.1:9/api/v1/chat/completions"}),
+    "redirect": reply(307, b"", headers={"Location": "http://127.0.0.1:9/api/v2/chat/completions"}),
     "html": reply(200, b"<html>hi</html>", content_type="text/html"),
 }
 
@@ -180,7 +180,7 @@ async def test_the_key_never_shows_in_logs_reprs_or_exceptions(
 # ---- ids reach the server intact -----------------------------------------------------------------------------
 
 ODD_IDS = [
-    "../../api/v1/chat/completions",
+    "../../api/v2/chat/completions",
     "a/b?c=d&e=f#g",
     "space and+plus%2F%zz",
     "中文 ü émoji 🚀",
@@ -192,7 +192,7 @@ ODD_IDS = [
 def id_server() -> FaultServer:
     server = FaultServer()
     envelope = {"code": 200, "statusText": "", "message": "", "data": None}
-    for path in ("/api/core/chat/delHistory", "/api/core/chat/updateHistory"):
+    for path in ("/api/core/chat/history/delHistory", "/api/core/chat/history/updateHistory"):
         server.script(path, json_reply(200, envelope))
     server.script(CHAT_INIT, ok("read"))
     server.script(COMPLETIONS, json_reply(200, COMPLETION_OK))
@@ -233,12 +233,12 @@ async def test_ids_reach_the_server_intact(chat_id: str, io_mode: str) -> None:
     assert response.answer == "ok"
     deleted, initialised, updated, completed = server.requests
     for received, path in [
-        (deleted, "/api/core/chat/delHistory"),
+        (deleted, "/api/core/chat/history/delHistory"),
         (initialised, CHAT_INIT),
     ]:
         assert_clean_request_line(received, path)
         assert received.query == {"appId": [APP_ID], "chatId": [chat_id]}  # as a web server decodes it
-    assert_clean_request_line(updated, "/api/core/chat/updateHistory")
+    assert_clean_request_line(updated, "/api/core/chat/history/updateHistory")
     assert updated.json() == {"appId": APP_ID, "chatId": chat_id, "customTitle": chat_id}
     assert_clean_request_line(completed, COMPLETIONS)
     body = completed.json()

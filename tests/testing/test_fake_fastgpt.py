@@ -48,9 +48,9 @@ from fastgpt_oapi.api.chat_history.model import (
     UpdateFeedbackRequest,
     UpdateHistoryRequest,
 )
-from fastgpt_oapi.testing import FakeFastGPT, RunContext, Turn, answer_chunk, node
+from fastgpt_oapi.testing import FakeFastGPT, FakeResponse, RunContext, Turn, answer_chunk, node
 
-COMPLETIONS = "/api/v1/chat/completions"
+COMPLETIONS = "/api/v2/chat/completions"
 
 
 def ask(text: str, **fields: Any) -> ChatCompletionRequest:
@@ -94,7 +94,7 @@ def test_the_request_body_is_what_the_sdk_sent() -> None:
 
 async def test_async_stream_of_the_workflow_app_has_status_tool_and_flow_events() -> None:
     fake = FakeFastGPT()
-    async with fake.client() as client:
+    async with fake.client(completions_version="v1") as client:  # v1: one flowResponses at the end
         events = [
             e async for e in client.chat.achat_stream(ask("北京", app_id=fake.apps["workflow"], detail=True))
         ]
@@ -275,7 +275,7 @@ def test_paging_walks_every_history_once() -> None:
             client.chat.chat(ask(f"q{i}", chat_id=f"c{i:02d}"))
         seen = [h.chat_id for h in client.chat_history.iter_histories(ListHistoriesRequest(page_size=5))]
     assert sorted(seen) == [f"c{i:02d}" for i in range(23)]
-    assert fake.count("/api/core/chat/getHistories") == 5
+    assert fake.count("/api/core/chat/history/getHistories") == 5
 
 
 def test_legacy_server_makes_delete_record_fall_back_once() -> None:
@@ -363,7 +363,7 @@ def test_unknown_path_is_404_and_bad_paging_is_a_validation_error() -> None:
     assert response.status == 404
     bad = fake.handle(
         "POST",
-        "/api/core/chat/getHistories",
+        "/api/core/chat/history/getHistories",
         {},
         {"authorization": f"Bearer {fake.api_key}"},
         json.dumps({"appId": fake.app_id, "pageSize": 0}).encode(),
@@ -376,21 +376,29 @@ def test_unknown_path_is_404_and_bad_paging_is_a_validation_error() -> None:
 
 def test_stream_wire_bytes_write_event_and_data_lines_separately() -> None:
     fake = FakeFastGPT()
-    response = fake.handle(
-        "POST",
-        COMPLETIONS,
-        {},
-        {"authorization": f"Bearer {fake.api_key}"},
-        json.dumps(
-            {"messages": [{"role": "user", "content": "hi"}], "stream": True, "detail": True}
-        ).encode(),
-    )
-    assert response.headers["content-type"].startswith("text/event-stream")
-    assert response.chunks[0] == b"event: flowNodeStatus\n"
-    assert response.chunks[1].startswith(b"data: {")
-    assert response.chunks[-2:] == [b"event: answer\n", b"data: [DONE]\n\n"]
-    body = response.body.decode()
-    assert body.index("event: flowResponses") < body.index("data: [DONE]")  # >= 4.14.11 order
+
+    def stream(path: str) -> FakeResponse:
+        return fake.handle(
+            "POST",
+            path,
+            {},
+            {"authorization": f"Bearer {fake.api_key}"},
+            json.dumps(
+                {"messages": [{"role": "user", "content": "hi"}], "stream": True, "detail": True}
+            ).encode(),
+        )
+
+    for response in (stream("/api/v1/chat/completions"), stream(COMPLETIONS)):
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.chunks[0] == b"event: flowNodeStatus\n"
+        assert response.chunks[1].startswith(b"data: {")
+        assert response.chunks[-2:] == [b"event: answer\n", b"data: [DONE]\n\n"]
+    v1, v2 = (r.body.decode() for r in (stream("/api/v1/chat/completions"), stream(COMPLETIONS)))
+    assert v1.index("event: flowResponses") < v1.index("data: [DONE]")  # >= 4.14.11 order
+    assert "event: flowNodeResponse" not in v1
+    # v2: one flat flowNodeResponse per node, before the end, and no flowResponses (wire-spec 3.6)
+    assert "event: flowResponses" not in v2
+    assert 0 < v2.index("event: flowNodeResponse") < v2.index("data: [DONE]")
 
 
 # ---- real sockets ------------------------------------------------------------------------------

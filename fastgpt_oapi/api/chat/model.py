@@ -176,13 +176,24 @@ class ChatCompletionResponse(FastGPTModel):
 
 
 class ChatCompletionRequest(APIRequest[ChatCompletionResponse]):
-    """`POST /api/v1/chat/completions`. `stream` is set by the method you call.
+    """`POST /api/v2/chat/completions` (v1 on servers without it). `stream` is set by the method.
+
+    v1 is marked deprecated since FastGPT 4.15 (`packages/global/openapi/core/chat/completion/
+    index.ts`, b46748e1); v2 exists since 4.9.4 and takes the same body. On a bare 404 from v2 (the
+    route does not exist, so nothing ran) the same request goes once to v1, and the client keeps
+    using v1; `Client.builder().completions_version(...)` pins one.
 
     Without `chat_id` / `response_chat_item_id` the SDK generates both, so the response and the
     stream always tell you which chat and which stored record (dataId) the answer is.
     """
 
-    route = Route("POST", "/api/v1/chat/completions", kind=RequestKind.COMPLETION, envelope=False)
+    route = Route(
+        "POST",
+        "/api/v2/chat/completions",
+        kind=RequestKind.COMPLETION,
+        envelope=False,
+        fallbacks=(("POST", "/api/v1/chat/completions"),),
+    )
 
     messages: Sequence[ChatMessage | dict[str, Any]] = Field(min_length=1)
     chat_id: str | None = Field(default=None, min_length=1, max_length=1024)

@@ -55,6 +55,9 @@ class ChatService:
             body_update={"stream": stream, "chatId": chat_id, "responseChatItemId": data_id},
             read_cap=read_cap,
         )
+        version = self._http.config.completions_version
+        if version is not None:  # pinned: that path alone, no fallback
+            call = call.at("POST", f"/api/{version}/chat/completions")
         return call, chat_id, data_id
 
     def chat(

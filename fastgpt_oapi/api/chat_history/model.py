@@ -288,12 +288,17 @@ class QuestionGuideResponse(ListData):
 
 
 class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
-    """`POST /api/core/chat/getHistories`: the chats of this app the API key's member owns.
+    """`POST /api/core/chat/history/getHistories` (older servers: `POST .../chat/getHistories`): the chats of this app the API key's member owns.
 
     `source="api"` keeps only chats created through the API. Times filter by creation / last update.
     """
 
-    route = Route("POST", "/api/core/chat/getHistories", requires_app_id=True)
+    route = Route(
+        "POST",
+        "/api/core/chat/history/getHistories",
+        requires_app_id=True,
+        fallbacks=(("POST", "/api/core/chat/getHistories"),),
+    )
 
     app_id: AppId | None = None
     offset: int = Field(default=0, ge=0)
@@ -312,9 +317,14 @@ class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
 
 
 class UpdateHistoryRequest(APIRequest[OperationResponse]):
-    """`POST /api/core/chat/updateHistory`: rename (`custom_title`) or pin (`top`) a chat."""
+    """`PUT /api/core/chat/history/updateHistory` (older servers: `POST .../chat/updateHistory`): rename (`custom_title`) or pin (`top`) a chat."""
 
-    route = Route("POST", "/api/core/chat/updateHistory", requires_app_id=True)
+    route = Route(
+        "PUT",
+        "/api/core/chat/history/updateHistory",
+        requires_app_id=True,
+        fallbacks=(("POST", "/api/core/chat/updateHistory"),),
+    )
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -330,10 +340,14 @@ class UpdateHistoryRequest(APIRequest[OperationResponse]):
 
 
 class DeleteHistoryRequest(APIRequest[OperationResponse]):
-    """`DELETE /api/core/chat/delHistory`: delete one chat (a soft delete on FastGPT >= 4.14.5)."""
+    """`DELETE /api/core/chat/history/delHistory` (older: `.../chat/delHistory`): delete one chat (a soft delete on FastGPT >= 4.14.5)."""
 
     route = Route(
-        "DELETE", "/api/core/chat/delHistory", query=frozenset({"app_id", "chat_id"}), requires_app_id=True
+        "DELETE",
+        "/api/core/chat/history/delHistory",
+        query=frozenset({"app_id", "chat_id"}),
+        requires_app_id=True,
+        fallbacks=(("DELETE", "/api/core/chat/delHistory"),),
     )
 
     app_id: AppId | None = None
@@ -347,10 +361,14 @@ class DeleteHistoryRequest(APIRequest[OperationResponse]):
 
 
 class ClearHistoriesRequest(APIRequest[OperationResponse]):
-    """`DELETE /api/core/chat/clearHistories`: with an API key, FastGPT clears the chats made via the API."""
+    """`DELETE /api/core/chat/history/clearHistories` (older: `.../chat/clearHistories`): with an API key, FastGPT clears the chats made via the API."""
 
     route = Route(
-        "DELETE", "/api/core/chat/clearHistories", query=frozenset({"app_id"}), requires_app_id=True
+        "DELETE",
+        "/api/core/chat/history/clearHistories",
+        query=frozenset({"app_id"}),
+        requires_app_id=True,
+        fallbacks=(("DELETE", "/api/core/chat/clearHistories"),),
     )
 
     app_id: AppId | None = None
@@ -388,12 +406,17 @@ class GetChatInitRequest(APIRequest[ChatInitResponse]):
 
 
 class ListRecordsRequest(APIRequest[ListRecordsResponse]):
-    """`POST /api/core/chat/getPaginationRecords`: a chat's messages, a page at a time.
+    """`POST /api/core/chat/record/getPaginationRecords` (older: `.../chat/getPaginationRecords`): a chat's messages, a page at a time.
 
     Offset 0 is the most recent page; each page lists its records oldest first.
     """
 
-    route = Route("POST", "/api/core/chat/getPaginationRecords", requires_app_id=True)
+    route = Route(
+        "POST",
+        "/api/core/chat/record/getPaginationRecords",
+        requires_app_id=True,
+        fallbacks=(("POST", "/api/core/chat/getPaginationRecords"),),
+    )
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -410,13 +433,14 @@ class ListRecordsRequest(APIRequest[ListRecordsResponse]):
 
 
 class GetRecordDetailRequest(APIRequest[RecordDetailResponse]):
-    """`GET /api/core/chat/getResData`: the node responses of one AI record (`data_id`)."""
+    """`GET /api/core/chat/record/getResData` (older: `.../chat/getResData`): the node responses of one AI record (`data_id`)."""
 
     route = Route(
         "GET",
-        "/api/core/chat/getResData",
+        "/api/core/chat/record/getResData",
         query=frozenset({"app_id", "chat_id", "data_id"}),
         requires_app_id=True,
+        fallbacks=(("GET", "/api/core/chat/getResData"),),
     )
 
     app_id: AppId | None = None

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from . import app_logs, chat, chat_history
-from .route import Handler, Route, enveloped
+from .route import Handler, Route, Version, enveloped, parse_version
 
-__all__ = ["TABLE", "Handler", "Route", "enveloped"]
+__all__ = ["TABLE", "Handler", "Route", "Version", "enveloped", "parse_version"]
 
 _AREAS = (chat, chat_history, app_logs)
 

@@ -1,4 +1,8 @@
-"""The chat area: `/api/v1/chat/completions`, run through the app and answered as SSE or blocking JSON.
+"""The chat area: `/api/v{1,2}/chat/completions`, run through the app, answered as SSE or blocking JSON.
+
+v2 (since 4.9.4) differs from v1 only in what it writes: one flat `flowNodeResponse` event per node
+instead of v1's `flowResponses` array, and no legacy `type` in blocking `content` arrays
+(wire-spec 3.6).
 
 Each completion is also stored as a Human and an AI record, which is what the history and logs areas
 read back.
@@ -22,7 +26,7 @@ _SSE_HEADERS = {
 }
 
 
-def _completions(state: State, params: Params) -> FakeResponse:
+def _completions(state: State, params: Params, *, v2: bool) -> FakeResponse:
     app_id = params.get("appId") or state.default_app_id
     params = {**params, "appId": app_id}
     state.require_app(params)
@@ -47,17 +51,28 @@ def _completions(state: State, params: Params) -> FakeResponse:
     _store(chat, question, last.get("content"), data_id, turn, now)
     detail = params.get("detail") is True
     if params.get("stream") is True:
-        return FakeResponse(200, dict(_SSE_HEADERS), _sse(turn, detail))
+        return FakeResponse(200, dict(_SSE_HEADERS), _sse(turn, detail, v2))
     if turn.error is not None:
         return json_response(500, envelope(500, message=turn.error.get("message", "error")))
-    return json_response(200, _blocking(turn, chat, detail))
+    return json_response(200, _blocking(turn, chat, detail, v2))
 
 
 def _streams(params: Params) -> bool:
     return params.get("stream") is True
 
 
-ROUTES = (Route("/api/v1/chat/completions", _completions, streams=_streams),)
+def _v1(state: State, params: Params) -> FakeResponse:
+    return _completions(state, params, v2=False)
+
+
+def _v2(state: State, params: Params) -> FakeResponse:
+    return _completions(state, params, v2=True)
+
+
+ROUTES = (
+    Route("/api/v1/chat/completions", _v1, streams=_streams),
+    Route("/api/v2/chat/completions", _v2, since="4.9.4", streams=_streams),
+)
 
 
 def _store(chat: Chat, question: str, content: Any, data_id: str, turn: Turn, now: float) -> None:
@@ -95,7 +110,7 @@ def _store(chat: Chat, question: str, content: Any, data_id: str, turn: Turn, no
     chat.updated = now
 
 
-def _sse(turn: Turn, detail: bool) -> list[bytes]:
+def _sse(turn: Turn, detail: bool, v2: bool) -> list[bytes]:
     chunks: list[bytes] = []
 
     def emit(name: str | None, payload: Any) -> None:
@@ -116,20 +131,36 @@ def _sse(turn: Turn, detail: bool) -> list[bytes]:
         emit("workflowDuration", {"durationSeconds": turn.duration_seconds})
         if turn.title:
             emit("chatTitle", {"title": turn.title})
+    if detail and v2:
+        for node in _flat(turn.nodes):
+            emit("flowNodeResponse", node)
     emit("answer" if detail else None, answer_chunk(None, finish=True))
-    if detail:
+    if detail and not v2:
         emit("flowResponses", turn.nodes)
     emit("answer" if detail else None, "[DONE]")
     return chunks
 
 
-def _blocking(turn: Turn, chat: Chat, detail: bool) -> dict[str, Any]:
+def _flat(nodes: list[dict[str, Any]], parent: str | None = None) -> list[dict[str, Any]]:
+    """v2's node responses: one per node, children after their parent and pointing to it."""
+    flat: list[dict[str, Any]] = []
+    for node in nodes:
+        children = node.get("childrenResponses") or []
+        own = {k: v for k, v in node.items() if k != "childrenResponses"}
+        if parent is not None:
+            own["parentId"] = parent
+        flat.append(own)
+        flat.extend(_flat(children, own.get("id")))
+    return flat
+
+
+def _blocking(turn: Turn, chat: Chat, detail: bool, v2: bool) -> dict[str, Any]:
     items = _value_items(turn)
     texts = [i["text"]["content"] for i in items if "text" in i]
     reasoning = "".join(i["reasoning"]["content"] for i in items if "reasoning" in i)
     message: dict[str, Any] = {"role": "assistant"}
     if detail and (len(items) > 1 or any("interactive" in i or "tools" in i for i in items)):
-        message["content"] = [_public(i) for i in items]
+        message["content"] = [_public(i, v2) for i in items]
     else:
         message["content"] = "\n".join(texts)
         if reasoning:
@@ -206,9 +237,10 @@ def _value_items(turn: Turn) -> list[dict[str, Any]]:
     return items
 
 
-def _public(item: dict[str, Any]) -> dict[str, Any]:
-    """Blocking JSON reduces an interactive to `{type, params}` (FastGPT >= 4.15.2)."""
+def _public(item: dict[str, Any], v2: bool) -> dict[str, Any]:
+    """Blocking JSON reduces an interactive to `{type, params}` (FastGPT >= 4.15.2); v2 leaves out
+    the legacy `type` of each item."""
     if "interactive" in item:
         inner = item["interactive"]
-        return {"interactive": {"type": inner["type"], "params": inner["params"]}, "type": "interactive"}
-    return item
+        item = {"interactive": {"type": inner["type"], "params": inner["params"]}, "type": "interactive"}
+    return {k: v for k, v in item.items() if k != "type"} if v2 else item

@@ -130,28 +130,30 @@ def _question_guide(state: State, params: Params) -> list[str]:
     return [f"{topic}还有哪些细节？", f"能举个关于{topic}的例子吗？", f"{topic}有什么替代方案？"]
 
 
-# FastGPT <= 4.14.10 deletes a record only at item/delete; 4.14.11 moved it to record/delete with no
-# redirect. The emulator plays one version, so it serves exactly one of the two.
-def _before_record_delete_moved(state: State) -> bool:
-    return state.legacy_record_delete
-
-
-def _after_record_delete_moved(state: State) -> bool:
-    return not state.legacy_record_delete
-
+# Since 4.14.5 the documented paths are `history/*` and `record/*`; the root paths stayed as
+# re-exports (schema-audit 1.6). Records moved from `item/delete` to `record/delete` in 4.14.11, with
+# no redirect (schema-audit 2.9).
+_DOCUMENTED = "4.14.5"
 
 ROUTES = (
+    Route("/api/core/chat/history/getHistories", enveloped(_histories), since=_DOCUMENTED),
     Route("/api/core/chat/getHistories", enveloped(_histories)),
+    Route("/api/core/chat/history/updateHistory", enveloped(_update_history), since=_DOCUMENTED),
     Route("/api/core/chat/updateHistory", enveloped(_update_history)),
+    Route("/api/core/chat/history/delHistory", enveloped(_del_history), since=_DOCUMENTED),
     Route("/api/core/chat/delHistory", enveloped(_del_history)),
+    Route("/api/core/chat/history/clearHistories", enveloped(_clear_histories), since=_DOCUMENTED),
     Route("/api/core/chat/clearHistories", enveloped(_clear_histories)),
     Route("/api/core/chat/init", enveloped(_init)),
+    Route("/api/core/chat/record/getPaginationRecords", enveloped(_records), since=_DOCUMENTED),
     Route("/api/core/chat/getPaginationRecords", enveloped(_records)),
+    Route("/api/core/chat/record/getResData", enveloped(_res_data), since=_DOCUMENTED),
     Route("/api/core/chat/getResData", enveloped(_res_data)),
-    Route("/api/core/chat/record/delete", enveloped(_delete_record), served=_after_record_delete_moved),
-    Route("/api/core/chat/item/delete", enveloped(_delete_record), served=_before_record_delete_moved),
+    Route("/api/core/chat/record/delete", enveloped(_delete_record), since="4.14.11"),
+    Route("/api/core/chat/item/delete", enveloped(_delete_record), until="4.14.10"),
     Route("/api/core/chat/feedback/updateUserFeedback", enveloped(_feedback)),
-    Route("/api/core/ai/agent/v2/createQuestionGuide", enveloped(_question_guide)),
+    # 4.8.16 (wire-spec, timeline)
+    Route("/api/core/ai/agent/v2/createQuestionGuide", enveloped(_question_guide), since="4.8.16"),
 )
 
 

@@ -9,35 +9,47 @@ from typing import Any
 from ..state import State
 from ..wire import FakeResponse, Params, ok
 
-__all__ = ["Handler", "Route", "enveloped"]
+__all__ = ["Handler", "Route", "Version", "enveloped", "parse_version"]
 
 Handler = Callable[[State, Params], FakeResponse]
-
-
-def _always(state: State) -> bool:
-    return True
 
 
 def _never(params: Params) -> bool:
     return False
 
 
+Version = tuple[int, ...]
+
+
+def parse_version(text: str) -> Version:
+    """ "4.14.10.1" -> (4, 14, 10, 1); a suffix such as "-beta1" is ignored."""
+    numbers = text.strip().lstrip("v").split("-")[0].split(".")
+    if not numbers or not all(n.isdigit() for n in numbers):
+        raise ValueError(f"not a FastGPT version: {text!r} (expected something like '4.14.4')")
+    return tuple(int(n) for n in numbers)
+
+
 @dataclass(frozen=True)
 class Route:
     """A path and its handler, plus what decides how and whether it is served.
 
-    The emulator matches the path alone, whatever the method, as it always has. Facts about an
-    endpoint's life (the FastGPT versions that added or removed it) belong here as fields, so the
-    table stays the one place that says what the emulator serves.
+    The emulator matches the path alone, whatever the method: FastGPT's API entry does not check the
+    method either (schema-audit 2.3). `since` / `until` are the first and last FastGPT versions that
+    serve the path (None: no bound), so an emulated older server answers a bare 404 where that
+    version would, and the SDK's fallbacks are tested against it.
     """
 
     path: str
     handler: Handler
-    # Whether this emulator's settings serve the path: FastGPT moved some endpoints between
-    # versions, and a path the emulated version lacks must answer a bare 404 as FastGPT would.
-    served: Callable[[State], bool] = _always
+    since: str | None = None
+    until: str | None = None
     # Whether this request will be answered as SSE, which changes how a refusal is written.
     streams: Callable[[Params], bool] = _never
+
+    def served(self, version: Version) -> bool:
+        if self.since is not None and version < parse_version(self.since):
+            return False
+        return self.until is None or version <= parse_version(self.until)
 
 
 def enveloped(handler: Callable[[State, Params], Any]) -> Handler:
