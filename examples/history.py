@@ -80,7 +80,7 @@ def main() -> None:
             print(f"  next? {suggestion}")
 
         heading("Deleting")
-        history.delete_record(DeleteRecordRequest(chat_id=chat_id, content_id=data_id))
+        history.delete_record(DeleteRecordRequest(chat_id=chat_id, data_id=data_id))
         left = history.list_records(ListRecordsRequest(chat_id=chat_id))
         print(f"records left in the chat: {left.total}")
         history.delete_history(DeleteHistoryRequest(chat_id=chat_id))

@@ -10,7 +10,8 @@ The business code names the cause better than the HTTP status, so the class foll
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 if TYPE_CHECKING:
     import httpx
@@ -25,6 +26,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "FastGPTError",
+    "FieldProblem",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -36,17 +38,46 @@ __all__ = [
     "UnprocessableEntityError",
 ]
 
-_BODY_PREVIEW = 500
+_BODY_PREVIEW = 300
+# A FastGPT i18n key (`common:code_error.error_message.514`): meaningful to FastGPT's UI, not to a log.
+_I18N_KEY = re.compile(r"^[a-z_]+:[\w.]+$")
+_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
 
 
 class FastGPTError(Exception):
     """Base of every exception the SDK raises on purpose."""
 
 
-class RequestValidationError(FastGPTError, ValueError):
-    """A request (or the client's configuration) is invalid; raised before anything is sent."""
+class FieldProblem(NamedTuple):
+    """One reason a request is invalid: the field (a dotted path for nested ones) and what is wrong."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    field: str
+    message: str
+
+
+# How many problems `str(RequestValidationError)` lists; `errors` always holds them all.
+_PROBLEMS_SHOWN = 10
+
+
+class RequestValidationError(FastGPTError, ValueError):
+    """A request (or the client's configuration) is invalid; raised before anything is sent.
+
+    `errors` lists every problem found (field and message), `field` names the first one.
+    """
+
+    def __init__(
+        self, message: str, *, field: str | None = None, errors: Sequence[FieldProblem] | None = None
+    ) -> None:
+        self.errors: list[FieldProblem] = list(errors) if errors else []
+        if not self.errors and field is not None:
+            self.errors = [FieldProblem(field, message)]
+        shown = self.errors[:_PROBLEMS_SHOWN]
+        if len(self.errors) > 1:
+            listed = "; ".join(f"{e.field}: {e.message}" for e in shown)
+            more = len(self.errors) - len(shown)
+            message = f"{message}: {listed}" + (f"; and {more} more" if more else "")
         super().__init__(message)
         self.field = field
 
@@ -86,12 +117,22 @@ class APIResponseValidationError(APIError):
     ) -> None:
         super().__init__(message, request=response.request if response is not None else None)
         self.response = response
-        self.status_code = response.status_code if response is not None else None
+        # What was received; the same in both names (a response that is not an error has no other).
+        self.http_status = self.status_code = response.status_code if response is not None else None
         self.body = body
 
 
 class APIStatusError(APIError):
-    """The server refused the request: an HTTP error status or a FastGPT envelope whose code is not 200."""
+    """The server refused the request: an HTTP error status or a FastGPT envelope whose code is not 200.
+
+    `status_code` is the status the error means, whatever travelled: an `AuthenticationError` is 401
+    even when FastGPT sent it with HTTP 200 inside a stream, or with HTTP 500 (FastGPT 4.13.2 -
+    4.14.10). `http_status` is what was received. `message` is FastGPT's own text (often an i18n key
+    such as `common:code_error.error_message.514`); `str(exc)` opens with FastGPT's English for it.
+    """
+
+    # The status each subclass stands for; None: the one received.
+    status: ClassVar[int | None] = None
 
     def __init__(
         self,
@@ -104,49 +145,75 @@ class APIStatusError(APIError):
     ) -> None:
         super().__init__(message, request=response.request)
         self.response = response
-        self.status_code = response.status_code
+        self.http_status = response.status_code
         self.body = body
         self.code = code
-        self.status_text = status_text
+        self.status_text = status_text or None
         self.request_id: str | None = response.headers.get("x-request-id")
 
+    @property
+    def status_code(self) -> int:
+        return self.status if self.status is not None else self.http_status
+
     def __str__(self) -> str:
-        parts = [f"HTTP {self.status_code}"]
-        if self.code is not None and self.code != self.status_code:
+        from .error_texts import english_for  # the table loads with the first error shown
+
+        english = english_for(self.status_text, self.message, self.code)
+        if english is None:
+            text = self.message
+        elif self.message and self.message != english and not _I18N_KEY.match(self.message):
+            text = f"{english}: {self.message}"
+        else:
+            text = english
+        parts = [p for p in (self.status_text if self.status_text != "error" else None,) if p]
+        if self.code is not None and self.code != self.http_status:
             parts.append(f"code {self.code}")
-        if self.status_text and self.status_text != "error":  # "error" is FastGPT's generic placeholder
-            parts.append(self.status_text)
+        parts.append(f"HTTP {self.http_status}")
         if self.request_id:
             parts.append(f"request id {self.request_id}")
-        return f"{self.message} ({', '.join(parts)})"
+        return f"{text} ({', '.join(parts)})"
 
 
 class BadRequestError(APIStatusError):
     """400, or a FastGPT validation / missing-parameter code."""
 
+    status = 400
+
 
 class AuthenticationError(APIStatusError):
     """401, or FastGPT's `unAuthApiKey` / `openapiUnExist` / `unAuthorization`."""
+
+    status = 401
 
 
 class PermissionDeniedError(APIStatusError):
     """403, or a key that may not use this app or chat."""
 
+    status = 403
+
 
 class NotFoundError(APIStatusError):
     """404, or FastGPT's `appUnExist`."""
+
+    status = 404
 
 
 class ConflictError(APIStatusError):
     """409, or FastGPT's `chatIsGenerating`."""
 
+    status = 409
+
 
 class UnprocessableEntityError(APIStatusError):
     """422."""
 
+    status = 422
+
 
 class RateLimitError(APIStatusError):
     """429, or FastGPT's `tooManyRequest`; `retry_after` is in seconds when the server said."""
+
+    status = 429
 
     def __init__(
         self,
@@ -163,7 +230,11 @@ class RateLimitError(APIStatusError):
 
 
 class InternalServerError(APIStatusError):
-    """>= 500 with no more specific cause."""
+    """>= 500 with no more specific cause; `status_code` is the server's 5xx, else 500."""
+
+    @property
+    def status_code(self) -> int:
+        return self.http_status if self.http_status >= 500 else 500
 
 
 class StreamError(APIError):
@@ -184,8 +255,14 @@ class StreamError(APIError):
         self.body = body
 
     def __str__(self) -> str:
-        extra = ", ".join(str(p) for p in (self.code, self.status_text) if p not in (None, ""))
-        return f"{self.message} ({extra})" if extra else self.message
+        from .error_texts import english_for
+
+        english = english_for(self.status_text, self.message, self.code)
+        text = self.message if english is None or english == self.message else english
+        if english is not None and self.message != english and not _I18N_KEY.match(self.message):
+            text = f"{english}: {self.message}"
+        extra = ", ".join(str(p) for p in (self.status_text, self.code) if p not in (None, ""))
+        return f"{text} ({extra})" if extra else text
 
 
 class StreamEventTooLargeError(StreamError):
@@ -286,9 +363,22 @@ def describe_error_body(body: object, fallback: str) -> tuple[str, int | str | N
         status_text = _as_text(body.get("statusText"))
         return message, code if isinstance(code, (int, str)) else None, status_text
     if isinstance(body, str) and body.strip():
-        text = body.strip()
-        return (text[:_BODY_PREVIEW] + "...") if len(text) > _BODY_PREVIEW else text, None, None
+        return one_line(body), None, None
     return fallback, None, None
+
+
+def one_line(text: str) -> str:
+    """A body fit for one log line: an HTML page (a proxy's error page) reduced to its title, or else
+    its text; whitespace folded; bounded."""
+    stripped = text.strip()
+    if stripped[:1] == "<":
+        title = _HTML_TITLE.search(stripped.encode("utf-8", "replace"))
+        if title is not None and title.group(1).strip():
+            stripped = title.group(1).decode("utf-8", "replace")
+        else:
+            stripped = _HTML_TAG.sub(" ", stripped)
+    folded = _SPACE.sub(" ", stripped).strip()
+    return (folded[:_BODY_PREVIEW] + "...") if len(folded) > _BODY_PREVIEW else folded
 
 
 def error_class_for(

@@ -52,6 +52,7 @@ logger = logging.getLogger("fastgpt_oapi")
 
 ResponseT = TypeVar("ResponseT", bound="BaseModel")
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 # Failures while reading a body: the connection broke, or the bytes that came cannot be decoded.
 _READ_ERRORS = (httpx.TransportError, httpx.DecodingError)
 
@@ -301,14 +302,23 @@ class HTTPCore:
     def wrap_transport_error(
         exc: httpx.TransportError | httpx.DecodingError, request: httpx.Request | None
     ) -> APIConnectionError:
+        # Where the SDK tried to go, so a wrong base URL shows in a log line: the host and port only
+        # (a base URL with credentials is refused, and the key travels in a header).
+        where = (
+            f"{request.url.host}:{request.url.port or _DEFAULT_PORTS.get(request.url.scheme, '')}"
+            if request
+            else "the server"
+        )
         if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(f"Request timed out ({type(exc).__name__}).", request=request)
+            return APITimeoutError(f"Request to {where} timed out ({type(exc).__name__}).", request=request)
         detail = str(exc)
         # h11 and friends quote the header they choked on; never let that carry the key along
         key = request.headers.get("authorization", "").partition(" ")[2] if request is not None else ""
         if key:
             detail = detail.replace(key, "********")
-        return APIConnectionError(f"Connection error: {type(exc).__name__}: {detail}", request=request)
+        what = "Could not connect to" if isinstance(exc, httpx.ConnectError) else "Connection to"
+        end = "" if what == "Could not connect to" else " failed"
+        return APIConnectionError(f"{what} {where}{end}: {type(exc).__name__}: {detail}", request=request)
 
     @staticmethod
     def retry_delay(

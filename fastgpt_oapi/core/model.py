@@ -16,7 +16,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticSerializationError, to_json
 
 from .config import validate_app_id
-from .errors import RequestValidationError
+from .errors import FieldProblem, RequestValidationError
 from .retry import RequestKind
 
 __all__ = [
@@ -215,13 +215,18 @@ class RequestBuilder(Generic[ModelT]):
 
 
 def validation_error(model: type[BaseModel], exc: ValidationError) -> RequestValidationError:
-    """A RequestValidationError naming the first bad field by its Python name; values are not echoed."""
+    """A RequestValidationError listing every problem by Python field name; values are not echoed."""
+    problems = [
+        FieldProblem(".".join(str(p) for p in error["loc"]) or "(request)", error["msg"])
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
     first = exc.errors(include_url=False, include_input=False)[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "(request)"
-    count = exc.error_count()
-    more = f" (and {count - 1} more)" if count > 1 else ""
     top = str(first["loc"][0]) if first["loc"] else None
-    return RequestValidationError(f"{model.__name__}.{loc}: {first['msg']}{more}", field=top)
+    if len(problems) == 1:
+        message = f"{model.__name__}.{problems[0].field}: {problems[0].message}"
+    else:
+        message = f"{model.__name__}: {len(problems)} problems"
+    return RequestValidationError(message, field=top, errors=problems)
 
 
 class OperationResponse(FastGPTModel):

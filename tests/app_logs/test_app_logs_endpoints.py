@@ -375,7 +375,7 @@ async def test_error_envelopes_raise_typed_errors(
     with pytest.raises(error) as caught:
         await call(make_client(wire, max_retries=0), io_mode, method, REQUESTS[method]())
 
-    assert getattr(caught.value, "status_code", None) == status
+    assert getattr(caught.value, "http_status", None) == status
     assert getattr(caught.value, "code", None) == code
     assert getattr(caught.value, "message", None) == body["message"]
     assert len(wire.requests) == 1

@@ -251,7 +251,7 @@ async def test_blocking_error_envelopes(io_mode: str) -> None:
     )
     with pytest.raises(AuthenticationError) as info:
         await complete(script, io_mode)
-    assert info.value.status_code == 500
+    assert info.value.http_status == 500
     # A 500 is not retried for a completion: the workflow may have run.
     assert len(script.requests) == 1
     script = Script(Reply([b'{"code":500,"statusText":"","message":"boom","data":null}'], status=500))

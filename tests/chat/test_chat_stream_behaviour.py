@@ -123,7 +123,7 @@ async def test_rate_limit_envelope_on_a_stream_request(io_mode: str) -> None:
     )
     assert events == []
     assert type(error) is RateLimitError
-    assert (error.status_code, error.code, error.status_text) == (429, 429, "error")
+    assert (error.http_status, error.code, error.status_text) == (429, 429, "error")
     assert error.message.startswith("Rate limit exceeded. Maximum 60 requests per 60 seconds")
     assert error.retry_after == 12.0  # from "try again in 12 seconds"
     assert error.body == json.loads(body)
@@ -157,7 +157,7 @@ async def test_json_envelope_at_http_200_on_a_stream_request(io_mode: str, chunk
     events, error = await collect_until_error(script, io_mode)
     assert events == []
     assert type(error) is AuthenticationError
-    assert error.status_code == 200
+    assert error.http_status == 200
     assert error.message.startswith("Key is error.")
     assert script.streams[0].closed
 
@@ -178,7 +178,7 @@ async def test_sse_error_without_the_sse_content_type_is_a_refusal(
     events, error = await collect_until_error(script, io_mode)
     assert events == []
     assert type(error) is AuthenticationError
-    assert (error.status_code, error.code, error.status_text) == (200, 514, "unAuthApiKey")
+    assert (error.http_status, error.code, error.status_text) == (200, 514, "unAuthApiKey")
 
 
 async def test_plain_sse_error_before_the_stream_is_a_status_error(io_mode: str) -> None:

@@ -305,7 +305,7 @@ def refused_auth(exc: BaseException) -> None:
     # An SSE error event without the SSE content type: refused before the stream began.
     assert type(exc) is AuthenticationError
     assert isinstance(exc, APIStatusError)
-    assert (exc.status_code, exc.code, exc.status_text) == (200, 514, "unAuthApiKey")
+    assert (exc.http_status, exc.code, exc.status_text) == (200, 514, "unAuthApiKey")
     assert exc.message == "common:code_error.error_message.514"
 
 

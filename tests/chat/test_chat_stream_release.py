@@ -106,8 +106,9 @@ async def test_transport_error_closes_the_body(io_mode: str) -> None:
 
 async def test_refused_stream_closes_the_body(io_mode: str) -> None:
     script = Script(Reply([fixture_bytes("stream_error_auth.sse")], headers={}))
-    with pytest.raises(AuthenticationError, match=r"error_message\.514"):
+    with pytest.raises(AuthenticationError, match=r"^Invalid API Key \(unAuthApiKey") as caught:
         await read_to_end(script.client(), question(), io_mode)
+    assert caught.value.message == "common:code_error.error_message.514"
     assert script.streams[0].closed
 
 

@@ -40,7 +40,7 @@ ENDPOINTS: dict[str, Callable[[], Any]] = {
     "get_chat_init": lambda: GetChatInitRequest(chat_id="c1"),
     "list_records": lambda: ListRecordsRequest(chat_id="c1"),
     "get_record_detail": lambda: GetRecordDetailRequest(chat_id="c1", data_id="d1"),
-    "delete_record": lambda: DeleteRecordRequest(chat_id="c1", content_id="d1"),
+    "delete_record": lambda: DeleteRecordRequest(chat_id="c1", data_id="d1"),
     "update_feedback": lambda: UpdateFeedbackRequest.like("c1", "d1"),
     "create_question_guide": lambda: CreateQuestionGuideRequest(chat_id="c1"),
 }
@@ -82,7 +82,7 @@ async def test_no_app_id_anywhere_is_refused_before_sending(io_mode: str, method
 @pytest.mark.parametrize("model", [ListHistoriesRequest, DeleteRecordRequest, CreateQuestionGuideRequest])
 def test_malformed_app_id_is_refused_by_the_request(model: type[Any]) -> None:
     builder = model.builder().app_id("not-an-app-id")
-    for name in ("chat_id", "content_id"):
+    for name in ("chat_id", "data_id"):
         if name in model.model_fields:
             builder = getattr(builder, name)("x1")
     with pytest.raises(RequestValidationError, match="app_id") as caught:
@@ -163,7 +163,7 @@ async def test_error_envelopes_raise_typed_errors(
         await call(client, io_mode, method, request)
 
     exc = caught.value
-    assert getattr(exc, "status_code", None) == status
+    assert getattr(exc, "http_status", None) == status
     assert getattr(exc, "code", None) == code
     assert getattr(exc, "message", None) == body["message"]
     assert getattr(exc, "request_id", None) == "rid-1"

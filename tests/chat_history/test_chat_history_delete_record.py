@@ -7,7 +7,7 @@ import pytest
 from conftest import APP_ID, envelope, make_client
 from http_support import Wire, query_of, run
 
-from fastgpt_oapi import Client, NotFoundError
+from fastgpt_oapi import Client, NotFoundError, PermissionDeniedError
 from fastgpt_oapi.api.chat_history.model import DeleteRecordRequest
 
 CURRENT = "/api/core/chat/record/delete"
@@ -33,9 +33,9 @@ def server(*serves: str) -> Wire:
     return Wire(reply)
 
 
-async def delete(mode: str, client: Client, chat_id: str = "c1", content_id: str = "d1") -> None:
+async def delete(mode: str, client: Client, chat_id: str = "c1", data_id: str = "d1") -> None:
     service = client.chat_history
-    request = DeleteRecordRequest(chat_id=chat_id, content_id=content_id)
+    request = DeleteRecordRequest(chat_id=chat_id, data_id=data_id)
     await run(mode, lambda: service.delete_record(request), lambda: service.adelete_record(request))
 
 
@@ -59,8 +59,8 @@ async def test_old_server_falls_back_once_and_is_remembered(io_mode: str) -> Non
     assert [query_of(r) for r in wire.requests] == [QUERY, QUERY]
     assert all(r.content == b"" for r in wire.requests)
 
-    await delete(io_mode, client, content_id="d2")
-    await delete(io_mode, client, content_id="d3")
+    await delete(io_mode, client, data_id="d2")
+    await delete(io_mode, client, data_id="d3")
     assert wire.paths == [CURRENT, LEGACY, LEGACY, LEGACY]  # straight to the path that worked
     assert query_of(wire.last) == {**QUERY, "contentId": "d3"}
 
@@ -111,7 +111,7 @@ async def test_neither_path_served_raises_the_current_paths_404(io_mode: str) ->
     for _ in range(2):
         with pytest.raises(NotFoundError) as caught:
             await delete(io_mode, client)
-        assert caught.value.status_code == 404
+        assert caught.value.http_status == 404
         assert caught.value.request is not None
         assert caught.value.request.url.path == CURRENT
 
@@ -142,15 +142,16 @@ async def test_a_legacy_server_error_is_raised_as_is(io_mode: str) -> None:
     wire = Wire(reply)
     client = make_client(wire, max_retries=0)
 
-    with pytest.raises(Exception, match="un_auth") as caught:
+    with pytest.raises(PermissionDeniedError, match=r"^Unauthorized to Operate This Chat Record") as caught:
         await delete(io_mode, client)
 
     assert type(caught.value).__name__ == "PermissionDeniedError"
+    assert "un_auth" in caught.value.message  # FastGPT's own text, kept
     await delete_again_tries_current_first(io_mode, client, wire)
 
 
 async def delete_again_tries_current_first(mode: str, client: Client, wire: Wire) -> None:
     before = len(wire.requests)
-    with pytest.raises(Exception, match="un_auth"):
+    with pytest.raises(Exception, match=r"^Unauthorized to Operate This Chat Record"):
         await delete(mode, client)
     assert wire.paths[before:] == [CURRENT, LEGACY]

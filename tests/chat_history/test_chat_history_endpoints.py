@@ -353,7 +353,7 @@ async def test_get_record_detail(io_mode: str) -> None:
 async def test_delete_record(io_mode: str) -> None:
     wire = serve("update_history_ok.json")
     service = make_client(wire).chat_history
-    request = DeleteRecordRequest(chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc", content_id="x9KQWcK9MApGdDQH")
+    request = DeleteRecordRequest(chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc", data_id="x9KQWcK9MApGdDQH")
 
     await run(io_mode, lambda: service.delete_record(request), lambda: service.adelete_record(request))
 

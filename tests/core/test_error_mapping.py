@@ -138,9 +138,9 @@ async def test_error_envelopes_map_to_their_cause(
     err = caught.value
     assert type(err) is expected
     assert len(server.requests) == 1
-    assert err.status_code == status
+    assert err.http_status == status
     assert err.code == body["code"]
-    assert err.status_text == body["statusText"]
+    assert err.status_text == (body["statusText"] or None)  # an empty statusText is absent
     assert err.message == (body["message"] or f"{status} {httpx.codes.get_reason_phrase(status)}")
     assert err.body == body
     assert err.request_id == "req-42"
@@ -160,7 +160,7 @@ async def test_plain_message_envelope_of_fastgpt_4_11(io_mode: str) -> None:
     with pytest.raises(AuthenticationError) as caught:
         await complete(client, io_mode)
     err = caught.value
-    assert (err.status_code, err.code, err.status_text) == (500, 500, "")
+    assert (err.http_status, err.code, err.status_text) == (500, 500, None)
     assert err.message == body["message"]
     assert err.body == body
     assert err.request_id is None
@@ -182,7 +182,7 @@ async def test_rate_limit_fixture_gives_retry_after(
         await complete(client, io_mode)
     err = caught.value
     assert err.retry_after == expected_retry_after
-    assert (err.status_code, err.code, err.status_text) == (429, 429, "error")
+    assert (err.http_status, err.code, err.status_text) == (429, 429, "error")
     assert isinstance(err.body, dict)
     assert err.body["errorType"] == "UserError"
 
@@ -214,7 +214,7 @@ async def test_an_error_envelope_inside_http_200_raises(
         with pytest.raises(APIStatusError) as caught:
             await call(client, io_mode)
         assert type(caught.value) is expected
-        assert caught.value.status_code == 200
+        assert caught.value.http_status == 200
         assert caught.value.code == body["code"]
     assert len(server.requests) == 2
 
@@ -236,7 +236,7 @@ async def test_html_from_a_proxy_is_an_internal_server_error_with_a_short_previe
         await complete(client, io_mode)
     err = caught.value
     assert len(server.requests) == 1  # a completion is not resent after a 502
-    assert (err.status_code, err.code, err.status_text) == (502, None, None)
+    assert (err.http_status, err.code, err.status_text) == (502, None, None)
     assert "502 Bad Gateway" in err.message
     assert len(str(err)) < 700
     assert err.body == html  # the whole body stays available
@@ -265,7 +265,7 @@ async def test_a_bare_status_maps_by_status(
     with pytest.raises(APIStatusError) as caught:
         await complete(client, io_mode)
     assert type(caught.value) is expected
-    assert (caught.value.status_code, caught.value.code, caught.value.message) == (status, None, "nope")
+    assert (caught.value.http_status, caught.value.code, caught.value.message) == (status, None, "nope")
 
 
 async def test_an_empty_error_response_still_has_a_message(io_mode: str) -> None:
@@ -291,7 +291,7 @@ async def test_a_200_that_is_not_json_is_a_response_validation_error(
     client = make_client(ScriptedServer(reply(200, content=content, headers={"content-type": content_type})))
     with pytest.raises(APIResponseValidationError) as caught:
         await complete(client, io_mode)
-    assert caught.value.status_code == 200
+    assert caught.value.http_status == 200
     assert caught.value.response is not None
 
 
@@ -386,7 +386,7 @@ async def test_an_error_status_whose_body_breaks_keeps_its_status(io_mode: str) 
     client = make_client(server)
     with pytest.raises(InternalServerError) as caught:
         await complete(client, io_mode)
-    assert caught.value.status_code == 500
+    assert caught.value.http_status == 500
     assert len(server.requests) == 1
 
 

@@ -419,6 +419,6 @@ async def test_status_errors_carry_the_proxy_body(io_mode: str) -> None:
             outcome = await attempt(lambda: call(client, "blocking", io_mode))
     error = outcome.error
     assert isinstance(error, APIStatusError)
-    assert error.status_code == 502
+    assert error.http_status == 502
     assert "502 Bad Gateway" in str(error)
     record("HTML 502 body", server, outcome, MARGIN)

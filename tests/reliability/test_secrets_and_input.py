@@ -273,7 +273,7 @@ async def test_no_redirect_is_followed(status: int, own_client: bool, io_mode: s
                 for op in OPS:
                     outcome = await attempt(partial(call, client, op, io_mode))
                     assert type(outcome.error) is APIStatusError, repr(outcome.error)
-                    assert outcome.error.status_code == status
+                    assert outcome.error.http_status == status
                     assert_key_hidden(exception_text(outcome.error))
         finally:
             for user in users:

@@ -209,7 +209,7 @@ def test_bad_key_and_bad_app_id_are_refused_in_fastgpt_envelopes() -> None:
         assert (blocking.value.code, blocking.value.status_text) == (514, "unAuthApiKey")
         with pytest.raises(AuthenticationError) as streamed:
             client.chat.chat_stream(ask("hi")).until_done()
-        assert streamed.value.status_code == 200  # refused before the SSE headers
+        assert streamed.value.http_status == 200  # refused before the SSE headers
         with pytest.raises(AuthenticationError):
             client.chat_history.list_histories(ListHistoriesRequest())
     with fake.client() as client:
@@ -257,7 +257,7 @@ def test_feedback_rename_pin_and_deletes_change_later_answers() -> None:
         ]
         assert client.chat_history.get_chat_init(GetChatInitRequest(chat_id="b")).title == "Renamed"
 
-        client.chat_history.delete_record(DeleteRecordRequest(chat_id="a", content_id="a2"))
+        client.chat_history.delete_record(DeleteRecordRequest(chat_id="a", data_id="a2"))
         assert "a2" not in [
             r.data_id for r in client.chat_history.list_records(ListRecordsRequest(chat_id="a")).list
         ]
@@ -283,8 +283,8 @@ def test_legacy_server_makes_delete_record_fall_back_once() -> None:
     with fake.client() as client:
         client.chat.chat(ask("x", chat_id="c", response_chat_item_id="d1"))
         client.chat.chat(ask("y", chat_id="c", response_chat_item_id="d2"))
-        client.chat_history.delete_record(DeleteRecordRequest(chat_id="c", content_id="d1"))
-        client.chat_history.delete_record(DeleteRecordRequest(chat_id="c", content_id="d2"))
+        client.chat_history.delete_record(DeleteRecordRequest(chat_id="c", data_id="d1"))
+        client.chat_history.delete_record(DeleteRecordRequest(chat_id="c", data_id="d2"))
         assert client.chat_history.list_records(ListRecordsRequest(chat_id="c")).total == 2  # the humans
     assert fake.count("/api/core/chat/record/delete") == 1
     assert fake.count("/api/core/chat/item/delete") == 2
@@ -370,7 +370,7 @@ def test_unknown_path_is_404_and_bad_paging_is_a_validation_error() -> None:
     )
     assert bad.status == 400
     assert json.loads(bad.body)["message"] == "Data validation error"
-    with fake.client() as client, pytest.raises(NotFoundError, match="not_exist"):
+    with fake.client() as client, pytest.raises(NotFoundError, match=r"^Application Does Not Exist"):
         client.chat_history.list_histories(ListHistoriesRequest(app_id="abcdefabcdefabcdefabcdef"))
 
 

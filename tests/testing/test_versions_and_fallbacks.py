@@ -264,7 +264,7 @@ async def test_record_delete_against_the_versions_around_its_move(
     async with fake.client() as client:
         await complete(client, io_mode, False, ask("x", chat_id="c1"))
         records = fake._state.chats[(fake.app_id, "c1")].records
-        request = DeleteRecordRequest(chat_id="c1", content_id=records[-1].data_id)
+        request = DeleteRecordRequest(chat_id="c1", data_id=records[-1].data_id)
         await run(
             io_mode,
             lambda: client.chat_history.delete_record(request),

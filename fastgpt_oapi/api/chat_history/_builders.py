@@ -185,8 +185,8 @@ class DeleteRecordRequestBuilder(RequestBuilder[DeleteRecordRequest]):
         self._set("chat_id", chat_id)
         return self
 
-    def content_id(self, content_id: str) -> DeleteRecordRequestBuilder:
-        self._set("content_id", content_id)
+    def data_id(self, data_id: str) -> DeleteRecordRequestBuilder:
+        self._set("data_id", data_id)
         return self
 
 

@@ -455,7 +455,8 @@ class GetRecordDetailRequest(APIRequest[RecordDetailResponse]):
 
 
 class DeleteRecordRequest(APIRequest[OperationResponse]):
-    """`DELETE /api/core/chat/record/delete`: delete one message; `content_id` is its `data_id`.
+    """`DELETE /api/core/chat/record/delete`: delete one message, the record `data_id` names (the
+    `dataId` of every other call; FastGPT calls it `contentId` here, and so does the wire).
 
     FastGPT <= 4.14.10 serves this at `/api/core/chat/item/delete` (4.14.11 moved it, with no
     redirect): on a bare 404 the client asks there, and keeps asking there.
@@ -464,14 +465,14 @@ class DeleteRecordRequest(APIRequest[OperationResponse]):
     route = Route(
         "DELETE",
         "/api/core/chat/record/delete",
-        query=frozenset({"app_id", "chat_id", "content_id"}),
+        query=frozenset({"app_id", "chat_id", "data_id"}),
         requires_app_id=True,
         fallbacks=(("DELETE", "/api/core/chat/item/delete"),),
     )
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
-    content_id: str = Field(min_length=1)
+    data_id: str = Field(min_length=1, alias="contentId")
 
     @classmethod
     def builder(cls) -> DeleteRecordRequestBuilder:

@@ -177,7 +177,7 @@ class ChatHistoryService:
     def delete_record(
         self, request: DeleteRecordRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        """Delete one record (`content_id` = its `data_id`).
+        """Delete one record, by its `data_id`.
 
         On a server older than 4.14.11 (a bare 404 at `/api/core/chat/record/delete`) the same request
         goes once to `/api/core/chat/item/delete`, and every client sharing these connection pools
