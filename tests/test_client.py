@@ -6,6 +6,7 @@ is observed as a shared TCP connection, not by peeking at objects.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import ssl
 import threading
@@ -153,8 +154,12 @@ def test_builder_settings_reach_the_pools_it_creates() -> None:
         .build()
     )
     proxied = Client.builder().api_key(API_KEY).verify(context).proxy("http://proxy.test:8080").build()
+
+    async def async_pool() -> httpx.AsyncClient:
+        return client._pools.async_client()  # the pool of the running loop
+
     try:
-        for http in (client._pools.sync_client(), client._pools.async_client()):
+        for http in (client._pools.sync_client(), asyncio.run(async_pool())):
             transport: Any = http._transport
             pool = transport._pool  # httpcore's pool: the limits live there
             assert (pool._max_connections, pool._max_keepalive_connections, pool._keepalive_expiry) == (

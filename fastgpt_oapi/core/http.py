@@ -10,6 +10,7 @@ the `Location` points, so a 3xx is an error.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import platform
@@ -39,7 +40,7 @@ from .errors import (
 from .retry import Failure, RequestKind, backoff_delay, parse_retry_after, should_retry
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
+    from collections.abc import AsyncGenerator, Awaitable
 
     from pydantic import BaseModel
 
@@ -80,7 +81,11 @@ class Pools:
     ) -> None:
         self._config = config
         self._sync = http_client
-        self._async = async_http_client
+        self._async = async_http_client  # the user's; the SDK's own are per event loop
+        # An httpx.AsyncClient's connections belong to the event loop that opened them, so the SDK
+        # keeps one pool per loop (two `asyncio.run()`s, pytest's loop per test), each closed when its
+        # loop shuts down (see `_close_with_loop`) or by `aclose()`.
+        self._per_loop: dict[asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncGenerator[None]]] = {}
         # Whether a pool is the SDK's own (it carries BASE_HEADERS and the SDK closes it).
         self.owns_sync = http_client is None
         self.owns_async = async_http_client is None
@@ -124,13 +129,22 @@ class Pools:
         return self._sync
 
     def async_client(self) -> httpx.AsyncClient:
+        """The async pool for the running event loop (call it from a coroutine)."""
         self._check_open()
-        if self._async is None:
+        if self._async is not None:
+            return self._async
+        loop = asyncio.get_running_loop()
+        entry = self._per_loop.get(loop)
+        if entry is None:
             with self._lock:
                 self._check_open()
-                if self._async is None:
-                    self._async = httpx.AsyncClient(transport=self._async_transport, **self._kwargs())
-        return self._async
+                entry = self._per_loop.get(loop)
+                if entry is None:
+                    for old in [old for old in self._per_loop if old.is_closed()]:
+                        del self._per_loop[old]  # closed with its loop already
+                    client = httpx.AsyncClient(transport=self._async_transport, **self._kwargs())
+                    entry = self._per_loop[loop] = (client, _close_with_loop(client))
+        return entry[0]
 
     def close(self) -> None:
         """Close the sync pool. The async pool needs `aclose()` (closing it must be awaited)."""
@@ -142,14 +156,39 @@ class Pools:
             client.close()
 
     async def aclose(self) -> None:
-        """Close both pools."""
+        """Close the pools: the sync one, and the async ones of this loop and of any other still running."""
         with self._lock:
             self.closed = True
-            client = self._async if self.owns_async else None
-            self._async = None if self.owns_async else self._async
-        if client is not None:
-            await client.aclose()
+            pools, self._per_loop = self._per_loop, {}
+        here = asyncio.get_running_loop()
+        for loop, (client, _) in pools.items():
+            if loop is here:
+                await client.aclose()
+            elif loop.is_running():  # another thread's loop: close it there
+                asyncio.run_coroutine_threadsafe(client.aclose(), loop)
         self.close()
+
+
+async def _closer(client: httpx.AsyncClient) -> AsyncGenerator[None]:
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None]:
+    """Have the running loop close `client` when it shuts down.
+
+    `asyncio.run()` (and `asyncio.Runner`, which pytest-asyncio uses) finalise the loop's async
+    generators before closing it: a generator started here, and kept alive by the pool's entry, is
+    one of them, and its `finally` closes the pool while the loop can still run it. A pool left to a
+    closed loop would hold sockets nothing can close any more.
+    """
+    keeper = _closer(client)
+    step = keeper.__anext__()  # registers the generator with the running loop
+    with contextlib.suppress(StopIteration):
+        step.send(None)  # runs it to its `yield`; nothing there awaits
+    return keeper
 
 
 @dataclass(frozen=True)
@@ -637,6 +676,16 @@ async def _aattempt(client: httpx.AsyncClient, request: httpx.Request, read_body
         response = await client.send(request, stream=True, follow_redirects=False)
     except httpx.TransportError as exc:
         return Outcome(None, exc, started)
+    except RuntimeError as exc:
+        if "loop" not in str(exc):
+            raise
+        # Only an httpx.AsyncClient handed in by the user can get here: the SDK keeps a pool per loop.
+        raise APIConnectionError(
+            f"The httpx.AsyncClient given to Client.builder().async_http_client() cannot be used in this "
+            f"event loop ({exc}): its connections belong to the loop it was first used in. Give the "
+            "client one made in this loop, or let the SDK make its own (it keeps one per loop).",
+            request=request,
+        ) from exc
     if response.is_success and not read_body:
         return Outcome(response, None, started)
     try:
