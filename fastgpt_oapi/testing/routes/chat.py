@@ -93,6 +93,8 @@ def _store(chat: Chat, question: str, content: Any, data_id: str, turn: Turn, no
     if turn.title and not chat.custom_title:
         chat.title = turn.title
     chat.updated = now
+    chat.has_been_read = False
+    chat.generate_status = 2 if turn.error else 1
 
 
 def _sse(turn: Turn, detail: bool) -> list[bytes]:

@@ -29,8 +29,8 @@ def _histories(state: State, params: Params) -> dict[str, Any]:
                 "customTitle": c.custom_title,
                 "title": c.title,
                 "top": c.top,
-                "chatGenerateStatus": 1,
-                "hasBeenRead": True,
+                "chatGenerateStatus": c.generate_status,
+                "hasBeenRead": c.has_been_read,
             }
             for c in chats[offset : offset + size]
         ],
@@ -63,13 +63,15 @@ def _init(state: State, params: Params) -> dict[str, Any]:
     app_id = state.require_app(params)
     name, _ = state.apps[app_id]
     chat = state.chats.get((app_id, str(params.get("chatId", ""))))
+    if chat is not None and chat.generate_status != 0:
+        chat.has_been_read = True  # opening a chat reads it, as FastGPT's init does
     return {
         "chatId": params.get("chatId", ""),
         "appId": app_id,
         "title": chat.custom_title or chat.title if chat else "新对话",
         "variables": chat.variables if chat else {},
-        "chatGenerateStatus": 1,
-        "hasBeenRead": True,
+        "chatGenerateStatus": chat.generate_status if chat else 1,
+        "hasBeenRead": chat.has_been_read if chat else True,
         "app": {
             "chatConfig": {
                 "questionGuide": {"open": True},
