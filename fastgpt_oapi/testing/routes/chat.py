@@ -10,8 +10,8 @@ from typing import Any
 
 from ..apps import RunContext, Turn, answer_chunk
 from ..state import Chat, Record, State, nanoid, object_id
-from ..wire import FakeResponse, Params, Refusal, envelope, json_bytes, json_response
-from .route import Route
+from ..wire import FakeResponse, Params, Refusal, envelope, invalid, json_bytes, json_response
+from .route import Route, enveloped
 
 __all__ = ["ROUTES"]
 
@@ -57,7 +57,28 @@ def _streams(params: Params) -> bool:
     return params.get("stream") is True
 
 
-ROUTES = (Route("/api/v1/chat/completions", _completions, streams=_streams),)
+def _stop(state: State, params: Params) -> dict[str, Any]:
+    """`POST /api/v2/chat/stop` as FastGPT >= 4.16.3 answers it: the stop flag is written and the call
+    returns at once, `completed` always false. A chat that is not there is no error (FastGPT's auth
+    lets an unknown chat id through). The emulator's runs are over before any stop can arrive, so
+    there is nothing left to interrupt: a chat still marked generating is marked done."""
+    app_id = state.require_app(params)
+    chat_id = params.get("chatId")
+    if not isinstance(chat_id, str) or not chat_id:
+        raise invalid("Data validation error")
+    chat = state.chats.get((app_id, chat_id))
+    status = 1
+    if chat is not None and not chat.deleted:
+        if chat.generate_status == 0:
+            chat.generate_status = 1
+        status = chat.generate_status
+    return {"success": True, "completed": False, "chatGenerateStatus": status}
+
+
+ROUTES = (
+    Route("/api/v1/chat/completions", _completions, streams=_streams),
+    Route("/api/v2/chat/stop", enveloped(_stop)),
+)
 
 
 def _store(chat: Chat, question: str, content: Any, data_id: str, turn: Turn, now: float) -> None:
