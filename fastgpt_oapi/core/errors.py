@@ -329,6 +329,11 @@ _CAUSE_CLASSES: dict[str | int, type[APIStatusError]] = {
     "missingParams": BadRequestError,
     507004: BadRequestError,
     400: BadRequestError,
+    # The quote endpoints: a collection the chat never cited, or one that no longer exists.
+    "unAuthDatasetFile": PermissionDeniedError,
+    501007: PermissionDeniedError,
+    "unExistCollection": NotFoundError,
+    501003: NotFoundError,
 }
 
 # Unregistered errors carry only text (FastGPT <= 4.13.1 and UserErrors of every version).

@@ -74,6 +74,10 @@ class Chat:
     pending: dict[str, Any] | None = None
     # Deleted chats stay in the store so a later completion with the same id starts a fresh one.
     deleted: bool = False
+    # FastGPT >= 4.14.11: a finished answer leaves the chat unread until chat init or markRead.
+    has_been_read: bool = False
+    # 0 generating, 1 done, 2 error. The emulator's runs finish before they are answered.
+    generate_status: int = 1
 
 
 @dataclass

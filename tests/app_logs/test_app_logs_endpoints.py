@@ -25,6 +25,7 @@ from fastgpt_oapi.api.app_logs.model import (
     GetChartDataRequest,
     GetTotalDataRequest,
     ListLogsRequest,
+    ListLogUsersRequest,
 )
 
 UTC = timezone.utc
@@ -290,6 +291,7 @@ REQUESTS: dict[str, Callable[[], Any]] = {
     "get_total_data": lambda: GetTotalDataRequest(),
     "list_logs": lambda: ListLogsRequest(date_start=START, date_end=END),
     "iter_logs": lambda: ListLogsRequest(date_start=START, date_end=END),
+    "list_log_users": lambda: ListLogUsersRequest(date_start=START, date_end=END),
 }
 
 
@@ -320,7 +322,7 @@ async def test_no_app_id_anywhere_is_refused_before_sending(io_mode: str, method
     assert wire.requests == []
 
 
-@pytest.mark.parametrize("method", ["get_chart_data", "get_total_data", "list_logs"])
+@pytest.mark.parametrize("method", ["get_chart_data", "get_total_data", "list_logs", "list_log_users"])
 def test_malformed_app_id_is_refused(method: str) -> None:
     fields = REQUESTS[method]().model_dump(exclude_unset=True, by_alias=False)
     model = type(REQUESTS[method]())

@@ -19,14 +19,21 @@ from fastgpt_oapi import (
     RequestValidationError,
 )
 from fastgpt_oapi.api.chat_history.model import (
+    BatchDeleteHistoriesRequest,
     ClearHistoriesRequest,
     CreateQuestionGuideRequest,
     DeleteHistoryRequest,
     DeleteRecordRequest,
+    DeleteRecordsRequest,
     GetChatInitRequest,
+    GetCollectionQuoteRequest,
+    GetHistoryStatusRequest,
+    GetQuoteRequest,
     GetRecordDetailRequest,
     ListHistoriesRequest,
     ListRecordsRequest,
+    ListRecordsV2Request,
+    MarkReadRequest,
     UpdateFeedbackRequest,
     UpdateHistoryRequest,
 )
@@ -43,10 +50,22 @@ ENDPOINTS: dict[str, Callable[[], Any]] = {
     "delete_record": lambda: DeleteRecordRequest(chat_id="c1", data_id="d1"),
     "update_feedback": lambda: UpdateFeedbackRequest.like("c1", "d1"),
     "create_question_guide": lambda: CreateQuestionGuideRequest(chat_id="c1"),
+    "get_history_status": lambda: GetHistoryStatusRequest(chat_ids=["c1", "c2"]),
+    "mark_read": lambda: MarkReadRequest(chat_id="c1"),
+    "batch_delete_histories": lambda: BatchDeleteHistoriesRequest(chat_ids=["c1", "c2"]),
+    "delete_records": lambda: DeleteRecordsRequest(chat_id="c1", data_ids=["d1", "d2"]),
+    "list_records_v2": lambda: ListRecordsV2Request(chat_id="c1"),
+    "get_quote": lambda: GetQuoteRequest(
+        chat_id="c1", chat_item_data_id="d1", dataset_data_id_list=["q1"], collection_id_list=["k1"]
+    ),
+    "get_collection_quote": lambda: GetCollectionQuoteRequest(
+        chat_id="c1", chat_item_data_id="d1", collection_id="653279b16cd42ab509e766e8", anchor=0
+    ),
 }
 ITERATORS: dict[str, Callable[[], Any]] = {
     "iter_histories": lambda: ListHistoriesRequest(),
     "iter_records": lambda: ListRecordsRequest(chat_id="c1"),
+    "iter_records_v2": lambda: ListRecordsV2Request(chat_id="c1"),
 }
 
 
@@ -79,7 +98,9 @@ async def test_no_app_id_anywhere_is_refused_before_sending(io_mode: str, method
     assert wire.requests == []
 
 
-@pytest.mark.parametrize("model", [ListHistoriesRequest, DeleteRecordRequest, CreateQuestionGuideRequest])
+@pytest.mark.parametrize(
+    "model", [ListHistoriesRequest, DeleteRecordRequest, CreateQuestionGuideRequest, MarkReadRequest]
+)
 def test_malformed_app_id_is_refused_by_the_request(model: type[Any]) -> None:
     builder = model.builder().app_id("not-an-app-id")
     for name in ("chat_id", "data_id"):
@@ -110,7 +131,7 @@ async def test_the_request_app_id_wins_over_the_client_default(io_mode: str, met
     await call(make_client(wire), io_mode, method, request)
 
     (sent,) = wire.requests
-    if sent.method in ("POST", "PUT"):
+    if sent.content:  # a body (POST, or DELETE record/delete with contentIds) carries it
         assert body_of(sent)["appId"] == other
         assert "appId" not in sent.url.params
     else:

@@ -124,6 +124,9 @@ SHAPES: list[tuple[str, int, dict[str, Any], type[APIStatusError]]] = [
         BadRequestError,
     ),
     ("new-unknown-500", 500, env(500, "error", "boom"), InternalServerError),
+    # the quote endpoints (packages/global/common/error/code/dataset.ts: 501000 + position)
+    ("new-unAuthDatasetFile", 500, env(501007, "unAuthDatasetFile"), PermissionDeniedError),
+    ("new-unExistCollection", 500, env(501003, "unExistCollection"), NotFoundError),
 ]
 
 

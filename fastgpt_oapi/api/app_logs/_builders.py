@@ -12,6 +12,7 @@ from fastgpt_oapi.api.app_logs.model import (
     GetChartDataRequest,
     GetTotalDataRequest,
     ListLogsRequest,
+    ListLogUsersRequest,
     Timespan,
 )
 from fastgpt_oapi.core.model import AppId, RequestBuilder
@@ -19,6 +20,7 @@ from fastgpt_oapi.core.model import AppId, RequestBuilder
 __all__ = [
     "GetChartDataRequestBuilder",
     "GetTotalDataRequestBuilder",
+    "ListLogUsersRequestBuilder",
     "ListLogsRequestBuilder",
 ]
 
@@ -116,4 +118,28 @@ class ListLogsRequestBuilder(RequestBuilder[ListLogsRequest]):
 
     def error_filter(self, error_filter: ErrorFilter | None) -> ListLogsRequestBuilder:
         self._set("error_filter", error_filter)
+        return self
+
+
+class ListLogUsersRequestBuilder(RequestBuilder[ListLogUsersRequest]):
+    _model = ListLogUsersRequest
+
+    def app_id(self, app_id: AppId | None) -> ListLogUsersRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def date_start(self, date_start: AwareDatetime | str) -> ListLogUsersRequestBuilder:
+        self._set("date_start", date_start)
+        return self
+
+    def date_end(self, date_end: AwareDatetime | str) -> ListLogUsersRequestBuilder:
+        self._set("date_end", date_end)
+        return self
+
+    def search_key(self, search_key: str | None) -> ListLogUsersRequestBuilder:
+        self._set("search_key", search_key)
+        return self
+
+    def sources(self, sources: builtins.list[str] | None) -> ListLogUsersRequestBuilder:
+        self._set("sources", sources)
         return self

@@ -17,7 +17,12 @@ from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
 from fastgpt_oapi.core.paging import Page
 
 if TYPE_CHECKING:
-    from ._builders import GetChartDataRequestBuilder, GetTotalDataRequestBuilder, ListLogsRequestBuilder
+    from ._builders import (
+        GetChartDataRequestBuilder,
+        GetTotalDataRequestBuilder,
+        ListLogsRequestBuilder,
+        ListLogUsersRequestBuilder,
+    )
 
 __all__ = [
     "AppDataPoint",
@@ -32,9 +37,13 @@ __all__ = [
     "GetChartDataRequestBuilder",
     "GetTotalDataRequest",
     "GetTotalDataRequestBuilder",
+    "ListLogUsersRequest",
+    "ListLogUsersRequestBuilder",
+    "ListLogUsersResponse",
     "ListLogsRequest",
     "ListLogsRequestBuilder",
     "ListLogsResponse",
+    "LogUser",
     "Timespan",
     "TotalDataResponse",
     "UserDataPoint",
@@ -217,6 +226,56 @@ class ListLogsRequest(APIRequest[ListLogsResponse]):
         from ._builders import ListLogsRequestBuilder
 
         return ListLogsRequestBuilder()
+
+
+# ---- log users --------------------------------------------------------------------------------
+
+
+class LogUser(FastGPTModel):
+    """One user of the app's chats in the date range, and how many chats they had.
+
+    An end user (`out_link_uid`: share links, or the `custom_uid` given to `chat`) is named by that id;
+    a team member (`tmb_id`, as with API-key chats) by their member name, else by the id.
+    """
+
+    out_link_uid: str | None = None
+    tmb_id: str | None = None
+    name: str = ""
+    avatar: str | None = None
+    count: int = 0
+
+
+class ListLogUsersResponse(FastGPTModel):
+    """At most 50 users, most chats first. Source: `GetLogUsersResponseSchema` (`LogUserSchema`) in
+    `packages/global/openapi/core/app/log/api.ts` at f88b51b5c1e4987a2b917358339db1aa02bbc292
+    (last changed 58254a47)."""
+
+    list: builtins.list[LogUser] = Field(default_factory=builtins.list)
+
+
+class ListLogUsersRequest(APIRequest[ListLogUsersResponse]):
+    """`POST /api/core/app/logs/getUsers` (FastGPT >= 4.14.7): who chatted with the app between two dates.
+
+    Chats updated within [`date_start`, `date_end`] are grouped by user; `sources` keeps some chat
+    sources only, `search_key` filters users by name (case-insensitive substring). The key owner needs
+    the app's chat-log permission. Source: `GetLogUsersBodySchema` in
+    `packages/global/openapi/core/app/log/api.ts` and `projects/app/src/pages/api/core/app/logs/getUsers.ts`,
+    both at f88b51b5.
+    """
+
+    route = Route("POST", "/api/core/app/logs/getUsers", requires_app_id=True)
+
+    app_id: AppId | None = None
+    date_start: AwareDatetime | str
+    date_end: AwareDatetime | str
+    search_key: str | None = None
+    sources: builtins.list[str] | None = None
+
+    @classmethod
+    def builder(cls) -> ListLogUsersRequestBuilder:
+        from ._builders import ListLogUsersRequestBuilder
+
+        return ListLogUsersRequestBuilder()
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here

@@ -15,6 +15,8 @@ from .model import (
     GetTotalDataRequest,
     ListLogsRequest,
     ListLogsResponse,
+    ListLogUsersRequest,
+    ListLogUsersResponse,
     TotalDataResponse,
 )
 
@@ -83,3 +85,14 @@ class AppLogsService:
             lambda offset: self.alist_logs(at_offset(request, offset), request_option),
             OffsetPager(offset=request.offset, page_size=request.page_size, key=_log_key),
         )
+
+    def list_log_users(
+        self, request: ListLogUsersRequest, request_option: RequestOption | None = None
+    ) -> ListLogUsersResponse:
+        """The app's users between two dates with their chat counts, most active first (at most 50)."""
+        return self._http.request(request, request_option)
+
+    async def alist_log_users(
+        self, request: ListLogUsersRequest, request_option: RequestOption | None = None
+    ) -> ListLogUsersResponse:
+        return await self._http.arequest(request, request_option)

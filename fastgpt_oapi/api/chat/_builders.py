@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastgpt_oapi.api.chat.model import ChatCompletionRequest
+from fastgpt_oapi.api.chat.model import ChatCompletionRequest, StopChatRequest
 from fastgpt_oapi.api.shared.message import ChatMessage
 from fastgpt_oapi.core.model import AppId, RequestBuilder
 
 __all__ = [
     "ChatCompletionRequestBuilder",
+    "StopChatRequestBuilder",
 ]
 
 
@@ -51,4 +52,16 @@ class ChatCompletionRequestBuilder(RequestBuilder[ChatCompletionRequest]):
 
     def retain_dataset_cite(self, retain_dataset_cite: bool | None) -> ChatCompletionRequestBuilder:
         self._set("retain_dataset_cite", retain_dataset_cite)
+        return self
+
+
+class StopChatRequestBuilder(RequestBuilder[StopChatRequest]):
+    _model = StopChatRequest
+
+    def app_id(self, app_id: AppId | None) -> StopChatRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def chat_id(self, chat_id: str) -> StopChatRequestBuilder:
+        self._set("chat_id", chat_id)
         return self

@@ -36,7 +36,7 @@ from ..shared.model import (
 )
 
 if TYPE_CHECKING:
-    from ._builders import ChatCompletionRequestBuilder
+    from ._builders import ChatCompletionRequestBuilder, StopChatRequestBuilder
 
 __all__ = [
     "AnswerEvent",
@@ -73,6 +73,9 @@ __all__ = [
     "SandboxStatusEvent",
     "SelectOption",
     "SkillCallEvent",
+    "StopChatRequest",
+    "StopChatRequestBuilder",
+    "StopChatResponse",
     "TextPart",
     "ToolCall",
     "ToolCallEvent",
@@ -492,6 +495,50 @@ class ChatStreamResult(BaseModel):
     duration_seconds: float | None = None
     finish_reason: str | None = None
     node_statuses: list[FlowNodeStatus] = Field(default_factory=list)
+
+
+# ---- stop -------------------------------------------------------------------------------------
+
+
+class StopChatResponse(FastGPTModel):
+    """What `POST /api/v2/chat/stop` answers: the stop flag was written (`success`).
+
+    FastGPT 4.14.5 - 4.16.2 waited up to 5 s for the workflow to wind down, then said whether it had
+    (`completed`) and the chat's status. From 4.16.3 the call returns as soon as the flag is written:
+    `completed` is always False and `chat_generate_status` is a conservative guess, both deprecated
+    there. End your own stream after a successful stop; do not poll this answer.
+
+    Source: FastGPT `packages/global/openapi/core/chat/controler/api.ts` (`StopV2ChatResponseSchema`)
+    at f88b51b5c1e4987a2b917358339db1aa02bbc292 (last changed a361a73d), and the 4.16.3 copy of the
+    same schema ("接口不等待后台收尾，因此当前固定为 false"); handler
+    `projects/app/src/pages/api/v2/chat/stop.ts` at f88b51b5.
+    """
+
+    success: bool
+    # Absent on servers that answer `{success}` only.
+    completed: bool | None = None
+    # 0 generating, 1 done, 2 error.
+    chat_generate_status: int | None = None
+
+
+class StopChatRequest(APIRequest[StopChatResponse]):
+    """`POST /api/v2/chat/stop` (FastGPT >= 4.14.5): stop the workflow running in a chat.
+
+    FastGPT's `StopV2ChatRawSchema` (`packages/global/openapi/core/chat/controler/api.ts` at f88b51b5):
+    the app target (`appId`) and `chatId` (min 1). A chat that is not running, or not there, is
+    answered with `success` all the same.
+    """
+
+    route = Route("POST", "/api/v2/chat/stop", requires_app_id=True)
+
+    app_id: AppId | None = None
+    chat_id: str = Field(min_length=1)
+
+    @classmethod
+    def builder(cls) -> StopChatRequestBuilder:
+        from ._builders import StopChatRequestBuilder
+
+        return StopChatRequestBuilder()
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here

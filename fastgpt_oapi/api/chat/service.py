@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from fastgpt_oapi.core.options import RequestOption
 
-from .model import ChatCompletionRequest, ChatCompletionResponse
+from .model import ChatCompletionRequest, ChatCompletionResponse, StopChatRequest, StopChatResponse
 from .stream import AsyncChatStream, ChatStream, ChatStreamDecoder
 
 if TYPE_CHECKING:
@@ -105,6 +105,22 @@ class ChatService:
             clock=self._http.hooks.clock,
         )
         return call, decoder
+
+    def stop_chat(
+        self, request: StopChatRequest, request_option: RequestOption | None = None
+    ) -> StopChatResponse:
+        """Ask FastGPT to stop the workflow running in `request.chat_id` (`POST /api/v2/chat/stop`).
+
+        `success` means the stop flag was written. FastGPT >= 4.16.3 answers at once, with `completed`
+        always False: close your own stream (`stream.close()`) once this returns, rather than waiting
+        for the stream or for `completed`. Older servers waited up to 5 s for the run to wind down.
+        """
+        return self._http.request(request, request_option)
+
+    async def astop_chat(
+        self, request: StopChatRequest, request_option: RequestOption | None = None
+    ) -> StopChatResponse:
+        return await self._http.arequest(request, request_option)
 
 
 def _identify(response: ChatCompletionResponse, chat_id: str, data_id: str) -> ChatCompletionResponse:

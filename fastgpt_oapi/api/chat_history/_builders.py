@@ -2,17 +2,27 @@
 # Regenerate with `make codegen`; the test suite fails while this file is out of date.
 from __future__ import annotations
 
+import builtins
+
 from pydantic import AwareDatetime
 
 from fastgpt_oapi.api.chat_history.model import (
+    BatchDeleteHistoriesRequest,
     ClearHistoriesRequest,
     CreateQuestionGuideRequest,
     DeleteHistoryRequest,
     DeleteRecordRequest,
+    DeleteRecordsRequest,
     GetChatInitRequest,
+    GetCollectionQuoteRequest,
+    GetHistoryStatusRequest,
+    GetQuoteRequest,
     GetRecordDetailRequest,
+    ItemId,
     ListHistoriesRequest,
     ListRecordsRequest,
+    ListRecordsV2Request,
+    MarkReadRequest,
     QuestionGuideConfig,
     RecordsSource,
     UpdateFeedbackRequest,
@@ -21,14 +31,21 @@ from fastgpt_oapi.api.chat_history.model import (
 from fastgpt_oapi.core.model import AppId, RequestBuilder
 
 __all__ = [
+    "BatchDeleteHistoriesRequestBuilder",
     "ClearHistoriesRequestBuilder",
     "CreateQuestionGuideRequestBuilder",
     "DeleteHistoryRequestBuilder",
     "DeleteRecordRequestBuilder",
+    "DeleteRecordsRequestBuilder",
     "GetChatInitRequestBuilder",
+    "GetCollectionQuoteRequestBuilder",
+    "GetHistoryStatusRequestBuilder",
+    "GetQuoteRequestBuilder",
     "GetRecordDetailRequestBuilder",
     "ListHistoriesRequestBuilder",
     "ListRecordsRequestBuilder",
+    "ListRecordsV2RequestBuilder",
+    "MarkReadRequestBuilder",
     "UpdateFeedbackRequestBuilder",
     "UpdateHistoryRequestBuilder",
 ]
@@ -227,4 +244,160 @@ class CreateQuestionGuideRequestBuilder(RequestBuilder[CreateQuestionGuideReques
 
     def question_guide(self, question_guide: QuestionGuideConfig | None) -> CreateQuestionGuideRequestBuilder:
         self._set("question_guide", question_guide)
+        return self
+
+
+class GetHistoryStatusRequestBuilder(RequestBuilder[GetHistoryStatusRequest]):
+    _model = GetHistoryStatusRequest
+
+    def app_id(self, app_id: AppId | None) -> GetHistoryStatusRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def chat_ids(self, chat_ids: builtins.list[ItemId]) -> GetHistoryStatusRequestBuilder:
+        self._set("chat_ids", chat_ids)
+        return self
+
+
+class MarkReadRequestBuilder(RequestBuilder[MarkReadRequest]):
+    _model = MarkReadRequest
+
+    def app_id(self, app_id: AppId | None) -> MarkReadRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def chat_id(self, chat_id: str) -> MarkReadRequestBuilder:
+        self._set("chat_id", chat_id)
+        return self
+
+
+class BatchDeleteHistoriesRequestBuilder(RequestBuilder[BatchDeleteHistoriesRequest]):
+    _model = BatchDeleteHistoriesRequest
+
+    def app_id(self, app_id: AppId | None) -> BatchDeleteHistoriesRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def chat_ids(self, chat_ids: builtins.list[ItemId]) -> BatchDeleteHistoriesRequestBuilder:
+        self._set("chat_ids", chat_ids)
+        return self
+
+
+class DeleteRecordsRequestBuilder(RequestBuilder[DeleteRecordsRequest]):
+    _model = DeleteRecordsRequest
+
+    def app_id(self, app_id: AppId | None) -> DeleteRecordsRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def chat_id(self, chat_id: str) -> DeleteRecordsRequestBuilder:
+        self._set("chat_id", chat_id)
+        return self
+
+    def data_ids(self, data_ids: builtins.list[ItemId]) -> DeleteRecordsRequestBuilder:
+        self._set("data_ids", data_ids)
+        return self
+
+
+class ListRecordsV2RequestBuilder(RequestBuilder[ListRecordsV2Request]):
+    _model = ListRecordsV2Request
+
+    def app_id(self, app_id: AppId | None) -> ListRecordsV2RequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def chat_id(self, chat_id: str) -> ListRecordsV2RequestBuilder:
+        self._set("chat_id", chat_id)
+        return self
+
+    def page_size(self, page_size: int) -> ListRecordsV2RequestBuilder:
+        self._set("page_size", page_size)
+        return self
+
+    def initial_id(self, initial_id: str | None) -> ListRecordsV2RequestBuilder:
+        self._set("initial_id", initial_id)
+        return self
+
+    def prev_id(self, prev_id: str | None) -> ListRecordsV2RequestBuilder:
+        self._set("prev_id", prev_id)
+        return self
+
+    def next_id(self, next_id: str | None) -> ListRecordsV2RequestBuilder:
+        self._set("next_id", next_id)
+        return self
+
+    def load_custom_feedbacks(self, load_custom_feedbacks: bool | None) -> ListRecordsV2RequestBuilder:
+        self._set("load_custom_feedbacks", load_custom_feedbacks)
+        return self
+
+    def type(self, type: RecordsSource | None) -> ListRecordsV2RequestBuilder:
+        self._set("type", type)
+        return self
+
+    def include_deleted(self, include_deleted: bool | None) -> ListRecordsV2RequestBuilder:
+        self._set("include_deleted", include_deleted)
+        return self
+
+
+class GetQuoteRequestBuilder(RequestBuilder[GetQuoteRequest]):
+    _model = GetQuoteRequest
+
+    def app_id(self, app_id: AppId | None) -> GetQuoteRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def chat_id(self, chat_id: str) -> GetQuoteRequestBuilder:
+        self._set("chat_id", chat_id)
+        return self
+
+    def chat_item_data_id(self, chat_item_data_id: str) -> GetQuoteRequestBuilder:
+        self._set("chat_item_data_id", chat_item_data_id)
+        return self
+
+    def dataset_data_id_list(self, dataset_data_id_list: builtins.list[ItemId]) -> GetQuoteRequestBuilder:
+        self._set("dataset_data_id_list", dataset_data_id_list)
+        return self
+
+    def collection_id_list(self, collection_id_list: builtins.list[ItemId]) -> GetQuoteRequestBuilder:
+        self._set("collection_id_list", collection_id_list)
+        return self
+
+
+class GetCollectionQuoteRequestBuilder(RequestBuilder[GetCollectionQuoteRequest]):
+    _model = GetCollectionQuoteRequest
+
+    def app_id(self, app_id: AppId | None) -> GetCollectionQuoteRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def chat_id(self, chat_id: str) -> GetCollectionQuoteRequestBuilder:
+        self._set("chat_id", chat_id)
+        return self
+
+    def chat_item_data_id(self, chat_item_data_id: str) -> GetCollectionQuoteRequestBuilder:
+        self._set("chat_item_data_id", chat_item_data_id)
+        return self
+
+    def collection_id(self, collection_id: str) -> GetCollectionQuoteRequestBuilder:
+        self._set("collection_id", collection_id)
+        return self
+
+    def anchor(self, anchor: int) -> GetCollectionQuoteRequestBuilder:
+        self._set("anchor", anchor)
+        return self
+
+    def initial_id(self, initial_id: str | None) -> GetCollectionQuoteRequestBuilder:
+        self._set("initial_id", initial_id)
+        return self
+
+    def prev_id(self, prev_id: str | None) -> GetCollectionQuoteRequestBuilder:
+        self._set("prev_id", prev_id)
+        return self
+
+    def next_id(self, next_id: str | None) -> GetCollectionQuoteRequestBuilder:
+        self._set("next_id", next_id)
+        return self
+
+    def page_size(self, page_size: int) -> GetCollectionQuoteRequestBuilder:
+        self._set("page_size", page_size)
         return self

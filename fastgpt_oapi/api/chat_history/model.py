@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AliasChoices, AwareDatetime, Field
 
@@ -43,14 +43,21 @@ from ..shared.model import (
 
 if TYPE_CHECKING:
     from ._builders import (
+        BatchDeleteHistoriesRequestBuilder,
         ClearHistoriesRequestBuilder,
         CreateQuestionGuideRequestBuilder,
         DeleteHistoryRequestBuilder,
         DeleteRecordRequestBuilder,
+        DeleteRecordsRequestBuilder,
         GetChatInitRequestBuilder,
+        GetCollectionQuoteRequestBuilder,
+        GetHistoryStatusRequestBuilder,
+        GetQuoteRequestBuilder,
         GetRecordDetailRequestBuilder,
         ListHistoriesRequestBuilder,
         ListRecordsRequestBuilder,
+        ListRecordsV2RequestBuilder,
+        MarkReadRequestBuilder,
         UpdateFeedbackRequestBuilder,
         UpdateHistoryRequestBuilder,
     )
@@ -58,6 +65,8 @@ if TYPE_CHECKING:
 __all__ = [
     "AdminFeedback",
     "AppVariable",
+    "BatchDeleteHistoriesRequest",
+    "BatchDeleteHistoriesRequestBuilder",
     "ChatConfig",
     "ChatHistoryItem",
     "ChatInitApp",
@@ -65,17 +74,31 @@ __all__ = [
     "ChatRecord",
     "ClearHistoriesRequest",
     "ClearHistoriesRequestBuilder",
+    "CollectionQuoteItem",
+    "CollectionQuoteResponse",
     "CreateQuestionGuideRequest",
     "CreateQuestionGuideRequestBuilder",
+    "DatasetCiteHistory",
+    "DatasetCiteItem",
     "DeleteHistoryRequest",
     "DeleteHistoryRequestBuilder",
     "DeleteRecordRequest",
     "DeleteRecordRequestBuilder",
+    "DeleteRecordsRequest",
+    "DeleteRecordsRequestBuilder",
     "FileValue",
     "GetChatInitRequest",
     "GetChatInitRequestBuilder",
+    "GetCollectionQuoteRequest",
+    "GetCollectionQuoteRequestBuilder",
+    "GetHistoryStatusRequest",
+    "GetHistoryStatusRequestBuilder",
+    "GetQuoteRequest",
+    "GetQuoteRequestBuilder",
     "GetRecordDetailRequest",
     "GetRecordDetailRequestBuilder",
+    "HistoryStatus",
+    "HistoryStatusResponse",
     "InteractiveValue",
     "ListHistoriesRequest",
     "ListHistoriesRequestBuilder",
@@ -83,12 +106,18 @@ __all__ = [
     "ListRecordsRequest",
     "ListRecordsRequestBuilder",
     "ListRecordsResponse",
+    "ListRecordsV2Request",
+    "ListRecordsV2RequestBuilder",
+    "ListRecordsV2Response",
+    "MarkReadRequest",
+    "MarkReadRequestBuilder",
     "NodeErrorText",
     "NodeResponse",
     "OperationResponse",
     "QuestionGuideConfig",
     "QuestionGuideResponse",
     "QuoteItem",
+    "QuoteResponse",
     "QuoteScore",
     "ReasoningValue",
     "RecordDetailResponse",
@@ -560,6 +589,295 @@ class CreateQuestionGuideRequest(APIRequest[QuestionGuideResponse]):
         from ._builders import CreateQuestionGuideRequestBuilder
 
         return CreateQuestionGuideRequestBuilder()
+
+
+# ---- history status, read marks, batch deletes (FastGPT >= 4.14.11 / 4.14.4) ---------------------
+
+# One chat id or record id in a list: FastGPT's `z.string().min(1)` items.
+ItemId = Annotated[str, Field(min_length=1)]
+
+
+class HistoryStatus(FastGPTModel):
+    """One chat's generation and read state, as `get_history_status` reports it."""
+
+    chat_id: str
+    update_time: datetime | None = None
+    # 0 generating, 1 done, 2 error; FastGPT reports 1 for chats stored before it had the field.
+    chat_generate_status: int | None = None
+    has_been_read: bool | None = None
+
+
+class HistoryStatusResponse(FastGPTModel):
+    """The state of each asked-for chat that exists. Unknown or deleted chats are simply not listed.
+
+    Source: FastGPT `GetHistoryStatusResponseSchema`, `packages/global/openapi/core/chat/history/api.ts`
+    at f88b51b5c1e4987a2b917358339db1aa02bbc292 (last changed a361a73d).
+    """
+
+    list: builtins.list[HistoryStatus] = Field(default_factory=builtins.list)
+
+
+class GetHistoryStatusRequest(APIRequest[HistoryStatusResponse]):
+    """`POST /api/core/chat/history/getHistoryStatus` (FastGPT >= 4.14.11): poll several chats at once.
+
+    `chat_ids`: 1 to 200 ids. With an API key FastGPT looks only at the key owner's chats of the app.
+    Source: `GetHistoryStatusBodyRawSchema` in `packages/global/openapi/core/chat/history/api.ts` and
+    `projects/app/src/pages/api/core/chat/history/getHistoryStatus.ts`, both at f88b51b5.
+    """
+
+    route = Route("POST", "/api/core/chat/history/getHistoryStatus", requires_app_id=True)
+
+    app_id: AppId | None = None
+    chat_ids: builtins.list[ItemId] = Field(min_length=1, max_length=200)
+
+    @classmethod
+    def builder(cls) -> GetHistoryStatusRequestBuilder:
+        from ._builders import GetHistoryStatusRequestBuilder
+
+        return GetHistoryStatusRequestBuilder()
+
+
+class MarkReadRequest(APIRequest[OperationResponse]):
+    """`POST /api/core/chat/history/markRead` (FastGPT >= 4.14.11): mark a chat as read.
+
+    FastGPT sets the chat's `hasBeenRead` and bumps its `updateTime`; an unknown chat id is no error.
+    Source: `MarkChatReadBodyRawSchema` in `packages/global/openapi/core/chat/history/api.ts` and
+    `projects/app/src/pages/api/core/chat/history/markRead.ts`, both at f88b51b5.
+    """
+
+    route = Route("POST", "/api/core/chat/history/markRead", requires_app_id=True)
+
+    app_id: AppId | None = None
+    chat_id: str = Field(min_length=1)
+
+    @classmethod
+    def builder(cls) -> MarkReadRequestBuilder:
+        from ._builders import MarkReadRequestBuilder
+
+        return MarkReadRequestBuilder()
+
+
+class BatchDeleteHistoriesRequest(APIRequest[OperationResponse]):
+    """`POST /api/core/chat/history/batchDelete` (FastGPT >= 4.14.4): delete several chats for good.
+
+    Unlike `delete_history` this is a HARD delete: the chats, their records, node responses and files
+    are removed, whoever created them, and a later completion with one of those chat ids starts a new
+    chat. The key owner needs the app's chat-log permission. Unknown ids are skipped.
+    Source: `ChatBatchDeleteBodyRawSchema` in `packages/global/openapi/core/chat/history/api.ts`,
+    `projects/app/src/pages/api/core/chat/history/batchDelete.ts` and
+    `packages/service/core/chat/delete.ts` (`deleteChatResourcesBySource`), all at f88b51b5.
+    """
+
+    route = Route("POST", "/api/core/chat/history/batchDelete", requires_app_id=True)
+
+    app_id: AppId | None = None
+    chat_ids: builtins.list[ItemId] = Field(min_length=1)
+
+    @classmethod
+    def builder(cls) -> BatchDeleteHistoriesRequestBuilder:
+        from ._builders import BatchDeleteHistoriesRequestBuilder
+
+        return BatchDeleteHistoriesRequestBuilder()
+
+
+# ---- several records at once ------------------------------------------------------------------
+
+
+class DeleteRecordsRequest(APIRequest[OperationResponse]):
+    """`DELETE /api/core/chat/record/delete` with `contentIds` (FastGPT >= 4.15.0): delete several records.
+
+    `data_ids` are the records' `data_id`s (`contentIds` on the wire, sent as a JSON array in the body,
+    as FastGPT's OpenAPI documents it). A soft delete, as with `delete_record`; ids not in the chat are
+    skipped. Servers before 4.15.0 read this endpoint's query only, so the call fails their validation;
+    before 4.14.11 the path does not exist (404). There is no fallback: use `delete_record` there.
+    Source: `DeleteChatRecordBodyRawSchema` in `packages/global/openapi/core/chat/record/api.ts` and
+    `projects/app/src/pages/api/core/chat/record/delete.ts`, both at f88b51b5 (`contentIds` since
+    9f383002).
+    """
+
+    route = Route("DELETE", "/api/core/chat/record/delete", requires_app_id=True)
+
+    app_id: AppId | None = None
+    chat_id: str = Field(min_length=1)
+    data_ids: builtins.list[ItemId] = Field(alias="contentIds", min_length=1)
+
+    @classmethod
+    def builder(cls) -> DeleteRecordsRequestBuilder:
+        from ._builders import DeleteRecordsRequestBuilder
+
+        return DeleteRecordsRequestBuilder()
+
+
+# ---- records v2: cursor pages -----------------------------------------------------------------
+
+
+class ListRecordsV2Response(Page[ChatRecord]):
+    """A page of records around a cursor, oldest first, with whether there are more on either side.
+
+    `total` counts the whole chat's records. Each record also carries `id` (= its `data_id`) as an
+    untyped extra. Source: `GetRecordsV2ResponseSchema` in
+    `packages/global/openapi/core/chat/record/api.ts` at f88b51b5 (`LinkedListResponseSchema` of
+    `ChatItemMiniSchema`, plus `total`).
+    """
+
+    # Older records than the first one here exist (ask with `prev_id` = the first record's data_id).
+    has_more_prev: bool = False
+    # Newer records than the last one here exist (ask with `next_id` = the last record's data_id).
+    has_more_next: bool = False
+
+
+class ListRecordsV2Request(APIRequest[ListRecordsV2Response]):
+    """`POST /api/core/chat/record/getRecords_v2` (FastGPT >= 4.14.5): a chat's records by cursor.
+
+    With no cursor: the newest `page_size` records. `prev_id` (a record's `data_id`): the records just
+    before it; `next_id`: the records just after it; `initial_id`: the records around it, itself
+    included. FastGPT reads one cursor, in that order of precedence (`prev_id` first); a cursor that
+    is not a record of the chat is refused ("... item not found"). Each page is oldest first.
+    `include_deleted` also lists deleted records. Source: `GetRecordsV2BodyRawSchema` in
+    `packages/global/openapi/core/chat/record/api.ts`,
+    `projects/app/src/pages/api/core/chat/record/getRecords_v2.ts` and `getChatItems` in
+    `packages/service/core/chat/controller.ts`, all at f88b51b5.
+    """
+
+    route = Route("POST", "/api/core/chat/record/getRecords_v2", requires_app_id=True)
+
+    app_id: AppId | None = None
+    chat_id: str = Field(min_length=1)
+    page_size: int = Field(default=10, ge=1)
+    initial_id: str | None = Field(default=None, min_length=1)
+    prev_id: str | None = Field(default=None, min_length=1)
+    next_id: str | None = Field(default=None, min_length=1)
+    load_custom_feedbacks: bool | None = None
+    type: RecordsSource | None = None
+    include_deleted: bool | None = None
+
+    @classmethod
+    def builder(cls) -> ListRecordsV2RequestBuilder:
+        from ._builders import ListRecordsV2RequestBuilder
+
+        return ListRecordsV2RequestBuilder()
+
+
+# ---- quotes: the knowledge-base chunks a record cited -----------------------------------------
+
+
+class DatasetCiteHistory(FastGPTModel):
+    """An earlier version of a cited chunk."""
+
+    q: str = ""
+    a: str | None = None
+    image_id: str | None = None
+    update_time: datetime | None = None
+
+
+class DatasetCiteItem(FastGPTModel):
+    """A cited knowledge-base chunk as it read when the record was written (`updated`: it has changed since).
+
+    Not `QuoteItem`: FastGPT gives the quote endpoints their own, smaller shape (`_id`, `index`, no
+    dataset, collection, source or score). Source: `DatasetCiteItemSchema` in
+    `packages/global/core/dataset/type.ts` at f88b51b5 (last changed 5f7d76f4).
+    """
+
+    id: str = Field(default="", validation_alias=AliasChoices("_id", "id"), serialization_alias="_id")
+    q: str = ""
+    a: str | None = None
+    image_preivew_url: str | None = None  # sic: FastGPT's spelling
+    history: builtins.list[DatasetCiteHistory] | None = None
+    update_time: datetime | None = None
+    # The chunk's position in its collection (FastGPT's chunkIndex).
+    index: int | None = None
+    updated: bool | None = None
+
+
+class QuoteResponse(ListData):
+    """The asked-for chunks that exist (`[]` for none). Source: `GetQuoteResponseSchema`,
+    `packages/global/openapi/core/chat/record/api.ts` at f88b51b5."""
+
+    list: builtins.list[DatasetCiteItem] = Field(default_factory=builtins.list)
+
+
+class GetQuoteRequest(APIRequest[QuoteResponse]):
+    """`POST /api/core/chat/record/getQuote`: the text of chunks an AI record cited.
+
+    `chat_item_data_id` is the AI record's `data_id`; `dataset_data_id_list` the chunks' ids and
+    `collection_id_list` their collections (from the record's `total_quote_list`: `id`,
+    `collection_id`), at most 200 each. Every collection must have been cited in the chat, else
+    FastGPT refuses (`unAuthDatasetFile`). FastGPT 4.14.11 moved this from
+    `/api/core/chat/quote/getQuote`, where older servers are asked on a bare 404.
+    Source: `GetQuoteBodyRawSchema` in `packages/global/openapi/core/chat/record/api.ts` and
+    `projects/app/src/pages/api/core/chat/record/getQuote.ts`, both at f88b51b5.
+    """
+
+    route = Route(
+        "POST",
+        "/api/core/chat/record/getQuote",
+        requires_app_id=True,
+        fallbacks=(("POST", "/api/core/chat/quote/getQuote"),),
+    )
+
+    app_id: AppId | None = None
+    chat_id: str = Field(min_length=1, max_length=256)
+    chat_item_data_id: str = Field(min_length=1, max_length=256)
+    dataset_data_id_list: builtins.list[ItemId] = Field(max_length=200)
+    collection_id_list: builtins.list[ItemId] = Field(max_length=200)
+
+    @classmethod
+    def builder(cls) -> GetQuoteRequestBuilder:
+        from ._builders import GetQuoteRequestBuilder
+
+        return GetQuoteRequestBuilder()
+
+
+class CollectionQuoteItem(DatasetCiteItem):
+    """A chunk of a cited collection; `anchor` is its `index` again, for the next page's request."""
+
+    anchor: int | None = None
+
+
+class CollectionQuoteResponse(FastGPTModel):
+    """A window of a collection's chunks, in collection order. Source: `GetCollectionQuoteResSchema`,
+    `packages/global/openapi/core/chat/record/api.ts` at f88b51b5."""
+
+    list: builtins.list[CollectionQuoteItem] = Field(default_factory=builtins.list)
+    has_more_prev: bool = False
+    has_more_next: bool = False
+
+
+class GetCollectionQuoteRequest(APIRequest[CollectionQuoteResponse]):
+    """`POST /api/core/chat/record/getCollectionQuote`: read a cited collection around a chunk.
+
+    `initial_id` + `anchor` (a chunk's id and index): the chunks around it; `prev_id` / `next_id` +
+    `anchor` (the first / last chunk of the page you have, and its index): the page before / after.
+    With none of the three the list is empty. FastGPT refuses a call without `anchor`, so it is
+    required here. `page_size`: 1 to 30 (FastGPT's default 15). The collection must have been cited
+    in the chat. FastGPT 4.14.11 moved this from `/api/core/chat/quote/getCollectionQuote`, where older
+    servers are asked on a bare 404. Source: `GetCollectionQuoteBodyRawSchema` in
+    `packages/global/openapi/core/chat/record/api.ts` and
+    `projects/app/src/pages/api/core/chat/record/getCollectionQuote.ts`, both at f88b51b5.
+    """
+
+    route = Route(
+        "POST",
+        "/api/core/chat/record/getCollectionQuote",
+        requires_app_id=True,
+        fallbacks=(("POST", "/api/core/chat/quote/getCollectionQuote"),),
+    )
+
+    app_id: AppId | None = None
+    chat_id: str = Field(min_length=1, max_length=256)
+    chat_item_data_id: str = Field(min_length=1, max_length=256)
+    collection_id: str = Field(pattern=r"^[0-9a-fA-F]{24}$")
+    anchor: int
+    initial_id: str | None = Field(default=None, min_length=1)
+    prev_id: str | None = Field(default=None, min_length=1)
+    next_id: str | None = Field(default=None, min_length=1)
+    page_size: int = Field(default=15, ge=1, le=30)
+
+    @classmethod
+    def builder(cls) -> GetCollectionQuoteRequestBuilder:
+        from ._builders import GetCollectionQuoteRequestBuilder
+
+        return GetCollectionQuoteRequestBuilder()
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
 from typing import TYPE_CHECKING
 
 from fastgpt_oapi.core.model import OperationResponse
@@ -10,20 +10,31 @@ from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
 
 from .model import (
+    BatchDeleteHistoriesRequest,
     ChatHistoryItem,
     ChatInitResponse,
     ChatRecord,
     ClearHistoriesRequest,
+    CollectionQuoteResponse,
     CreateQuestionGuideRequest,
     DeleteHistoryRequest,
     DeleteRecordRequest,
+    DeleteRecordsRequest,
     GetChatInitRequest,
+    GetCollectionQuoteRequest,
+    GetHistoryStatusRequest,
+    GetQuoteRequest,
     GetRecordDetailRequest,
+    HistoryStatusResponse,
     ListHistoriesRequest,
     ListHistoriesResponse,
     ListRecordsRequest,
     ListRecordsResponse,
+    ListRecordsV2Request,
+    ListRecordsV2Response,
+    MarkReadRequest,
     QuestionGuideResponse,
+    QuoteResponse,
     RecordDetailResponse,
     UpdateFeedbackRequest,
     UpdateHistoryRequest,
@@ -212,3 +223,154 @@ class ChatHistoryService:
         self, request: CreateQuestionGuideRequest, request_option: RequestOption | None = None
     ) -> QuestionGuideResponse:
         return await self._http.arequest(request, request_option)
+
+    # ---- FastGPT's newer chat operations ------------------------------------------------------
+
+    def get_history_status(
+        self, request: GetHistoryStatusRequest, request_option: RequestOption | None = None
+    ) -> HistoryStatusResponse:
+        """Generation status and read mark of up to 200 chats in one call (FastGPT >= 4.14.11).
+
+        Chats that do not exist (or were deleted) are left out of the answer.
+        """
+        return self._http.request(request, request_option)
+
+    async def aget_history_status(
+        self, request: GetHistoryStatusRequest, request_option: RequestOption | None = None
+    ) -> HistoryStatusResponse:
+        return await self._http.arequest(request, request_option)
+
+    def mark_read(
+        self, request: MarkReadRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """Mark a chat as read (`has_been_read`); FastGPT >= 4.14.11."""
+        return self._http.request(request, request_option)
+
+    async def amark_read(
+        self, request: MarkReadRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def batch_delete_histories(
+        self, request: BatchDeleteHistoriesRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """Delete several chats for good: records and files too, not the soft delete of `delete_history`."""
+        return self._http.request(request, request_option)
+
+    async def abatch_delete_histories(
+        self, request: BatchDeleteHistoriesRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def delete_records(
+        self, request: DeleteRecordsRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """Delete several records of one chat (`data_ids`) in one call; FastGPT >= 4.15.0."""
+        return self._http.request(request, request_option)
+
+    async def adelete_records(
+        self, request: DeleteRecordsRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_quote(
+        self, request: GetQuoteRequest, request_option: RequestOption | None = None
+    ) -> QuoteResponse:
+        """The text of knowledge-base chunks an AI record cited, as it read when the record was written."""
+        return self._http.request(request, request_option)
+
+    async def aget_quote(
+        self, request: GetQuoteRequest, request_option: RequestOption | None = None
+    ) -> QuoteResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_collection_quote(
+        self, request: GetCollectionQuoteRequest, request_option: RequestOption | None = None
+    ) -> CollectionQuoteResponse:
+        """A page of a cited collection's chunks around a chunk (`initial_id`) or next to a page."""
+        return self._http.request(request, request_option)
+
+    async def aget_collection_quote(
+        self, request: GetCollectionQuoteRequest, request_option: RequestOption | None = None
+    ) -> CollectionQuoteResponse:
+        return await self._http.arequest(request, request_option)
+
+    def list_records_v2(
+        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
+    ) -> ListRecordsV2Response:
+        """One page of a chat's records by cursor (`initial_id`, `prev_id`, `next_id`), oldest first."""
+        return self._http.request(request, request_option)
+
+    async def alist_records_v2(
+        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
+    ) -> ListRecordsV2Response:
+        return await self._http.arequest(request, request_option)
+
+    def iter_records_v2(
+        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
+    ) -> Iterator[ChatRecord]:
+        """The request's page, then every older record, NEWEST FIRST, `request.page_size` per call.
+
+        Each further page is asked for with `prev_id` = the oldest record of the page before, until
+        FastGPT says there is nothing older. Without a cursor that is the whole chat, newest first; a
+        record is yielded once even if a page repeats it. Deleting that oldest record during the walk
+        makes FastGPT refuse the next page ("Prev item not found").
+        """
+        return _iterate_older(lambda page: self.list_records_v2(page, request_option), _OlderRecords(request))
+
+    def aiter_records_v2(
+        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
+    ) -> AsyncIterator[ChatRecord]:
+        """Async `iter_records_v2` (newest first); call without `await`."""
+        return _aiterate_older(
+            lambda page: self.alist_records_v2(page, request_option), _OlderRecords(request)
+        )
+
+
+class _OlderRecords:
+    """The walk of `iter_records_v2`, without I/O: which request to send next, and what to hand out.
+
+    getRecords_v2 pages by cursor, not offset: `prev_id` asks for the records before a record, and
+    `has_more_prev` says whether there are any. Each page arrives oldest first and is handed out
+    newest first. The walk ends when nothing older is left, or on a page with nothing new in it (a
+    server that ignores the cursor would otherwise be asked the same thing forever).
+    """
+
+    def __init__(self, request: ListRecordsV2Request) -> None:
+        self._request = request
+        self._next: ListRecordsV2Request | None = request
+        self._seen: set[Hashable] = set()
+
+    @property
+    def next_request(self) -> ListRecordsV2Request | None:
+        return self._next
+
+    def accept(self, page: ListRecordsV2Response) -> list[ChatRecord]:
+        fresh = []
+        for record in reversed(page.list):
+            key = _record_key(record)
+            if key not in self._seen:
+                self._seen.add(key)
+                fresh.append(record)
+        oldest = page.list[0].data_id if page.list else ""
+        if fresh and oldest and page.has_more_prev:
+            update = {"prev_id": oldest, "initial_id": None, "next_id": None}
+            self._next = self._request.model_copy(update=update)
+        else:
+            self._next = None
+        return fresh
+
+
+def _iterate_older(
+    fetch: Callable[[ListRecordsV2Request], ListRecordsV2Response], walk: _OlderRecords
+) -> Iterator[ChatRecord]:
+    while (request := walk.next_request) is not None:
+        yield from walk.accept(fetch(request))
+
+
+async def _aiterate_older(
+    fetch: Callable[[ListRecordsV2Request], Awaitable[ListRecordsV2Response]], walk: _OlderRecords
+) -> AsyncIterator[ChatRecord]:
+    while (request := walk.next_request) is not None:
+        for record in walk.accept(await fetch(request)):
+            yield record

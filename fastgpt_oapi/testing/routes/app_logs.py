@@ -105,10 +105,48 @@ def _chart_data(state: State, params: Params) -> dict[str, Any]:
     return {"userData": user_data, "chatData": chat_data, "appData": app_data}
 
 
+# The team member the emulator's API key belongs to: who a chat without a custom uid was made by.
+_KEY_OWNER_TMB_ID = "66e29b870b24ce35330c0e01"
+_KEY_OWNER_NAME = "root"
+_DEFAULT_AVATAR = "/imgs/avatar/BlueAvatar.svg"
+
+
+def _log_users(state: State, params: Params) -> dict[str, Any]:
+    """getUsers: the chats updated in the range, grouped by (`outLinkUid`, `tmbId`): API chats carry the
+    key owner's member id, and the completion's `customUid` as `outLinkUid` when given, which then
+    names the user; without one the member's name does. Most chats first, at most 50."""
+    if not isinstance(params.get("dateStart"), str) or not isinstance(params.get("dateEnd"), str):
+        raise invalid("Data validation error")
+    sources = params.get("sources")
+    if sources is not None and not (isinstance(sources, list) and all(isinstance(x, str) for x in sources)):
+        raise invalid("Data validation error")
+    counts: dict[str | None, int] = {}
+    for chat in _between(state, params):
+        if not sources or chat.source in sources:
+            counts[chat.uid or None] = counts.get(chat.uid or None, 0) + 1
+    users = []
+    for uid, count in sorted(counts.items(), key=lambda kv: -kv[1])[:100]:
+        name = uid or _KEY_OWNER_NAME
+        users.append(
+            {
+                "outLinkUid": uid,
+                "tmbId": _KEY_OWNER_TMB_ID,  # every chat is the key owner's; a custom uid names the user
+                "name": name,
+                "avatar": _DEFAULT_AVATAR,
+                "count": count,
+            }
+        )
+    search = params.get("searchKey")
+    if isinstance(search, str) and search:
+        users = [u for u in users if search.lower() in str(u["name"]).lower()]
+    return {"list": users[:50]}
+
+
 ROUTES = (
     Route("/api/proApi/core/app/logs/getChartData", enveloped(_chart_data)),
     Route("/api/proApi/core/app/logs/getTotalData", enveloped(_total_data)),
     Route("/api/core/app/logs/list", enveloped(_logs)),
+    Route("/api/core/app/logs/getUsers", enveloped(_log_users)),
 )
 
 

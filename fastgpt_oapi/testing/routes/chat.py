@@ -14,8 +14,8 @@ from typing import Any
 
 from ..apps import RunContext, Turn, answer_chunk
 from ..state import Chat, Record, State, nanoid, object_id
-from ..wire import FakeResponse, Params, Refusal, envelope, json_bytes, json_response
-from .route import Route
+from ..wire import FakeResponse, Params, Refusal, envelope, invalid, json_bytes, json_response
+from .route import Route, enveloped
 
 __all__ = ["ROUTES"]
 
@@ -61,6 +61,24 @@ def _streams(params: Params) -> bool:
     return params.get("stream") is True
 
 
+def _stop(state: State, params: Params) -> dict[str, Any]:
+    """`POST /api/v2/chat/stop` as FastGPT >= 4.16.3 answers it: the stop flag is written and the call
+    returns at once, `completed` always false. A chat that is not there is no error (FastGPT's auth
+    lets an unknown chat id through). The emulator's runs are over before any stop can arrive, so
+    there is nothing left to interrupt: a chat still marked generating is marked done."""
+    app_id = state.require_app(params)
+    chat_id = params.get("chatId")
+    if not isinstance(chat_id, str) or not chat_id:
+        raise invalid("Data validation error")
+    chat = state.chats.get((app_id, chat_id))
+    status = 1
+    if chat is not None and not chat.deleted:
+        if chat.generate_status == 0:
+            chat.generate_status = 1
+        status = chat.generate_status
+    return {"success": True, "completed": False, "chatGenerateStatus": status}
+
+
 def _v1(state: State, params: Params) -> FakeResponse:
     return _completions(state, params, v2=False)
 
@@ -72,6 +90,7 @@ def _v2(state: State, params: Params) -> FakeResponse:
 ROUTES = (
     Route("/api/v1/chat/completions", _v1, streams=_streams),
     Route("/api/v2/chat/completions", _v2, since="4.9.4", streams=_streams),
+    Route("/api/v2/chat/stop", enveloped(_stop), since="4.14.5"),  # 2fea73bb (wire-spec, timeline)
 )
 
 
@@ -108,6 +127,8 @@ def _store(chat: Chat, question: str, content: Any, data_id: str, turn: Turn, no
     if turn.title and not chat.custom_title:
         chat.title = turn.title
     chat.updated = now
+    chat.has_been_read = False
+    chat.generate_status = 2 if turn.error else 1
 
 
 def _sse(turn: Turn, detail: bool, v2: bool) -> list[bytes]:

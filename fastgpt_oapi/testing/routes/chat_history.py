@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..state import Record, State, iso
-from ..wire import Params, Refusal, page
+from ..state import Chat, Record, State, is_object_id, iso
+from ..wire import Params, Refusal, invalid, no_chat, page
 from .route import Route, enveloped
 
 __all__ = ["ROUTES"]
@@ -29,8 +29,8 @@ def _histories(state: State, params: Params) -> dict[str, Any]:
                 "customTitle": c.custom_title,
                 "title": c.title,
                 "top": c.top,
-                "chatGenerateStatus": 1,
-                "hasBeenRead": True,
+                "chatGenerateStatus": c.generate_status,
+                "hasBeenRead": c.has_been_read,
             }
             for c in chats[offset : offset + size]
         ],
@@ -63,13 +63,15 @@ def _init(state: State, params: Params) -> dict[str, Any]:
     app_id = state.require_app(params)
     name, _ = state.apps[app_id]
     chat = state.chats.get((app_id, str(params.get("chatId", ""))))
+    if chat is not None and chat.generate_status != 0:
+        chat.has_been_read = True  # opening a chat reads it, as FastGPT's init does
     return {
         "chatId": params.get("chatId", ""),
         "appId": app_id,
         "title": chat.custom_title or chat.title if chat else "新对话",
         "variables": chat.variables if chat else {},
-        "chatGenerateStatus": 1,
-        "hasBeenRead": True,
+        "chatGenerateStatus": chat.generate_status if chat else 1,
+        "hasBeenRead": chat.has_been_read if chat else True,
         "app": {
             "chatConfig": {
                 "questionGuide": {"open": True},
@@ -110,7 +112,10 @@ def _res_data(state: State, params: Params) -> list[dict[str, Any]]:
 
 def _delete_record(state: State, params: Params) -> None:
     chat = state.require_chat(params)
-    chat.records = [r for r in chat.records if r.data_id != params.get("contentId")]
+    targets = {params.get("contentId")}
+    if state.version >= (4, 15, 0):  # FastGPT >= 4.15.0 also takes several: contentIds
+        targets.update(_id_list(params.get("contentIds")))
+    chat.records = [r for r in chat.records if r.data_id not in targets]
 
 
 def _feedback(state: State, params: Params) -> None:
@@ -128,6 +133,138 @@ def _question_guide(state: State, params: Params) -> list[str]:
     last = next((r for r in reversed(chat.records) if r.obj == "Human"), None)
     topic = _value_text(last.value)[:12] if last else "这个话题"
     return [f"{topic}还有哪些细节？", f"能举个关于{topic}的例子吗？", f"{topic}有什么替代方案？"]
+
+
+# ---- status, read marks, batch deletes, records by cursor, quotes --------------------------------
+
+
+def _history_status(state: State, params: Params) -> dict[str, Any]:
+    app_id = state.require_app(params)
+    wanted = set(_strings(params.get("chatIds"), most=200))
+    return {
+        "list": [
+            {
+                "chatId": c.chat_id,
+                "updateTime": iso(c.updated),
+                "chatGenerateStatus": c.generate_status,
+                "hasBeenRead": c.has_been_read,
+            }
+            for c in state.live(app_id)
+            if c.chat_id in wanted
+        ]
+    }
+
+
+def _mark_read(state: State, params: Params) -> None:
+    app_id = state.require_app(params)
+    (chat_id,) = _strings([params.get("chatId")])
+    chat = state.chats.get((app_id, chat_id))
+    if chat is not None:  # an unknown chat is no error: FastGPT's update simply matches nothing
+        chat.has_been_read = True
+        chat.updated = state.clock()
+
+
+def _batch_delete(state: State, params: Params) -> None:
+    """A hard delete, unlike delHistory: the chats and their records are gone, deleted or not."""
+    app_id = state.require_app(params)
+    for chat_id in _strings(params.get("chatIds")):
+        state.chats.pop((app_id, chat_id), None)
+
+
+def _records_v2(state: State, params: Params) -> dict[str, Any]:
+    """getRecords_v2: pages by cursor (a record's dataId), as FastGPT's getChatItems does."""
+    app_id = state.require_app(params)
+    size = params.get("pageSize", 10)
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise invalid("Data validation error")
+    chat = state.chats.get((app_id, str(params.get("chatId") or "")))
+    records = chat.records if chat is not None and not chat.deleted else []
+    count = len(records)
+
+    def position(key: str, what: str) -> int:
+        index = next((i for i, r in enumerate(records) if r.data_id == params[key]), None)
+        if index is None:
+            raise Refusal(500, 500, "error", f"{what} item not found")
+        return index
+
+    if params.get("prevId"):
+        at = position("prevId", "Prev")
+        found, more_prev, more_next = records[max(at - size, 0) : at], at > size, True
+    elif params.get("nextId"):
+        at = position("nextId", "Next")
+        found, more_prev, more_next = records[at + 1 : at + 1 + size], True, count - at - 1 > size
+    elif params.get("initialId"):
+        at = position("initialId", "Target")
+        before, after = size // 2, size - size // 2
+        found = records[max(at - before, 0) : at + 1 + after]
+        more_prev, more_next = at > before, count - at - 1 > after
+    else:
+        found, more_prev, more_next = records[max(count - size, 0) :], count > size, False
+    return {
+        "list": [{**_record_json(r), "id": r.data_id} for r in found],
+        "total": count,
+        "hasMorePrev": more_prev,
+        "hasMoreNext": more_next,
+    }
+
+
+def _quote(state: State, params: Params) -> list[dict[str, Any]]:
+    data_ids = _strings(params.get("datasetDataIdList"), least=0, most=200)
+    collection_ids = _strings(params.get("collectionIdList"), least=0, most=200)
+    chunks = {str(q.get("id")): q for q in _quoted_chat(state, params, collection_ids)}
+    return [
+        _cite_json(chunks[i])
+        for i in dict.fromkeys(data_ids)
+        if i in chunks and str(chunks[i].get("collectionId")) in collection_ids
+    ]
+
+
+def _collection_quote(state: State, params: Params) -> dict[str, Any]:
+    collection_id = params.get("collectionId")
+    size = params.get("pageSize", 15)
+    if not isinstance(collection_id, str) or not is_object_id(collection_id):
+        raise invalid("Data validation error")
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 30:
+        raise invalid("Data validation error")
+    chunks = [
+        q for q in _quoted_chat(state, params, [collection_id]) if q.get("collectionId") == collection_id
+    ]
+    anchor = params.get("anchor")
+    if not isinstance(anchor, (int, float)) or isinstance(anchor, bool):
+        raise no_chat()  # FastGPT refuses a call without an anchor with its chat-auth error
+    by_id = {str(q.get("id")): q for q in chunks}
+
+    def before(cursor: str) -> list[dict[str, Any]]:
+        older = [q for q in chunks if (q.get("chunkIndex", 0), str(q.get("id"))) < (anchor, cursor)]
+        return older[-size:]
+
+    def after(cursor: str) -> list[dict[str, Any]]:
+        newer = [q for q in chunks if (q.get("chunkIndex", 0), str(q.get("id"))) > (anchor, cursor)]
+        return newer[:size]
+
+    # As FastGPT's getCollectionQuote: "more" means the page came back full.
+    if params.get("initialId"):
+        initial = str(params["initialId"])
+        if initial not in by_id:
+            found = chunks[:size]
+            more_prev, more_next = False, len(found) == size
+        else:
+            prev, nxt = before(initial), after(initial)
+            found = [*prev, by_id[initial], *nxt]
+            more_prev, more_next = len(prev) == size, len(nxt) == size
+    elif params.get("prevId"):
+        found = before(str(params["prevId"]))
+        more_prev, more_next = len(found) == size, False
+    elif params.get("nextId"):
+        found = after(str(params["nextId"]))
+        more_prev, more_next = False, len(found) == size
+    else:
+        found, more_prev, more_next = [], False, False
+    items = []
+    for quote in found:
+        item = _cite_json(quote)
+        items.append({**item, "id": item["_id"], "anchor": item["index"]})
+    return {"list": items, "hasMorePrev": more_prev, "hasMoreNext": more_next}
 
 
 # Since 4.14.5 the documented paths are `history/*` and `record/*`; the root paths stayed as
@@ -154,6 +291,15 @@ ROUTES = (
     Route("/api/core/chat/feedback/updateUserFeedback", enveloped(_feedback)),
     # 4.8.16 (wire-spec, timeline)
     Route("/api/core/ai/agent/v2/createQuestionGuide", enveloped(_question_guide), since="4.8.16"),
+    # 4.14.11 added these two, and moved the quote reads from quote/ to record/ (schema-audit 4.1).
+    Route("/api/core/chat/history/getHistoryStatus", enveloped(_history_status), since="4.14.11"),
+    Route("/api/core/chat/history/markRead", enveloped(_mark_read), since="4.14.11"),
+    Route("/api/core/chat/history/batchDelete", enveloped(_batch_delete), since="4.14.4"),
+    Route("/api/core/chat/record/getRecords_v2", enveloped(_records_v2), since=_DOCUMENTED),
+    Route("/api/core/chat/record/getQuote", enveloped(_quote), since="4.14.11"),
+    Route("/api/core/chat/quote/getQuote", enveloped(_quote), until="4.14.10"),
+    Route("/api/core/chat/record/getCollectionQuote", enveloped(_collection_quote), since="4.14.11"),
+    Route("/api/core/chat/quote/getCollectionQuote", enveloped(_collection_quote), until="4.14.10"),
 )
 
 
@@ -182,3 +328,51 @@ def _record_json(record: Record) -> dict[str, Any]:
         if record.error:
             out["errorMsg"] = record.error
     return out
+
+
+def _cited(chat: Chat) -> list[dict[str, Any]]:
+    """The knowledge-base chunks the chat's answers cited: the emulator's whole knowledge base."""
+    chunks: dict[str, dict[str, Any]] = {}
+    for record in chat.records:
+        for node in record.nodes:
+            for quote in node.get("quoteList") or []:
+                chunks.setdefault(str(quote.get("id")), quote)
+    return sorted(chunks.values(), key=lambda q: (q.get("chunkIndex", 0), str(q.get("id"))))
+
+
+def _quoted_chat(state: State, params: Params, collection_ids: list[str]) -> list[dict[str, Any]]:
+    """The chat's cited chunks, once the chat, the record and the collections check out as in FastGPT."""
+    chat = state.require_chat(params)
+    (data_id,) = _strings([params.get("chatItemDataId")])
+    if not any(r.data_id == data_id for r in chat.records):
+        raise no_chat()
+    chunks = _cited(chat)
+    if not set(collection_ids) <= {str(q.get("collectionId")) for q in chunks}:
+        raise Refusal(500, 501007, "unAuthDatasetFile", "common:core.dataset.error.unAuthDatasetFile")
+    return chunks
+
+
+def _cite_json(quote: dict[str, Any]) -> dict[str, Any]:
+    out = {"_id": quote.get("id"), "q": quote.get("q", "")}
+    if quote.get("a"):
+        out["a"] = quote["a"]
+    out["updateTime"] = quote.get("updateTime")
+    out["index"] = quote.get("chunkIndex", 0)
+    return out
+
+
+def _strings(value: Any, *, least: int = 1, most: int | None = None) -> list[str]:
+    """A list of non-empty strings, refused as FastGPT's zod schemas refuse a bad one."""
+    if not isinstance(value, list) or len(value) < least or (most is not None and len(value) > most):
+        raise invalid("Data validation error")
+    if not all(isinstance(v, str) and v for v in value):
+        raise invalid("Data validation error")
+    return value
+
+
+def _id_list(value: Any) -> list[str]:
+    """`contentIds` as FastGPT reads it: an array, or one comma-separated string."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(v).strip() for v in items if str(v).strip()]
