@@ -1,5 +1,5 @@
 """Runs the typed user code of typed_user_code.py: what it builds goes over the wire as FastGPT's
-schema wants it."""
+schema wants it, and the emulator (whose checks are its own, on the raw JSON) takes all of it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from conftest import COMPLETION_OK, make_client
 from http_support import Wire, body_of
 
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest
+from fastgpt_oapi.testing import FakeFastGPT
 
 from .typed_user_code import conversation, proxied, workflow_tool
 
@@ -82,3 +83,12 @@ async def test_typed_user_code_sends_what_fastgpt_expects(io_mode: str) -> None:
         {"username": "ada@example.com"},
     )
     assert (tool["messages"], tool["variables"]) == ([], {"text": "a b"})
+
+
+def test_the_emulator_takes_everything_the_typed_code_builds() -> None:
+    fake = FakeFastGPT()
+    with fake.client() as client:
+        answer = client.chat.chat(proxied(conversation()))
+        tool = client.chat.chat(workflow_tool("one two three", fake.apps["tool"]))
+    assert answer.answer == "你说：What is in these files?"
+    assert tool.response_data[-1].plugin_output == {"words": 3, "characters": 13}
