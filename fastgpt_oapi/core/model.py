@@ -57,6 +57,7 @@ class RequestPart(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        loc_by_alias=False,  # errors name the Python field, as the request's own do
     )
 
 
@@ -135,7 +136,7 @@ class APIRequest(BaseModel, Generic[ResponseT]):
                 break
 
     def to_wire(self) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """(query, body) as FastGPT expects them; None-valued fields are left out.
+        """(query, body) as FastGPT expects them; None-valued fields and false query flags are left out.
 
         The query holds JSON-compatible values. The body may hold Python values (a datetime in
         `variables`, say): `encode_body` writes them as JSON the way `model_dump(mode="json")` would,
@@ -152,11 +153,14 @@ class APIRequest(BaseModel, Generic[ResponseT]):
         query_names = {fields[name].alias or name for name in route.query}
         query: dict[str, Any] = {}
         body = {}
+        # A false query flag is left out: FastGPT reads query flags with z.coerce.boolean() (chat/init's
+        # loadCustomFeedbacks, `packages/global/openapi/core/chat/controler/api.ts`, a361a73d), which
+        # turns the string "false" into true; an absent flag is false.
         for wire, value in data.items():
-            if wire in query_names:
-                query[wire] = _query_value(value)
-            else:
+            if wire not in query_names:
                 body[wire] = value
+            elif value is not False:
+                query[wire] = _query_value(value)
         if route.method == "GET" or (not body and route.method == "DELETE"):
             return query, None
         return query, body
@@ -183,9 +187,7 @@ class APIRequest(BaseModel, Generic[ResponseT]):
 
 
 def _query_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+    return "true" if value is True else value
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

@@ -19,6 +19,7 @@ __all__ = [
     "App",
     "RunContext",
     "Turn",
+    "WorkflowTool",
     "answer_chunk",
     "builtin_apps",
     "echo_app",
@@ -27,6 +28,7 @@ __all__ = [
     "node",
     "reasoning_app",
     "select_app",
+    "word_count_tool",
     "workflow_app",
 ]
 
@@ -55,6 +57,18 @@ class Turn:
 
 
 App = Callable[[RunContext], Turn]
+
+
+@dataclass(frozen=True)
+class WorkflowTool:
+    """An app of FastGPT's workflow-tool type (`AppTypeEnum.workflowTool`): its inputs are the
+    request's `variables`, so it runs with no messages; FastGPT also forces `detail` on for it
+    (`projects/app/src/pages/api/v1/chat/completions.ts`, 146ade2d). Wrap the app's function in it."""
+
+    run: App
+
+    def __call__(self, ctx: RunContext) -> Turn:
+        return self.run(ctx)
 
 
 def answer_chunk(
@@ -357,6 +371,21 @@ def error_app(ctx: RunContext) -> Turn:
     )
 
 
+def word_count_tool(ctx: RunContext) -> Turn:
+    """A workflow tool: counts the words and characters of its `text` input."""
+    text = str(ctx.variables.get("text", ""))
+    result = {"words": len(text.split()), "characters": len(text)}
+    inputs = node("pluginInput", "插件输入", "pluginInput", "Wc1nP7uT3xQ9sL2d", runningTime=0)
+    outputs = node(
+        "pluginOutput", "插件输出", "pluginOutput", "Wc2oR8vU4yS0tM3e", runningTime=0, pluginOutput=result
+    )
+    return Turn(
+        events=[("flowNodeStatus", {"status": "running", "name": "插件输出"})],
+        nodes=[inputs, outputs],
+        duration_seconds=0.02,
+    )
+
+
 def builtin_apps() -> dict[str, tuple[str, App]]:
     """app id -> (name, app). The first is the default app of `FakeFastGPT`."""
     return {
@@ -366,4 +395,5 @@ def builtin_apps() -> dict[str, tuple[str, App]]:
         "66e29b870b24ce35330c0f0b": ("select", select_app),
         "66e29b870b24ce35330c0f0c": ("form", form_app),
         "66e29b870b24ce35330c0f0d": ("error", error_app),
+        "66e29b870b24ce35330c0f0e": ("tool", WorkflowTool(word_count_tool)),
     }

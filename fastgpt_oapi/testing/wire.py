@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "CHAT_SOURCES",
     "FakeResponse",
     "Params",
     "Refusal",
     "bad_key",
+    "chat_sources",
     "envelope",
     "invalid",
     "json_bytes",
@@ -92,6 +94,23 @@ def no_chat() -> Refusal:
 
 def invalid(message: str) -> Refusal:
     return Refusal(400, 400, "error", message)
+
+
+# FastGPT's ChatSourceEnum (`packages/global/core/chat/constants.ts`, 4b7ed6c0): the only values its
+# history and log filters accept (`z.enum(ChatSourceEnum)`); any other is a 400.
+CHAT_SOURCES = frozenset(
+    {"test", "online", "share", "api", "cronJob", "feishu", "official_account", "wecom", "wechat", "mcp"}
+)
+
+
+def chat_sources(params: Params, key: str, *, many: bool) -> list[str] | None:
+    """The request's source filter (one value, or a list when `many`), refused as FastGPT refuses it."""
+    if key not in params:
+        return None
+    values = params[key] if many else [params[key]]
+    if not isinstance(values, list) or not all(isinstance(v, str) and v in CHAT_SOURCES for v in values):
+        raise invalid("Data validation error")
+    return values
 
 
 def page(params: Params, default_size: int = 10) -> tuple[int, int]:

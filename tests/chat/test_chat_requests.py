@@ -342,8 +342,8 @@ def _with_model_validate(**fields: Any) -> Callable[[], ChatCompletionRequest]:
 
 HI = [{"role": "user", "content": "hi"}]
 BAD_REQUESTS: list[tuple[str, dict[str, Any]]] = [
-    ("messages", {"messages": []}),
-    ("messages", {}),
+    ("messages", {"messages": [{"role": "tool", "content": "42"}]}),  # no tool_call_id
+    ("messages", {"messages": [{"role": "user"}]}),  # no content
     ("messages", {"messages": [{"role": "robot", "content": "hi"}]}),
     ("messages", {"messages": [{"role": "user", "content": [{"type": "video", "url": "x"}]}]}),
     ("app_id", {"messages": HI, "app_id": "nothex"}),
@@ -352,6 +352,8 @@ BAD_REQUESTS: list[tuple[str, dict[str, Any]]] = [
     ("response_chat_item_id", {"messages": HI, "response_chat_item_id": ""}),
     ("variables", {"messages": HI, "variables": "uid=1"}),
     ("detail", {"messages": HI, "detail": "very"}),
+    ("show_skill_references", {"messages": HI, "show_skill_references": "please"}),
+    ("auth_proxy", {"messages": HI, "auth_proxy": {}}),
 ]
 
 

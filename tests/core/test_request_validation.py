@@ -39,8 +39,8 @@ HI: list[ChatMessage | dict[str, Any]] = [ChatMessage.user("hi")]
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({}, "messages"),  # missing required
-        ({"messages": []}, "messages"),
+        ({"messages": [{"role": "tool", "content": "42"}]}, "messages"),  # a tool message needs tool_call_id
+        ({"messages": [{"role": "system"}]}, "messages"),  # content is required for system
         ({"messages": "hi"}, "messages"),  # wrong type
         ({"messages": HI, "chat_id": 42}, "chat_id"),
         ({"messages": HI, "chat_id": ""}, "chat_id"),
@@ -80,8 +80,15 @@ def test_assignment_is_validated() -> None:
 @pytest.mark.parametrize(
     ("build", "field"),
     [
-        (lambda: ChatCompletionRequest.builder().chat_id("c1").build(), "messages"),
-        (lambda: ChatCompletionRequest.builder().messages([]).build(), "messages"),
+        (lambda: ChatCompletionRequest.builder().messages([{"role": "function"}]).build(), "messages"),
+        (
+            lambda: (
+                ChatCompletionRequest.builder()
+                .messages([{"role": "user", "content": "x", "tool_call_id": "c1"}])
+                .build()
+            ),
+            "messages",
+        ),
         (lambda: ChatCompletionRequest.builder().messages(HI).app_id("12345").build(), "app_id"),
         (lambda: ChatCompletionRequest.builder().messages(HI).chat_id("").build(), "chat_id"),
         (lambda: ChatCompletionRequest.builder().messages(HI).custom_uid("u" * 1025).build(), "custom_uid"),

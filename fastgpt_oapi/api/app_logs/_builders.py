@@ -15,6 +15,7 @@ from fastgpt_oapi.api.app_logs.model import (
     ListLogUsersRequest,
     Timespan,
 )
+from fastgpt_oapi.api.shared.constants import ChatSource
 from fastgpt_oapi.core.model import AppId, RequestBuilder
 
 __all__ = [
@@ -40,7 +41,7 @@ class GetChartDataRequestBuilder(RequestBuilder[GetChartDataRequest]):
         self._set("date_end", date_end)
         return self
 
-    def source(self, source: builtins.list[str] | None) -> GetChartDataRequestBuilder:
+    def source(self, source: builtins.list[ChatSource] | None) -> GetChartDataRequestBuilder:
         self._set("source", source)
         return self
 
@@ -92,7 +93,7 @@ class ListLogsRequestBuilder(RequestBuilder[ListLogsRequest]):
         self._set("page_size", page_size)
         return self
 
-    def sources(self, sources: builtins.list[str] | None) -> ListLogsRequestBuilder:
+    def sources(self, sources: builtins.list[ChatSource] | None) -> ListLogsRequestBuilder:
         self._set("sources", sources)
         return self
 

@@ -16,6 +16,8 @@ from fastgpt_oapi.core.lazy import builders_on_demand
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
 from fastgpt_oapi.core.paging import Page
 
+from ..shared.constants import ChatSource
+
 if TYPE_CHECKING:
     from ._builders import (
         GetChartDataRequestBuilder,
@@ -30,6 +32,7 @@ __all__ = [
     "AppSummary",
     "ChartDataResponse",
     "ChatDataPoint",
+    "ChatSource",
     "ChatSummary",
     "ErrorFilter",
     "FeedbackFilter",
@@ -174,7 +177,7 @@ class GetChartDataRequest(APIRequest[ChartDataResponse]):
     app_id: AppId | None = None
     date_start: AwareDatetime | str
     date_end: AwareDatetime | str
-    source: builtins.list[str] | None = None
+    source: builtins.list[ChatSource] | None = None
     offset: int | None = Field(default=None, ge=0)
     user_timespan: Timespan = "day"
     chat_timespan: Timespan = "day"
@@ -213,7 +216,7 @@ class ListLogsRequest(APIRequest[ListLogsResponse]):
     date_end: AwareDatetime | str
     offset: int = Field(default=0, ge=0)
     page_size: int = Field(default=20, ge=1)
-    sources: builtins.list[str] | None = None
+    sources: builtins.list[ChatSource] | None = None
     tmb_ids: builtins.list[str] | None = None
     out_link_uids: builtins.list[str] | None = None
     chat_search: str | None = None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastgpt_oapi.api.chat.model import ChatCompletionRequest, StopChatRequest
-from fastgpt_oapi.api.shared.message import ChatMessage
+from fastgpt_oapi.api.chat.model import AuthProxy, ChatCompletionRequest, StopChatRequest
+from fastgpt_oapi.api.shared.message import MessageInput
 from fastgpt_oapi.core.model import AppId, RequestBuilder
 
 __all__ = [
@@ -18,7 +18,7 @@ __all__ = [
 class ChatCompletionRequestBuilder(RequestBuilder[ChatCompletionRequest]):
     _model = ChatCompletionRequest
 
-    def messages(self, messages: Sequence[ChatMessage | dict[str, Any]]) -> ChatCompletionRequestBuilder:
+    def messages(self, messages: Sequence[MessageInput]) -> ChatCompletionRequestBuilder:
         self._set("messages", messages)
         return self
 
@@ -52,6 +52,14 @@ class ChatCompletionRequestBuilder(RequestBuilder[ChatCompletionRequest]):
 
     def retain_dataset_cite(self, retain_dataset_cite: bool | None) -> ChatCompletionRequestBuilder:
         self._set("retain_dataset_cite", retain_dataset_cite)
+        return self
+
+    def show_skill_references(self, show_skill_references: bool | None) -> ChatCompletionRequestBuilder:
+        self._set("show_skill_references", show_skill_references)
+        return self
+
+    def auth_proxy(self, auth_proxy: AuthProxy | None) -> ChatCompletionRequestBuilder:
+        self._set("auth_proxy", auth_proxy)
         return self
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from fastgpt_oapi.core.lazy import builders_on_demand
-from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route, tagged_members
+from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, RequestPart, Route, tagged_members
 from fastgpt_oapi.core.retry import RequestKind
 
 from ..shared.interactive import (
@@ -22,7 +23,20 @@ from ..shared.interactive import (
     UserSelectInteractive,
     UserSelectParams,
 )
-from ..shared.message import ChatMessage, ContentPart, FileURLPart, ImageURL, ImageURLPart, TextPart
+from ..shared.message import (
+    AssistantAudio,
+    AssistantToolCall,
+    ChatMessage,
+    ContentPart,
+    FileURLPart,
+    ImageURL,
+    ImageURLPart,
+    MessageInput,
+    MessagePart,
+    RefusalPart,
+    TextPart,
+    ToolCallFunction,
+)
 from ..shared.model import (
     InteractiveValue,
     NodeResponse,
@@ -40,7 +54,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnswerEvent",
+    "AssistantAudio",
     "AssistantMessage",
+    "AssistantToolCall",
+    "AuthProxy",
     "ChatCompletionChunk",
     "ChatCompletionRequest",
     "ChatCompletionRequestBuilder",
@@ -65,11 +82,14 @@ __all__ = [
     "ImageURLPart",
     "Interactive",
     "InteractiveEvent",
+    "MessageInput",
+    "MessagePart",
     "NodeResponse",
     "PlanEvent",
     "PlanStatusEvent",
     "QuoteItem",
     "QuoteScore",
+    "RefusalPart",
     "SandboxStatusEvent",
     "SelectOption",
     "SkillCallEvent",
@@ -79,6 +99,7 @@ __all__ = [
     "TextPart",
     "ToolCall",
     "ToolCallEvent",
+    "ToolCallFunction",
     "ToolInfo",
     "ToolParamsEvent",
     "ToolResponseEvent",
@@ -177,6 +198,51 @@ class ChatCompletionResponse(FastGPTModel):
 
 # ---- request ----------------------------------------------------------------------------------
 
+# JavaScript's String.prototype.trim() set (WhiteSpace and LineTerminator), which zod's .trim() uses;
+# Python's str.strip() differs at the edges (\x1c-\x1f, \x85, \ufeff).
+_JS_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
+
+
+class AuthProxy(RequestPart):
+    """Run the completion as a team member: `username`, `tmb_id`, or both (the same member).
+
+    Only a team-level API key with proxying enabled may send it (FastGPT >= 4.15.0). FastGPT's
+    `ChatCompletionAuthProxySchema` (`packages/global/openapi/core/chat/completion/api.ts`, 9601a1a8,
+    as of upstream f88b51b5) is a strict object: `username` a string of 1 to 128 characters once
+    trimmed, `tmbId` an ObjectId (24 hex), at least one of them given.
+    """
+
+    username: str | None = None
+    tmb_id: str | None = None
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        # zod counts JavaScript string length: UTF-16 code units, so a character outside the BMP is 2.
+        length = len(value.strip(_JS_WHITESPACE).encode("utf-16-le")) // 2
+        if not 1 <= length <= 128:
+            raise ValueError(f"must be 1 to 128 characters once trimmed, got {length}")
+        return value
+
+    @field_validator("tmb_id")
+    @classmethod
+    def _tmb_id(cls, value: str | None) -> str | None:
+        if value is not None and not _OBJECT_ID.fullmatch(value):
+            raise ValueError("must be 24 hexadecimal characters (a FastGPT team member id)")
+        return value
+
+    @model_validator(mode="after")
+    def _someone(self) -> AuthProxy:
+        if self.username is None and self.tmb_id is None:
+            raise ValueError("give username or tmb_id (or both)")
+        return self
+
 
 class ChatCompletionRequest(APIRequest[ChatCompletionResponse]):
     """`POST /api/v2/chat/completions` (v1 on servers without it). `stream` is set by the method.
@@ -188,6 +254,11 @@ class ChatCompletionRequest(APIRequest[ChatCompletionResponse]):
 
     Without `chat_id` / `response_chat_item_id` the SDK generates both, so the response and the
     stream always tell you which chat and which stored record (dataId) the answer is.
+
+    `messages` may be empty: a workflow-tool app takes its inputs from `variables` alone, and FastGPT
+    (`CompletionsPropsSchema`, `packages/global/openapi/core/chat/completion/api.ts`, 9601a1a8)
+    defaults `messages` to `[]`. Any other app answers an empty list with "messages is empty"
+    (`projects/app/src/pages/api/v1/chat/completions.ts`, 146ade2d), raised as `BadRequestError`.
     """
 
     route = Route(
@@ -198,7 +269,7 @@ class ChatCompletionRequest(APIRequest[ChatCompletionResponse]):
         fallbacks=(("POST", "/api/v1/chat/completions"),),
     )
 
-    messages: Sequence[ChatMessage | dict[str, Any]] = Field(min_length=1)
+    messages: Sequence[MessageInput] = Field(default_factory=list)
     chat_id: str | None = Field(default=None, min_length=1, max_length=1024)
     app_id: AppId | None = None
     variables: dict[str, Any] | None = None
@@ -207,13 +278,11 @@ class ChatCompletionRequest(APIRequest[ChatCompletionResponse]):
     custom_uid: str | None = Field(default=None, max_length=1024)
     metadata: dict[str, Any] | None = None
     retain_dataset_cite: bool | None = None
-
-    @field_validator("messages", mode="before")
-    @classmethod
-    def _messages(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return [ChatMessage.model_validate(m) if isinstance(m, dict) else m for m in value]
-        return value
+    # FastGPT >= 4.14.10. FastGPT honours it only where the caller's auth sets showRunningStatus
+    # (share links); an API-key call's auth does not set it, so up to upstream f88b51b5 the flag has
+    # no effect with an API key (`v1/chat/completions.ts` and `v2/...`, 146ade2d). Sent as given.
+    show_skill_references: bool | None = None
+    auth_proxy: AuthProxy | None = None
 
     @classmethod
     def builder(cls) -> ChatCompletionRequestBuilder:

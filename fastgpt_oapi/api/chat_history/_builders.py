@@ -28,6 +28,7 @@ from fastgpt_oapi.api.chat_history.model import (
     UpdateFeedbackRequest,
     UpdateHistoryRequest,
 )
+from fastgpt_oapi.api.shared.constants import ChatSource
 from fastgpt_oapi.core.model import AppId, RequestBuilder
 
 __all__ = [
@@ -66,7 +67,7 @@ class ListHistoriesRequestBuilder(RequestBuilder[ListHistoriesRequest]):
         self._set("page_size", page_size)
         return self
 
-    def source(self, source: str | None) -> ListHistoriesRequestBuilder:
+    def source(self, source: ChatSource | None) -> ListHistoriesRequestBuilder:
         self._set("source", source)
         return self
 

@@ -28,6 +28,7 @@ from fastgpt_oapi.core.model import (
 )
 from fastgpt_oapi.core.paging import Page
 
+from ..shared.constants import ChatSource
 from ..shared.interactive import Interactive
 from ..shared.model import (
     FileValue,
@@ -72,6 +73,7 @@ __all__ = [
     "ChatInitApp",
     "ChatInitResponse",
     "ChatRecord",
+    "ChatSource",
     "ClearHistoriesRequest",
     "ClearHistoriesRequestBuilder",
     "CollectionQuoteItem",
@@ -319,7 +321,8 @@ class QuestionGuideResponse(ListData):
 class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
     """`POST /api/core/chat/history/getHistories` (older servers: `POST .../chat/getHistories`): the chats of this app the API key's member owns.
 
-    `source="api"` keeps only chats created through the API. Times filter by creation / last update.
+    `source="api"` keeps only chats created through the API (a `ChatSource`; FastGPT refuses other
+    values with a 400). Times filter by creation / last update.
     """
 
     route = Route(
@@ -332,7 +335,7 @@ class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
     app_id: AppId | None = None
     offset: int = Field(default=0, ge=0)
     page_size: int = Field(default=10, ge=1)
-    source: str | None = None
+    source: ChatSource | None = None
     start_create_time: AwareDatetime | str | None = None
     end_create_time: AwareDatetime | str | None = None
     start_update_time: AwareDatetime | str | None = None

@@ -8,15 +8,18 @@ from datetime import datetime
 from typing import Any
 
 from ..state import Chat, State, iso, object_id
-from ..wire import Params, invalid, page
+from ..wire import Params, chat_sources, invalid, page
 from .route import Route, enveloped
 
 __all__ = ["ROUTES"]
 
 
 def _logs(state: State, params: Params) -> dict[str, Any]:
+    sources = chat_sources(params, "sources", many=True)
     offset, size = page(params, default_size=20)
     chats = sorted(_between(state, params), key=lambda c: c.updated, reverse=True)
+    if sources is not None:
+        chats = [c for c in chats if c.source in sources]
     items = []
     for c in chats:
         ai = [r for r in c.records if r.obj == "AI"]
@@ -52,6 +55,7 @@ def _total_data(state: State, params: Params) -> dict[str, Any]:
 
 
 def _chart_data(state: State, params: Params) -> dict[str, Any]:
+    chat_sources(params, "source", many=True)  # checked, not applied: the Pro handler's filter is not public
     chats = _between(state, params)
     days: dict[int, list[Chat]] = {}
     for c in chats:

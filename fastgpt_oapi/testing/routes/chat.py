@@ -10,9 +10,11 @@ read back.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
-from ..apps import RunContext, Turn, answer_chunk
+from ..apps import RunContext, Turn, WorkflowTool, answer_chunk
 from ..state import Chat, Record, State, nanoid, object_id
 from ..wire import FakeResponse, Params, Refusal, envelope, invalid, json_bytes, json_response
 from .route import Route, enveloped
@@ -27,14 +29,26 @@ _SSE_HEADERS = {
 
 
 def _completions(state: State, params: Params, *, v2: bool) -> FakeResponse:
+    # FastGPT parses the body before it does anything else, and outside the handler's own error
+    # handling: a refusal is this JSON 400 even for a stream.
+    issues = _BODY(params, [])
+    if issues:
+        refusal = envelope(400, status_text="error", message="Data validation error")
+        return json_response(400, {**refusal, "zodError": issues})
     app_id = params.get("appId") or state.default_app_id
     params = {**params, "appId": app_id}
     state.require_app(params)
-    messages = params.get("messages")
-    if not isinstance(messages, list) or not messages:
+    _, app = state.apps[app_id]
+    messages = params.get("messages") or []
+    last: dict[str, Any] = messages[-1] if messages else {}
+    if isinstance(app, WorkflowTool):
+        # A workflow tool's question is its inputs; FastGPT always answers it in detail.
+        question = json_bytes(params.get("variables") or {}).decode()
+        params["detail"] = True
+    elif not messages:
         raise Refusal(500, 500, "", "messages is empty")
-    last = messages[-1] if isinstance(messages[-1], dict) else {}
-    question = _message_text(last.get("content"))
+    else:
+        question = _message_text(last.get("content"))
     chat_id = str(params.get("chatId") or "").strip() or nanoid()
     data_id = str(params.get("responseChatItemId") or nanoid(16))
     now = state.clock()
@@ -46,7 +60,6 @@ def _completions(state: State, params: Params, *, v2: bool) -> FakeResponse:
     if any(r.data_id == data_id for r in chat.records):
         raise Refusal(500, 500, "", f"Chat dataId already exists: {data_id}")
     chat.variables = {**chat.variables, **(params.get("variables") or {})}
-    _, app = state.apps[app_id]
     turn = app(RunContext(question, chat_id, data_id, dict(chat.variables), chat.pending, len(chat.records)))
     _store(chat, question, last.get("content"), data_id, turn, now)
     detail = params.get("detail") is True
@@ -98,16 +111,21 @@ def _store(chat: Chat, question: str, content: Any, data_id: str, turn: Turn, no
     human_value: list[dict[str, Any]] = [{"text": {"content": question}, "type": "text"}]
     if isinstance(content, list):
         for part in content:
+            # As FastGPT's GPTMessages2Chats stores parts: a nameless file gets "", `key` is kept.
             if isinstance(part, dict) and part.get("type") == "image_url":
                 url = (part.get("image_url") or {}).get("url")
-                human_value.append({"file": {"type": "image", "name": "", "url": url}, "type": "file"})
+                file = {"type": "image", "name": "", "url": url, "key": part.get("key")}
             elif isinstance(part, dict) and part.get("type") == "file_url":
-                human_value.append(
-                    {
-                        "file": {"type": "file", "name": part.get("name"), "url": part.get("url")},
-                        "type": "file",
-                    }
-                )
+                kind = part.get("fileType") or "file"
+                file = {
+                    "type": kind,
+                    "name": part.get("name") or "",
+                    "url": part.get("url"),
+                    "key": part.get("key"),
+                }
+            else:
+                continue
+            human_value.append({"file": {k: v for k, v in file.items() if v is not None}, "type": "file"})
     chat.records.append(Record(object_id(), nanoid(), "Human", human_value, now))
     ai = Record(
         object_id(),
@@ -265,3 +283,235 @@ def _public(item: dict[str, Any], v2: bool) -> dict[str, Any]:
         inner = item["interactive"]
         item = {"interactive": {"type": inner["type"], "params": inner["params"]}, "type": "interactive"}
     return {k: v for k, v in item.items() if k != "type"} if v2 else item
+
+
+# ---- the body schema --------------------------------------------------------------------------
+#
+# What FastGPT's `CompletionsPropsSchema` refuses (`packages/global/openapi/core/chat/completion/api.ts`,
+# 9601a1a8), with its messages as `ChatCompletionMessageParamSchema` (`packages/global/core/ai/llm/
+# type.ts`, e97332a7), checked on the raw JSON. zod strips keys it does not know (only `authProxy` is
+# strict); `optional` takes an absent key but not null, `nullish` takes both, `nullable` needs the key.
+# Each refusal is one zod-like issue: `{code, path, message}`.
+
+Issue = dict[str, Any]
+Check = Callable[[Any, list[Any]], list[Issue]]
+Spec = tuple[str, Check]  # (presence: required / optional / nullish / nullable, check)
+
+_OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
+_JS_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+def _issue(path: list[Any], message: str, code: str = "invalid_type") -> Issue:
+    return {"code": code, "path": path, "message": message}
+
+
+def _of_type(name: str, test: Callable[[Any], bool]) -> Check:
+    def check(value: Any, path: list[Any]) -> list[Issue]:
+        return [] if test(value) else [_issue(path, f"Invalid input: expected {name}")]
+
+    return check
+
+
+_string = _of_type("string", lambda v: isinstance(v, str))
+_boolean = _of_type("boolean", lambda v: isinstance(v, bool))
+_record = _of_type("record", lambda v: isinstance(v, dict))
+_object_id = _of_type("ObjectId", lambda v: isinstance(v, str) and _OBJECT_ID.fullmatch(v) is not None)
+
+
+def _anything(value: Any, path: list[Any]) -> list[Issue]:
+    return []
+
+
+def _one_of(*options: str) -> Check:
+    return _of_type(" | ".join(options), lambda v: v in options)
+
+
+def _max_length(limit: int) -> Check:
+    return _of_type(f"string of at most {limit}", lambda v: isinstance(v, str) and len(v) <= limit)
+
+
+def _object(fields: dict[str, Spec], *, strict: bool = False) -> Check:
+    def check(value: Any, path: list[Any]) -> list[Issue]:
+        if not isinstance(value, dict):
+            return [_issue(path, "Invalid input: expected object")]
+        issues: list[Issue] = []
+        for key, (presence, inner) in fields.items():
+            if key not in value:
+                if presence in ("required", "nullable"):
+                    issues.append(_issue([*path, key], "Invalid input: expected a value, received undefined"))
+            elif value[key] is not None or presence in ("required", "optional"):
+                issues += inner(value[key], [*path, key])
+        if strict and set(value) - set(fields):
+            keys = sorted(set(value) - set(fields))
+            issues.append(_issue(path, f"Unrecognized key(s) in object: {keys}", "unrecognized_keys"))
+        return issues
+
+    return check
+
+
+def _array(item: Check) -> Check:
+    def check(value: Any, path: list[Any]) -> list[Issue]:
+        if not isinstance(value, list):
+            return [_issue(path, "Invalid input: expected array")]
+        return [issue for index, entry in enumerate(value) for issue in item(entry, [*path, index])]
+
+    return check
+
+
+def _tagged(tag: str, members: dict[str, Check]) -> Check:
+    """A zod discriminatedUnion: the tag picks the member that checks the rest."""
+
+    def check(value: Any, path: list[Any]) -> list[Issue]:
+        name = value.get(tag) if isinstance(value, dict) else None
+        member = members.get(name) if isinstance(name, str) else None
+        if member is None:
+            return [_issue(path, f"Invalid input: no matching {tag}", "invalid_union")]
+        return member(value, path)
+
+    return check
+
+
+def _string_or(parts: Check) -> Check:
+    def check(value: Any, path: list[Any]) -> list[Issue]:
+        return [] if isinstance(value, str) else parts(value, path)
+
+    return check
+
+
+_KEY: dict[str, Spec] = {"key": ("optional", _string)}
+_TEXT = _object({"text": ("required", _string), **_KEY})
+_USER_PARTS = _array(
+    _tagged(
+        "type",
+        {
+            "text": _TEXT,
+            "image_url": _object(
+                {
+                    "image_url": (
+                        "required",
+                        _object(
+                            {
+                                "url": ("required", _string),
+                                "detail": ("optional", _one_of("auto", "low", "high")),
+                            }
+                        ),
+                    ),
+                    **_KEY,
+                }
+            ),
+            "file_url": _object(
+                {
+                    "url": ("required", _string),
+                    "name": ("optional", _string),
+                    "fileType": ("optional", _one_of("file", "audio", "video")),
+                    **_KEY,
+                }
+            ),
+            # Parts FastGPT validates but drops when it stores the message; their insides are not checked.
+            "input_audio": _object({"input_audio": ("required", _record), **_KEY}),
+            "video_url": _object({"video_url": ("required", _record), **_KEY}),
+            "file": _object({"file": ("required", _record), **_KEY}),
+        },
+    )
+)
+_TEXT_PARTS = _array(_tagged("type", {"text": _TEXT}))
+_ASSISTANT_PARTS = _array(
+    _tagged("type", {"text": _TEXT, "refusal": _object({"refusal": ("required", _string)})})
+)
+_FUNCTION = _object({"name": ("required", _string), "arguments": ("required", _string)})
+_EVERY_ROLE: dict[str, Spec] = {
+    "reasoning_content": ("optional", _string),
+    "dataId": ("optional", _string),
+    "hideInUI": ("optional", _boolean),
+    "name": ("optional", _string),
+}
+_TEXT_ROLE = _object({**_EVERY_ROLE, "content": ("required", _string_or(_TEXT_PARTS))})
+_MESSAGE = _tagged(
+    "role",
+    {
+        "system": _TEXT_ROLE,
+        "developer": _TEXT_ROLE,
+        "user": _object({**_EVERY_ROLE, "content": ("required", _string_or(_USER_PARTS))}),
+        "assistant": _object(
+            {
+                **_EVERY_ROLE,
+                "content": ("nullish", _string_or(_ASSISTANT_PARTS)),
+                "tool_calls": (
+                    "optional",
+                    _array(
+                        _object(
+                            {
+                                "id": ("required", _string),
+                                "type": ("required", _one_of("function")),
+                                "function": ("required", _FUNCTION),
+                            }
+                        )
+                    ),
+                ),
+                "interactive": ("optional", _anything),
+                "audio": ("nullish", _object({"id": ("required", _string)})),
+                "function_call": ("nullish", _FUNCTION),
+                "refusal": ("nullish", _string),
+            }
+        ),
+        "tool": _object(
+            {
+                **_EVERY_ROLE,
+                "content": ("required", _string_or(_TEXT_PARTS)),
+                "tool_call_id": ("required", _string),
+            }
+        ),
+        "function": _object({**_EVERY_ROLE, "content": ("nullable", _string), "name": ("required", _string)}),
+    },
+)
+
+
+def _username(value: Any, path: list[Any]) -> list[Issue]:
+    if not isinstance(value, str):
+        return [_issue(path, "Invalid input: expected string")]
+    # zod trims with JavaScript's trim() and measures JavaScript length (UTF-16 code units).
+    length = len(value.strip(_JS_WHITESPACE).encode("utf-16-le")) // 2
+    if length < 1:
+        return [_issue(path, "Too small: expected string to have >=1 characters", "too_small")]
+    if length > 128:
+        return [_issue(path, "Too big: expected string to have <=128 characters", "too_big")]
+    return []
+
+
+_AUTH_PROXY_FIELDS = _object(
+    {"username": ("nullish", _username), "tmbId": ("nullish", _object_id)}, strict=True
+)
+
+
+def _auth_proxy(value: Any, path: list[Any]) -> list[Issue]:
+    issues = _AUTH_PROXY_FIELDS(value, path)
+    if not issues and not value.get("username") and not value.get("tmbId"):
+        issues.append(_issue(path, "authProxy.username or authProxy.tmbId is required", "custom"))
+    return issues
+
+
+def _chat_id(value: Any, path: list[Any]) -> list[Issue]:
+    if isinstance(value, str) and not value.strip():
+        return []  # a blank chat id counts as none: FastGPT makes one
+    return _max_length(1024)(value, path)
+
+
+_BODY = _object(
+    {
+        "messages": ("nullish", _array(_MESSAGE)),
+        "stream": ("nullish", _boolean),
+        "detail": ("nullish", _boolean),
+        "retainDatasetCite": ("nullish", _boolean),
+        "showSkillReferences": ("nullish", _boolean),
+        "chatId": ("nullish", _chat_id),
+        "appId": ("nullish", _object_id),
+        "customUid": ("nullish", _max_length(1024)),
+        "metadata": ("nullish", _record),
+        "variables": ("nullish", _record),
+        "responseChatItemId": ("nullish", _string),
+        "authProxy": ("nullish", _auth_proxy),
+    }
+)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..state import Chat, Record, State, is_object_id, iso
-from ..wire import Params, Refusal, invalid, no_chat, page
+from ..wire import Params, Refusal, chat_sources, invalid, no_chat, page
 from .route import Route, enveloped
 
 __all__ = ["ROUTES"]
@@ -17,8 +17,9 @@ def _histories(state: State, params: Params) -> dict[str, Any]:
     app_id = state.require_app(params)
     offset, size = page(params)
     chats = state.live(app_id)
-    if params.get("source"):
-        chats = [c for c in chats if c.source == params["source"]]
+    sources = chat_sources(params, "source", many=False)
+    if sources:
+        chats = [c for c in chats if c.source in sources]
     chats.sort(key=lambda c: (c.top, c.updated), reverse=True)
     return {
         "list": [
