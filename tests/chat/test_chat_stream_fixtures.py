@@ -708,6 +708,32 @@ async def test_any_single_cut_point(io_mode: str) -> None:
         check_outcome(name, EXPECT[name], outcome)
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.mark.parametrize("chunking", list(CHUNKINGS))
+@pytest.mark.parametrize("name", sorted(EXPECT))
+async def test_fixture_behind_a_byte_order_mark_decodes_the_same(
+    name: str, chunking: str, io_mode: str
+) -> None:
+    """A body opening with a UTF-8 BOM (a proxy or a gateway may add one) gives the same events: the
+    first one is neither lost nor mis-typed. Bytewise chunking cuts the mark into three chunks."""
+    expect = EXPECT[name]
+    chunks = CHUNKINGS[chunking](BOM + fixture_bytes(name))
+    script = Script(Reply(chunks, headers=dict(expect.headers)))
+    outcome = await run_stream(script.client(), question(detail=True), io_mode)
+    check_outcome(name, expect, outcome)
+
+
+@pytest.mark.parametrize("cut", [1, 2, 3, 4])
+async def test_a_byte_order_mark_cut_across_the_first_two_chunks(cut: int, io_mode: str) -> None:
+    name = "stream_agent_events.sse"
+    body = BOM + LINE_ENDINGS["crlf"](fixture_bytes(name))
+    script = Script(Reply([body[:cut], body[cut:]]))
+    outcome = await run_stream(script.client(), question(detail=True), io_mode)
+    check_outcome(name, EXPECT[name], outcome)
+
+
 async def test_v2_result_tree_leaves_the_delivered_events_as_sent(io_mode: str) -> None:
     script = Script(Reply([fixture_bytes("stream_v2_detail_true.sse")]))
     outcome = await run_stream(script.client(), question(detail=True), io_mode)
