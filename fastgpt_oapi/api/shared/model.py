@@ -17,6 +17,7 @@ from .message import ChatMessage, ContentPart, FileURLPart, ImageURL, ImageURLPa
 
 __all__ = [
     "ChatMessage",
+    "CompressTextAgentUsage",
     "ContentPart",
     "FileURLPart",
     "FileValue",
@@ -27,6 +28,7 @@ __all__ = [
     "NodeResponse",
     "QuoteItem",
     "QuoteScore",
+    "ReadFileItem",
     "ReasoningValue",
     "TextContent",
     "TextPart",
@@ -82,11 +84,30 @@ class HistoryPreviewItem(FastGPTModel):
     value: Any = None
 
 
+class CompressTextAgentUsage(FastGPTModel):
+    """What compressing a long text with a model cost (`compressTextAgent`)."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_points: float | None = None
+
+
+class ReadFileItem(FastGPTModel):
+    """A file a read-files node read (`readFiles[]`)."""
+
+    url: str | None = None
+    name: str | None = None
+
+
 class NodeResponse(FastGPTModel):
     """What one workflow node did: `responseData[]`, `flowResponses`, `flowNodeResponse`, `getResData`.
 
     Every field but the identity is optional; fields this SDK does not know are kept as extras.
     Node failures are reported here (`error`, `error_text`), not as exceptions.
+
+    Fields follow FastGPT's `DispatchNodeResponseSchema` (`packages/global/core/workflow/runtime/type.ts`)
+    and `ChatHistoryItemResSchema` (`packages/global/core/chat/type.ts`), both read at f88b51b5
+    (4.16.0-beta1; the files last changed in e3717e53 and 9bb6b82c).
     """
 
     id: str | None = None
@@ -95,7 +116,13 @@ class NodeResponse(FastGPTModel):
     module_type: str | None = None
     parent_id: str | None = None
     module_logo: str | None = None
+    # Values for the placeholders of an i18n `module_name` (a key such as "common:...").
+    module_name_args: dict[str, Any] | None = None
     child_response_count: int | None = None
+    # What the node was given and what it produced, by input / output key.
+    node_inputs: dict[str, Any] | None = None
+    node_outputs: dict[str, Any] | None = None
+    merge_sign_id: str | None = None  # deprecated by FastGPT
     # timing and billing
     running_time: float | None = None
     total_points: float | None = None
@@ -115,6 +142,11 @@ class NodeResponse(FastGPTModel):
     quote_list: list[QuoteItem] | None = None
     llm_request_ids: list[str] | None = None
     text_output: str | None = None
+    # agent: the plan operation ("set_plan", "update_plan" or "ask_question") and what it returned
+    agent_plan_status: str | None = None
+    agent_plan_result: str | None = None
+    step_query: str | None = None
+    compress_text_agent: CompressTextAgentUsage | None = None
     # dataset search
     embedding_model: str | None = None
     embedding_tokens: int | None = None
@@ -128,6 +160,12 @@ class NodeResponse(FastGPTModel):
     re_rank_input_tokens: int | None = None
     search_using_re_rank: bool | None = None
     deep_search_result: dict[str, Any] | None = None
+    # deprecated query extension of dataset search
+    extension_model: str | None = None
+    extension_result: str | None = None
+    extension_tokens: int | None = None
+    # dataset concat: how many quotes the merged list holds
+    concat_length: int | None = None
     # other node kinds
     cq_list: list[Any] | None = None
     cq_result: str | None = None
@@ -148,11 +186,23 @@ class NodeResponse(FastGPTModel):
     tool_stop: bool | None = None
     code_log: str | None = None
     read_files_result: str | None = None
+    read_files: list[ReadFileItem] | None = None
     user_select_result: str | None = None
     form_input_result: Any = None
     update_var_result: list[Any] | None = None
     loop_result: list[Any] | None = None
     loop_input: list[Any] | None = None
+    loop_input_value: Any = None
+    loop_output_value: Any = None
+    # loopRun: the input (an array, or a marker of the condition mode), rounds run, per-round snapshots
+    loop_run_input: Any = None
+    loop_run_iterations: int | None = None
+    loop_run_history: list[Any] | None = None
+    # parallel run: per-task inputs and results, and a success / failure summary per task (the
+    # tasks' node responses are the node's `children`)
+    parallel_input: list[Any] | None = None
+    parallel_result: list[Any] | None = None
+    parallel_run_detail: list[Any] | None = None
     tool_id: str | None = None
     custom_inputs: dict[str, Any] | None = None
     custom_outputs: dict[str, Any] | None = None
