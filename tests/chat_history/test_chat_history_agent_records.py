@@ -6,6 +6,11 @@ The fixtures were written from FastGPT's own schemas at f88b51b5 (4.16.0-beta1):
   (packages/service/core/workflow/dispatch/parallelRun/), loopRun (.../loopRun/runLoopRun.ts),
   readFiles and datasetConcat fill it; the `extension*` and `mergeSignId` fields are schema-only
   (deprecated) and `stepQuery` has no writer at f88b51b5.
+- histories_agent_helper.json, chat_init_skill.json, chat_init_sandbox.json: the chat target of
+  `ChatTargetResponseSchema` (packages/global/openapi/core/chat/api.ts, 4b7ed6c0), the skill branch of
+  projects/app/src/pages/api/core/chat/init.ts (4b7ed6c0), and `InitChatResponseSchema`'s
+  `app.useAgentSandbox` (packages/global/openapi/core/chat/controler/api.ts, a361a73d; no handler
+  fills it at f88b51b5).
 """
 
 from __future__ import annotations
@@ -14,7 +19,12 @@ import httpx
 from conftest import fixture_json, make_client
 from http_support import Wire, run
 
-from fastgpt_oapi.api.chat_history.model import GetRecordDetailRequest, NodeResponse
+from fastgpt_oapi.api.chat_history.model import (
+    GetChatInitRequest,
+    GetRecordDetailRequest,
+    ListHistoriesRequest,
+    NodeResponse,
+)
 
 CHAT = "kzYq3Xw1N2b8pQm4RtUv5aBc"
 
@@ -111,3 +121,58 @@ async def test_agent_node_responses_type_the_fields_fastgpt_added(io_mode: str) 
 
     for node in every(detail.list):
         assert node.model_extra == {}, node.id  # every field the wire sent is typed
+
+
+async def test_histories_of_agent_helper_chats_carry_their_source_type(io_mode: str) -> None:
+    service = make_client(serve("histories_agent_helper.json")).chat_history
+    request = ListHistoriesRequest()
+    page = await run(
+        io_mode, lambda: service.list_histories(request), lambda: service.alist_histories(request)
+    )
+    (item,) = page.list
+    assert (item.chat_id, item.app_id, item.skill_id, item.source_type) == (
+        "hLpR2aG5eN8tB1cK",
+        "66e29b870b24ce35330c0f08",
+        None,
+        "chatAgentHelper",
+    )
+    assert (item.chat_generate_status, item.has_been_read, item.top) == (2, False, False)
+    assert item.model_extra == {}
+
+
+async def test_chat_init_of_a_skill_debug_chat(io_mode: str) -> None:
+    service = make_client(serve("chat_init_skill.json")).chat_history
+    request = GetChatInitRequest(chat_id="sKdB9gX2mQ7wE4rT")
+    init = await run(io_mode, lambda: service.get_chat_init(request), lambda: service.aget_chat_init(request))
+    assert (init.chat_id, init.app_id, init.skill_id, init.source_type) == (
+        "sKdB9gX2mQ7wE4rT",
+        None,
+        "68ad85a7463006c963799a06",
+        None,
+    )
+    assert (init.title, init.variables, init.chat_generate_status, init.has_been_read) == (
+        "调试 xlsx 技能",
+        {},
+        1,
+        True,
+    )
+    app = init.app
+    assert (app.name, app.avatar, app.intro, app.type, app.chat_models) == (
+        "表格分析",
+        "core/skill/xlsx",
+        "读取并汇总表格",
+        "simple",
+        [],
+    )
+    assert app.use_agent_sandbox is None
+    assert app.chat_config.file_select_config is not None
+    assert app.chat_config.file_select_config["canSelectFile"] is False
+    assert init.model_extra == {}
+
+
+async def test_chat_init_says_whether_the_app_uses_an_agent_sandbox(io_mode: str) -> None:
+    service = make_client(serve("chat_init_sandbox.json")).chat_history
+    request = GetChatInitRequest(chat_id=CHAT)
+    init = await run(io_mode, lambda: service.get_chat_init(request), lambda: service.aget_chat_init(request))
+    assert (init.app.name, init.app.type, init.app.use_agent_sandbox) == ("销售助理", "chatAgent", True)
+    assert init.app.model_extra == {}
