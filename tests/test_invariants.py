@@ -11,12 +11,14 @@ from pydantic import BaseModel, TypeAdapter
 
 import fastgpt_oapi
 from fastgpt_oapi.api.chat.model import EVENT_TYPES, ChatStreamEvent, UnknownEvent
+from fastgpt_oapi.api.shared.interactive import Interactive, UnknownInteractive
 from fastgpt_oapi.api.shared.model import UnknownValue, ValueItem
 from fastgpt_oapi.core import errors
 from fastgpt_oapi.core.model import tagged_members
 
 EVENTS = TypeAdapter(ChatStreamEvent)
 VALUES = TypeAdapter(ValueItem)
+INTERACTIVES = TypeAdapter(Interactive)
 
 
 def _literal_default(cls: type[BaseModel]) -> Any:
@@ -65,6 +67,28 @@ def _minimal(cls: type[BaseModel], key: str) -> Any:
     if key == "interactive":
         return {"type": "userSelect", "params": {"userSelectOptions": []}}
     return {}
+
+
+# The wire kinds each typed interaction stands for; written out here, not taken from the SDK.
+INTERACTIVE_KINDS = {
+    "select": ("userSelect", "agentPlanAskUserSelect"),
+    "form": ("userInput", "agentPlanAskUserForm"),
+    "agentAsk": ("agentAsk",),
+    "paymentPause": ("paymentPause",),
+}
+
+
+def test_each_interactive_class_is_chosen_for_its_wire_kinds() -> None:
+    members = tagged_members(Interactive)
+    assert members.pop("unknown") is UnknownInteractive
+    assert set(members) == set(INTERACTIVE_KINDS)
+    for tag, cls in members.items():
+        for kind in INTERACTIVE_KINDS[tag]:
+            item = INTERACTIVES.validate_python({"type": kind, "params": {}})
+            assert type(item) is cls, kind
+            assert INTERACTIVES.validate_python(item) is item
+    for kind in ("agentPlanAskQuery", "somethingNew", "UserSelect"):
+        assert type(INTERACTIVES.validate_python({"type": kind, "params": {}})) is UnknownInteractive
 
 
 def test_every_error_class_is_exported_from_the_top() -> None:

@@ -12,9 +12,11 @@ from conftest import fixture_bytes, fixture_json
 
 from fastgpt_oapi import APIResponseValidationError, AuthenticationError, InternalServerError
 from fastgpt_oapi.api.chat.model import (
+    AgentAskInteractive,
     ChatCompletionRequest,
     ChatCompletionResponse,
     ChatMessage,
+    PaymentPauseInteractive,
     QuoteScore,
     UnknownInteractive,
     UserInputInteractive,
@@ -212,6 +214,41 @@ async def test_blocking_v2_content_array_without_type(io_mode: str, chunking: st
     assert response.title == "上海天气查询"
 
 
+def test_agent_ask_reply_refuses_what_fastgpt_would_not_read() -> None:
+    ask = AgentAskInteractive.model_validate(
+        {"type": "agentAsk", "askId": "a1", "params": {"questions": [{"question": "哪天？", "options": []}]}}
+    )
+    with pytest.raises(ValueError, match="2 answers for 1 question"):
+        ask.reply("today", "tomorrow")
+    with pytest.raises(TypeError, match=r"reply\(\*answers\)"):
+        ask.reply(["today"])  # type: ignore[arg-type]
+
+
+@FED_EVERY_WAY
+async def test_blocking_payment_pause(io_mode: str, chunking: str, ending: str) -> None:
+    """The team ran out of AI points: `checkTeamBlance` in packages/service/core/workflow/dispatch/index.ts
+    (f88b51b5) pauses with `{type: "paymentPause", params: {description}}` (`PaymentPauseInteractiveSchema`,
+    .../interactive/type.ts); a single item carrying an interaction is sent as a list."""
+    name = "completion_blocking_payment_pause.json"
+    script = json_script("completion_blocking_payment_pause.json", chunking, ending)
+    response = await complete(script, io_mode, question(detail=True))
+    check_common(response, script, name)
+    assert (response.answer, response.reasoning) == ("", None)
+    interactive = response.interactive
+    assert isinstance(interactive, PaymentPauseInteractive)
+    assert interactive.type == "paymentPause"
+    assert (interactive.params.description, interactive.params.continue_) == (
+        "chat:balance_not_enough_pause",
+        None,
+    )
+    assert interactive.model_extra == {}
+    # What FastGPT's continue button sends (RenderPaymentPauseInteractive.tsx, 82852fad).
+    assert interactive.reply().model_dump(exclude_none=True) == {"role": "user", "content": "Continue"}
+    stored = PaymentPauseInteractive.model_validate({"type": "paymentPause", "params": {"continue": True}})
+    assert stored.params.continue_ is True
+    assert stored.model_dump(exclude_none=True) == {"type": "paymentPause", "params": {"continue": True}}
+
+
 @FED_EVERY_WAY
 async def test_blocking_node_error_is_a_result_not_an_exception(
     io_mode: str, chunking: str, ending: str
@@ -310,22 +347,19 @@ async def test_blocking_wrapped_interactive_is_unwrapped(io_mode: str) -> None:
 
 async def test_blocking_unknown_interactive_kind_keeps_its_params(io_mode: str) -> None:
     raw = fixture_json("completion_blocking_interactive.json")
+    # The deprecated single-question ask (`AgentPlanAskQueryInteractiveSchema`, still in FastGPT's
+    # interactive/type.ts at f88b51b5), which the SDK leaves untyped.
     ask = {
-        "type": "agentAsk",
-        "params": {
-            "description": "需要确认",
-            "questions": [
-                {"question": "发货时间？", "options": [{"summary": "今天", "value": "today"}], "answer": ""}
-            ],
-        },
+        "type": "agentPlanAskQuery",
         "askId": "ask_01",
+        "params": {"content": "发货时间？", "reason": "需要确认", "options": ["今天", "明天"]},
     }
     raw["choices"][0]["message"]["content"][1]["interactive"] = ask
     script = Script(Reply([json.dumps(raw, ensure_ascii=False).encode()], headers=JSON_HEADERS))
     response = await complete(script, io_mode, question(detail=True))
     interactive = response.interactive
     assert isinstance(interactive, UnknownInteractive)
-    assert interactive.type == "agentAsk"
+    assert interactive.type == "agentPlanAskQuery"
     assert interactive.params == ask["params"]
     assert interactive.model_extra == {"askId": "ask_01"}
 

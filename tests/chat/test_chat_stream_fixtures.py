@@ -30,6 +30,7 @@ from fastgpt_oapi.api.chat.model import (
     FlowResponsesEvent,
     InteractiveEvent,
     NodeResponse,
+    PaymentPauseInteractive,
     PlanEvent,
     PlanStatusEvent,
     QuoteScore,
@@ -291,6 +292,21 @@ def check_reasoning_node(r: ChatStreamResult) -> None:
         150,
     )
     assert node.reasoning_text == r.reasoning
+
+
+def check_payment_pause(r: ChatStreamResult) -> None:
+    """The team's AI points ran out before `chatNode02`: `checkTeamBlance` in
+    packages/service/core/workflow/dispatch/index.ts (f88b51b5) pauses with `paymentPause`."""
+    pause = r.interactive
+    assert isinstance(pause, PaymentPauseInteractive)
+    assert (pause.type, pause.params.description, pause.params.continue_) == (
+        "paymentPause",
+        "chat:balance_not_enough_pause",
+        None,
+    )
+    assert pause.model_extra is not None
+    assert pause.model_extra["entryNodeIds"] == ["chatNode02"]
+    assert pause.reply().content == "Continue"
 
 
 def stream_error(code: int | None, status_text: str | None, message: str) -> Callable[[BaseException], None]:
@@ -561,6 +577,23 @@ EXPECT: dict[str, Expect] = {
         ),
         answer="资料已整理完毕。",
         text=("资料已整理完毕。",),
+    ),
+    "stream_interactive_payment_pause.sse": Expect(
+        events=(
+            "flowNodeStatus",
+            "answer",
+            "interactive",
+            "workflowDuration",
+            _STOP,
+            "flowResponses",
+            "[DONE]",
+        ),
+        answer="正在分析第一部分。",
+        text=("正在分析第一部分。",),
+        duration=1.3,
+        statuses=("AI 对话",),
+        nodes=(("iSol79OFrBH1I9kC", "workflowStart", ()), ("Qe8sLw2XvN5tZr1c", "chatNode", ())),
+        check=check_payment_pause,
     ),
     "stream_unknown_event.sse": Expect(
         events=("?stepTitle", "answer", "?contextCheckpoint", "?futureNotice", _STOP, "[DONE]"),

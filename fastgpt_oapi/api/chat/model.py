@@ -12,9 +12,15 @@ from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route, tagg
 from fastgpt_oapi.core.retry import RequestKind
 
 from ..shared.interactive import (
+    AgentAskInteractive,
+    AgentAskOption,
+    AgentAskParams,
+    AgentAskQuestion,
     FormField,
     FormOption,
     Interactive,
+    PaymentPauseInteractive,
+    PaymentPauseParams,
     SelectOption,
     UnknownInteractive,
     UserInputInteractive,
@@ -39,6 +45,10 @@ if TYPE_CHECKING:
     from ._builders import ChatCompletionRequestBuilder
 
 __all__ = [
+    "AgentAskInteractive",
+    "AgentAskOption",
+    "AgentAskParams",
+    "AgentAskQuestion",
     "AnswerEvent",
     "AssistantMessage",
     "ChatCompletionChunk",
@@ -66,6 +76,8 @@ __all__ = [
     "Interactive",
     "InteractiveEvent",
     "NodeResponse",
+    "PaymentPauseInteractive",
+    "PaymentPauseParams",
     "PlanEvent",
     "PlanStatusEvent",
     "QuoteItem",
