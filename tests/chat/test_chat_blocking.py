@@ -22,6 +22,15 @@ from fastgpt_oapi.api.chat.model import (
     UserInputInteractive,
     UserSelectInteractive,
 )
+from fastgpt_oapi.api.shared.model import (
+    AgentAskValue,
+    AgentPlanUpdateValue,
+    InteractiveValue,
+    PlanValue,
+    ReasoningValue,
+    TextValue,
+    ToolsValue,
+)
 
 from ._support import CHUNKINGS, LINE_ENDINGS, Reply, Script, question
 
@@ -212,6 +221,118 @@ async def test_blocking_v2_content_array_without_type(io_mode: str, chunking: st
         ("call_9f2c", "get_weather", '{"city":"上海"}', '{"temp":26,"weather":"多云"}')
     ]
     assert response.title == "上海天气查询"
+
+
+@FED_EVERY_WAY
+async def test_blocking_agent_turn_with_reasoning_inside_items_and_questions(
+    io_mode: str, chunking: str, ending: str
+) -> None:
+    """An agent's turn (FastGPT >= 4.15): reasoning stored inside the text and tool items it led to
+    (`pushStore` in packages/service/core/workflow/dispatch/index.ts and `GPTMessages2Chats` in
+    packages/global/core/chat/adapt.ts, f88b51b5), plan / agentPlanUpdate / agentAsk items
+    (`AIChatItemValueSchema`, packages/global/core/chat/type.ts), v1's legacy `type` chosen text first
+    (`getChatItemValueType`, projects/app/src/service/core/chat/utils.ts, 9601a1a8), and the agent's
+    questions reduced to `{type, params}` (`formatPublicCompletionInteractive`, same file)."""
+    name = "completion_blocking_agent_ask.json"
+    script = json_script("completion_blocking_agent_ask.json", chunking, ending)
+    response = await complete(script, io_mode, question(detail=True))
+    check_common(response, script, name)
+    message = response.message
+    assert message is not None
+    assert isinstance(message.content, list)
+    assert message.reasoning_content is None
+    kinds = [type(item) for item in message.content]
+    assert kinds == [
+        PlanValue,
+        AgentPlanUpdateValue,
+        ToolsValue,
+        TextValue,
+        ReasoningValue,
+        AgentAskValue,
+        InteractiveValue,
+    ]
+    assert [item.type for item in message.content] == [
+        "text",
+        "text",
+        "tool",
+        "text",
+        "reasoning",
+        "text",
+        "interactive",
+    ]
+    # Every reasoning, in order: inside the tool item, inside the text item, then on its own.
+    assert response.reasoning == "需要先读取表格。\n华东最高，先给结论。\n还需确认汇总维度。"
+    assert response.answer == "华东区第二季度销售额最高。"
+    plan, update, tools, text, thought, ask, _ = message.content
+    assert isinstance(plan, PlanValue)
+    assert plan.plan is not None
+    assert (plan.plan.plan_id, plan.plan.name, plan.plan.description) == (
+        "pl4nA1",
+        "整理第二季度销售数据",
+        "读取表格并按区域汇总",
+    )
+    assert [(s.id, s.name, s.description, s.status, s.note) for s in plan.plan.steps] == [
+        ("s1", "读取销售表", None, "done", "已读取 sales-q2.xlsx"),
+        ("s2", "按区域汇总", "汇总各区域销售额", "blocked", "等待用户确认汇总维度"),
+    ]
+    assert isinstance(update, AgentPlanUpdateValue)
+    assert update.id == "call_plan_1"
+    assert (update.agent_plan_update.id, update.agent_plan_update.function_name) == (
+        "call_plan_1",
+        "set_plan",
+    )
+    assert update.agent_plan_update.response == "计划已创建，共 2 步"
+    assert json.loads(update.agent_plan_update.params)["name"] == "整理第二季度销售数据"
+    assert isinstance(tools, ToolsValue)
+    assert (tools.id, tools.reasoning is not None and tools.reasoning.content) == (
+        "call_read_1",
+        "需要先读取表格。",
+    )
+    assert [(t.id, t.function_name, t.params) for t in tools.tools] == [
+        ("call_read_1", "read_file", '{"file":"sales-q2.xlsx"}')
+    ]
+    assert isinstance(text, TextValue)
+    assert text.text.content == "华东区第二季度销售额最高。"
+    assert text.reasoning is not None
+    assert text.reasoning.content == "华东最高，先给结论。"
+    assert isinstance(thought, ReasoningValue)
+    assert (thought.reasoning.content, thought.hide_reason) == ("还需确认汇总维度。", None)
+    assert isinstance(ask, AgentAskValue)
+    call = ask.agent_ask
+    assert (ask.id, call.id, call.ask_id, call.function_name) == (
+        "call_ask_1",
+        "call_ask_1",
+        "call_ask_1",
+        "ask_user",
+    )
+    assert [q["question"] for q in json.loads(call.params)["questions"]] == [
+        "按什么维度汇总？",
+        "需要图表吗？",
+    ]
+
+    interactive = response.interactive
+    assert isinstance(interactive, AgentAskInteractive)
+    assert (interactive.type, interactive.ask_id, interactive.response_mode) == ("agentAsk", None, None)
+    assert interactive.params.description == "需要确认汇总方式"
+    assert interactive.params.submitted is None
+    assert [
+        (q.question, q.answer, [(o.summary, o.value) for o in q.options]) for q in interactive.questions
+    ] == [
+        ("按什么维度汇总？", "", [("按区域", "region"), ("按月份", "month")]),
+        ("需要图表吗？", "", [("需要", "yes"), ("不需要", "no")]),
+    ]
+    # The answer FastGPT's web UI sends: `{"answers": [...]}`, one per question, "" for a skipped one.
+    assert interactive.reply("region", "yes").content == '{"answers":["region","yes"]}'
+    assert interactive.reply("region").content == '{"answers":["region",""]}'
+    assert interactive.reply("按季度，不要图").content == '{"answers":["按季度，不要图",""]}'
+    assert interactive.reply().model_dump(exclude_none=True) == {
+        "role": "user",
+        "content": '{"answers":["",""]}',
+    }
+    (node,) = response.response_data
+    assert (node.agent_plan_status, node.agent_plan_result) == ("set_plan", "计划已创建，共 2 步")
+    assert node.node_inputs == {"userChatInput": "帮我整理第二季度的销售数据"}
+    assert response.title == "第二季度销售数据"
 
 
 def test_agent_ask_reply_refuses_what_fastgpt_would_not_read() -> None:

@@ -30,11 +30,15 @@ from ..shared.interactive import (
 )
 from ..shared.message import ChatMessage, ContentPart, FileURLPart, ImageURL, ImageURLPart, TextPart
 from ..shared.model import (
+    AgentPlan,
+    AgentPlanStep,
     InteractiveValue,
     NodeResponse,
+    PlanStatus,
     QuoteItem,
     QuoteScore,
     ReasoningValue,
+    SkillInfo,
     ToolCall,
     ValueItem,
     WireModel,
@@ -49,6 +53,8 @@ __all__ = [
     "AgentAskOption",
     "AgentAskParams",
     "AgentAskQuestion",
+    "AgentPlan",
+    "AgentPlanStep",
     "AnswerEvent",
     "AssistantMessage",
     "ChatCompletionChunk",
@@ -79,12 +85,14 @@ __all__ = [
     "PaymentPauseInteractive",
     "PaymentPauseParams",
     "PlanEvent",
+    "PlanStatus",
     "PlanStatusEvent",
     "QuoteItem",
     "QuoteScore",
     "SandboxStatusEvent",
     "SelectOption",
     "SkillCallEvent",
+    "SkillInfo",
     "TextPart",
     "ToolCall",
     "ToolCallEvent",
@@ -165,6 +173,8 @@ class ChatCompletionResponse(FastGPTModel):
 
     @property
     def reasoning(self) -> str | None:
+        """`reasoning_content`; or, when `content` is a list, the reasoning of its items in order, both
+        reasoning items and the reasoning stored inside text and tool items (FastGPT >= 4.15.0-2)."""
         message = self.message
         if message is None:
             return None
@@ -369,8 +379,12 @@ class ChatTitleEvent(BaseModel):
     data: ChatTitle
 
 
+# Agent events: `WorkflowSsePayloadMap` (packages/global/core/workflow/runtime/sse.ts, 986b2f1f) and
+# the types it names (packages/global/core/ai/agent/type.ts, packages/global/core/chat/type.ts, f88b51b5).
+
+
 class PlanData(FastGPTModel):
-    plan: dict[str, Any]
+    plan: AgentPlan
     response_value_id: str | None = None
 
 
@@ -379,12 +393,9 @@ class PlanEvent(BaseModel):
     data: PlanData
 
 
-class PlanStatus(FastGPTModel):
-    status: str
-
-
 class PlanStatusData(FastGPTModel):
     plan_status: PlanStatus
+    response_value_id: str | None = None
 
 
 class PlanStatusEvent(BaseModel):
@@ -394,6 +405,8 @@ class PlanStatusEvent(BaseModel):
 
 class SandboxStatus(FastGPTModel):
     sandbox_id: str | None = None
+    # checkExisting, connecting, fetchSkills, creatingContainer, deployingSkills, downloadingPackage,
+    # uploadingPackage, extractingPackage, lazyInit, upgrading, then ready or failed
     phase: str
     is_warm_start: bool | None = None
     skill_name: str | None = None
@@ -403,14 +416,6 @@ class SandboxStatus(FastGPTModel):
 class SandboxStatusEvent(BaseModel):
     event: Literal["sandboxStatus"] = "sandboxStatus"
     data: SandboxStatus
-
-
-class SkillInfo(FastGPTModel):
-    id: str
-    skill_name: str = ""
-    skill_avatar: str = ""
-    description: str = ""
-    skill_md_path: str | None = None
 
 
 class SkillCallData(FastGPTModel):

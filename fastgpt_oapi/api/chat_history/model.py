@@ -222,9 +222,9 @@ class NodeErrorText(FastGPTModel):
 class ChatRecord(FastGPTModel):
     """One stored message of a chat. `obj` is "Human", "AI" or "System".
 
-    `value` holds typed items (text, reasoning, file, tools, interactive, ...); `text` and
-    `reasoning` join them for you. Node details are not part of a record: ask `get_record_detail`
-    with `data_id`. Feedback lives on AI records.
+    `value` holds typed items (text, reasoning, file, tools, interactive, an agent's plan, ...);
+    `text` and `reasoning` join them for you. Node details are not part of a record: ask
+    `get_record_detail` with `data_id`. Feedback lives on AI records.
     """
 
     id: str = Field(default="", validation_alias=AliasChoices("_id", "id"), serialization_alias="_id")
@@ -268,7 +268,8 @@ class ChatRecord(FastGPTModel):
 
     @property
     def reasoning(self) -> str | None:
-        """The reasoning items, joined; None when the record has none."""
+        """All the reasoning, joined in order: reasoning items, and (FastGPT >= 4.15.0-2) the reasoning
+        stored inside text and tool items. None when the record has none."""
         return join_text(self.value, ReasoningValue) or None
 
     @property
