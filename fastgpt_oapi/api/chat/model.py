@@ -484,7 +484,12 @@ EVENT_TYPES: dict[str, type[BaseModel]] = {
 
 
 class ChatStreamResult(BaseModel):
-    """Everything a stream said, assembled: what `ChatStream.get_final_response()` returns."""
+    """Everything a stream said, assembled: what `ChatStream.get_final_response()` returns.
+
+    Agent runs also fill `plan` (the last plan sent), `plan_status` (the last plan status sent; a plan
+    sent after it does not clear it), `sandbox_status` (the sandbox's last phase: the phases before it
+    are steps on the way) and `skill_calls` (one per `skillCall` event, in order).
+    """
 
     answer: str = ""
     reasoning: str | None = None
@@ -498,6 +503,10 @@ class ChatStreamResult(BaseModel):
     duration_seconds: float | None = None
     finish_reason: str | None = None
     node_statuses: list[FlowNodeStatus] = Field(default_factory=list)
+    plan: AgentPlan | None = None
+    plan_status: PlanStatus | None = None
+    sandbox_status: SandboxStatus | None = None
+    skill_calls: list[SkillInfo] = Field(default_factory=list)
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here
