@@ -219,10 +219,6 @@ async def test_agent_records_type_every_value_item(io_mode: str) -> None:
     assert (paused.text, paused.reasoning) == ("", None)
 
 
-def _children(node: NodeResponse) -> list[NodeResponse]:
-    return node.children
-
-
 async def test_agent_node_responses_type_the_fields_fastgpt_added(io_mode: str) -> None:
     service = make_client(serve("res_data_agent.json")).chat_history
     request = GetRecordDetailRequest(chat_id=CHAT, data_id="aQ1wE2rT3yU4iO5pA6sD7fG8")
@@ -257,7 +253,7 @@ async def test_agent_node_responses_type_the_fields_fastgpt_added(io_mode: str) 
     assert agent.node_inputs == {"userChatInput": "帮我整理第二季度的销售数据", "aiChatReasoning": True}
     assert agent.node_outputs == {"answerText": "第二季度华东销售额最高。"}
     assert agent.child_response_count == 3
-    plan_op, compress, asked = _children(agent)
+    plan_op, compress, asked = agent.children
     assert (plan_op.parent_id, plan_op.module_name, plan_op.module_logo) == (
         "Ag3nT9kLm2Qx7Vb1",
         "chat:plan_update",
@@ -278,7 +274,7 @@ async def test_agent_node_responses_type_the_fields_fastgpt_added(io_mode: str) 
         {"success": True, "index": 0, "data": {"region": "华东", "total": 1200}},
         {"success": False, "index": 1, "error": "timeout"},
     ]
-    done, failed = _children(parallel)
+    done, failed = parallel.children
     assert (done.module_name_args, done.loop_input_value, done.loop_output_value) == (
         {"index": 1},
         "华东",
@@ -296,7 +292,7 @@ async def test_agent_node_responses_type_the_fields_fastgpt_added(io_mode: str) 
         {"iteration": 0, "customOutputs": {"sum": 400}, "success": True},
         {"iteration": 1, "customOutputs": {"sum": 380}, "success": True},
     ]
-    assert [(c.module_name_args, c.loop_input_value, c.loop_output_value) for c in _children(loop_run)] == [
+    assert [(c.module_name_args, c.loop_input_value, c.loop_output_value) for c in loop_run.children] == [
         ({"index": 0}, "一月", {"sum": 400}),
         ({"index": 1}, "二月", {"sum": 380}),
     ]
