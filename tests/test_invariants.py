@@ -11,12 +11,14 @@ from pydantic import BaseModel, TypeAdapter
 
 import fastgpt_oapi
 from fastgpt_oapi.api.chat.model import EVENT_TYPES, ChatStreamEvent, UnknownEvent
-from fastgpt_oapi.api.shared.model import UnknownValue, ValueItem
+from fastgpt_oapi.api.shared.interactive import Interactive, UnknownInteractive
+from fastgpt_oapi.api.shared.model import PlanValue, ReasoningValue, UnknownValue, ValueItem
 from fastgpt_oapi.core import errors
 from fastgpt_oapi.core.model import tagged_members
 
 EVENTS = TypeAdapter(ChatStreamEvent)
 VALUES = TypeAdapter(ValueItem)
+INTERACTIVES = TypeAdapter(Interactive)
 
 
 def _literal_default(cls: type[BaseModel]) -> Any:
@@ -50,21 +52,86 @@ def test_an_unknown_event_object_stays_unknown() -> None:
     assert EVENTS.validate_python(event) is event
 
 
+def _wire_keys(cls: type[BaseModel]) -> set[str]:
+    return {field.alias or name for name, field in cls.model_fields.items()}
+
+
 def test_each_value_item_tag_is_the_key_that_marks_it() -> None:
     members = tagged_members(ValueItem)
     assert members.pop("unknown") is UnknownValue
     for key, cls in members.items():
-        assert key in cls.model_fields, (key, cls)
-        item = VALUES.validate_python({key: _minimal(cls, key)})
+        assert key in _wire_keys(cls), (key, cls)
+        item = VALUES.validate_python({key: _minimal(key)})
         assert type(item) is cls
+        assert VALUES.validate_python(item) is item  # an item object keeps its class
+    assert set(members) == {
+        "text",
+        "reasoning",
+        "tools",
+        "tool",
+        "interactive",
+        "file",
+        "skills",
+        "plan",
+        "planStatus",
+        "agentPlanUpdate",
+        "agentAsk",
+        "contextCheckpoint",
+    }
 
 
-def _minimal(cls: type[BaseModel], key: str) -> Any:
-    if key == "tools":
+def test_reasoning_inside_another_item_keeps_that_item_its_kind() -> None:
+    # FastGPT >= 4.15.0-2 stores reasoning inside the text (or tool) item it led to.
+    thought = {"content": "先想"}
+    for key, cls in tagged_members(ValueItem).items():
+        if cls in (ReasoningValue, UnknownValue):
+            continue
+        item = VALUES.validate_python({"reasoning": thought, key: _minimal(key)})
+        assert type(item) is cls, key
+        assert item.reasoning is not None
+        assert item.reasoning.content == "先想"
+
+
+def test_a_null_plan_is_a_plan_item() -> None:
+    # `{"plan": null}` is how FastGPT stores a finished plan; other keys set to null mark nothing.
+    item = VALUES.validate_python({"plan": None})
+    assert type(item) is PlanValue
+    assert item.plan is None
+    assert type(VALUES.validate_python({"text": None, "id": "x"})) is UnknownValue
+
+
+def _minimal(key: str) -> Any:
+    if key in ("tools", "skills"):
         return [{"id": "t1"}]
     if key == "interactive":
         return {"type": "userSelect", "params": {"userSelectOptions": []}}
+    if key == "planStatus":
+        return {"status": "generating"}
+    if key == "contextCheckpoint":
+        return "checkpoint"
     return {}
+
+
+# The wire kinds each typed interaction stands for; written out here, not taken from the SDK.
+INTERACTIVE_KINDS = {
+    "select": ("userSelect", "agentPlanAskUserSelect"),
+    "form": ("userInput", "agentPlanAskUserForm"),
+    "agentAsk": ("agentAsk",),
+    "paymentPause": ("paymentPause",),
+}
+
+
+def test_each_interactive_class_is_chosen_for_its_wire_kinds() -> None:
+    members = tagged_members(Interactive)
+    assert members.pop("unknown") is UnknownInteractive
+    assert set(members) == set(INTERACTIVE_KINDS)
+    for tag, cls in members.items():
+        for kind in INTERACTIVE_KINDS[tag]:
+            item = INTERACTIVES.validate_python({"type": kind, "params": {}})
+            assert type(item) is cls, kind
+            assert INTERACTIVES.validate_python(item) is item
+    for kind in ("agentPlanAskQuery", "somethingNew", "UserSelect"):
+        assert type(INTERACTIVES.validate_python({"type": kind, "params": {}})) is UnknownInteractive
 
 
 def test_every_error_class_is_exported_from_the_top() -> None:

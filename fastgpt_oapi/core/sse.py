@@ -2,8 +2,9 @@
 
 `feed(chunk)` returns the messages completed by that chunk; `flush()` returns a final message the
 server did not terminate with a blank line. Line endings may be LF, CR or CRLF, and a chunk may end
-anywhere: inside a line, between CR and LF, or inside a multi-byte UTF-8 character. Data stays bytes,
-so a JSON payload goes straight to the validator without a decode/encode round trip.
+anywhere: inside a line, between CR and LF, or inside a multi-byte UTF-8 character. A UTF-8 byte-order
+mark opening the stream is dropped, as the SSE spec says, even when it arrives in pieces. Data stays
+bytes, so a JSON payload goes straight to the validator without a decode/encode round trip.
 
 The hot path is FastGPT's own framing (`event: x\\ndata: {...}\\n\\n`, LF only): one `split` per chunk
 and a few slice comparisons per message.
@@ -40,6 +41,13 @@ _EVENT_LEN = 7
 _LF = 10  # b"\n"[0]: comparing one byte as an int skips making a bytes object
 _CR = 13  # b"\r"[0]
 _END = b"\n\n"  # the blank line that ends a message
+_BOM = b"\xef\xbb\xbf"
+
+# What the next chunk's first bytes need before LF-only framing applies. Any non-zero state sends the
+# chunk down the slow path, by the test that already looks for a CR: a settled stream pays nothing.
+_SETTLED = 0
+_AFTER_CR = 1  # the last chunk ended with CR: an LF opening this one is the rest of a CRLF
+_AT_START = 2  # no byte decoded yet: a byte-order mark (possibly cut into pieces) may open the stream
 
 
 # A whole message as FastGPT writes it: an optional `event:` line with a name, one `data:` line, and
@@ -54,7 +62,7 @@ class SSEMessageTooLargeError(ValueError):
 
 
 class SSEDecoder:
-    __slots__ = ("_line", "_max", "_parts", "_pending_cr", "_size")
+    __slots__ = ("_head", "_lead", "_line", "_max", "_parts", "_size")
 
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         # An `event:` line that came alone (as FastGPT writes it), waiting for its `data:` line.
@@ -62,12 +70,14 @@ class SSEDecoder:
         # Otherwise, the unfinished message: one piece, or (once large) the pieces that brought it.
         self._parts: list[bytes] = []
         self._size = 0
-        self._pending_cr = False
+        self._lead = _AT_START
+        # The stream's first bytes while they may still be the start of a byte-order mark.
+        self._head = b""
         self._max = max_event_bytes
 
     def feed(self, chunk: bytes) -> list[SSEMessage]:
         # An int membership test is a memchr, several times cheaper than `b"\r" in chunk`.
-        if self._pending_cr or _CR in chunk:
+        if self._lead or _CR in chunk:
             chunk = self._lf_only(chunk)
             if not chunk:
                 return []
@@ -154,17 +164,26 @@ class SSEDecoder:
         return messages
 
     def _lf_only(self, chunk: bytes) -> bytes:
-        """CRLF and CR line ends as LF."""
-        if self._pending_cr:
+        """CRLF and CR line ends as LF; a byte-order mark opening the stream dropped."""
+        if self._lead == _AT_START:
+            chunk = self._head + chunk
+            if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
+                self._head = chunk  # too short to tell yet
+                return b""
+            self._head = b""
+            self._lead = _SETTLED
+            if chunk[:3] == _BOM:
+                chunk = chunk[3:]
+        elif self._lead == _AFTER_CR:
             if not chunk:
                 return chunk  # keep waiting for the byte after the CR
-            self._pending_cr = False
+            self._lead = _SETTLED
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
         if b"\r" in chunk:
             if chunk[-1:] == b"\r":
                 # The LF of a CRLF may be the first byte of the next chunk: drop it there.
-                self._pending_cr = True
+                self._lead = _AFTER_CR
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         return chunk
 
@@ -175,9 +194,11 @@ class SSEDecoder:
 
     def flush(self) -> list[SSEMessage]:
         """End of stream: a last message without its blank line still counts if its lines ended."""
+        # `_head` (bytes that might still have become a byte-order mark) ends no line: dropped too.
         buffer = self._line or b"".join(self._parts)
         self._reset()
-        self._pending_cr = False
+        self._lead = _SETTLED
+        self._head = b""
         if not buffer:
             return []
         if not buffer.endswith(b"\n"):

@@ -12,13 +12,24 @@ from conftest import fixture_bytes, fixture_json
 
 from fastgpt_oapi import APIResponseValidationError, AuthenticationError, InternalServerError
 from fastgpt_oapi.api.chat.model import (
+    AgentAskInteractive,
     ChatCompletionRequest,
     ChatCompletionResponse,
     ChatMessage,
+    PaymentPauseInteractive,
     QuoteScore,
     UnknownInteractive,
     UserInputInteractive,
     UserSelectInteractive,
+)
+from fastgpt_oapi.api.shared.model import (
+    AgentAskValue,
+    AgentPlanUpdateValue,
+    InteractiveValue,
+    PlanValue,
+    ReasoningValue,
+    TextValue,
+    ToolsValue,
 )
 
 from ._support import CHUNKINGS, LINE_ENDINGS, Reply, Script, question
@@ -213,6 +224,153 @@ async def test_blocking_v2_content_array_without_type(io_mode: str, chunking: st
 
 
 @FED_EVERY_WAY
+async def test_blocking_agent_turn_with_reasoning_inside_items_and_questions(
+    io_mode: str, chunking: str, ending: str
+) -> None:
+    """An agent's turn (FastGPT >= 4.15): reasoning stored inside the text and tool items it led to
+    (`pushStore` in packages/service/core/workflow/dispatch/index.ts and `GPTMessages2Chats` in
+    packages/global/core/chat/adapt.ts, f88b51b5), plan / agentPlanUpdate / agentAsk items
+    (`AIChatItemValueSchema`, packages/global/core/chat/type.ts), v1's legacy `type` chosen text first
+    (`getChatItemValueType`, projects/app/src/service/core/chat/utils.ts, 9601a1a8), and the agent's
+    questions reduced to `{type, params}` (`formatPublicCompletionInteractive`, same file)."""
+    name = "completion_blocking_agent_ask.json"
+    script = json_script("completion_blocking_agent_ask.json", chunking, ending)
+    response = await complete(script, io_mode, question(detail=True))
+    check_common(response, script, name)
+    message = response.message
+    assert message is not None
+    assert isinstance(message.content, list)
+    assert message.reasoning_content is None
+    kinds = [type(item) for item in message.content]
+    assert kinds == [
+        PlanValue,
+        AgentPlanUpdateValue,
+        ToolsValue,
+        TextValue,
+        ReasoningValue,
+        AgentAskValue,
+        InteractiveValue,
+    ]
+    assert [item.type for item in message.content] == [
+        "text",
+        "text",
+        "tool",
+        "text",
+        "reasoning",
+        "text",
+        "interactive",
+    ]
+    # Every reasoning, in order: inside the tool item, inside the text item, then on its own.
+    assert response.reasoning == "需要先读取表格。\n华东最高，先给结论。\n还需确认汇总维度。"
+    assert response.answer == "华东区第二季度销售额最高。"
+    plan, update, tools, text, thought, ask, _ = message.content
+    assert isinstance(plan, PlanValue)
+    assert plan.plan is not None
+    assert (plan.plan.plan_id, plan.plan.name, plan.plan.description) == (
+        "pl4nA1",
+        "整理第二季度销售数据",
+        "读取表格并按区域汇总",
+    )
+    assert [(s.id, s.name, s.description, s.status, s.note) for s in plan.plan.steps] == [
+        ("s1", "读取销售表", None, "done", "已读取 sales-q2.xlsx"),
+        ("s2", "按区域汇总", "汇总各区域销售额", "blocked", "等待用户确认汇总维度"),
+    ]
+    assert isinstance(update, AgentPlanUpdateValue)
+    assert update.id == "call_plan_1"
+    assert (update.agent_plan_update.id, update.agent_plan_update.function_name) == (
+        "call_plan_1",
+        "set_plan",
+    )
+    assert update.agent_plan_update.response == "计划已创建，共 2 步"
+    assert json.loads(update.agent_plan_update.params)["name"] == "整理第二季度销售数据"
+    assert isinstance(tools, ToolsValue)
+    assert (tools.id, tools.reasoning is not None and tools.reasoning.content) == (
+        "call_read_1",
+        "需要先读取表格。",
+    )
+    assert [(t.id, t.function_name, t.params) for t in tools.tools] == [
+        ("call_read_1", "read_file", '{"file":"sales-q2.xlsx"}')
+    ]
+    assert isinstance(text, TextValue)
+    assert text.text.content == "华东区第二季度销售额最高。"
+    assert text.reasoning is not None
+    assert text.reasoning.content == "华东最高，先给结论。"
+    assert isinstance(thought, ReasoningValue)
+    assert (thought.reasoning.content, thought.hide_reason) == ("还需确认汇总维度。", None)
+    assert isinstance(ask, AgentAskValue)
+    call = ask.agent_ask
+    assert (ask.id, call.id, call.ask_id, call.function_name) == (
+        "call_ask_1",
+        "call_ask_1",
+        "call_ask_1",
+        "ask_user",
+    )
+    assert [q["question"] for q in json.loads(call.params)["questions"]] == [
+        "按什么维度汇总？",
+        "需要图表吗？",
+    ]
+
+    interactive = response.interactive
+    assert isinstance(interactive, AgentAskInteractive)
+    assert (interactive.type, interactive.ask_id, interactive.response_mode) == ("agentAsk", None, None)
+    assert interactive.params.description == "需要确认汇总方式"
+    assert interactive.params.submitted is None
+    assert [
+        (q.question, q.answer, [(o.summary, o.value) for o in q.options]) for q in interactive.questions
+    ] == [
+        ("按什么维度汇总？", "", [("按区域", "region"), ("按月份", "month")]),
+        ("需要图表吗？", "", [("需要", "yes"), ("不需要", "no")]),
+    ]
+    # The answer FastGPT's web UI sends: `{"answers": [...]}`, one per question, "" for a skipped one.
+    assert interactive.reply("region", "yes").content == '{"answers":["region","yes"]}'
+    assert interactive.reply("region").content == '{"answers":["region",""]}'
+    assert interactive.reply("按季度，不要图").content == '{"answers":["按季度，不要图",""]}'
+    assert interactive.reply().model_dump(exclude_none=True) == {
+        "role": "user",
+        "content": '{"answers":["",""]}',
+    }
+    (node,) = response.response_data
+    assert (node.agent_plan_status, node.agent_plan_result) == ("set_plan", "计划已创建，共 2 步")
+    assert node.node_inputs == {"userChatInput": "帮我整理第二季度的销售数据"}
+    assert response.title == "第二季度销售数据"
+
+
+def test_agent_ask_reply_refuses_what_fastgpt_would_not_read() -> None:
+    ask = AgentAskInteractive.model_validate(
+        {"type": "agentAsk", "askId": "a1", "params": {"questions": [{"question": "哪天？", "options": []}]}}
+    )
+    with pytest.raises(ValueError, match="2 answers for 1 question"):
+        ask.reply("today", "tomorrow")
+    with pytest.raises(TypeError, match=r"reply\(\*answers\)"):
+        ask.reply(["today"])  # type: ignore[arg-type]
+
+
+@FED_EVERY_WAY
+async def test_blocking_payment_pause(io_mode: str, chunking: str, ending: str) -> None:
+    """The team ran out of AI points: `checkTeamBlance` in packages/service/core/workflow/dispatch/index.ts
+    (f88b51b5) pauses with `{type: "paymentPause", params: {description}}` (`PaymentPauseInteractiveSchema`,
+    .../interactive/type.ts); a single item carrying an interaction is sent as a list."""
+    name = "completion_blocking_payment_pause.json"
+    script = json_script("completion_blocking_payment_pause.json", chunking, ending)
+    response = await complete(script, io_mode, question(detail=True))
+    check_common(response, script, name)
+    assert (response.answer, response.reasoning) == ("", None)
+    interactive = response.interactive
+    assert isinstance(interactive, PaymentPauseInteractive)
+    assert interactive.type == "paymentPause"
+    assert (interactive.params.description, interactive.params.continue_) == (
+        "chat:balance_not_enough_pause",
+        None,
+    )
+    assert interactive.model_extra == {}
+    # What FastGPT's continue button sends (RenderPaymentPauseInteractive.tsx, 82852fad).
+    assert interactive.reply().model_dump(exclude_none=True) == {"role": "user", "content": "Continue"}
+    stored = PaymentPauseInteractive.model_validate({"type": "paymentPause", "params": {"continue": True}})
+    assert stored.params.continue_ is True
+    assert stored.model_dump(exclude_none=True) == {"type": "paymentPause", "params": {"continue": True}}
+
+
+@FED_EVERY_WAY
 async def test_blocking_node_error_is_a_result_not_an_exception(
     io_mode: str, chunking: str, ending: str
 ) -> None:
@@ -310,22 +468,19 @@ async def test_blocking_wrapped_interactive_is_unwrapped(io_mode: str) -> None:
 
 async def test_blocking_unknown_interactive_kind_keeps_its_params(io_mode: str) -> None:
     raw = fixture_json("completion_blocking_interactive.json")
+    # The deprecated single-question ask (`AgentPlanAskQueryInteractiveSchema`, still in FastGPT's
+    # interactive/type.ts at f88b51b5), which the SDK leaves untyped.
     ask = {
-        "type": "agentAsk",
-        "params": {
-            "description": "需要确认",
-            "questions": [
-                {"question": "发货时间？", "options": [{"summary": "今天", "value": "today"}], "answer": ""}
-            ],
-        },
+        "type": "agentPlanAskQuery",
         "askId": "ask_01",
+        "params": {"content": "发货时间？", "reason": "需要确认", "options": ["今天", "明天"]},
     }
     raw["choices"][0]["message"]["content"][1]["interactive"] = ask
     script = Script(Reply([json.dumps(raw, ensure_ascii=False).encode()], headers=JSON_HEADERS))
     response = await complete(script, io_mode, question(detail=True))
     interactive = response.interactive
     assert isinstance(interactive, UnknownInteractive)
-    assert interactive.type == "agentAsk"
+    assert interactive.type == "agentPlanAskQuery"
     assert interactive.params == ask["params"]
     assert interactive.model_extra == {"askId": "ask_01"}
 

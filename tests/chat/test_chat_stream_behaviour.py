@@ -368,9 +368,11 @@ _STOP_CHUNK = {
 
 
 async def test_interactive_kind_the_sdk_does_not_type(io_mode: str) -> None:
+    # The deprecated single-question ask (`AgentPlanAskQueryInteractiveSchema`, FastGPT's
+    # interactive/type.ts at f88b51b5), which the SDK leaves untyped.
     ask = {
-        "type": "agentAsk",
-        "params": {"description": "需要确认", "questions": [], "submitted": False},
+        "type": "agentPlanAskQuery",
+        "params": {"content": "发货时间？", "options": ["今天", "明天"]},
         "askId": "ask_01",
         "entryNodeIds": ["agent01"],
     }
@@ -379,7 +381,7 @@ async def test_interactive_kind_the_sdk_does_not_type(io_mode: str) -> None:
     assert outcome.result is not None
     interactive = outcome.result.interactive
     assert isinstance(interactive, UnknownInteractive)
-    assert (interactive.type, interactive.params) == ("agentAsk", ask["params"])
+    assert (interactive.type, interactive.params) == ("agentPlanAskQuery", ask["params"])
     assert interactive.model_extra == {"askId": "ask_01", "entryNodeIds": ["agent01"]}
 
 

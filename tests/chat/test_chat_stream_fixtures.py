@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from fastgpt_oapi import APIStatusError, AuthenticationError, StreamError
 from fastgpt_oapi.api.chat.model import (
+    AgentAskInteractive,
     AnswerEvent,
     ChatStreamEvent,
     ChatStreamResult,
@@ -30,6 +31,7 @@ from fastgpt_oapi.api.chat.model import (
     FlowResponsesEvent,
     InteractiveEvent,
     NodeResponse,
+    PaymentPauseInteractive,
     PlanEvent,
     PlanStatusEvent,
     QuoteScore,
@@ -291,6 +293,101 @@ def check_reasoning_node(r: ChatStreamResult) -> None:
         150,
     )
     assert node.reasoning_text == r.reasoning
+
+
+def check_agent_events(r: ChatStreamResult) -> None:
+    # The last plan, the last plan status, the sandbox's last phase, every skill call.
+    assert r.plan is not None
+    assert (r.plan.plan_id, r.plan.name, r.plan.description) == ("plan_01", "查询并总结", None)
+    assert [(s.id, s.name, s.status, s.description, s.note) for s in r.plan.steps] == [
+        ("s1", "查询资料", "in_progress", None, None),
+        ("s2", "总结", "pending", None, None),
+    ]
+    assert r.plan_status is not None
+    assert r.plan_status.status == "updating"
+    assert r.sandbox_status is not None
+    assert (r.sandbox_status.sandbox_id, r.sandbox_status.phase, r.sandbox_status.is_warm_start) == (
+        "sbx_9a8b7c",
+        "ready",
+        None,
+    )
+    assert [(k.id, k.skill_name, k.skill_avatar, k.description, k.skill_md_path) for k in r.skill_calls] == [
+        ("skill_pdf", "PDF 解析", "core/skill/pdf", "读取 PDF", "skills/pdf/SKILL.md")
+    ]
+
+
+def check_agent_ask(r: ChatStreamResult) -> None:
+    """An agent run of FastGPT 4.16 (f88b51b5) that ends on its questions: the agent events of
+    `createAgentLoopCoreEventStream` (.../agentLoopCore/adapter/eventStream/createEventStream.ts,
+    7da51869; the plan's events carry `responseValueId` "agent-plan-stream") and `ensureWorkflowSandboxReadyForUse`
+    (packages/service/core/workflow/dispatch/ai/sandbox.ts, 9bb6b82c), then the `agentAsk`
+    interaction of `createAgentLoopCoreAskInteractive` (.../adapter/interactive/ask.ts, 34632ba4)."""
+    assert r.plan is not None
+    assert (r.plan.plan_id, r.plan.name, r.plan.description) == (
+        "pl4nA1",
+        "整理第二季度销售数据",
+        "读取表格并按区域汇总",
+    )
+    assert [(s.id, s.name, s.description, s.status, s.note) for s in r.plan.steps] == [
+        ("s1", "读取销售表", None, "done", "已读取 sales-q2.xlsx"),
+        ("s2", "按区域汇总", "汇总各区域销售额", "blocked", "等待用户确认汇总维度"),
+    ]
+    assert r.plan_status is not None
+    assert r.plan_status.status == "updating"
+    assert r.sandbox_status is not None
+    assert (r.sandbox_status.sandbox_id, r.sandbox_status.phase, r.sandbox_status.is_warm_start) == (
+        "sbx_app_66e29b87",
+        "ready",
+        True,
+    )
+    assert (r.sandbox_status.skill_name, r.sandbox_status.message) == (None, None)
+    assert [(k.id, k.skill_name, k.skill_md_path) for k in r.skill_calls] == [
+        ("skill_xlsx", "表格分析", "skills/xlsx/SKILL.md")
+    ]
+    ask = r.interactive
+    assert isinstance(ask, AgentAskInteractive)
+    assert (ask.type, ask.ask_id, ask.response_mode, ask.params.submitted) == (
+        "agentAsk",
+        "call_ask_1",
+        None,
+        None,
+    )
+    assert ask.params.description == "需要确认汇总方式"
+    assert [(q.question, q.answer, [(o.summary, o.value) for o in q.options]) for q in ask.questions] == [
+        ("按什么维度汇总？", "", [("按区域", "region"), ("按月份", "month")]),
+        ("需要图表吗？", "", [("需要", "yes"), ("不需要", "no")]),
+    ]
+    assert ask.model_extra is not None
+    assert (ask.model_extra["entryNodeIds"], ask.model_extra["interactiveId"]) == (
+        ["agent01"],
+        "iA7sK2dL9fQ4",
+    )
+    # The answer is FastGPT's `{"answers": [...]}` (`parseAgentAskAnswers`, packages/global/core/ai/agent/utils.ts).
+    assert ask.reply("month", "no").model_dump(exclude_none=True) == {
+        "role": "user",
+        "content": '{"answers":["month","no"]}',
+    }
+    agent = _node(r, "Ag3nT9kLm2Qx7Vb1")
+    assert agent.module_logo == "core/app/type/agentFill"
+    assert agent.llm_request_ids == ["req_9f1a2b", "req_9f1a2c"]
+    assert agent.node_inputs == {"userChatInput": "帮我整理第二季度的销售数据"}
+    plan_op = _node(r, "agent01-plan-call_plan_1")
+    assert (plan_op.agent_plan_status, plan_op.agent_plan_result) == ("set_plan", "计划已创建，共 2 步")
+
+
+def check_payment_pause(r: ChatStreamResult) -> None:
+    """The team's AI points ran out before `chatNode02`: `checkTeamBlance` in
+    packages/service/core/workflow/dispatch/index.ts (f88b51b5) pauses with `paymentPause`."""
+    pause = r.interactive
+    assert isinstance(pause, PaymentPauseInteractive)
+    assert (pause.type, pause.params.description, pause.params.continue_) == (
+        "paymentPause",
+        "chat:balance_not_enough_pause",
+        None,
+    )
+    assert pause.model_extra is not None
+    assert pause.model_extra["entryNodeIds"] == ["chatNode02"]
+    assert pause.reply().content == "Continue"
 
 
 def stream_error(code: int | None, status_text: str | None, message: str) -> Callable[[BaseException], None]:
@@ -561,6 +658,53 @@ EXPECT: dict[str, Expect] = {
         ),
         answer="资料已整理完毕。",
         text=("资料已整理完毕。",),
+        check=check_agent_events,
+    ),
+    "stream_agent_ask.sse": Expect(
+        events=(
+            "planStatus",
+            "plan",
+            "sandboxStatus",
+            "sandboxStatus",
+            "skillCall",
+            "answer",
+            "answer",
+            "answer",
+            "answer",
+            "planStatus",
+            "plan",
+            "interactive",
+            "workflowDuration",
+            _STOP,
+            "flowResponses",
+            "[DONE]",
+        ),
+        answer="华东区第二季度销售额最高。",
+        text=("华东区第二季度", "销售额最高。"),
+        reasoning="需要先读取表格，再按区域汇总。",
+        duration=12.6,
+        nodes=(
+            ("iSol79OFrBH1I9kC", "workflowStart", ()),
+            ("Ag3nT9kLm2Qx7Vb1", "agent", ("agent01-plan-call_plan_1",)),
+        ),
+        check=check_agent_ask,
+    ),
+    "stream_interactive_payment_pause.sse": Expect(
+        events=(
+            "flowNodeStatus",
+            "answer",
+            "interactive",
+            "workflowDuration",
+            _STOP,
+            "flowResponses",
+            "[DONE]",
+        ),
+        answer="正在分析第一部分。",
+        text=("正在分析第一部分。",),
+        duration=1.3,
+        statuses=("AI 对话",),
+        nodes=(("iSol79OFrBH1I9kC", "workflowStart", ()), ("Qe8sLw2XvN5tZr1c", "chatNode", ())),
+        check=check_payment_pause,
     ),
     "stream_unknown_event.sse": Expect(
         events=("?stepTitle", "answer", "?contextCheckpoint", "?futureNotice", _STOP, "[DONE]"),
@@ -678,6 +822,14 @@ def check_outcome(name: str, expect: Expect, outcome: Outcome) -> None:
         assert result.response_data == []
     interactive_events = [e for e in events if isinstance(e, InteractiveEvent)]
     assert result.interactive == (interactive_events[-1].data if interactive_events else None)
+    # The agent fields: the last plan, plan status and sandbox status sent, and every skill call.
+    plans = [e.data.plan for e in events if isinstance(e, PlanEvent)]
+    assert result.plan == (plans[-1] if plans else None)
+    plan_statuses = [e.data.plan_status for e in events if isinstance(e, PlanStatusEvent)]
+    assert result.plan_status == (plan_statuses[-1] if plan_statuses else None)
+    sandboxes = [e.data for e in events if isinstance(e, SandboxStatusEvent)]
+    assert result.sandbox_status == (sandboxes[-1] if sandboxes else None)
+    assert result.skill_calls == [e.data.skill for e in events if isinstance(e, SkillCallEvent)]
     if expect.check is not None:
         expect.check(result)
 
@@ -706,6 +858,32 @@ async def test_any_single_cut_point(io_mode: str) -> None:
         script = Script(Reply([body[:cut], body[cut:]]))
         outcome = await run_stream(script.client(), question(detail=True), io_mode)
         check_outcome(name, EXPECT[name], outcome)
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.mark.parametrize("chunking", list(CHUNKINGS))
+@pytest.mark.parametrize("name", sorted(EXPECT))
+async def test_fixture_behind_a_byte_order_mark_decodes_the_same(
+    name: str, chunking: str, io_mode: str
+) -> None:
+    """A body opening with a UTF-8 BOM (a proxy or a gateway may add one) gives the same events: the
+    first one is neither lost nor mis-typed. Bytewise chunking cuts the mark into three chunks."""
+    expect = EXPECT[name]
+    chunks = CHUNKINGS[chunking](BOM + fixture_bytes(name))
+    script = Script(Reply(chunks, headers=dict(expect.headers)))
+    outcome = await run_stream(script.client(), question(detail=True), io_mode)
+    check_outcome(name, expect, outcome)
+
+
+@pytest.mark.parametrize("cut", [1, 2, 3, 4])
+async def test_a_byte_order_mark_cut_across_the_first_two_chunks(cut: int, io_mode: str) -> None:
+    name = "stream_agent_events.sse"
+    body = BOM + LINE_ENDINGS["crlf"](fixture_bytes(name))
+    script = Script(Reply([body[:cut], body[cut:]]))
+    outcome = await run_stream(script.client(), question(detail=True), io_mode)
+    check_outcome(name, EXPECT[name], outcome)
 
 
 async def test_v2_result_tree_leaves_the_delivered_events_as_sent(io_mode: str) -> None:

@@ -130,6 +130,48 @@ def test_utf8_split_inside_a_character_stays_bytes() -> None:
         assert decode(body[:cut], body[cut:]) == [SSEMessage(None, payload)]
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+def test_a_byte_order_mark_opening_the_stream_is_dropped_wherever_it_is_cut() -> None:
+    # The SSE spec drops one UTF-8 BOM at the start of the stream. Without that the first field name
+    # reads "\ufeffevent" and the first message is lost (or, data-only, mis-typed).
+    body = BOM + b'event: answer\ndata: {"a":1}\n\ndata: [DONE]\n\n'
+    expected = [SSEMessage(b"answer", b'{"a":1}'), SSEMessage(None, b"[DONE]")]
+    assert decode(body) == expected
+    for first in range(len(body)):
+        for second in range(first, min(first + 6, len(body))):
+            # Cut once or twice, at and around the mark: across the first two chunks, or three.
+            assert decode(body[:first], body[first:second], body[second:]) == expected, (first, second)
+    assert decode(*[body[i : i + 1] for i in range(len(body))]) == expected
+    assert decode(BOM[:1], b"", BOM[1:], b"", body[3:]) == expected
+
+
+def test_a_byte_order_mark_with_crlf_and_cr_line_endings() -> None:
+    expected = [SSEMessage(b"x", b"1"), SSEMessage(None, b"2")]
+    for ending in (b"\r\n", b"\r"):
+        body = BOM + b"event: x\ndata: 1\n\ndata: 2\n\n".replace(b"\n", ending)
+        for cut in range(1, 8):
+            assert decode(body[:cut], body[cut:]) == expected, (ending, cut)
+        assert decode(*[body[i : i + 1] for i in range(len(body))]) == expected
+
+
+def test_only_a_whole_mark_at_the_very_start_is_dropped() -> None:
+    # A second mark is part of the first line (an unknown field name); so is half a mark.
+    assert decode(BOM + BOM + b"data: a\n\ndata: b\n\n") == [SSEMessage(None, b"b")]
+    assert decode(BOM[:2] + b"data: a\n\ndata: b\n\n") == [SSEMessage(None, b"b")]
+    assert decode(BOM[:2], b"data: a\n\ndata: b\n\n") == [SSEMessage(None, b"b")]
+    # Inside a value, or later in the stream, it is data like any other character.
+    assert decode(b"data: " + BOM + b"x\n\n") == [SSEMessage(None, BOM + b"x")]
+    assert decode(b"data: a\n\n", BOM + b"data: b\n\n") == [SSEMessage(None, b"a")]
+
+
+def test_a_stream_that_is_only_part_of_a_mark_holds_nothing() -> None:
+    for head in (BOM[:1], BOM[:2], BOM):
+        assert decode(head) == []
+        assert decode(*[head[i : i + 1] for i in range(len(head))]) == []
+
+
 def _sample() -> bytes:
     parts = [
         b'event: answer\ndata: {"t":"\xe4\xb8\x8a\xe6\xb5\xb7"}\n\n',

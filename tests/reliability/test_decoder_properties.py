@@ -165,6 +165,19 @@ def test_any_valid_transcript_in_any_chunking_decodes_to_its_messages(
     assert decode_all([body[i : i + 1] for i in range(len(body))]) == expected
 
 
+@PROPERTIES
+@given(transcripts(), cut_points)
+def test_a_byte_order_mark_before_any_transcript_changes_nothing(
+    transcript: tuple[bytes, list[SSEMessage]], points: list[int]
+) -> None:
+    FIGURES.count("decoder: transcripts behind a byte-order mark x chunkings")
+    body, expected = transcript
+    marked = b"\xef\xbb\xbf" + body
+    assert decode_all([marked]) == expected
+    assert decode_all(cut(marked, points)) == expected
+    assert decode_all([marked[i : i + 1] for i in range(len(marked))]) == expected
+
+
 # ---- 1b. the same at the level of typed FastGPT events --------------------------------------------------------
 
 # (kind, text) pairs; the kinds are what a FastGPT stream carries.

@@ -13,9 +13,15 @@ from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, RequestPart
 from fastgpt_oapi.core.retry import RequestKind
 
 from ..shared.interactive import (
+    AgentAskInteractive,
+    AgentAskOption,
+    AgentAskParams,
+    AgentAskQuestion,
     FormField,
     FormOption,
     Interactive,
+    PaymentPauseInteractive,
+    PaymentPauseParams,
     SelectOption,
     UnknownInteractive,
     UserInputInteractive,
@@ -38,11 +44,15 @@ from ..shared.message import (
     ToolCallFunction,
 )
 from ..shared.model import (
+    AgentPlan,
+    AgentPlanStep,
     InteractiveValue,
     NodeResponse,
+    PlanStatus,
     QuoteItem,
     QuoteScore,
     ReasoningValue,
+    SkillInfo,
     ToolCall,
     ValueItem,
     WireModel,
@@ -53,6 +63,12 @@ if TYPE_CHECKING:
     from ._builders import ChatCompletionRequestBuilder, StopChatRequestBuilder
 
 __all__ = [
+    "AgentAskInteractive",
+    "AgentAskOption",
+    "AgentAskParams",
+    "AgentAskQuestion",
+    "AgentPlan",
+    "AgentPlanStep",
     "AnswerEvent",
     "AssistantAudio",
     "AssistantMessage",
@@ -85,7 +101,10 @@ __all__ = [
     "MessageInput",
     "MessagePart",
     "NodeResponse",
+    "PaymentPauseInteractive",
+    "PaymentPauseParams",
     "PlanEvent",
+    "PlanStatus",
     "PlanStatusEvent",
     "QuoteItem",
     "QuoteScore",
@@ -93,6 +112,7 @@ __all__ = [
     "SandboxStatusEvent",
     "SelectOption",
     "SkillCallEvent",
+    "SkillInfo",
     "StopChatRequest",
     "StopChatRequestBuilder",
     "StopChatResponse",
@@ -177,6 +197,8 @@ class ChatCompletionResponse(FastGPTModel):
 
     @property
     def reasoning(self) -> str | None:
+        """`reasoning_content`; or, when `content` is a list, the reasoning of its items in order, both
+        reasoning items and the reasoning stored inside text and tool items (FastGPT >= 4.15.0-2)."""
         message = self.message
         if message is None:
             return None
@@ -440,8 +462,12 @@ class ChatTitleEvent(BaseModel):
     data: ChatTitle
 
 
+# Agent events: `WorkflowSsePayloadMap` (packages/global/core/workflow/runtime/sse.ts, 986b2f1f) and
+# the types it names (packages/global/core/ai/agent/type.ts, packages/global/core/chat/type.ts, f88b51b5).
+
+
 class PlanData(FastGPTModel):
-    plan: dict[str, Any]
+    plan: AgentPlan
     response_value_id: str | None = None
 
 
@@ -450,12 +476,9 @@ class PlanEvent(BaseModel):
     data: PlanData
 
 
-class PlanStatus(FastGPTModel):
-    status: str
-
-
 class PlanStatusData(FastGPTModel):
     plan_status: PlanStatus
+    response_value_id: str | None = None
 
 
 class PlanStatusEvent(BaseModel):
@@ -465,6 +488,8 @@ class PlanStatusEvent(BaseModel):
 
 class SandboxStatus(FastGPTModel):
     sandbox_id: str | None = None
+    # checkExisting, connecting, fetchSkills, creatingContainer, deployingSkills, downloadingPackage,
+    # uploadingPackage, extractingPackage, lazyInit, upgrading, then ready or failed
     phase: str
     is_warm_start: bool | None = None
     skill_name: str | None = None
@@ -474,14 +499,6 @@ class SandboxStatus(FastGPTModel):
 class SandboxStatusEvent(BaseModel):
     event: Literal["sandboxStatus"] = "sandboxStatus"
     data: SandboxStatus
-
-
-class SkillInfo(FastGPTModel):
-    id: str
-    skill_name: str = ""
-    skill_avatar: str = ""
-    description: str = ""
-    skill_md_path: str | None = None
 
 
 class SkillCallData(FastGPTModel):
@@ -550,7 +567,12 @@ EVENT_TYPES: dict[str, type[BaseModel]] = {
 
 
 class ChatStreamResult(BaseModel):
-    """Everything a stream said, assembled: what `ChatStream.get_final_response()` returns."""
+    """Everything a stream said, assembled: what `ChatStream.get_final_response()` returns.
+
+    Agent runs also fill `plan` (the last plan sent), `plan_status` (the last plan status sent; a plan
+    sent after it does not clear it), `sandbox_status` (the sandbox's last phase: the phases before it
+    are steps on the way) and `skill_calls` (one per `skillCall` event, in order).
+    """
 
     answer: str = ""
     reasoning: str | None = None
@@ -564,6 +586,10 @@ class ChatStreamResult(BaseModel):
     duration_seconds: float | None = None
     finish_reason: str | None = None
     node_statuses: list[FlowNodeStatus] = Field(default_factory=list)
+    plan: AgentPlan | None = None
+    plan_status: PlanStatus | None = None
+    sandbox_status: SandboxStatus | None = None
+    skill_calls: list[SkillInfo] = Field(default_factory=list)
 
 
 # ---- stop -------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from fastgpt_oapi.core.streaming import AsyncEventStream, EventStream, StreamOri
 
 from .model import (
     EVENT_TYPES,
+    AgentPlan,
     AnswerEvent,
     ChatCompletionChunk,
     ChatStreamEvent,
@@ -39,6 +40,13 @@ from .model import (
     Interactive,
     InteractiveEvent,
     NodeResponse,
+    PlanEvent,
+    PlanStatus,
+    PlanStatusEvent,
+    SandboxStatus,
+    SandboxStatusEvent,
+    SkillCallEvent,
+    SkillInfo,
     ToolCall,
     ToolCallEvent,
     ToolParamsEvent,
@@ -80,9 +88,13 @@ class ChatStreamDecoder:
         "_interactive",
         "_nodes",
         "_origin",
+        "_plan",
+        "_plan_status",
         "_reads_capped",
         "_reasoning",
+        "_sandbox",
         "_saw_done",
+        "_skills",
         "_sse",
         "_statuses",
         "_suspect",
@@ -130,6 +142,10 @@ class ChatStreamDecoder:
         self._duration: float | None = None
         self._finish_reason: str | None = None
         self._statuses: list[FlowNodeStatus] = []
+        self._plan: AgentPlan | None = None
+        self._plan_status: PlanStatus | None = None
+        self._sandbox: SandboxStatus | None = None
+        self._skills: list[SkillInfo] = []
         self._saw_done = False
 
     def start(self, origin: StreamOrigin) -> None:
@@ -259,6 +275,14 @@ class ChatStreamDecoder:
             self._title = event.data.title
         elif isinstance(event, InteractiveEvent):
             self._interactive = event.data
+        elif isinstance(event, PlanEvent):
+            self._plan = event.data.plan
+        elif isinstance(event, PlanStatusEvent):
+            self._plan_status = event.data.plan_status
+        elif isinstance(event, SandboxStatusEvent):
+            self._sandbox = event.data
+        elif isinstance(event, SkillCallEvent):
+            self._skills.append(event.data.skill)
 
     def _add_chunk(self, chunk: ChatCompletionChunk) -> None:
         choices = chunk.choices
@@ -303,6 +327,10 @@ class ChatStreamDecoder:
             duration_seconds=self._duration,
             finish_reason=self._finish_reason,
             node_statuses=self._statuses,
+            plan=self._plan,
+            plan_status=self._plan_status,
+            sandbox_status=self._sandbox,
+            skill_calls=self._skills,
         )
 
 

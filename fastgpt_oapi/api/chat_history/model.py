@@ -140,15 +140,23 @@ RecordsSource = Literal["normal", "outLink", "home"]
 
 
 class ChatHistoryItem(FastGPTModel):
-    """One chat in the history list. Listed pinned (`top`) first, then by `update_time`, newest first."""
+    """One chat in the history list. Listed pinned (`top`) first, then by `update_time`, newest first.
+
+    `GetHistoriesResponseItemSchema` (packages/global/openapi/core/chat/history/api.ts, a361a73d) with
+    FastGPT's chat target (packages/global/openapi/core/chat/api.ts, 4b7ed6c0): an app's chat has
+    `app_id`; a skill's debug chat has `skill_id` instead (FastGPT >= 4.15.0-5, 6724a1e6);
+    `source_type` is "chatAgentHelper" on an app's agent-helper chat (>= 4.15.2) and absent otherwise.
+    """
 
     chat_id: str
     update_time: datetime | None = None
     app_id: str | None = None
+    skill_id: str | None = None
+    source_type: str | None = None
     custom_title: str | None = None
     title: str = ""
     top: bool | None = None
-    # FastGPT >= 4.15: 0 generating, 1 done, 2 error.
+    # FastGPT >= 4.14.11 (7506a147): 0 generating, 1 done, 2 error.
     chat_generate_status: int | None = None
     has_been_read: bool | None = None
 
@@ -198,13 +206,22 @@ class ChatInitApp(FastGPTModel):
     # simple, advanced, plugin, chatAgent, ...
     type: str | None = None
     plugin_inputs: builtins.list[dict[str, Any]] = Field(default_factory=builtins.list)
+    # The app runs its agent in a sandbox. In FastGPT's response schema since 4.15.0-2 (4a9533a6),
+    # though init.ts at f88b51b5 does not fill it yet.
+    use_agent_sandbox: bool | None = None
 
 
 class ChatInitResponse(FastGPTModel):
-    """A chat's title and variables, and the app's public configuration (name, models, chat config)."""
+    """A chat's title and variables, and the app's public configuration (name, models, chat config).
+
+    `InitChatResponseSchema` (packages/global/openapi/core/chat/controler/api.ts, a361a73d). The chat
+    target is as on `ChatHistoryItem`: `app_id`, or `skill_id`, and `source_type`.
+    """
 
     chat_id: str | None = None
     app_id: str | None = None
+    skill_id: str | None = None
+    source_type: str | None = None
     title: str | None = None
     user_avatar: str | None = None
     variables: dict[str, Any] = Field(default_factory=builtins.dict)
@@ -236,9 +253,9 @@ class NodeErrorText(FastGPTModel):
 class ChatRecord(FastGPTModel):
     """One stored message of a chat. `obj` is "Human", "AI" or "System".
 
-    `value` holds typed items (text, reasoning, file, tools, interactive, ...); `text` and
-    `reasoning` join them for you. Node details are not part of a record: ask `get_record_detail`
-    with `data_id`. Feedback lives on AI records.
+    `value` holds typed items (text, reasoning, file, tools, interactive, an agent's plan, ...);
+    `text` and `reasoning` join them for you. Node details are not part of a record: ask
+    `get_record_detail` with `data_id`. Feedback lives on AI records.
     """
 
     id: str = Field(default="", validation_alias=AliasChoices("_id", "id"), serialization_alias="_id")
@@ -282,7 +299,8 @@ class ChatRecord(FastGPTModel):
 
     @property
     def reasoning(self) -> str | None:
-        """The reasoning items, joined; None when the record has none."""
+        """All the reasoning, joined in order: reasoning items, and (FastGPT >= 4.15.0-2) the reasoning
+        stored inside text and tool items. None when the record has none."""
         return join_text(self.value, ReasoningValue) or None
 
     @property

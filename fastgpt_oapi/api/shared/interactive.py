@@ -3,6 +3,9 @@
 Wrapper kinds (a sub-app's, a loop's or a tool call's interaction) are unwrapped to the innermost
 user-facing one, which is what the next message answers. Each typed interaction builds its own reply.
 Kinds this SDK does not know stay as `UnknownInteractive` with their raw params.
+
+Shapes: FastGPT's `InteractiveNodeResponseTypeSchema`
+(packages/global/core/workflow/template/system/interactive/type.ts, f88b51b5; last changed in 34632ba4).
 """
 
 from __future__ import annotations
@@ -13,14 +16,20 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag
 
-from fastgpt_oapi.core.model import FastGPTModel
+from fastgpt_oapi.core.model import FastGPTModel, tagged_members
 
 from .message import ChatMessage
 
 __all__ = [
+    "AgentAskInteractive",
+    "AgentAskOption",
+    "AgentAskParams",
+    "AgentAskQuestion",
     "FormField",
     "FormOption",
     "Interactive",
+    "PaymentPauseInteractive",
+    "PaymentPauseParams",
     "SelectOption",
     "UnknownInteractive",
     "UserInputInteractive",
@@ -33,8 +42,17 @@ __all__ = [
 _WRAPPERS = frozenset(
     {"childrenInteractive", "toolChildrenInteractive", "loopInteractive", "loopRunInteractive"}
 )
-_SELECT_KINDS = ("userSelect", "agentPlanAskUserSelect")
-_FORM_KINDS = ("userInput", "agentPlanAskUserForm")
+# Wire kind -> the tag of the class that types it. The agentPlanAsk* names are what FastGPT 4.14.7
+# to 4.15.0-1 (76d6234d to 82852fad) sent for an agent's select and form; current servers no longer
+# send them, but records stored by those versions still carry them.
+_KIND_TAGS = {
+    "userSelect": "select",
+    "agentPlanAskUserSelect": "select",
+    "userInput": "form",
+    "agentPlanAskUserForm": "form",
+    "agentAsk": "agentAsk",
+    "paymentPause": "paymentPause",
+}
 
 
 class SelectOption(FastGPTModel):
@@ -115,8 +133,91 @@ class UserInputInteractive(FastGPTModel):
         return ChatMessage.user(json.dumps(dict(values), ensure_ascii=False, separators=(",", ":")))
 
 
+class AgentAskOption(FastGPTModel):
+    """An answer an agent suggests: `summary` is shown, `value` is what choosing it sends."""
+
+    summary: str = ""
+    value: str
+
+
+class AgentAskQuestion(FastGPTModel):
+    question: str
+    options: list[AgentAskOption] = Field(default_factory=list)
+    answer: str = ""  # the user's answer, once submitted ("" until then, and when skipped)
+
+
+class AgentAskParams(FastGPTModel):
+    description: str = ""  # why the agent asks
+    questions: list[AgentAskQuestion] = Field(default_factory=list)
+    submitted: bool | None = None
+
+
+class AgentAskInteractive(FastGPTModel):
+    """An agent's one to three questions to the user (FastGPT >= 4.16.0, 34632ba4, where it replaced
+    the single-question `agentPlanAskQuery` of 4.15, which stays an `UnknownInteractive`).
+
+    Each question offers options, but any text is an answer too. The answer to all of them is one
+    user message, built by `reply(...)`.
+    """
+
+    type: str = "agentAsk"
+    # Ties the answer to the agent's ask call. Blocking responses leave it out (they reduce an
+    # interaction to `type` and `params`); FastGPT finds the pending ask from the chat either way.
+    ask_id: str | None = None
+    # "submit" when the answer resumes the ask in place; absent when it is sent as a new message.
+    response_mode: str | None = None
+    params: AgentAskParams
+
+    @property
+    def questions(self) -> list[AgentAskQuestion]:
+        return self.params.questions
+
+    def reply(self, *answers: str) -> ChatMessage:
+        """The user message answering the questions, one answer each, in order; send it with the
+        same `chat_id`.
+
+        An answer is an option's `value` or any text of your own. Questions left without an answer
+        (fewer answers than questions, or "") are sent as unanswered, as FastGPT's web UI does when
+        a question is skipped. The content is FastGPT's `{"answers": [...]}` JSON (`parseAgentAskAnswers`
+        in packages/global/core/ai/agent/utils.ts, 34632ba4).
+        """
+        for answer in answers:
+            if not isinstance(answer, str):
+                raise TypeError(
+                    f"each answer is a str, got {type(answer).__name__}; pass them as reply(*answers)"
+                )
+        count = len(self.params.questions)
+        if len(answers) > count:
+            raise ValueError(f"{len(answers)} answers for {count} question(s)")
+        payload = {"answers": [*answers, *[""] * (count - len(answers))]}
+        return ChatMessage.user(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+
+
+class PaymentPauseParams(FastGPTModel):
+    description: str | None = None  # an i18n key, such as "chat:balance_not_enough_pause"
+    # Set on the stored interaction once the user continued.
+    continue_: bool | None = Field(default=None, alias="continue")
+
+
+class PaymentPauseInteractive(FastGPTModel):
+    """The team ran out of AI points: the workflow paused before its next node.
+
+    Top up, then `reply()` to run on from where it stopped.
+    """
+
+    type: str = "paymentPause"
+    params: PaymentPauseParams = Field(default_factory=PaymentPauseParams)
+
+    def reply(self) -> ChatMessage:
+        """The user message that resumes the run; send it with the same `chat_id`. It is the text
+        FastGPT's web UI sends from its continue button (RenderPaymentPauseInteractive.tsx, 82852fad);
+        FastGPT resumes from the paused nodes whatever the text says."""
+        return ChatMessage.user("Continue")
+
+
 class UnknownInteractive(FastGPTModel):
-    """An interaction kind this SDK does not type (agentAsk, paymentPause, ...): raw params kept."""
+    """An interaction kind this SDK does not type (such as the deprecated agentPlanAskQuery): raw
+    params kept."""
 
     type: str = ""
     params: Any = None
@@ -141,19 +242,20 @@ def unwrap_interactive(value: Any) -> Any:
 
 
 def _interactive_kind(value: Any) -> str:
-    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    if isinstance(value, (dict, UserSelectInteractive, UserInputInteractive)):
-        if kind in _SELECT_KINDS:
-            return "select"
-        if kind in _FORM_KINDS:
-            return "form"
-    return "unknown"
+    if isinstance(value, dict):
+        kind = _kind_of(value)
+        return _KIND_TAGS.get(kind, "unknown") if kind is not None else "unknown"
+    return _INTERACTIVE_TAGS.get(type(value), "unknown")  # an object keeps its class
 
 
 Interactive = Annotated[
     Annotated[UserSelectInteractive, Tag("select")]
     | Annotated[UserInputInteractive, Tag("form")]
+    | Annotated[AgentAskInteractive, Tag("agentAsk")]
+    | Annotated[PaymentPauseInteractive, Tag("paymentPause")]
     | Annotated[UnknownInteractive, Tag("unknown")],
     Discriminator(_interactive_kind),
     BeforeValidator(unwrap_interactive),
 ]
+
+_INTERACTIVE_TAGS: dict[type, str] = {cls: tag for tag, cls in tagged_members(Interactive).items()}

@@ -6,9 +6,9 @@ re-export what their users need.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag
+from pydantic import AliasChoices, BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from fastgpt_oapi.core.model import FastGPTModel, tagged_members
 
@@ -16,8 +16,16 @@ from .interactive import Interactive
 from .message import ChatMessage, ContentPart, FileURLPart, ImageURL, ImageURLPart, TextPart
 
 __all__ = [
+    "AgentAskCall",
+    "AgentAskValue",
+    "AgentPlan",
+    "AgentPlanStep",
+    "AgentPlanUpdate",
+    "AgentPlanUpdateValue",
     "ChatMessage",
+    "CompressTextAgentUsage",
     "ContentPart",
+    "ContextCheckpointValue",
     "FileURLPart",
     "FileValue",
     "HistoryPreviewItem",
@@ -25,9 +33,15 @@ __all__ = [
     "ImageURLPart",
     "InteractiveValue",
     "NodeResponse",
+    "PlanStatus",
+    "PlanStatusValue",
+    "PlanValue",
     "QuoteItem",
     "QuoteScore",
+    "ReadFileItem",
     "ReasoningValue",
+    "SkillInfo",
+    "SkillsValue",
     "TextContent",
     "TextPart",
     "TextValue",
@@ -82,11 +96,30 @@ class HistoryPreviewItem(FastGPTModel):
     value: Any = None
 
 
+class CompressTextAgentUsage(FastGPTModel):
+    """What compressing a long text with a model cost (`compressTextAgent`)."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_points: float | None = None
+
+
+class ReadFileItem(FastGPTModel):
+    """A file a read-files node read (`readFiles[]`)."""
+
+    url: str | None = None
+    name: str | None = None
+
+
 class NodeResponse(FastGPTModel):
     """What one workflow node did: `responseData[]`, `flowResponses`, `flowNodeResponse`, `getResData`.
 
     Every field but the identity is optional; fields this SDK does not know are kept as extras.
     Node failures are reported here (`error`, `error_text`), not as exceptions.
+
+    Fields follow FastGPT's `DispatchNodeResponseSchema` (`packages/global/core/workflow/runtime/type.ts`)
+    and `ChatHistoryItemResSchema` (`packages/global/core/chat/type.ts`), both read at f88b51b5
+    (4.16.0-beta1; the files last changed in e3717e53 and 9bb6b82c).
     """
 
     id: str | None = None
@@ -95,7 +128,13 @@ class NodeResponse(FastGPTModel):
     module_type: str | None = None
     parent_id: str | None = None
     module_logo: str | None = None
+    # Values for the placeholders of an i18n `module_name` (a key such as "common:...").
+    module_name_args: dict[str, Any] | None = None
     child_response_count: int | None = None
+    # What the node was given and what it produced, by input / output key.
+    node_inputs: dict[str, Any] | None = None
+    node_outputs: dict[str, Any] | None = None
+    merge_sign_id: str | None = None  # deprecated by FastGPT
     # timing and billing
     running_time: float | None = None
     total_points: float | None = None
@@ -115,6 +154,11 @@ class NodeResponse(FastGPTModel):
     quote_list: list[QuoteItem] | None = None
     llm_request_ids: list[str] | None = None
     text_output: str | None = None
+    # agent: the plan operation ("set_plan", "update_plan" or "ask_question") and what it returned
+    agent_plan_status: str | None = None
+    agent_plan_result: str | None = None
+    step_query: str | None = None
+    compress_text_agent: CompressTextAgentUsage | None = None
     # dataset search
     embedding_model: str | None = None
     embedding_tokens: int | None = None
@@ -128,6 +172,12 @@ class NodeResponse(FastGPTModel):
     re_rank_input_tokens: int | None = None
     search_using_re_rank: bool | None = None
     deep_search_result: dict[str, Any] | None = None
+    # deprecated query extension of dataset search
+    extension_model: str | None = None
+    extension_result: str | None = None
+    extension_tokens: int | None = None
+    # dataset concat: how many quotes the merged list holds
+    concat_length: int | None = None
     # other node kinds
     cq_list: list[Any] | None = None
     cq_result: str | None = None
@@ -148,11 +198,23 @@ class NodeResponse(FastGPTModel):
     tool_stop: bool | None = None
     code_log: str | None = None
     read_files_result: str | None = None
+    read_files: list[ReadFileItem] | None = None
     user_select_result: str | None = None
     form_input_result: Any = None
     update_var_result: list[Any] | None = None
     loop_result: list[Any] | None = None
     loop_input: list[Any] | None = None
+    loop_input_value: Any = None
+    loop_output_value: Any = None
+    # loopRun: the input (an array, or a marker of the condition mode), rounds run, per-round snapshots
+    loop_run_input: Any = None
+    loop_run_iterations: int | None = None
+    loop_run_history: list[Any] | None = None
+    # parallel run: per-task inputs and results, and a success / failure summary per task (the
+    # tasks' node responses are the node's `children`)
+    parallel_input: list[Any] | None = None
+    parallel_result: list[Any] | None = None
+    parallel_run_detail: list[Any] | None = None
     tool_id: str | None = None
     custom_inputs: dict[str, Any] | None = None
     custom_outputs: dict[str, Any] | None = None
@@ -186,6 +248,10 @@ class NodeResponse(FastGPTModel):
 
 
 # ---- value items (blocking `content[]` and stored records) ----------------------------------------
+#
+# FastGPT's `AIChatItemValueSchema` / `UserChatItemValueItemSchema` (packages/global/core/chat/type.ts,
+# f88b51b5) is one flat object of optional keys. The key that is set says what the item is; the SDK
+# gives each kind a class, and the keys any item may carry (its id, its reasoning, ...) to all of them.
 
 
 class TextContent(FastGPTModel):
@@ -211,42 +277,146 @@ class ToolCall(FastGPTModel):
     response: str | None = None
 
 
-class TextValue(FastGPTModel):
+class SkillInfo(FastGPTModel):
+    """A skill an agent used: a `skillCall` event's `skill`, a `skills` value item's entries.
+
+    FastGPT's `SkillModuleResponseItemSchema` (packages/global/core/chat/type.ts, f88b51b5).
+    """
+
+    id: str
+    skill_name: str = ""
+    skill_avatar: str = ""
+    description: str = ""
+    skill_md_path: str | None = None
+
+
+class AgentPlanStep(FastGPTModel):
+    """One step of an agent's plan. Plans of 4.14.7 to 4.15.0-1 call the step's name `title`; it is
+    read into `name`, as FastGPT's own `AgentPlanReadSchema` does."""
+
+    id: str = ""
+    name: str = Field(default="", validation_alias=AliasChoices("name", "title"))
+    description: str | None = None
+    # pending, in_progress, done, blocked or skipped (none on plans of 4.14.x)
+    status: str | None = None
+    # how the step went: its result, why it is blocked or skipped
+    note: str | None = None
+
+
+class AgentPlan(FastGPTModel):
+    """An agent's plan: a `plan` event's, a `plan` value item's.
+
+    FastGPT's `AgentPlanSchema`, read the way its `AgentPlanReadSchema` reads stored plans
+    (packages/global/core/ai/agent/type.ts, 34632ba4): the `task` of 4.14.x plans is the `name`.
+    """
+
+    plan_id: str = ""
+    name: str = Field(default="", validation_alias=AliasChoices("name", "task"))
+    description: str | None = None
+    steps: list[AgentPlanStep] = Field(default_factory=list)
+
+
+class PlanStatus(FastGPTModel):
+    """`status` is "generating" or "updating": the agent is writing or revising its plan."""
+
+    status: str
+
+
+class AgentPlanUpdate(FastGPTModel):
+    """The agent's set_plan / update_plan tool call, as stored (`AgentLoopPlanUpdateSchema`)."""
+
+    id: str = ""
+    function_name: str = "update_plan"  # FastGPT's default when a stored call has none
+    params: str = ""  # the call's JSON arguments
+    response: str | None = None  # what the tool told the model
+
+
+class AgentAskCall(FastGPTModel):
+    """The agent's ask tool call behind an `agentAsk` interaction (`AgentLoopAskSchema`).
+
+    `ask_id` is the interaction's, and the user's answer carries it too.
+    """
+
+    id: str = ""
+    function_name: str = "ask_agent"  # FastGPT's default when a stored call has none
+    params: str = ""  # the call's JSON arguments: the questions asked
+    ask_id: str = ""
+
+
+class _ValueItem(FastGPTModel):
+    """The keys any value item may carry, whatever its kind."""
+
+    # Groups stream events into this item (a tool call's id, the plan's id): their `responseValueId`.
+    id: str | None = None
+    # Which agent question this belongs to: on the ask, and on the user's answer to it.
+    ask_id: str | None = None
+    # Since FastGPT 4.15.0-2 (05254ce0) the reasoning behind a text or a tool call is stored in the
+    # same item as it; reasoning with nothing after it is an item of its own (`ReasoningValue`).
+    reasoning: TextContent | None = None
+    # The app hides its reasoning from users (FastGPT's web UI honours it); it is still sent.
+    hide_reason: bool | None = None
+    hide_in_ui: bool | None = Field(default=None, alias="hideInUI")
+    # The legacy kind name: sent before 4.14.7, and again by v1 since 4.15.3 (never by v2).
+    type: str | None = None
+
+
+class TextValue(_ValueItem):
     text: TextContent
-    type: str | None = None
 
 
-class ReasoningValue(FastGPTModel):
+class ReasoningValue(_ValueItem):
     reasoning: TextContent
-    type: str | None = None
 
 
-class FileValue(FastGPTModel):
+class FileValue(_ValueItem):
     file: FileInfo
-    type: str | None = None
 
 
-class ToolsValue(FastGPTModel):
+class ToolsValue(_ValueItem):
     tools: list[ToolCall]
-    type: str | None = None
 
 
-class ToolValue(FastGPTModel):
+class ToolValue(_ValueItem):
     """The legacy single-tool value item."""
 
     tool: ToolCall
-    type: str | None = None
 
 
-class InteractiveValue(FastGPTModel):
+class InteractiveValue(_ValueItem):
     interactive: Interactive
-    type: str | None = None
 
 
-class UnknownValue(FastGPTModel):
-    """A value item of a kind this SDK does not know (plan, agentAsk, skills, ...): all fields kept."""
+class SkillsValue(_ValueItem):
+    skills: list[SkillInfo]
 
-    type: str | None = None
+
+class PlanValue(_ValueItem):
+    """The agent's plan as it stood at the end of the turn. `plan` is None once the plan is finished:
+    FastGPT stores that as `{"plan": null}`, so a later turn does not pick up an older plan."""
+
+    plan: AgentPlan | None
+
+
+class PlanStatusValue(_ValueItem):
+    plan_status: PlanStatus
+
+
+class AgentPlanUpdateValue(_ValueItem):
+    agent_plan_update: AgentPlanUpdate
+
+
+class AgentAskValue(_ValueItem):
+    agent_ask: AgentAskCall
+
+
+class ContextCheckpointValue(_ValueItem):
+    """The compacted context an agent continues from after compressing its history (hidden in UI)."""
+
+    context_checkpoint: str
+
+
+class UnknownValue(_ValueItem):
+    """A value item of a kind this SDK does not know: all its fields kept."""
 
 
 def _value_kind(value: Any) -> str:
@@ -255,18 +425,28 @@ def _value_kind(value: Any) -> str:
         for key in _VALUE_KEYS:
             if value.get(key) is not None:
                 return key
+        for key in _NULL_MEANS_KIND:
+            if key in value:
+                return key
         return "unknown"
     return _VALUE_TAGS.get(type(value), "unknown")
 
 
 # Each tag is also the key that marks an item of that kind; the order is the order of the checks.
+# Reasoning comes last: since 4.15.0-2 it rides on text and tool items, which it must not hide.
 ValueItem = Annotated[
     Annotated[TextValue, Tag("text")]
-    | Annotated[ReasoningValue, Tag("reasoning")]
     | Annotated[ToolsValue, Tag("tools")]
     | Annotated[ToolValue, Tag("tool")]
     | Annotated[InteractiveValue, Tag("interactive")]
     | Annotated[FileValue, Tag("file")]
+    | Annotated[SkillsValue, Tag("skills")]
+    | Annotated[PlanValue, Tag("plan")]
+    | Annotated[PlanStatusValue, Tag("planStatus")]
+    | Annotated[AgentPlanUpdateValue, Tag("agentPlanUpdate")]
+    | Annotated[AgentAskValue, Tag("agentAsk")]
+    | Annotated[ContextCheckpointValue, Tag("contextCheckpoint")]
+    | Annotated[ReasoningValue, Tag("reasoning")]
     | Annotated[UnknownValue, Tag("unknown")],
     Discriminator(_value_kind),
 ]
@@ -277,8 +457,19 @@ _VALUE_TAGS: dict[type, str] = {
 _VALUE_KEYS = tuple(_VALUE_TAGS.values())
 
 
+def _kind_field(cls: type[BaseModel], key: str) -> Any:
+    return next(f for name, f in cls.model_fields.items() if (f.alias or name) == key)
+
+
+# The kinds whose key set to null still says what the item is (`{"plan": null}`, a finished plan).
+_NULL_MEANS_KIND = tuple(
+    key for cls, key in _VALUE_TAGS.items() if type(None) in get_args(_kind_field(cls, key).annotation)
+)
+
+
 def join_text(items: list[ValueItem], kind: type[TextValue] | type[ReasoningValue] = TextValue) -> str:
-    """The text of all text (or reasoning) items, joined with newlines as FastGPT does."""
+    """The text of all text items joined with newlines, as FastGPT joins them; with `ReasoningValue`,
+    all the reasoning, in order, whether stored as an item of its own or inside a text or tool item."""
     if kind is TextValue:
         return "\n".join(i.text.content for i in items if isinstance(i, TextValue))
-    return "\n".join(i.reasoning.content for i in items if isinstance(i, ReasoningValue))
+    return "\n".join(i.reasoning.content for i in items if i.reasoning is not None and i.reasoning.content)

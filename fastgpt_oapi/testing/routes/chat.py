@@ -195,8 +195,10 @@ def _flat(nodes: list[dict[str, Any]], parent: str | None = None) -> list[dict[s
 
 def _blocking(turn: Turn, chat: Chat, detail: bool, v2: bool) -> dict[str, Any]:
     items = _value_items(turn)
+    # formatCompletionResponseContent (projects/app/src/service/core/chat/utils.ts, 9601a1a8): the
+    # non-empty texts and reasonings of all items, each joined with newlines.
     texts = [i["text"]["content"] for i in items if "text" in i]
-    reasoning = "".join(i["reasoning"]["content"] for i in items if "reasoning" in i)
+    reasoning = "\n".join(i["reasoning"]["content"] for i in items if i.get("reasoning", {}).get("content"))
     message: dict[str, Any] = {"role": "assistant"}
     if detail and (len(items) > 1 or any("interactive" in i or "tools" in i for i in items)):
         message["content"] = [_public(i, v2) for i in items]
@@ -232,7 +234,13 @@ def _message_text(content: Any) -> str:
 
 
 def _value_items(turn: Turn) -> list[dict[str, Any]]:
-    """The AI record's value items, as FastGPT stores them (legacy `type` included)."""
+    """The AI record's value items, as FastGPT stores them (legacy `type` included).
+
+    Since 4.15.0-2 (05254ce0) the reasoning is stored inside the text item it led to
+    (packages/service/core/workflow/dispatch/index.ts, `pushStore`); the legacy `type` of that item is
+    "text" (`getChatItemValueType`, text first). A reasoning with no text after it keeps an item of its
+    own, as the agent loop stores it (.../assistantResponses/eventCollector.ts, 9bb6b82c).
+    """
     reasoning = "".join(
         (p["choices"][0]["delta"].get("reasoning_content") or "") for n, p in turn.events if n == "answer"
     )
@@ -264,12 +272,13 @@ def _value_items(turn: Turn) -> list[dict[str, Any]]:
             else:
                 entry["params"] += tool.get("params", "")
     items: list[dict[str, Any]] = []
-    if reasoning:
-        items.append({"reasoning": {"content": reasoning}, "type": "reasoning"})
+    thought = {"reasoning": {"content": reasoning}} if reasoning else {}
+    if thought and not text:
+        items.append({**thought, "type": "reasoning"})
     if tools:
         items.append({"tools": list(tools.values()), "type": "tool"})
     if text:
-        items.append({"text": {"content": text}, "type": "text"})
+        items.append({**thought, "text": {"content": text}, "type": "text"})
     for name, payload in turn.events:
         if name == "interactive":
             items.append({"interactive": payload["interactive"], "type": "interactive"})
