@@ -25,6 +25,9 @@ class ImageURLPart(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["image_url"] = "image_url"
     image_url: ImageURL
+    # The storage key of a file uploaded with `client.chat.upload_file`: FastGPT stores it with the
+    # record and signs a fresh URL from it whenever the chat is read again.
+    key: str | None = None
 
 
 class FileURLPart(BaseModel):
@@ -34,9 +37,10 @@ class FileURLPart(BaseModel):
         extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
     )
     type: Literal["file_url"] = "file_url"
-    name: str
+    name: str | None = None
     url: str
     file_type: Literal["file", "audio", "video"] | None = Field(default=None, alias="fileType")
+    key: str | None = None  # as ImageURLPart.key
 
 
 ContentPart = Annotated[TextPart | ImageURLPart | FileURLPart, Field(discriminator="type")]
