@@ -66,14 +66,14 @@ def _store(chat: Chat, question: str, content: Any, data_id: str, turn: Turn, no
         for part in content:
             if isinstance(part, dict) and part.get("type") == "image_url":
                 url = (part.get("image_url") or {}).get("url")
-                human_value.append({"file": {"type": "image", "name": "", "url": url}, "type": "file"})
+                file = {"type": "image", "name": "", "url": url}
             elif isinstance(part, dict) and part.get("type") == "file_url":
-                human_value.append(
-                    {
-                        "file": {"type": "file", "name": part.get("name"), "url": part.get("url")},
-                        "type": "file",
-                    }
-                )
+                file = {"type": "file", "name": part.get("name") or "", "url": part.get("url")}
+            else:
+                continue
+            if part.get("key"):  # an uploaded file: FastGPT keeps its storage key (GPTMessages2Chats)
+                file["key"] = part["key"]
+            human_value.append({"file": file, "type": "file"})
     chat.records.append(Record(object_id(), nanoid(), "Human", human_value, now))
     ai = Record(
         object_id(),
