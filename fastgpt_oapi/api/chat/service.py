@@ -198,11 +198,13 @@ def _uploaded(
     filename: str,
     source: UploadSource,
 ) -> UploadedFile:
+    # The type storage was told (a signed header of the PUT), else the one the SDK sent.
+    stored_type = next((v for k, v in presigned.headers.items() if k.lower() == "content-type"), None)
     return UploadedFile(
         key=presigned.key,
         preview_url=preview_url,
         filename=filename,
-        content_type=_content_type(request, filename),
+        content_type=stored_type or _content_type(request, filename),
         size=source.size,
     )
 
