@@ -24,8 +24,9 @@ never after a timeout or a broken connection, once bytes may have reached storag
 uploader re-sends a failed part up to `maxRetry` times, and S3 overwrites a part sent twice, but the
 proxy in front of S3 runs its checks per request (part 1 is content-checked, parts are measured), and
 a part still streaming when its twin arrives is a race the protocol does not define; so a part gets
-no more than any write, capped by the answer's `maxRetry`. A failed upload is aborted; calling
-`upload_file` again starts a fresh session. Every source can be read from its start again
+no more than any write, capped by the answer's `maxRetry`. A failed upload is aborted (one cut short
+by cancellation or Ctrl-C is not: no more requests go out then, and FastGPT expires the session
+within hours); calling `upload_file` again starts a fresh session. Every source can be read from its start again
 (`core/upload.py`), so the retries that are allowed send the same bytes.
 
 The URLs carry credentials (an `X-Amz-Signature` query, a token in the path): messages and logs show
