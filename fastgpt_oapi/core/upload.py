@@ -66,7 +66,9 @@ def _check_content(value: Any) -> Any:
 
 # What an upload reads: bytes, a path (str or os.PathLike: a str is always a path, never the content),
 # or a file object opened in binary mode (read from its current position; the SDK does not close it).
-FileContent = Annotated[bytes | str | os.PathLike[str] | BinaryIO, PlainValidator(_check_content)]
+FileContent = Annotated[
+    bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, PlainValidator(_check_content)
+]
 
 
 class PresignedUpload(FastGPTModel):
