@@ -1,5 +1,5 @@
 """The main job in one run: a streamed chat, a detail-mode workflow, an interactive answer, then
-history, records and feedback, all typed.
+history, records and feedback, and an uploaded image sent in a chat, all typed.
 
     make demo                       # against the embedded FakeFastGPT
     FASTGPT_BASE_URL=... FASTGPT_API_KEY=... FASTGPT_APP_ID=... make demo   # against your server
@@ -7,13 +7,14 @@ history, records and feedback, all typed.
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from fastgpt_oapi import Client, FastGPTError
+from fastgpt_oapi import APIStatusError, Client, FastGPTError
 from fastgpt_oapi.api.chat.model import (
     AnswerEvent,
     ChatCompletionRequest,
@@ -21,9 +22,11 @@ from fastgpt_oapi.api.chat.model import (
     FlowNodeStatusEvent,
     FlowResponsesEvent,
     InteractiveEvent,
+    TextPart,
     ToolCallEvent,
     ToolParamsEvent,
     ToolResponseEvent,
+    UploadFileRequest,
     UserInputInteractive,
     UserSelectInteractive,
 )
@@ -33,6 +36,11 @@ from fastgpt_oapi.api.chat_history.model import (
     ListRecordsRequest,
     UpdateFeedbackRequest,
     UpdateHistoryRequest,
+)
+
+# A 1x1 PNG, so the demo needs no file of its own.
+PIXEL_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
 
 
@@ -161,6 +169,22 @@ def main() -> None:
             GetRecordDetailRequest(app_id=apps.plain, chat_id=chat_id, data_id=data_id)
         )
         print(f"record {data_id} ran {len(detail.list)} node(s): {[n.module_type for n in detail.list]}")
+
+        heading("5. An image, uploaded to FastGPT's storage, then sent in a chat")
+        upload = UploadFileRequest(
+            chat_id=chat_id, app_id=apps.plain, filename="pixel.png", content=PIXEL_PNG
+        )
+        try:
+            image = client.chat.upload_file(upload)
+        except APIStatusError as exc:  # an app whose file uploads are switched off, say
+            print(f"the server refused the upload: {exc}")
+        else:
+            print(f"uploaded {image.filename} ({image.size} bytes, {image.content_type}) as {image.key}")
+            question = ChatMessage.user([TextPart(text="What is in this picture?"), image.image_part()])
+            answer = client.chat.chat(
+                ChatCompletionRequest(messages=[question], chat_id=chat_id, app_id=apps.plain)
+            )
+            print(f"-> {answer.answer}")
 
 
 if __name__ == "__main__":

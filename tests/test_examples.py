@@ -114,6 +114,8 @@ EXPECTED: dict[str, list[str]] = {
         "-> 订单已提交。",
         "good=yes",
         "ran 2 node(s): ['workflowStart', 'chatNode']",
+        "uploaded pixel.png (70 bytes, image/png) as chat/app/",
+        "-> 你说：What is in this picture?",
     ],
 }
 
@@ -137,7 +139,12 @@ EXPECTED_SERVER: dict[str, list[str]] = {
         "APIConnectionError",
     ],
     "custom_httpx": ["against the server in FASTGPT_BASE_URL", "<- 200 text/event-stream"],
-    "demo": ["fastgpt-oapi demo against http://127.0.0.1:", "this app did not pause for the user"],
+    "demo": [
+        "fastgpt-oapi demo against http://127.0.0.1:",
+        "this app did not pause for the user",
+        "uploaded pixel.png (70 bytes, image/png)",
+        "-> 你说：What is in this picture?",
+    ],
 }
 
 

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from .apps import App, RunContext, Turn, WorkflowTool, answer_chunk, node
 from .fake import FakeFastGPT, FakeResponse, RecordedRequest
+from .storage import FakeStorage, StorageRequest, StoredObject
 
 __all__ = [
     "App",
     "FakeFastGPT",
     "FakeResponse",
+    "FakeStorage",
     "RecordedRequest",
     "RunContext",
+    "StorageRequest",
+    "StoredObject",
     "Turn",
     "WorkflowTool",
     "answer_chunk",

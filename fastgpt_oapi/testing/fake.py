@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .apps import App, builtin_apps
 from .routes import TABLE, parse_version
 from .state import State, is_object_id
+from .storage import FakeStorage, MiB
 from .wire import FakeResponse, Refusal, bad_key, json_bytes
 
 if TYPE_CHECKING:
@@ -57,7 +58,12 @@ class RecordedRequest:
 
 
 class FakeFastGPT:
-    """An emulated FastGPT server. `api_key` and `app_id` are the credentials it accepts."""
+    """An emulated FastGPT server. `api_key` and `app_id` are the credentials it accepts.
+
+    Chat file uploads go to `storage` (a `FakeStorage` on a host of its own): files of at least
+    `multipart_threshold` bytes are uploaded in parts of `upload_part_size`, as FastGPT 4.16 does
+    (32 MiB, 8 MiB); `multipart_threshold=None` never asks for parts (FastGPT before 4.16).
+    """
 
     def __init__(
         self,
@@ -66,6 +72,8 @@ class FakeFastGPT:
         version: str = LATEST_VERSION,
         legacy_record_delete: bool = False,
         clock: Callable[[], float] = time.time,
+        upload_part_size: int = 8 * MiB,
+        multipart_threshold: int | None = 32 * MiB,
     ) -> None:
         """`version`: the FastGPT version to play; only the paths it had are served (an older one
         answers a bare 404 elsewhere, as a real one would). `legacy_record_delete=True` is short for
@@ -77,6 +85,7 @@ class FakeFastGPT:
             default_app_id=next(iter(apps)),
             clock=clock,
             version=parse_version(_LEGACY_RECORD_DELETE if legacy_record_delete else version),
+            storage=FakeStorage(part_size=upload_part_size, multipart_threshold=multipart_threshold),
         )
         self.apps = {name: app_id for app_id, (name, _) in apps.items()}
         self._failures: list[ScriptedFailure] = []
@@ -100,6 +109,12 @@ class FakeFastGPT:
     @version.setter
     def version(self, value: str) -> None:
         self._state.version = parse_version(value)
+
+    @property
+    def storage(self) -> FakeStorage:
+        """The object storage chat file uploads go to: `storage.requests` (what it received, headers
+        included), `storage.objects` (finished files by key), `storage.fail_next(...)`."""
+        return self._state.storage
 
     @property
     def legacy_record_delete(self) -> bool:
@@ -178,9 +193,13 @@ class FakeFastGPT:
 
         server = LoopbackServer(self, chunk_delay=chunk_delay)
         server.start()
+        storage, origin = self._state.storage, self._state.storage.origin
+        # The same socket under another name: to a client, storage is another host than the API.
+        storage.origin = server.base_url.replace("//127.0.0.1:", "//localhost:")
         try:
             yield server.base_url
         finally:
+            storage.origin = origin
             server.stop()
 
     # ---- the server ---------------------------------------------------------------------------
@@ -188,6 +207,10 @@ class FakeFastGPT:
     def handle(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
     ) -> FakeResponse:
+        state = self._state
+        if state.storage.serves(path):  # presigned: no API key, raw bytes, its own request log
+            with state.lock:
+                return state.storage.handle(method, path, query, headers, body)
         try:
             parsed = json.loads(body) if body.strip() else None
         except ValueError:

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .apps import App
+from .storage import FakeStorage
 from .wire import Params, invalid, no_app, no_chat
 
 __all__ = ["Chat", "Record", "State", "is_object_id", "iso", "nanoid", "object_id"]
@@ -87,6 +88,8 @@ class State:
     clock: Callable[[], float]
     version: tuple[int, ...]  # the FastGPT version played: which paths exist
     chats: dict[tuple[str, str], Chat] = field(default_factory=dict)
+    # Where uploaded chat files go (presign answers point there).
+    storage: FakeStorage = field(default_factory=FakeStorage)
     # One lock for the store and the request log: the loopback server handles requests on threads.
     lock: threading.RLock = field(default_factory=threading.RLock)
 

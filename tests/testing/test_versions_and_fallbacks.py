@@ -290,3 +290,28 @@ def test_before_4_9_4_there_is_no_v2() -> None:
     assert fake.handle("POST", V1, {}, auth, body).status == 200
     fake.version = "4.9.4"
     assert fake.handle("POST", V2, {}, auth, body).status == 200
+
+
+@pytest.mark.parametrize(
+    ("version", "multipart", "preview"),
+    [("4.14.5", False, False), ("4.15.0", False, True), ("4.16.0", True, True)],
+)
+async def test_uploads_against_the_versions_that_changed_them(
+    io_mode: str, version: str, multipart: bool, preview: bool
+) -> None:
+    """Multipart since 4.16.0 (f732bc52); a preview URL in the presign answer since 4.15 (af0db988,
+    the SDK signs one with presignChatFileGetUrl before that)."""
+    from fastgpt_oapi.api.chat.model import UploadFileRequest
+
+    fake = FakeFastGPT(version=version, upload_part_size=1024, multipart_threshold=4096)
+    request = UploadFileRequest(chat_id="c1", filename="a.bin", content=bytes(5000))
+    async with fake.client() as client:
+        uploaded = await run(
+            io_mode, lambda: client.chat.upload_file(request), lambda: client.chat.aupload_file(request)
+        )
+    parts = [r.part_number for r in fake.storage.requests if r.part_number is not None]
+    assert bool(parts) is multipart
+    assert fake.storage.objects[uploaded.key].data == bytes(5000)
+    signed = [r.path for r in fake.requests if r.path.endswith("presignChatFileGetUrl")]
+    assert bool(signed) is not preview
+    assert uploaded.preview_url

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastgpt_oapi.api.chat.model import AuthProxy, ChatCompletionRequest, StopChatRequest
+from fastgpt_oapi.api.chat.model import AuthProxy, ChatCompletionRequest, StopChatRequest, UploadFileRequest
 from fastgpt_oapi.api.shared.message import MessageInput
 from fastgpt_oapi.core.model import AppId, RequestBuilder
+from fastgpt_oapi.core.upload import FileContent
 
 __all__ = [
     "ChatCompletionRequestBuilder",
     "StopChatRequestBuilder",
+    "UploadFileRequestBuilder",
 ]
 
 
@@ -72,4 +74,28 @@ class StopChatRequestBuilder(RequestBuilder[StopChatRequest]):
 
     def chat_id(self, chat_id: str) -> StopChatRequestBuilder:
         self._set("chat_id", chat_id)
+        return self
+
+
+class UploadFileRequestBuilder(RequestBuilder[UploadFileRequest]):
+    _model = UploadFileRequest
+
+    def chat_id(self, chat_id: str) -> UploadFileRequestBuilder:
+        self._set("chat_id", chat_id)
+        return self
+
+    def filename(self, filename: str | None) -> UploadFileRequestBuilder:
+        self._set("filename", filename)
+        return self
+
+    def content(self, content: FileContent) -> UploadFileRequestBuilder:
+        self._set("content", content)
+        return self
+
+    def content_type(self, content_type: str | None) -> UploadFileRequestBuilder:
+        self._set("content_type", content_type)
+        return self
+
+    def app_id(self, app_id: AppId | None) -> UploadFileRequestBuilder:
+        self._set("app_id", app_id)
         return self

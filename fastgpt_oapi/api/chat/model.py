@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 from fastgpt_oapi.core.lazy import builders_on_demand
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, RequestPart, Route, tagged_members
 from fastgpt_oapi.core.retry import RequestKind
+from fastgpt_oapi.core.upload import FileContent, PresignedUpload
 
 from ..shared.interactive import (
     AgentAskInteractive,
@@ -126,6 +127,9 @@ __all__ = [
     "UnknownEvent",
     "UnknownInteractive",
     "UpdateVariablesEvent",
+    "UploadFileRequest",
+    "UploadFileRequestBuilder",
+    "UploadedFile",
     "Usage",
     "UserInputInteractive",
     "UserInputParams",
@@ -638,3 +642,83 @@ class StopChatRequest(APIRequest[StopChatResponse]):
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here
     __getattr__ = builders_on_demand(__name__, __all__)
+
+
+# ---- files in messages --------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from ._builders import UploadFileRequestBuilder
+
+
+class UploadFileRequest(APIRequest[PresignedUpload]):
+    """`client.chat.upload_file`: put a file into FastGPT's storage for a message of chat `chat_id`.
+
+    Sent as `POST /api/core/chat/file/presignChatFilePostUrl` (FastGPT >= 4.14.5; schema
+    `PresignChatFilePostUrlRawSchema`, `packages/global/openapi/core/chat/file/api.ts`), then the file
+    goes to the storage URL of the answer. `content` is bytes, a path, or a binary file object (read from
+    its current position, left open). `filename` defaults to the path's (or the open file's) name;
+    `content_type` is guessed from it when not given. The SDK adds the file's `size`.
+    """
+
+    route = Route("POST", "/api/core/chat/file/presignChatFilePostUrl", requires_app_id=True)
+
+    chat_id: str = Field(min_length=1)
+    filename: str | None = Field(default=None, min_length=1)
+    content: FileContent = Field(exclude=True, repr=False)
+    content_type: str | None = Field(default=None, min_length=1)
+    app_id: AppId | None = None
+
+    @classmethod
+    def builder(cls) -> UploadFileRequestBuilder:
+        from ._builders import UploadFileRequestBuilder
+
+        return UploadFileRequestBuilder()
+
+
+class UploadedFile(BaseModel):
+    """A file in FastGPT's storage, ready to go into a user message as `image_part()` or `file_part()`.
+
+    `key` is the storage key FastGPT keeps with the record (it signs fresh URLs from it later);
+    `preview_url` is a URL to the file as it is now, which FastGPT reads when it runs the message.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    preview_url: str
+    filename: str
+    content_type: str | None = None
+    size: int
+
+    def image_part(self, detail: Literal["auto", "low", "high"] | None = None) -> ImageURLPart:
+        """An `image_url` part showing this file, with its `key`."""
+        return ImageURLPart(image_url=ImageURL(url=self.preview_url, detail=detail), key=self.key)
+
+    def file_part(self) -> FileURLPart:
+        """A `file_url` part (a document) for this file, with its name and `key`."""
+        return FileURLPart(url=self.preview_url, name=self.filename, key=self.key)
+
+
+class ChatFileURL(FastGPTModel):
+    """A signed URL for a stored chat file (`presignChatFileGetUrl` answers a bare string)."""
+
+    url: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        return {"url": data} if isinstance(data, str) else data
+
+
+class PresignChatFileGetUrlRequest(APIRequest[ChatFileURL]):
+    """`POST /api/core/chat/file/presignChatFileGetUrl`: a URL for a stored file, by its key.
+
+    `upload_file` asks it when the presign answer has no `previewUrl` (FastGPT before 4.15, af0db988),
+    as FastGPT's web client did then (`useFileUpload.tsx` at ac04d4445).
+    """
+
+    route = Route("POST", "/api/core/chat/file/presignChatFileGetUrl", requires_app_id=True)
+
+    key: str = Field(min_length=1)
+    chat_id: str = Field(min_length=1)
+    app_id: AppId | None = None

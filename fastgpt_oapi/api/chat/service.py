@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import mimetypes
 import secrets
 import string
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from fastgpt_oapi.core.errors import RequestValidationError
 from fastgpt_oapi.core.options import RequestOption
+from fastgpt_oapi.core.storage import atransfer, transfer
+from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, content_name, open_source
 
-from .model import ChatCompletionRequest, ChatCompletionResponse, StopChatRequest, StopChatResponse
+from .model import (
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    PresignChatFileGetUrlRequest,
+    StopChatRequest,
+    StopChatResponse,
+    UploadedFile,
+    UploadFileRequest,
+)
 from .stream import AsyncChatStream, ChatStream, ChatStreamDecoder
 
 if TYPE_CHECKING:
@@ -121,6 +134,100 @@ class ChatService:
         self, request: StopChatRequest, request_option: RequestOption | None = None
     ) -> StopChatResponse:
         return await self._http.arequest(request, request_option)
+
+    # ---- files in messages ----------------------------------------------------------------------
+
+    def upload_file(
+        self, request: UploadFileRequest, request_option: RequestOption | None = None
+    ) -> UploadedFile:
+        """Put a file into FastGPT's storage; send `.image_part()` / `.file_part()` of the answer.
+
+        Asks FastGPT for an upload URL (`presignChatFilePostUrl`, a write: sent again only if it never
+        left), then sends the file there, streamed from disk: one PUT, or parts and a completion when
+        FastGPT (>= 4.16) asks for a multipart upload. The storage requests carry no API key and none
+        of the client's default headers, and are never sent again once bytes may have arrived
+        (`core/storage.py`). A missing path or a directory raises `RequestValidationError` (field
+        `content`) before anything is sent.
+        """
+        filename = _filename(request)
+        source = open_source(request.content)
+        try:
+            presigned = self._http.send(
+                self._presign(request, source, filename, request_option), PresignedUpload
+            )
+            transfer(self._http, presigned, source, request_option)
+        finally:
+            source.close()
+        preview_url = presigned.preview_url
+        if preview_url is None:
+            preview_url = self._http.request(_file_url_request(request, presigned), request_option).url
+        return _uploaded(request, presigned, preview_url, filename, source)
+
+    async def aupload_file(
+        self, request: UploadFileRequest, request_option: RequestOption | None = None
+    ) -> UploadedFile:
+        """`upload_file`, async. File reads run in worker threads, a chunk at a time."""
+        filename = _filename(request)
+        # In a thread: opening a path is quick, but copying a stream that cannot seek may take a while.
+        source = await asyncio.to_thread(open_source, request.content)
+        try:
+            presigned = await self._http.asend(
+                self._presign(request, source, filename, request_option), PresignedUpload
+            )
+            await atransfer(self._http, presigned, source, request_option)
+        finally:
+            source.close()
+        preview_url = presigned.preview_url
+        if preview_url is None:
+            preview_url = (
+                await self._http.arequest(_file_url_request(request, presigned), request_option)
+            ).url
+        return _uploaded(request, presigned, preview_url, filename, source)
+
+    def _presign(
+        self, request: UploadFileRequest, source: UploadSource, filename: str, option: RequestOption | None
+    ) -> PreparedCall:
+        update: dict[str, Any] = {"filename": filename, "size": source.size}
+        content_type = _content_type(request, filename)
+        if content_type is not None:
+            update["contentType"] = content_type
+        return self._http.prepare(request, option, body_update=update)
+
+
+def _filename(request: UploadFileRequest) -> str:
+    filename = request.filename or content_name(request.content)
+    if not filename:
+        raise RequestValidationError(
+            "UploadFileRequest.filename is required when content is bytes or a file object without a name",
+            field="filename",
+        )
+    return filename
+
+
+def _content_type(request: UploadFileRequest, filename: str) -> str | None:
+    return request.content_type or mimetypes.guess_type(filename, strict=False)[0]
+
+
+def _file_url_request(request: UploadFileRequest, presigned: PresignedUpload) -> PresignChatFileGetUrlRequest:
+    return PresignChatFileGetUrlRequest(key=presigned.key, chat_id=request.chat_id, app_id=request.app_id)
+
+
+def _uploaded(
+    request: UploadFileRequest,
+    presigned: PresignedUpload,
+    preview_url: str,
+    filename: str,
+    source: UploadSource,
+) -> UploadedFile:
+    # The type storage was told (a signed header of the PUT), else the one the SDK sent.
+    stored_type = next((v for k, v in presigned.headers.items() if k.lower() == "content-type"), None)
+    return UploadedFile(
+        key=presigned.key,
+        preview_url=preview_url,
+        filename=filename,
+        content_type=stored_type or _content_type(request, filename),
+        size=source.size,
+    )
 
 
 def _identify(response: ChatCompletionResponse, chat_id: str, data_id: str) -> ChatCompletionResponse:

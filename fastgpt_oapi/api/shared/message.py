@@ -78,6 +78,8 @@ class ImageURLPart(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["image_url"] = "image_url"
     image_url: ImageURL
+    # The storage key of a file uploaded with `client.chat.upload_file`: FastGPT stores it with the
+    # record and signs a fresh URL from it whenever the chat is read again.
     key: str | None = None
 
 
@@ -95,7 +97,7 @@ class FileURLPart(BaseModel):
     name: str | None = None
     url: str
     file_type: Literal["file", "audio", "video"] | None = Field(default=None, alias="fileType")
-    key: str | None = None
+    key: str | None = None  # as ImageURLPart.key
 
 
 class RefusalPart(BaseModel):
