@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator
+from itertools import chain, islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -198,6 +199,9 @@ class EventStream(_Base[EventT, DecoderT]):
     def __init__(self, http: Sender, call: PreparedCall, decoder: DecoderT) -> None:
         super().__init__(http, call, decoder)
         self._chunks: Iterator[bytes] | None = None
+        # Entered: the events, started by `__enter__`, and the first one it read (not yet handed out).
+        self._started: Iterator[EventT] | None = None
+        self._first: list[EventT] = []
 
     def _open(self) -> Iterator[bytes]:
         if self._chunks is not None:
@@ -225,7 +229,10 @@ class EventStream(_Base[EventT, DecoderT]):
         yield from chunks
 
     def __iter__(self) -> Iterator[EventT]:
-        return self._events()
+        if self._started is None:
+            return self._events()
+        first, self._first = self._first, []
+        return chain(first, self._started)
 
     def _events(self) -> Iterator[EventT]:
         if self._done:
@@ -262,7 +269,14 @@ class EventStream(_Base[EventT, DecoderT]):
             self._response.close()
 
     def __enter__(self) -> Self:
-        self._open()
+        """Send the request and read to the first event: a refusal, in any of FastGPT's forms (an
+        error status, a JSON envelope, an SSE `error` first), raises here, before the caller commits
+        to streaming (a relay can still answer with a status). The first event is delivered by the
+        iteration that follows."""
+        if self._started is None:
+            events = self._events()
+            self._first = list(islice(events, 1))
+            self._started = events
         return self
 
     def __exit__(
@@ -277,6 +291,8 @@ class AsyncEventStream(_Base[EventT, DecoderT]):
     def __init__(self, http: Sender, call: PreparedCall, decoder: DecoderT) -> None:
         super().__init__(http, call, decoder)
         self._chunks: AsyncIterator[bytes] | None = None
+        self._started: AsyncIterator[EventT] | None = None
+        self._first: list[EventT] = []
 
     async def _open(self) -> AsyncIterator[bytes]:
         if self._chunks is not None:
@@ -308,7 +324,16 @@ class AsyncEventStream(_Base[EventT, DecoderT]):
             yield chunk
 
     def __aiter__(self) -> AsyncIterator[EventT]:
-        return self._events()
+        if self._started is None:
+            return self._events()
+        return self._resume(self._started)
+
+    async def _resume(self, events: AsyncIterator[EventT]) -> AsyncIterator[EventT]:
+        first, self._first = self._first, []
+        for event in first:
+            yield event
+        async for event in events:
+            yield event
 
     async def _events(self) -> AsyncIterator[EventT]:
         if self._done:
@@ -345,7 +370,14 @@ class AsyncEventStream(_Base[EventT, DecoderT]):
             await self._response.aclose()
 
     async def __aenter__(self) -> Self:
-        await self._open()
+        """Send the request and read to the first event (see `EventStream.__enter__`)."""
+        if self._started is None:
+            events = self._events()
+            try:
+                self._first = [await events.__anext__()]
+            except StopAsyncIteration:
+                self._first = []
+            self._started = events
         return self
 
     async def __aexit__(

@@ -193,26 +193,24 @@ class Outcome:
 async def run_stream(
     client: Client, request: ChatCompletionRequest, mode: str, option: RequestOption | None = None
 ) -> Outcome:
-    """Iterate a stream to its end, keeping every event delivered before any error."""
+    """Iterate a stream to its end, keeping every event delivered before any error (a refusal raises
+    where the stream is entered, later errors from the iteration)."""
     events: list[ChatStreamEvent] = []
     result: ChatStreamResult | None = None
     error: BaseException | None = None
-    if mode == "sync":
-        with client.chat.chat_stream(request, request_option=option) as stream:
-            try:
+    try:
+        if mode == "sync":
+            with client.chat.chat_stream(request, request_option=option) as stream:
                 for event in stream:
                     events.append(event)
                 result = stream.get_final_response()
-            except Exception as exc:
-                error = exc
-    else:
-        async with client.chat.achat_stream(request, request_option=option) as astream:
-            try:
+        else:
+            async with client.chat.achat_stream(request, request_option=option) as astream:
                 async for event in astream:
                     events.append(event)
                 result = await astream.get_final_response()
-            except Exception as exc:
-                error = exc
+    except Exception as exc:
+        error = exc
     return Outcome(events, result, error)
 
 

@@ -113,7 +113,8 @@ async def test_refused_stream_closes_the_body(io_mode: str) -> None:
 
 
 async def test_close_without_iterating(io_mode: str) -> None:
-    script = Script(Reply([BODY]))
+    """Entering reads to the first event (so a refusal raises there), and no further."""
+    script = Script(Reply(bytewise(BODY)))
     client = script.client()
     if io_mode == "sync":
         with client.chat.chat_stream(question()) as stream:
@@ -122,7 +123,8 @@ async def test_close_without_iterating(io_mode: str) -> None:
         async with client.chat.achat_stream(question()) as astream:
             assert astream.response is not None
     assert script.streams[0].closed
-    assert script.streams[0].delivered == 0
+    first_event = BODY.index(b"\n\n") + 2
+    assert script.streams[0].delivered == first_event  # one byte a chunk: exactly the first event
 
 
 async def test_cancelled_task_closes_the_body() -> None:
