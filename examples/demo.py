@@ -1,5 +1,5 @@
 """The main job in one run: a streamed chat, a detail-mode workflow, an interactive answer, then
-history, records and feedback, and an uploaded image sent in a chat, all typed.
+history, records and feedback, an uploaded image sent in a chat, and a stopped generation, all typed.
 
     make demo                       # against the embedded FakeFastGPT
     FASTGPT_BASE_URL=... FASTGPT_API_KEY=... FASTGPT_APP_ID=... make demo   # against your server
@@ -22,6 +22,7 @@ from fastgpt_oapi.api.chat.model import (
     FlowNodeStatusEvent,
     FlowResponsesEvent,
     InteractiveEvent,
+    StopChatRequest,
     TextPart,
     ToolCallEvent,
     ToolParamsEvent,
@@ -31,6 +32,7 @@ from fastgpt_oapi.api.chat.model import (
     UserSelectInteractive,
 )
 from fastgpt_oapi.api.chat_history.model import (
+    GetHistoryStatusRequest,
     GetRecordDetailRequest,
     ListHistoriesRequest,
     ListRecordsRequest,
@@ -185,6 +187,19 @@ def main() -> None:
                 ChatCompletionRequest(messages=[question], chat_id=chat_id, app_id=apps.plain)
             )
             print(f"-> {answer.answer}")
+
+        heading("6. A generation stopped: stop_chat, then leave the stream")
+        stream = client.chat.chat_stream(
+            ChatCompletionRequest(messages=[ChatMessage.user("Tell me a long story")], app_id=apps.plain)
+        )
+        with stream:  # entering sends the request and reads to the first event
+            stopped = client.chat.stop_chat(StopChatRequest(chat_id=stream.chat_id, app_id=apps.plain))
+            # FastGPT >= 4.16.3 answers at once, `completed` always False: leave the stream yourself.
+            print(f"stop flag written: {stopped.success}; completed: {stopped.completed}")
+        status = client.chat_history.get_history_status(
+            GetHistoryStatusRequest(app_id=apps.plain, chat_ids=[stream.chat_id])
+        )
+        print(f"the chat now: {[(s.chat_id, s.chat_generate_status) for s in status.list]}")
 
 
 if __name__ == "__main__":

@@ -116,6 +116,8 @@ EXPECTED: dict[str, list[str]] = {
         "ran 2 node(s): ['workflowStart', 'chatNode']",
         "uploaded pixel.png (70 bytes, image/png) as chat/app/",
         "-> 你说：What is in this picture?",
+        "stop flag written: True; completed: False",
+        "the chat now: [(",
     ],
 }
 
@@ -144,6 +146,7 @@ EXPECTED_SERVER: dict[str, list[str]] = {
         "this app did not pause for the user",
         "uploaded pixel.png (70 bytes, image/png)",
         "-> 你说：What is in this picture?",
+        "stop flag written: True; completed: False",
     ],
 }
 
