@@ -22,6 +22,7 @@ from .retry import RequestKind
 __all__ = [
     "APIRequest",
     "AppId",
+    "CheckedModel",
     "FastGPTModel",
     "ListData",
     "OperationResponse",
@@ -86,10 +87,34 @@ class Route:
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
 
 
-_RequestT = TypeVar("_RequestT", bound="APIRequest[Any]")
+_CheckedT = TypeVar("_CheckedT", bound="CheckedModel")
 
 
-class APIRequest(BaseModel, Generic[ResponseT]):
+class CheckedModel(BaseModel):
+    """A model users build, which fails like a request: a RequestValidationError (a ValueError and a
+    FastGPTError) naming the Python field, with no input values echoed, from the constructor, a
+    builder and `model_validate` alike. Defined once here: the pydantic mypy plugin still types the
+    constructors of subclasses, which do not define `__init__` themselves."""
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise validation_error(type(self), exc) from None
+
+    @classmethod
+    def model_validate(cls: type[_CheckedT], obj: Any, **kwargs: Any) -> _CheckedT:
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as exc:
+            # pydantic wraps the RequestValidationError our __init__ raised; hand back the original.
+            inner = exc.errors(include_url=False)[0].get("ctx", {}).get("error")
+            raise (
+                inner if isinstance(inner, RequestValidationError) else validation_error(cls, exc)
+            ) from None
+
+
+class APIRequest(CheckedModel, Generic[ResponseT]):
     """Base of request models. Subclass as `class XRequest(APIRequest[XResponse])` with a `route`."""
 
     model_config = ConfigDict(
@@ -104,25 +129,6 @@ class APIRequest(BaseModel, Generic[ResponseT]):
 
     route: ClassVar[Route]
     response_type: ClassVar[type[BaseModel]]
-
-    def __init__(self, /, **data: Any) -> None:
-        # Constructor, builder and model_validate fail alike: a RequestValidationError (a
-        # ValueError and a FastGPTError) naming the Python field, with no input values echoed.
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise validation_error(type(self), exc) from None
-
-    @classmethod
-    def model_validate(cls: type[_RequestT], obj: Any, **kwargs: Any) -> _RequestT:
-        try:
-            return super().model_validate(obj, **kwargs)
-        except ValidationError as exc:
-            # pydantic wraps the RequestValidationError our __init__ raised; hand back the original.
-            inner = exc.errors(include_url=False)[0].get("ctx", {}).get("error")
-            raise (
-                inner if isinstance(inner, RequestValidationError) else validation_error(cls, exc)
-            ) from None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

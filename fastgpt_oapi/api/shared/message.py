@@ -19,7 +19,7 @@ keys they do not know; the SDK refuses them instead, so nothing the caller wrote
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -28,7 +28,6 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     Tag,
-    ValidationError,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapValidator,
@@ -36,8 +35,7 @@ from pydantic import (
     model_serializer,
 )
 
-from fastgpt_oapi.core.errors import RequestValidationError
-from fastgpt_oapi.core.model import validation_error
+from fastgpt_oapi.core.model import CheckedModel
 
 __all__ = [
     "AssistantAudio",
@@ -159,33 +157,7 @@ _PART_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
-_CheckedT = TypeVar("_CheckedT", bound="_RefusesAsRequestError")
-
-
-class _RefusesAsRequestError(BaseModel):
-    """Building one fails like building a request: a RequestValidationError naming the field, with
-    no input values echoed. A base of its own because the pydantic mypy plugin types a model's
-    constructor only when the model does not define `__init__` itself."""
-
-    def __init__(self, /, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise validation_error(type(self), exc) from None
-
-    @classmethod
-    def model_validate(cls: type[_CheckedT], obj: Any, **kwargs: Any) -> _CheckedT:
-        try:
-            return super().model_validate(obj, **kwargs)
-        except ValidationError as exc:
-            # pydantic wraps the RequestValidationError our __init__ raised; hand back the original.
-            inner = exc.errors(include_url=False)[0].get("ctx", {}).get("error")
-            raise (
-                inner if isinstance(inner, RequestValidationError) else validation_error(cls, exc)
-            ) from None
-
-
-class ChatMessage(_RefusesAsRequestError):
+class ChatMessage(CheckedModel):
     """One OpenAI-style chat message. With a `chat_id`, send only the new user message.
 
     Build it with `ChatMessage.user/system/developer/assistant(...)` or `ChatMessage.tool(...)`; the
