@@ -389,8 +389,20 @@ async def test_delete_record(io_mode: str) -> None:
             .build(),
             {"appId": APP_ID, "chatId": "c1", "dataId": "d1", "userGoodFeedback": "great"},
         ),
+        (
+            UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="yes"),
+            {"appId": APP_ID, "chatId": "c1", "dataId": "d1", "userGoodFeedback": "yes"},
+        ),
+        (
+            UpdateFeedbackRequest.builder().chat_id("c1").data_id("d1").user_bad_feedback("meh").build(),
+            {"appId": APP_ID, "chatId": "c1", "dataId": "d1", "userBadFeedback": "meh"},
+        ),
+        (
+            UpdateFeedbackRequest(chat_id="c1", data_id="d1"),
+            {"appId": APP_ID, "chatId": "c1", "dataId": "d1"},
+        ),
     ],
-    ids=["like", "dislike", "clear", "builder"],
+    ids=["like", "dislike", "clear", "builder", "one-field", "builder-one-field", "no-field"],
 )
 async def test_update_feedback(
     io_mode: str, request_: UpdateFeedbackRequest, expected: dict[str, Any]
@@ -410,13 +422,14 @@ async def test_update_feedback(
     assert body_of(sent) == expected
 
 
-def test_update_feedback_states_both_fields() -> None:
-    with pytest.raises(ValueError, match=r"(?i)bad_?feedback"):
-        UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="yes")  # type: ignore[call-arg]
+def test_update_feedback_fields_default_to_none_and_refuse_empty_text() -> None:
+    # A field left out is None, which goes out as no key at all: what makes FastGPT clear it.
+    request = UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="yes")
+    assert (request.user_good_feedback, request.user_bad_feedback) == ("yes", None)
+    assert request == UpdateFeedbackRequest.like("c1", "d1")
+    assert UpdateFeedbackRequest(chat_id="c1", data_id="d1") == UpdateFeedbackRequest.clear("c1", "d1")
     with pytest.raises(ValueError, match="user_good_feedback"):
-        UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="", user_bad_feedback=None)
-    with pytest.raises(ValueError, match=r"(?i)bad_?feedback"):
-        UpdateFeedbackRequest.builder().chat_id("c1").data_id("d1").user_good_feedback("yes").build()
+        UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="")
 
 
 async def test_create_question_guide(io_mode: str) -> None:

@@ -534,10 +534,14 @@ class DeleteRecordRequest(APIRequest[OperationResponse]):
 class UpdateFeedbackRequest(APIRequest[OperationResponse]):
     """`POST /api/core/chat/feedback/updateUserFeedback`: like or dislike an AI record.
 
-    FastGPT rewrites BOTH fields on every call, and a field left out is cleared. So both are
-    required here (None is allowed, and means "clear"): setting a like with
-    `user_bad_feedback=None` removes an earlier dislike, and two Nones clear both. The helpers
-    `like()`, `dislike()` and `clear()` build the three usual cases.
+    FastGPT rewrites BOTH fields on every call: a field left out is cleared. So
+    `UpdateFeedbackRequest(chat_id=..., data_id=..., user_good_feedback="yes")` sets a like and
+    removes an earlier dislike, and a request with neither field clears both. A field that is None
+    (the default) is left out of the body, which is what clears it: FastGPT `$unset`s a field that is
+    `undefined`, while a JSON `null` would be stored as null (`updateUserFeedback.ts`, e3717e53, and
+    `UpdateUserFeedbackBodyRawSchema`, `packages/global/openapi/core/chat/feedback/api.ts`, a361a73d,
+    both as of upstream f88b51b5). The helpers `like()`, `dislike()` and `clear()` build the three
+    usual cases.
     """
 
     route = Route("POST", "/api/core/chat/feedback/updateUserFeedback", requires_app_id=True)
@@ -545,41 +549,27 @@ class UpdateFeedbackRequest(APIRequest[OperationResponse]):
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
     data_id: str = Field(min_length=1)
-    user_good_feedback: str | None = Field(min_length=1)
-    user_bad_feedback: str | None = Field(min_length=1)
+    user_good_feedback: str | None = Field(default=None, min_length=1)
+    user_bad_feedback: str | None = Field(default=None, min_length=1)
 
     @classmethod
     def like(
         cls, chat_id: str, data_id: str, feedback: str = "yes", *, app_id: str | None = None
     ) -> UpdateFeedbackRequest:
         """A like; it clears any dislike of the record."""
-        return cls(
-            app_id=app_id,
-            chat_id=chat_id,
-            data_id=data_id,
-            user_good_feedback=feedback,
-            user_bad_feedback=None,
-        )
+        return cls(app_id=app_id, chat_id=chat_id, data_id=data_id, user_good_feedback=feedback)
 
     @classmethod
     def dislike(
         cls, chat_id: str, data_id: str, feedback: str = "yes", *, app_id: str | None = None
     ) -> UpdateFeedbackRequest:
         """A dislike (`feedback` may say why); it clears any like of the record."""
-        return cls(
-            app_id=app_id,
-            chat_id=chat_id,
-            data_id=data_id,
-            user_good_feedback=None,
-            user_bad_feedback=feedback,
-        )
+        return cls(app_id=app_id, chat_id=chat_id, data_id=data_id, user_bad_feedback=feedback)
 
     @classmethod
     def clear(cls, chat_id: str, data_id: str, *, app_id: str | None = None) -> UpdateFeedbackRequest:
         """Remove both the like and the dislike."""
-        return cls(
-            app_id=app_id, chat_id=chat_id, data_id=data_id, user_good_feedback=None, user_bad_feedback=None
-        )
+        return cls(app_id=app_id, chat_id=chat_id, data_id=data_id)
 
     @classmethod
     def builder(cls) -> UpdateFeedbackRequestBuilder:
