@@ -25,7 +25,9 @@ from fastgpt_oapi.api.chat.model import (
     AnswerEvent,
     ChatStreamEvent,
     ChatStreamResult,
+    ChunkEvent,
     DoneEvent,
+    FastAnswerEvent,
     FlowNodeStatusEvent,
     UnknownInteractive,
 )
@@ -259,6 +261,42 @@ async def test_text_stream_yields_only_non_empty_answer_text(io_mode: str) -> No
     assert texts == ["导演是", "新海诚。", "（以上内容来自知识库）"]
     assert result.answer == "".join(texts)
     assert result.reasoning == "先确认用户问的是哪部电影，知识库里有《铃芽之旅》的条目。"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("stream_reasoning_heartbeat.sse", ["先确认用户问的是哪部电影，", "知识库里有《铃芽之旅》的条目。"]),
+        ("stream_reasoning_detail_false.sse", ["用户问的是导演，", "知识库里有答案。"]),
+    ],
+)
+async def test_reasoning_stream_yields_only_non_empty_reasoning(
+    io_mode: str, fixture: str, expected: list[str]
+) -> None:
+    script = Script(Reply(bytewise(fixture_bytes(fixture))))
+    client = script.client()
+    detail = fixture != "stream_reasoning_detail_false.sse"
+    if io_mode == "sync":
+        stream = client.chat.chat_stream(question(detail=detail))
+        thoughts = list(stream.reasoning_stream)
+        result = stream.get_final_response()
+    else:
+        astream = client.chat.achat_stream(question(detail=detail))
+        thoughts = [t async for t in astream.reasoning_stream]
+        result = await astream.get_final_response()
+    # Heartbeats, answer text and the stop chunk are not reasoning; the answer is still assembled.
+    assert thoughts == expected
+    assert result.reasoning == "".join(expected)
+    assert result.answer
+
+
+async def test_chunk_event_covers_answer_and_fast_answer(io_mode: str) -> None:
+    body = fixture_bytes("stream_reasoning_heartbeat.sse")
+    events = (await run_stream(Script(Reply([body])).client(), question(detail=True), io_mode)).events
+    chunks = [e for e in events if isinstance(e, ChunkEvent)]
+    assert {type(e) for e in chunks} == {AnswerEvent, FastAnswerEvent}
+    assert [e for e in events if isinstance(e, (AnswerEvent, FastAnswerEvent))] == chunks
+    assert "".join(e.text for e in chunks) == "导演是新海诚。（以上内容来自知识库）"
 
 
 async def _final(
