@@ -291,9 +291,12 @@ def test_record_fields_are_the_wire_names() -> None:
     assert record.error_text.error_text == "timeout"
     assert record.model_extra == {"somethingNew": 1}
     assert record.text == ""
+    wire = record.model_dump(mode="json", exclude_none=True, by_alias=True)
+    assert wire == {**raw, "totalQuoteList": []}  # the wire names, as read
     dumped = record.model_dump(mode="json", exclude_none=True)
-    assert dumped["_id"] == "r1"
-    assert dumped["hideInUI"] is True
+    assert (dumped["id"], dumped["data_id"], dumped["hide_in_ui"]) == ("r1", "d1", True)
+    assert dumped["admin_feedback"]["feedback_data_id"] == "f1"
+    assert dumped["somethingNew"] == 1  # an unknown field keeps its wire name
 
 
 async def test_get_record_detail(io_mode: str) -> None:
