@@ -96,6 +96,15 @@ async def test_registered_error_event_carries_code_and_status_text(io_mode: str)
     assert "aiPointsNotEnough" in str(error)
 
 
+async def test_an_empty_status_text_of_an_error_event_is_none(io_mode: str) -> None:
+    # As on APIStatusError: `status_text` is None whenever FastGPT named no cause.
+    body = _sse(("error", {"code": 500, "statusText": "", "message": "网络连接异常"}))
+    events, error = await collect_until_error(Script(Reply([body])), io_mode)
+    assert events == []
+    assert type(error) is StreamError
+    assert (error.code, error.status_text, error.message) == (500, None, "网络连接异常")
+
+
 async def test_get_final_response_after_a_stream_error_raises_it_again(io_mode: str) -> None:
     script = Script(Reply([fixture_bytes("stream_error.sse")]))
     client = script.client()
