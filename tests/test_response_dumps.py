@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES, fixture_bytes, fixture_json
 from pydantic import BaseModel
 
-from fastgpt_oapi import FastGPTError
+from fastgpt_oapi import ChatCompletionRequest, ChatMessage, FastGPTError, UpdateFeedbackRequest
 from fastgpt_oapi.api.app_logs.model import (
     AppLogItem,
     ChartDataResponse,
@@ -19,7 +19,7 @@ from fastgpt_oapi.api.app_logs.model import (
     ListLogUsersResponse,
     TotalDataResponse,
 )
-from fastgpt_oapi.api.chat.model import ChatCompletionResponse, StopChatResponse
+from fastgpt_oapi.api.chat.model import AuthProxy, ChatCompletionResponse, StopChatResponse
 from fastgpt_oapi.api.chat.stream import ChatStreamDecoder
 from fastgpt_oapi.api.chat_history.model import (
     ChatInitResponse,
@@ -203,3 +203,24 @@ def test_an_absent_id_dumps_none(cls: type[FastGPTModel], data: dict[str, Any]) 
     assert model.model_dump(by_alias=True)["_id"] is None
     assert "_id" not in model.model_dump(by_alias=True, exclude_none=True)
     assert cls.model_validate({**data, "_id": "x1"}).model_dump()["id"] == "x1"
+
+
+def test_requests_still_dump_their_wire_names() -> None:
+    # Requests exist to be sent: their dumps (and what goes out) keep FastGPT's names.
+    request = ChatCompletionRequest(
+        messages=[ChatMessage.user("hi")],
+        chat_id="c1",
+        response_chat_item_id="d1",
+        auth_proxy=AuthProxy(tmb_id="0123456789abcdef01234567"),
+    )
+    dumped = request.model_dump(exclude_none=True)
+    assert {"chatId", "responseChatItemId", "authProxy"} <= set(dumped)
+    assert dumped["authProxy"] == {"tmbId": "0123456789abcdef01234567"}
+    _, body = request.to_wire()
+    assert body is not None
+    assert {"chatId", "responseChatItemId", "authProxy"} <= set(body)
+    assert UpdateFeedbackRequest.like("c1", "d1").model_dump(exclude_none=True) == {
+        "chatId": "c1",
+        "dataId": "d1",
+        "userGoodFeedback": "yes",
+    }
