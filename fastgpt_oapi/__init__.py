@@ -1,6 +1,8 @@
 """fastgpt-oapi: the typed Python SDK for FastGPT's OpenAPI.
 
-`import fastgpt_oapi` stays cheap: the client, services and models load on first use.
+`import fastgpt_oapi` stays cheap: the client, services and models load on first use. The names most
+programs need are here; everything else is imported from where it lives (`fastgpt_oapi.api.<service>.model`,
+`fastgpt_oapi.api.chat.stream`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,35 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# Every name of __all__ is imported here too: without it, module __getattr__ makes it Any to mypy.
 if TYPE_CHECKING:
+    from .api.app_logs.model import (
+        GetChartDataRequest,
+        GetTotalDataRequest,
+        ListLogsRequest,
+        ListLogUsersRequest,
+    )
+    from .api.chat.model import AnswerEvent, ChatCompletionRequest, ChatMessage, ChatStreamEvent
+    from .api.chat.stream import AsyncChatStream, ChatStream
+    from .api.chat_history.model import (
+        BatchDeleteHistoriesRequest,
+        ClearHistoriesRequest,
+        CreateQuestionGuideRequest,
+        DeleteHistoryRequest,
+        DeleteRecordRequest,
+        DeleteRecordsRequest,
+        GetChatInitRequest,
+        GetCollectionQuoteRequest,
+        GetHistoryStatusRequest,
+        GetQuoteRequest,
+        GetRecordDetailRequest,
+        ListHistoriesRequest,
+        ListRecordsRequest,
+        ListRecordsV2Request,
+        MarkReadRequest,
+        UpdateFeedbackRequest,
+        UpdateHistoryRequest,
+    )
     from .client import Client, ClientBuilder
     from .core.errors import (
         APIConnectionError,
@@ -41,14 +71,39 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AnswerEvent",
+    "AsyncChatStream",
     "AuthenticationError",
     "BadRequestError",
+    "BatchDeleteHistoriesRequest",
+    "ChatCompletionRequest",
+    "ChatMessage",
+    "ChatStream",
+    "ChatStreamEvent",
+    "ClearHistoriesRequest",
     "Client",
     "ClientBuilder",
     "ConflictError",
+    "CreateQuestionGuideRequest",
+    "DeleteHistoryRequest",
+    "DeleteRecordRequest",
+    "DeleteRecordsRequest",
     "FastGPTError",
     "FieldProblem",
+    "GetChartDataRequest",
+    "GetChatInitRequest",
+    "GetCollectionQuoteRequest",
+    "GetHistoryStatusRequest",
+    "GetQuoteRequest",
+    "GetRecordDetailRequest",
+    "GetTotalDataRequest",
     "InternalServerError",
+    "ListHistoriesRequest",
+    "ListLogUsersRequest",
+    "ListLogsRequest",
+    "ListRecordsRequest",
+    "ListRecordsV2Request",
+    "MarkReadRequest",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -58,12 +113,48 @@ __all__ = [
     "StreamError",
     "StreamEventTooLargeError",
     "UnprocessableEntityError",
+    "UpdateFeedbackRequest",
+    "UpdateHistoryRequest",
     "__version__",
 ]
 
 
 # Where each public name lives; everything not listed is an exception from core.errors.
-_HOMES = {"Client": "client", "ClientBuilder": "client", "RequestOption": "core.options"}
+_HOMES = {
+    "Client": "client",
+    "ClientBuilder": "client",
+    "RequestOption": "core.options",
+    **dict.fromkeys(
+        ("AnswerEvent", "ChatCompletionRequest", "ChatMessage", "ChatStreamEvent"), "api.chat.model"
+    ),
+    **dict.fromkeys(("AsyncChatStream", "ChatStream"), "api.chat.stream"),
+    **dict.fromkeys(
+        (
+            "BatchDeleteHistoriesRequest",
+            "ClearHistoriesRequest",
+            "CreateQuestionGuideRequest",
+            "DeleteHistoryRequest",
+            "DeleteRecordRequest",
+            "DeleteRecordsRequest",
+            "GetChatInitRequest",
+            "GetCollectionQuoteRequest",
+            "GetHistoryStatusRequest",
+            "GetQuoteRequest",
+            "GetRecordDetailRequest",
+            "ListHistoriesRequest",
+            "ListRecordsRequest",
+            "ListRecordsV2Request",
+            "MarkReadRequest",
+            "UpdateFeedbackRequest",
+            "UpdateHistoryRequest",
+        ),
+        "api.chat_history.model",
+    ),
+    **dict.fromkeys(
+        ("GetChartDataRequest", "GetTotalDataRequest", "ListLogUsersRequest", "ListLogsRequest"),
+        "api.app_logs.model",
+    ),
+}
 
 
 def __getattr__(name: str) -> Any:

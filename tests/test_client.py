@@ -250,12 +250,35 @@ def test_malformed_base_url_from_the_environment_fails_at_build(monkeypatch: pyt
 
 
 @pytest.mark.parametrize(
-    "base_url",
-    ["http://fastgpt.test", "https://fastgpt.test:8443/", "http://10.0.0.2:3000/api", "http://h.test/prefix"],
+    ("base_url", "normalised"),
+    [
+        ("http://fastgpt.test", "http://fastgpt.test"),
+        ("https://fastgpt.test:8443/", "https://fastgpt.test:8443"),
+        ("http://10.0.0.2:3000/api", "http://10.0.0.2:3000"),
+        ("http://h.test/prefix", "http://h.test/prefix"),
+        # FastGPT's OpenAI-compatible base URL, as its chat docs tell OpenAI clients to set it
+        ("https://fastgpt.test/api/v1", "https://fastgpt.test"),
+        ("https://fastgpt.test/api/v1/", "https://fastgpt.test"),
+        ("http://h.test/prefix/api/v1", "http://h.test/prefix"),
+        ("http://h.test/prefix/api/", "http://h.test/prefix"),
+        # not a base URL FastGPT documents: kept, like any path
+        ("http://h.test/api/v2", "http://h.test/api/v2"),
+        ("http://h.test/v1", "http://h.test/v1"),
+        # a host named "api" is a host, not a path
+        ("http://api", "http://api"),
+        ("http://api/api/v1", "http://api"),
+    ],
 )
-def test_well_formed_base_urls(base_url: str) -> None:
+def test_well_formed_base_urls(base_url: str, normalised: str) -> None:
     client = Client.builder().base_url(base_url).build()
-    assert client.base_url == base_url.rstrip("/").removesuffix("/api")
+    assert client.base_url == normalised
+
+
+def test_the_openai_base_url_reaches_the_sdk_paths() -> None:
+    server = ScriptedServer(reply(200, json_body=COMPLETION_OK))
+    with make_client(server, base_url="https://fastgpt.example.com/api/v1/") as client:
+        client.chat.chat(chat_request())
+    assert str(server.requests[0].url) == "https://fastgpt.example.com/api/v2/chat/completions"
 
 
 @pytest.mark.parametrize("app_id", ["abc", APP_ID[:-1], APP_ID + "0", "zz" + APP_ID[2:], " " + APP_ID[1:]])

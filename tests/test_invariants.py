@@ -10,7 +10,14 @@ import pytest
 from pydantic import BaseModel, TypeAdapter
 
 import fastgpt_oapi
-from fastgpt_oapi.api.chat.model import EVENT_TYPES, ChatStreamEvent, UnknownEvent
+from fastgpt_oapi.api.chat.model import (
+    EVENT_TYPES,
+    AnswerEvent,
+    ChatStreamEvent,
+    ChunkEvent,
+    FastAnswerEvent,
+    UnknownEvent,
+)
 from fastgpt_oapi.api.shared.interactive import Interactive, UnknownInteractive
 from fastgpt_oapi.api.shared.model import PlanValue, ReasoningValue, UnknownValue, ValueItem
 from fastgpt_oapi.core import errors
@@ -45,6 +52,14 @@ def test_the_union_chooses_the_class_of_each_event_name(name: str) -> None:
     assert EVENTS.validate_python(built) is built  # an event object keeps its class
     unknown = EVENTS.validate_python({"event": f"{name}-not", "data": {"a": 1}})
     assert isinstance(unknown, UnknownEvent)
+
+
+def test_the_chunk_base_is_no_member_of_the_event_union() -> None:
+    # A public base class for isinstance checks; the union chooses its subclasses by wire name.
+    members = set(tagged_members(ChatStreamEvent).values())
+    assert ChunkEvent not in members
+    assert {cls for cls in members if issubclass(cls, ChunkEvent)} == {AnswerEvent, FastAnswerEvent}
+    assert "event" not in ChunkEvent.model_fields
 
 
 def test_an_unknown_event_object_stays_unknown() -> None:

@@ -93,6 +93,22 @@ def _base_url_problem(base: str) -> str | None:
     return None
 
 
+# What users paste as the server: FastGPT's OpenAPI docs give `{host}/api` as the base URL, and its
+# chat docs tell OpenAI clients to use `{host}/api/v1` (document/content/openapi/intro.en.mdx and
+# chat.en.mdx, as of upstream f88b51b5). The SDK adds these paths itself, so they are dropped.
+# `/api/v2` is no base URL FastGPT documents: like any other path (a server behind a path prefix), it
+# is kept.
+_DOCUMENTED_SUFFIXES = ("/api/v1", "/api")
+
+
+def _without_documented_suffix(base: str) -> str:
+    path = urlsplit(base).path  # the URL ends with its path: a query or fragment was refused
+    for suffix in _DOCUMENTED_SUFFIXES:
+        if path.endswith(suffix):
+            return base[: -len(suffix)]
+    return base
+
+
 @dataclass(frozen=True, repr=False)
 class ClientConfig:
     base_url: str = DEFAULT_BASE_URL
@@ -129,8 +145,7 @@ class ClientConfig:
         problem = _base_url_problem(base)
         if problem:
             raise RequestValidationError(f"base_url {problem}, got {self.base_url!r}", field="base_url")
-        if base.endswith("/api"):  # users often paste FastGPT's documented base URL, {host}/api
-            base = base[: -len("/api")]
+        base = _without_documented_suffix(base)
         if self.api_key is not None:
             check_api_key(self.api_key.reveal())
         if self.app_id is not None:

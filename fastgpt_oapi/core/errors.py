@@ -251,7 +251,7 @@ class StreamError(APIError):
     ) -> None:
         super().__init__(message, request=request)
         self.code = code
-        self.status_text = status_text
+        self.status_text = status_text or None  # an empty statusText is absent, as on APIStatusError
         self.body = body
 
     def __str__(self) -> str:

@@ -37,7 +37,12 @@ AppId = Annotated[str, AfterValidator(validate_app_id)]
 
 
 class FastGPTModel(BaseModel):
-    """Base of response models: snake_case names, camelCase wire aliases, unknown fields kept."""
+    """Base of response models: snake_case names, camelCase wire aliases, unknown fields kept.
+
+    Read from the wire names (or the Python names). `model_dump()` / `model_dump_json()` write the
+    Python names, as the attributes read; `by_alias=True` writes the wire names. Either dump reads
+    back into an equal model. Unknown fields keep their wire names in both.
+    """
 
     # Spelled out in each base: the pydantic mypy plugin only sees a literal alias_generator.
     model_config = ConfigDict(
@@ -45,7 +50,7 @@ class FastGPTModel(BaseModel):
         alias_generator=to_camel,
         validate_by_name=True,
         validate_by_alias=True,
-        serialize_by_alias=True,
+        serialize_by_alias=False,  # unlike requests, which go out under their wire names
     )
 
 

@@ -228,7 +228,7 @@ def offsets(wire: Wire) -> list[int]:
     return [json.loads(r.content)["offset"] for r in wire.requests]
 
 
-async def walk_logs(mode: str, wire: Wire, request: ListLogsRequest) -> list[str]:
+async def walk_logs(mode: str, wire: Wire, request: ListLogsRequest) -> list[str | None]:
     service = make_client(wire).app_logs
     items = await drain(mode, lambda: service.iter_logs(request), lambda: service.aiter_logs(request))
     return [item.id for item in items]

@@ -367,7 +367,11 @@ async def test_blocking_payment_pause(io_mode: str, chunking: str, ending: str) 
     assert interactive.reply().model_dump(exclude_none=True) == {"role": "user", "content": "Continue"}
     stored = PaymentPauseInteractive.model_validate({"type": "paymentPause", "params": {"continue": True}})
     assert stored.params.continue_ is True
-    assert stored.model_dump(exclude_none=True) == {"type": "paymentPause", "params": {"continue": True}}
+    assert stored.model_dump(exclude_none=True, by_alias=True) == {
+        "type": "paymentPause",
+        "params": {"continue": True},
+    }
+    assert stored.model_dump(exclude_none=True) == {"type": "paymentPause", "params": {"continue_": True}}
 
 
 @FED_EVERY_WAY

@@ -25,7 +25,9 @@ from fastgpt_oapi.api.chat.model import (
     AnswerEvent,
     ChatStreamEvent,
     ChatStreamResult,
+    ChunkEvent,
     DoneEvent,
+    FastAnswerEvent,
     FlowNodeStatusEvent,
     UnknownInteractive,
 )
@@ -92,6 +94,15 @@ async def test_registered_error_event_carries_code_and_status_text(io_mode: str)
     assert error.message == "common:code_error.team_error.ai_points_not_enough"
     assert "500004" in str(error)
     assert "aiPointsNotEnough" in str(error)
+
+
+async def test_an_empty_status_text_of_an_error_event_is_none(io_mode: str) -> None:
+    # As on APIStatusError: `status_text` is None whenever FastGPT named no cause.
+    body = _sse(("error", {"code": 500, "statusText": "", "message": "网络连接异常"}))
+    events, error = await collect_until_error(Script(Reply([body])), io_mode)
+    assert events == []
+    assert type(error) is StreamError
+    assert (error.code, error.status_text, error.message) == (500, None, "网络连接异常")
 
 
 async def test_get_final_response_after_a_stream_error_raises_it_again(io_mode: str) -> None:
@@ -259,6 +270,42 @@ async def test_text_stream_yields_only_non_empty_answer_text(io_mode: str) -> No
     assert texts == ["导演是", "新海诚。", "（以上内容来自知识库）"]
     assert result.answer == "".join(texts)
     assert result.reasoning == "先确认用户问的是哪部电影，知识库里有《铃芽之旅》的条目。"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("stream_reasoning_heartbeat.sse", ["先确认用户问的是哪部电影，", "知识库里有《铃芽之旅》的条目。"]),
+        ("stream_reasoning_detail_false.sse", ["用户问的是导演，", "知识库里有答案。"]),
+    ],
+)
+async def test_reasoning_stream_yields_only_non_empty_reasoning(
+    io_mode: str, fixture: str, expected: list[str]
+) -> None:
+    script = Script(Reply(bytewise(fixture_bytes(fixture))))
+    client = script.client()
+    detail = fixture != "stream_reasoning_detail_false.sse"
+    if io_mode == "sync":
+        stream = client.chat.chat_stream(question(detail=detail))
+        thoughts = list(stream.reasoning_stream)
+        result = stream.get_final_response()
+    else:
+        astream = client.chat.achat_stream(question(detail=detail))
+        thoughts = [t async for t in astream.reasoning_stream]
+        result = await astream.get_final_response()
+    # Heartbeats, answer text and the stop chunk are not reasoning; the answer is still assembled.
+    assert thoughts == expected
+    assert result.reasoning == "".join(expected)
+    assert result.answer
+
+
+async def test_chunk_event_covers_answer_and_fast_answer(io_mode: str) -> None:
+    body = fixture_bytes("stream_reasoning_heartbeat.sse")
+    events = (await run_stream(Script(Reply([body])).client(), question(detail=True), io_mode)).events
+    chunks = [e for e in events if isinstance(e, ChunkEvent)]
+    assert {type(e) for e in chunks} == {AnswerEvent, FastAnswerEvent}
+    assert [e for e in events if isinstance(e, (AnswerEvent, FastAnswerEvent))] == chunks
+    assert "".join(e.text for e in chunks) == "导演是新海诚。（以上内容来自知识库）"
 
 
 async def _final(

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 import pytest
 from conftest import fixture_bytes, fixture_json
 from pydantic import BaseModel
+from typing_extensions import assert_type
 
 from fastgpt_oapi import APIStatusError, AuthenticationError, StreamError
 from fastgpt_oapi.api.chat.model import (
@@ -29,6 +30,9 @@ from fastgpt_oapi.api.chat.model import (
     FlowNodeResponseEvent,
     FlowNodeStatusEvent,
     FlowResponsesEvent,
+    FormField,
+    FormFieldType,
+    FormValueType,
     InteractiveEvent,
     NodeResponse,
     PaymentPauseInteractive,
@@ -41,6 +45,7 @@ from fastgpt_oapi.api.chat.model import (
     ToolParamsEvent,
     ToolResponseEvent,
     UnknownEvent,
+    UnlistedValue,
     UpdateVariablesEvent,
     UserInputInteractive,
     UserSelectInteractive,
@@ -249,6 +254,14 @@ def _check_form(r: ChatStreamResult) -> None:
     ]
     fields = r.interactive.fields
     assert (fields["收件人"].max_length, fields["数量"].min, fields["数量"].max) == (20, 1, 10)
+    # FastGPT's whole numbers stay ints, so a bound sent back in a reply reads as FastGPT wrote it.
+    assert (type(fields["数量"].min), type(fields["数量"].max)) == (int, int)
+    assert (
+        r.interactive.reply({"收件人": "张三", "数量": fields["数量"].min}).content
+        == '{"收件人":"张三","数量":1}'
+    )
+    assert {f.type for f in params.input_form} <= set(get_args(FormFieldType))
+    assert {f.value_type for f in params.input_form} <= set(get_args(FormValueType))
     assert fields["数量"].default_value == 1
     assert [(o.label, o.value) for o in fields["配送方式"].options or []] == [
         ("快递", "express"),
@@ -258,6 +271,31 @@ def _check_form(r: ChatStreamResult) -> None:
     expected = fixture_json("request_continue_userinput.json")["messages"][0]
     reply = r.interactive.reply({"收件人": "张三", "数量": 2, "配送方式": "express"})
     assert reply.model_dump(exclude_none=True) == expected
+
+
+def test_form_fields_keep_values_fastgpt_may_add() -> None:
+    field = FormField.model_validate(
+        {"key": "k", "type": "colorPicker", "valueType": "color", "min": 0.5, "max": 2.0, "required": False}
+    )
+    assert (field.type, field.value_type) == ("colorPicker", "color")
+    assert isinstance(field.type, UnlistedValue)
+    assert isinstance(field.value_type, UnlistedValue)
+    assert (
+        field.model_dump_json(include={"type", "value_type"}) == '{"type":"colorPicker","value_type":"color"}'
+    )
+    assert (field.min, field.max) == (0.5, 2.0)
+    assert type(field.max) is float  # a float stays one
+    known = FormField.model_validate({"key": "k", "type": "numberInput", "valueType": "number", "min": 1})
+    # mypy checks this file (strict): the known values are literals to it, beside UnlistedValue.
+    assert_type(known.type, FormFieldType | UnlistedValue | None)
+    assert_type(known.value_type, FormValueType | UnlistedValue | None)
+    assert known.type == "numberInput"
+    assert_type(known.type, Literal["numberInput"] | UnlistedValue)
+    assert not isinstance(known.type, UnlistedValue)  # a known value is the literal
+    assert not isinstance(known.value_type, UnlistedValue)
+    assert_type(known.min, int | float | None)
+    assert known.min == 1
+    assert type(known.min) is int
 
 
 def check_userinput(r: ChatStreamResult) -> None:

@@ -291,9 +291,12 @@ def test_record_fields_are_the_wire_names() -> None:
     assert record.error_text.error_text == "timeout"
     assert record.model_extra == {"somethingNew": 1}
     assert record.text == ""
+    wire = record.model_dump(mode="json", exclude_none=True, by_alias=True)
+    assert wire == {**raw, "totalQuoteList": []}  # the wire names, as read
     dumped = record.model_dump(mode="json", exclude_none=True)
-    assert dumped["_id"] == "r1"
-    assert dumped["hideInUI"] is True
+    assert (dumped["id"], dumped["data_id"], dumped["hide_in_ui"]) == ("r1", "d1", True)
+    assert dumped["admin_feedback"]["feedback_data_id"] == "f1"
+    assert dumped["somethingNew"] == 1  # an unknown field keeps its wire name
 
 
 async def test_get_record_detail(io_mode: str) -> None:
@@ -389,8 +392,20 @@ async def test_delete_record(io_mode: str) -> None:
             .build(),
             {"appId": APP_ID, "chatId": "c1", "dataId": "d1", "userGoodFeedback": "great"},
         ),
+        (
+            UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="yes"),
+            {"appId": APP_ID, "chatId": "c1", "dataId": "d1", "userGoodFeedback": "yes"},
+        ),
+        (
+            UpdateFeedbackRequest.builder().chat_id("c1").data_id("d1").user_bad_feedback("meh").build(),
+            {"appId": APP_ID, "chatId": "c1", "dataId": "d1", "userBadFeedback": "meh"},
+        ),
+        (
+            UpdateFeedbackRequest(chat_id="c1", data_id="d1"),
+            {"appId": APP_ID, "chatId": "c1", "dataId": "d1"},
+        ),
     ],
-    ids=["like", "dislike", "clear", "builder"],
+    ids=["like", "dislike", "clear", "builder", "one-field", "builder-one-field", "no-field"],
 )
 async def test_update_feedback(
     io_mode: str, request_: UpdateFeedbackRequest, expected: dict[str, Any]
@@ -410,13 +425,14 @@ async def test_update_feedback(
     assert body_of(sent) == expected
 
 
-def test_update_feedback_states_both_fields() -> None:
-    with pytest.raises(ValueError, match=r"(?i)bad_?feedback"):
-        UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="yes")  # type: ignore[call-arg]
+def test_update_feedback_fields_default_to_none_and_refuse_empty_text() -> None:
+    # A field left out is None, which goes out as no key at all: what makes FastGPT clear it.
+    request = UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="yes")
+    assert (request.user_good_feedback, request.user_bad_feedback) == ("yes", None)
+    assert request == UpdateFeedbackRequest.like("c1", "d1")
+    assert UpdateFeedbackRequest(chat_id="c1", data_id="d1") == UpdateFeedbackRequest.clear("c1", "d1")
     with pytest.raises(ValueError, match="user_good_feedback"):
-        UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="", user_bad_feedback=None)
-    with pytest.raises(ValueError, match=r"(?i)bad_?feedback"):
-        UpdateFeedbackRequest.builder().chat_id("c1").data_id("d1").user_good_feedback("yes").build()
+        UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="")
 
 
 async def test_create_question_guide(io_mode: str) -> None:

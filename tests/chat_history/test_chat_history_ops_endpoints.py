@@ -187,8 +187,9 @@ async def test_list_records_v2(io_mode: str) -> None:
     assert human.time == datetime(2026, 7, 30, 3, 29, 1, 101000, tzinfo=UTC)
     assert human.text == "导演是谁"
     assert [f.file.name for f in human.files] == ["poster.png"]
-    assert human.model_extra is not None
-    assert human.model_extra["id"] == "jzqdV4Ap1u004rhd2WW8yGLn"  # FastGPT adds `id` = dataId
+    # FastGPT adds `id` = dataId beside `_id`: the copy is dropped, so a dump keeps `id` the `_id`.
+    assert human.model_extra == {}
+    assert human.model_dump()["id"] == "670b84e6796057dda04b0fd2"
     assert ai.id == "670b84e6796057dda04b0fd3"
     assert ai.data_id == AI_RECORD
     assert ai.is_ai

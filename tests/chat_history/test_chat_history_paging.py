@@ -188,7 +188,9 @@ async def test_iter_records_yields_newest_first(io_mode: str) -> None:
         assert sent.url.path == "/api/core/chat/record/getPaginationRecords"
         assert json.loads(sent.content)["chatId"] == "c1"
         assert json.loads(sent.content)["appId"] == APP_ID
-    assert list(reversed(got)) == sorted(got, key=lambda r: r.id)  # reading order is one reversed() away
+    assert list(reversed(got)) == sorted(
+        got, key=lambda r: r.id or ""
+    )  # reading order is one reversed() away
 
 
 async def test_iter_records_survives_messages_added_meanwhile(io_mode: str) -> None:

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from typing_extensions import assert_type
 
 import fastgpt_oapi
+from fastgpt_oapi import (
+    AnswerEvent,
+    AsyncChatStream,
+    ChatCompletionRequest,
+    ChatMessage,
+    ChatStream,
+    ListHistoriesRequest,
+    ListLogsRequest,
+    UpdateFeedbackRequest,
+)
+from fastgpt_oapi.api.app_logs import model as app_logs_model
+from fastgpt_oapi.api.chat import model as chat_model
+from fastgpt_oapi.api.chat import stream as chat_stream
+from fastgpt_oapi.api.chat_history import model as chat_history_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,6 +87,77 @@ def test_every_public_name_resolves() -> None:
     namespace: dict[str, object] = {}
     exec("from fastgpt_oapi import *", namespace)
     assert set(fastgpt_oapi.__all__) <= set(namespace)
+
+
+def _type_checking_imports() -> dict[str, str]:
+    """Name -> module (relative to the package) of each import in `if TYPE_CHECKING:` of __init__.py."""
+    tree = ast.parse(Path(fastgpt_oapi.__file__).read_text(encoding="utf-8"))
+    blocks = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+    ]
+    assert len(blocks) == 1
+    names: dict[str, str] = {}
+    for statement in blocks[0].body:
+        assert isinstance(statement, ast.ImportFrom), ast.dump(statement)
+        assert statement.level == 1, ast.dump(statement)
+        for alias in statement.names:
+            names[alias.asname or alias.name] = statement.module or ""
+    return names
+
+
+def test_every_public_name_is_imported_for_type_checkers() -> None:
+    # A name only module __getattr__ serves is Any to mypy, in users' code too (CONTRIBUTING.md).
+    imported = _type_checking_imports()
+    assert set(imported) == set(fastgpt_oapi.__all__) - {"__version__"}
+    for name, module in imported.items():
+        # The import mypy reads names the module the name is served from at run time.
+        assert getattr(fastgpt_oapi, name) is getattr(importlib.import_module(f"fastgpt_oapi.{module}"), name)
+
+
+def test_the_names_most_programs_need_import_from_the_top() -> None:
+    top = set(fastgpt_oapi.__all__)
+    assert {
+        "Client",
+        "ChatCompletionRequest",
+        "ChatMessage",
+        "ChatStream",
+        "AsyncChatStream",
+        "ChatStreamEvent",
+        "AnswerEvent",
+    } <= top
+    for module in (chat_history_model, app_logs_model):
+        requests = {name for name in module.__all__ if name.endswith("Request")}
+        assert requests, module
+        assert requests <= top, module.__name__
+        for name in requests:
+            assert getattr(fastgpt_oapi, name) is getattr(module, name)
+    assert fastgpt_oapi.ChatStream is chat_stream.ChatStream
+    assert fastgpt_oapi.ChatStreamEvent is chat_model.ChatStreamEvent
+    # mypy checks this file (strict): assert_type fails if a top-level name were Any to it.
+    assert_type(ChatCompletionRequest(messages=[ChatMessage.user("hi")]), ChatCompletionRequest)
+    assert_type(ListHistoriesRequest(), ListHistoriesRequest)
+    assert_type(UpdateFeedbackRequest.like("c1", "d1"), UpdateFeedbackRequest)
+    assert_type(fastgpt_oapi.ListLogsRequest, type[ListLogsRequest])
+    assert_type(fastgpt_oapi.ChatStream, type[ChatStream])
+    assert_type(fastgpt_oapi.AsyncChatStream, type[AsyncChatStream])
+    assert_type(fastgpt_oapi.AnswerEvent, type[AnswerEvent])
+
+
+@pytest.mark.system  # a fresh interpreter
+def test_top_level_models_load_only_their_own_module() -> None:
+    code = (
+        "import sys, fastgpt_oapi\n"
+        "fastgpt_oapi.ListHistoriesRequest\n"
+        "print(sorted(m for m in sys.modules if m.startswith('fastgpt_oapi.api.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(ast.literal_eval(done.stdout))
+    assert "fastgpt_oapi.api.chat_history.model" in loaded
+    assert not {"fastgpt_oapi.api.chat.stream", "fastgpt_oapi.api.chat_history.service"} & loaded
 
 
 def test_unknown_names_raise_attribute_error() -> None:

@@ -131,7 +131,9 @@ class TotalDataResponse(FastGPTModel):
 class AppLogItem(FastGPTModel):
     """One chat in the app's log, with its counters."""
 
-    id: str = Field(default="", validation_alias=AliasChoices("_id", "id"), serialization_alias="_id")
+    id: str | None = Field(
+        default=None, validation_alias=AliasChoices("_id", "id"), serialization_alias="_id"
+    )
     chat_id: str
     title: str | None = None
     custom_title: str | None = None

@@ -19,12 +19,15 @@ from ..shared.interactive import (
     AgentAskParams,
     AgentAskQuestion,
     FormField,
+    FormFieldType,
     FormOption,
+    FormValueType,
     Interactive,
     PaymentPauseInteractive,
     PaymentPauseParams,
     SelectOption,
     UnknownInteractive,
+    UnlistedValue,
     UserInputInteractive,
     UserInputParams,
     UserSelectInteractive,
@@ -86,6 +89,7 @@ __all__ = [
     "Choice",
     "ChunkChoice",
     "ChunkDelta",
+    "ChunkEvent",
     "ContentPart",
     "DoneEvent",
     "FastAnswerEvent",
@@ -94,7 +98,9 @@ __all__ = [
     "FlowNodeStatusEvent",
     "FlowResponsesEvent",
     "FormField",
+    "FormFieldType",
     "FormOption",
+    "FormValueType",
     "ImageURL",
     "ImageURLPart",
     "Interactive",
@@ -126,6 +132,7 @@ __all__ = [
     "ToolResponseEvent",
     "UnknownEvent",
     "UnknownInteractive",
+    "UnlistedValue",
     "UpdateVariablesEvent",
     "UploadFileRequest",
     "UploadFileRequestBuilder",
@@ -340,7 +347,10 @@ class ChatCompletionChunk(WireModel):
     choices: list[ChunkChoice] = Field(default_factory=list)
 
 
-class _ChunkEvent(BaseModel):
+class ChunkEvent(BaseModel):
+    """What `AnswerEvent` and `FastAnswerEvent` share: an OpenAI-style chunk with `text` (answer) and
+    `reasoning` deltas. `isinstance(event, ChunkEvent)` matches both; it is no event of its own."""
+
     data: ChatCompletionChunk
 
     @property
@@ -351,6 +361,7 @@ class _ChunkEvent(BaseModel):
 
     @property
     def reasoning(self) -> str:
+        """The reasoning delta ('' for chunks that carry none)."""
         choices = self.data.choices
         return (choices[0].delta.reasoning_content or "") if choices else ""
 
@@ -360,13 +371,13 @@ class _ChunkEvent(BaseModel):
         return choices[0].finish_reason if choices else None
 
 
-class AnswerEvent(_ChunkEvent):
+class AnswerEvent(ChunkEvent):
     """An answer delta. Also every data-only message of a `detail=false` stream."""
 
     event: Literal["answer"] = "answer"
 
 
-class FastAnswerEvent(_ChunkEvent):
+class FastAnswerEvent(ChunkEvent):
     """Text of a "specified reply" node; it is part of the answer too."""
 
     event: Literal["fastAnswer"] = "fastAnswer"

@@ -31,6 +31,7 @@ from .model import (
     ChatStreamEvent,
     ChatStreamResult,
     ChatTitleEvent,
+    ChunkEvent,
     DoneEvent,
     FastAnswerEvent,
     FlowNodeResponseEvent,
@@ -429,10 +430,19 @@ class ChatStream(_ChatIds, EventStream[ChatStreamEvent, ChatStreamDecoder]):
     def text_stream(self) -> Iterator[str]:
         """Only the answer text, delta by delta (heartbeats and reasoning left out)."""
         for event in self:
-            if isinstance(event, (AnswerEvent, FastAnswerEvent)):
+            if isinstance(event, ChunkEvent):
                 text = event.text
                 if text:
                     yield text
+
+    @property
+    def reasoning_stream(self) -> Iterator[str]:
+        """Only the reasoning text, delta by delta (heartbeats and answer text left out)."""
+        for event in self:
+            if isinstance(event, ChunkEvent):
+                reasoning = event.reasoning
+                if reasoning:
+                    yield reasoning
 
     def get_final_response(self) -> ChatStreamResult:
         """Read what is left, then return the assembled result."""
@@ -447,10 +457,18 @@ class AsyncChatStream(_ChatIds, AsyncEventStream[ChatStreamEvent, ChatStreamDeco
     @property
     async def text_stream(self) -> AsyncIterator[str]:
         async for event in self:
-            if isinstance(event, (AnswerEvent, FastAnswerEvent)):
+            if isinstance(event, ChunkEvent):
                 text = event.text
                 if text:
                     yield text
+
+    @property
+    async def reasoning_stream(self) -> AsyncIterator[str]:
+        async for event in self:
+            if isinstance(event, ChunkEvent):
+                reasoning = event.reasoning
+                if reasoning:
+                    yield reasoning
 
     async def get_final_response(self) -> ChatStreamResult:
         await self.until_done()

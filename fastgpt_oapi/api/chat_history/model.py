@@ -14,7 +14,7 @@ import builtins
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AliasChoices, AwareDatetime, Field
+from pydantic import AliasChoices, AwareDatetime, Field, model_validator
 
 from fastgpt_oapi.core.lazy import builders_on_demand
 from fastgpt_oapi.core.model import (
@@ -250,7 +250,33 @@ class NodeErrorText(FastGPTModel):
     error_text: str | None = None
 
 
-class ChatRecord(FastGPTModel):
+class _Document(FastGPTModel):
+    """A document FastGPT stores: `id` is its `_id` (None when the server sent none).
+
+    Beside `_id`, FastGPT sends some with an `id` that copies their `dataId` (records v2:
+    `getRecords_v2.ts`) or their `_id` (collection quotes: `getCollectionQuote.ts`, both at f88b51b5).
+    That copy is dropped: kept as an unknown field, it would take the same key as `id` in
+    `model_dump()`, and one of the two would be lost. An `id` of any other value is kept.
+    """
+
+    id: str | None = Field(
+        default=None, validation_alias=AliasChoices("_id", "id"), serialization_alias="_id"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_id_copy(cls, data: Any) -> Any:
+        if (
+            isinstance(data, dict)
+            and "_id" in data
+            and "id" in data
+            and data["id"] in (data["_id"], data.get("dataId"))
+        ):
+            return {key: value for key, value in data.items() if key != "id"}
+        return data
+
+
+class ChatRecord(_Document):
     """One stored message of a chat. `obj` is "Human", "AI" or "System".
 
     `value` holds typed items (text, reasoning, file, tools, interactive, an agent's plan, ...);
@@ -258,7 +284,6 @@ class ChatRecord(FastGPTModel):
     `get_record_detail` with `data_id`. Feedback lives on AI records.
     """
 
-    id: str = Field(default="", validation_alias=AliasChoices("_id", "id"), serialization_alias="_id")
     data_id: str = ""
     obj: str
     value: builtins.list[ValueItem] = Field(default_factory=builtins.list)
@@ -534,10 +559,14 @@ class DeleteRecordRequest(APIRequest[OperationResponse]):
 class UpdateFeedbackRequest(APIRequest[OperationResponse]):
     """`POST /api/core/chat/feedback/updateUserFeedback`: like or dislike an AI record.
 
-    FastGPT rewrites BOTH fields on every call, and a field left out is cleared. So both are
-    required here (None is allowed, and means "clear"): setting a like with
-    `user_bad_feedback=None` removes an earlier dislike, and two Nones clear both. The helpers
-    `like()`, `dislike()` and `clear()` build the three usual cases.
+    FastGPT rewrites BOTH fields on every call: a field left out is cleared. So
+    `UpdateFeedbackRequest(chat_id=..., data_id=..., user_good_feedback="yes")` sets a like and
+    removes an earlier dislike, and a request with neither field clears both. A field that is None
+    (the default) is left out of the body, which is what clears it: FastGPT `$unset`s a field that is
+    `undefined`, while a JSON `null` would be stored as null (`updateUserFeedback.ts`, e3717e53, and
+    `UpdateUserFeedbackBodyRawSchema`, `packages/global/openapi/core/chat/feedback/api.ts`, a361a73d,
+    both as of upstream f88b51b5). The helpers `like()`, `dislike()` and `clear()` build the three
+    usual cases.
     """
 
     route = Route("POST", "/api/core/chat/feedback/updateUserFeedback", requires_app_id=True)
@@ -545,41 +574,27 @@ class UpdateFeedbackRequest(APIRequest[OperationResponse]):
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
     data_id: str = Field(min_length=1)
-    user_good_feedback: str | None = Field(min_length=1)
-    user_bad_feedback: str | None = Field(min_length=1)
+    user_good_feedback: str | None = Field(default=None, min_length=1)
+    user_bad_feedback: str | None = Field(default=None, min_length=1)
 
     @classmethod
     def like(
         cls, chat_id: str, data_id: str, feedback: str = "yes", *, app_id: str | None = None
     ) -> UpdateFeedbackRequest:
         """A like; it clears any dislike of the record."""
-        return cls(
-            app_id=app_id,
-            chat_id=chat_id,
-            data_id=data_id,
-            user_good_feedback=feedback,
-            user_bad_feedback=None,
-        )
+        return cls(app_id=app_id, chat_id=chat_id, data_id=data_id, user_good_feedback=feedback)
 
     @classmethod
     def dislike(
         cls, chat_id: str, data_id: str, feedback: str = "yes", *, app_id: str | None = None
     ) -> UpdateFeedbackRequest:
         """A dislike (`feedback` may say why); it clears any like of the record."""
-        return cls(
-            app_id=app_id,
-            chat_id=chat_id,
-            data_id=data_id,
-            user_good_feedback=None,
-            user_bad_feedback=feedback,
-        )
+        return cls(app_id=app_id, chat_id=chat_id, data_id=data_id, user_bad_feedback=feedback)
 
     @classmethod
     def clear(cls, chat_id: str, data_id: str, *, app_id: str | None = None) -> UpdateFeedbackRequest:
         """Remove both the like and the dislike."""
-        return cls(
-            app_id=app_id, chat_id=chat_id, data_id=data_id, user_good_feedback=None, user_bad_feedback=None
-        )
+        return cls(app_id=app_id, chat_id=chat_id, data_id=data_id)
 
     @classmethod
     def builder(cls) -> UpdateFeedbackRequestBuilder:
@@ -735,8 +750,8 @@ class DeleteRecordsRequest(APIRequest[OperationResponse]):
 class ListRecordsV2Response(Page[ChatRecord]):
     """A page of records around a cursor, oldest first, with whether there are more on either side.
 
-    `total` counts the whole chat's records. Each record also carries `id` (= its `data_id`) as an
-    untyped extra. Source: `GetRecordsV2ResponseSchema` in
+    `total` counts the whole chat's records. FastGPT also sends each record's `dataId` as `id`; that
+    copy is dropped (see `ChatRecord`: `id` is the `_id`). Source: `GetRecordsV2ResponseSchema` in
     `packages/global/openapi/core/chat/record/api.ts` at f88b51b5 (`LinkedListResponseSchema` of
     `ChatItemMiniSchema`, plus `total`).
     """
@@ -791,7 +806,7 @@ class DatasetCiteHistory(FastGPTModel):
     update_time: datetime | None = None
 
 
-class DatasetCiteItem(FastGPTModel):
+class DatasetCiteItem(_Document):
     """A cited knowledge-base chunk as it read when the record was written (`updated`: it has changed since).
 
     Not `QuoteItem`: FastGPT gives the quote endpoints their own, smaller shape (`_id`, `index`, no
@@ -799,7 +814,6 @@ class DatasetCiteItem(FastGPTModel):
     `packages/global/core/dataset/type.ts` at f88b51b5 (last changed 5f7d76f4).
     """
 
-    id: str = Field(default="", validation_alias=AliasChoices("_id", "id"), serialization_alias="_id")
     q: str = ""
     a: str | None = None
     image_preivew_url: str | None = None  # sic: FastGPT's spelling

@@ -206,7 +206,7 @@ class ChatHistoryService:
     def update_feedback(
         self, request: UpdateFeedbackRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        """Set the like AND the dislike of an AI record; a None clears that one (see the request)."""
+        """Set the like AND the dislike of an AI record; one left out (None) is cleared (see the request)."""
         return self._http.request(request, request_option)
 
     async def aupdate_feedback(

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag
+from pydantic import BeforeValidator, Discriminator, Field, GetCoreSchemaHandler, Tag
+from pydantic_core import core_schema
 
 from fastgpt_oapi.core.model import FastGPTModel, tagged_members
 
@@ -26,12 +27,15 @@ __all__ = [
     "AgentAskParams",
     "AgentAskQuestion",
     "FormField",
+    "FormFieldType",
     "FormOption",
+    "FormValueType",
     "Interactive",
     "PaymentPauseInteractive",
     "PaymentPauseParams",
     "SelectOption",
     "UnknownInteractive",
+    "UnlistedValue",
     "UserInputInteractive",
     "UserInputParams",
     "UserSelectInteractive",
@@ -89,19 +93,93 @@ class FormOption(FastGPTModel):
     value: Any = None
 
 
+class UnlistedValue(str):
+    """A value FastGPT sent that the SDK's `Literal` of known values does not list (a newer server's),
+    kept as sent. It is a `str`; `isinstance(value, UnlistedValue)` tells it from a known value, and
+    mypy keeps the known values as literals beside it."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(cls, core_schema.str_schema())
+
+
+# How a form field is shown: FastGPT's `FlowNodeInputTypeEnum` (packages/global/core/workflow/node/
+# constant.ts, last changed in 0cee5946, as of upstream f88b51b5). A form input node offers input,
+# textarea, numberInput, switch, select, multipleSelect, JSONEditor, fileSelect, timePointSelect,
+# timeRangeSelect and password; the schema (`UserInputFormItemSchema`) accepts every value.
+FormFieldType = Literal[
+    "reference",
+    "input",
+    "textarea",
+    "numberInput",
+    "switch",
+    "select",
+    "multipleSelect",
+    "JSONEditor",
+    "addInputParam",
+    "customVariable",
+    "selectApp",
+    "selectLLMModel",
+    "settingLLMModel",
+    "selectDataset",
+    "selectDatasetParamsModal",
+    "settingDatasetQuotePrompt",
+    "hidden",
+    "custom",
+    "selectSkill",
+    "selectTool",
+    "fileSelect",
+    "timePointSelect",
+    "timeRangeSelect",
+    "password",
+    "agentGenerated",
+]
+
+# The type of a form field's value: FastGPT's `WorkflowIOValueTypeEnum` (packages/global/core/
+# workflow/constants.ts, last changed in b2ab4b51, as of upstream f88b51b5).
+FormValueType = Literal[
+    "string",
+    "number",
+    "boolean",
+    "object",
+    "arrayString",
+    "arrayNumber",
+    "arrayBoolean",
+    "arrayObject",
+    "arrayAny",
+    "any",
+    "chatHistory",
+    "datasetQuote",
+    "dynamic",
+    "selectDataset",
+    "selectApp",
+]
+
+
 class FormField(FastGPTModel):
-    type: str | None = None
+    """One field of a form (`UserInputFormItemSchema`, packages/global/core/workflow/template/system/
+    interactive/type.ts, f88b51b5).
+
+    `type` and `value_type` are one of FastGPT's known values (`FormFieldType`, `FormValueType`), or,
+    from a newer server, an `UnlistedValue`: another string, kept as sent. `min` and `max`
+    (numberInput) are ints when FastGPT sends whole numbers, so they can be sent back as they are.
+    """
+
+    # left_to_right: a known value is the literal, never an UnlistedValue
+    type: FormFieldType | UnlistedValue | None = Field(default=None, union_mode="left_to_right")
     key: str
     label: str | None = None
     value: Any = None
-    value_type: str | None = None
+    value_type: FormValueType | UnlistedValue | None = Field(default=None, union_mode="left_to_right")
     description: str | None = None
     default_value: Any = None
     required: bool = False
-    max_length: int | None = None
-    min_length: int | None = None
-    max: float | None = None
-    min: float | None = None
+    max_length: int | None = None  # input, textarea
+    min_length: int | None = None  # password
+    max: int | float | None = None  # numberInput
+    min: int | float | None = None
     options: list[FormOption] | None = Field(default=None, alias="list")  # select / multipleSelect
 
 

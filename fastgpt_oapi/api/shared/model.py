@@ -422,12 +422,12 @@ class UnknownValue(_ValueItem):
 def _value_kind(value: Any) -> str:
     # Classified by key, not by `type`: `type` was dropped in 4.14.7 and restored for v1 only.
     if isinstance(value, dict):
-        for key in _VALUE_KEYS:
+        for key, kind in _VALUE_KEYS:
             if value.get(key) is not None:
-                return key
-        for key in _NULL_MEANS_KIND:
+                return kind
+        for key, kind in _NULL_MEANS_KIND:
             if key in value:
-                return key
+                return kind
         return "unknown"
     return _VALUE_TAGS.get(type(value), "unknown")
 
@@ -451,19 +451,26 @@ ValueItem = Annotated[
     Discriminator(_value_kind),
 ]
 
-_VALUE_TAGS: dict[type, str] = {
-    cls: tag for tag, cls in tagged_members(ValueItem).items() if tag != "unknown"
-}
-_VALUE_KEYS = tuple(_VALUE_TAGS.values())
+_VALUE_CLASSES = {tag: cls for tag, cls in tagged_members(ValueItem).items() if tag != "unknown"}
+_VALUE_TAGS: dict[type, str] = {cls: tag for tag, cls in _VALUE_CLASSES.items()}
 
 
-def _kind_field(cls: type[BaseModel], key: str) -> Any:
-    return next(f for name, f in cls.model_fields.items() if (f.alias or name) == key)
+def _field_named(cls: type[BaseModel], key: str) -> str:
+    """The Python name of the field whose wire name is `key`."""
+    return next(name for name, f in cls.model_fields.items() if (f.alias or name) == key)
 
+
+# Each tag's field, by Python name: `model_dump()` writes it so (`plan_status` for `planStatus`).
+_KIND_FIELDS = {tag: _field_named(cls, tag) for tag, cls in _VALUE_CLASSES.items()}
+# (key, tag) in the order of the checks: the key that marks each kind as read from the wire, then as
+# a dump of the item writes it, where the two differ.
+_VALUE_KEYS = tuple((key, tag) for tag, name in _KIND_FIELDS.items() for key in dict.fromkeys((tag, name)))
 
 # The kinds whose key set to null still says what the item is (`{"plan": null}`, a finished plan).
 _NULL_MEANS_KIND = tuple(
-    key for cls, key in _VALUE_TAGS.items() if type(None) in get_args(_kind_field(cls, key).annotation)
+    (key, tag)
+    for key, tag in _VALUE_KEYS
+    if type(None) in get_args(_VALUE_CLASSES[tag].model_fields[_KIND_FIELDS[tag]].annotation)
 )
 
 
