@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .apps import App, builtin_apps
+from .multipart import is_multipart, parse_multipart
 from .routes import TABLE, parse_version
 from .state import State, is_object_id
 from .storage import FakeStorage, MiB
@@ -49,7 +50,8 @@ class ScriptedFailure:
 
 @dataclass
 class RecordedRequest:
-    """One request the emulator received (`FakeFastGPT.requests`); `body` is the parsed JSON."""
+    """One request the emulator received (`FakeFastGPT.requests`); `body` is the parsed JSON, or a
+    multipart body's fields (file parts as `FormFile`)."""
 
     method: str
     path: str
@@ -211,10 +213,14 @@ class FakeFastGPT:
         if state.storage.serves(path):  # presigned: no API key, raw bytes, its own request log
             with state.lock:
                 return state.storage.handle(method, path, query, headers, body)
-        try:
-            parsed = json.loads(body) if body.strip() else None
-        except ValueError:
-            parsed = None
+        content_type = headers.get("content-type", "")
+        if is_multipart(content_type):  # an upload: text parts as str, file parts as FormFile
+            parsed: Any = parse_multipart(content_type, body)
+        else:
+            try:
+                parsed = json.loads(body) if body.strip() else None
+            except ValueError:
+                parsed = None
         state = self._state
         with state.lock:
             self.requests.append(RecordedRequest(method, path, dict(query), parsed))
@@ -224,7 +230,14 @@ class FakeFastGPT:
         route = TABLE.get(path)
         if route is None or not route.served(state.version):
             return FakeResponse(404, {"content-type": "text/plain"}, [f"Cannot {method} {path}".encode()])
-        params = {**query, **(parsed if isinstance(parsed, dict) else {})}
+        fields = parsed if isinstance(parsed, dict) else {}
+        params = (
+            dict(fields)
+            if route.reads == "body"
+            else dict(query)
+            if route.reads == "query"
+            else {**query, **fields}
+        )
         try:
             self._authenticate(headers)
             with state.lock:
