@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .apps import App, builtin_apps
+from .datasets import DatasetStore
 from .multipart import is_multipart, parse_multipart
 from .routes import TABLE, parse_version
 from .state import State, is_object_id
@@ -76,18 +77,23 @@ class FakeFastGPT:
         clock: Callable[[], float] = time.time,
         upload_part_size: int = 8 * MiB,
         multipart_threshold: int | None = 32 * MiB,
+        training_delay: float = 0.0,
     ) -> None:
         """`version`: the FastGPT version to play; only the paths it had are served (an older one
         answers a bare 404 elsewhere, as a real one would). `legacy_record_delete=True` is short for
-        `version="4.14.10"`, the last to delete records at `item/delete`."""
+        `version="4.14.10"`, the last to delete records at `item/delete`. `training_delay`: how long
+        (on `clock`) data pushed or imported into a dataset stays in training before it can be read
+        and searched."""
         self.api_key = api_key
         apps = builtin_apps()
+        datasets = DatasetStore(clock, training_delay)
         self._state = State(
             apps=apps,
             default_app_id=next(iter(apps)),
             clock=clock,
             version=parse_version(_LEGACY_RECORD_DELETE if legacy_record_delete else version),
             storage=FakeStorage(part_size=upload_part_size, multipart_threshold=multipart_threshold),
+            datasets=datasets,
         )
         self.apps = {name: app_id for app_id, (name, _) in apps.items()}
         self._failures: list[ScriptedFailure] = []
@@ -117,6 +123,12 @@ class FakeFastGPT:
         """The object storage chat file uploads go to: `storage.requests` (what it received, headers
         included), `storage.objects` (finished files by key), `storage.fail_next(...)`."""
         return self._state.storage
+
+    @property
+    def datasets(self) -> DatasetStore:
+        """The knowledge bases: `datasets`, `collections` and `data` by id, `training_delay` (settable),
+        and `web_pages` (url -> the text a link collection reads)."""
+        return self._state.datasets
 
     @property
     def legacy_record_delete(self) -> bool:
