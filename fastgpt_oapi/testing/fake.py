@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .apps import App, builtin_apps
 from .datasets import DatasetStore
+from .knowledge import KNOWLEDGE_APP_ID, knowledge_app
 from .multipart import is_multipart, parse_multipart
 from .routes import TABLE, parse_version
 from .state import State, is_object_id
@@ -87,6 +88,7 @@ class FakeFastGPT:
         self.api_key = api_key
         apps = builtin_apps()
         datasets = DatasetStore(clock, training_delay)
+        apps[KNOWLEDGE_APP_ID] = ("knowledge", knowledge_app(datasets))
         self._state = State(
             apps=apps,
             default_app_id=next(iter(apps)),
@@ -129,6 +131,13 @@ class FakeFastGPT:
         """The knowledge bases: `datasets`, `collections` and `data` by id, `training_delay` (settable),
         and `web_pages` (url -> the text a link collection reads)."""
         return self._state.datasets
+
+    def knowledge_app(
+        self, dataset_ids: list[str] | None = None, *, similarity: float = 0.0, limit: int = 5000
+    ) -> App:
+        """An app like the built-in `knowledge` one, searching only `dataset_ids`; register it with
+        `register_app`."""
+        return knowledge_app(self._state.datasets, dataset_ids, similarity=similarity, limit=limit)
 
     @property
     def legacy_record_delete(self) -> bool:
