@@ -466,6 +466,9 @@ def test_data_list_orders_by_chunk_index_pages_by_30_and_searches(api: Api) -> N
     assert [r["chunkIndex"] for r in second["list"]] == list(range(30, 40))
     by_offset = api.post("data/v2/list", {"collectionId": collection, "pageSize": 5, "offset": 35}).data
     assert [r["chunkIndex"] for r in by_offset["list"]] == list(range(35, 40))
+    # FastGPT reads paging only next to a pageSize: without one, an offset is ignored
+    unpaged = api.post("data/v2/list", {"collectionId": collection, "offset": 35}).data
+    assert [r["chunkIndex"] for r in unpaged["list"]] == list(range(10))
     found = api.post("data/v2/list", {"collectionId": collection, "searchText": "banana"}).data
     assert [r["q"] for r in found["list"]] == ["row 5"]
     assert found["total"] == 1

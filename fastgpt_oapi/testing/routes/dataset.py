@@ -903,16 +903,18 @@ def _list_data(state: State, params: Params) -> dict[str, Any]:
     validate(
         params, {**_PAGING, "collectionId": ("required", z.object_id), "searchText": ("optional", z.string)}
     )
-    # parsePaginationRequest: `pageSize` present decides where paging is read; 0 is missingParams.
-    size_value = params.get("pageSize", 10)
+    # parsePaginationRequest: paging is read only where `pageSize` is (else the first page of 10);
+    # a `pageSize` of 0 is missingParams; a truthy `offset` wins over `pageNum`.
+    paging = params if "pageSize" in params else {}
+    size_value = paging.get("pageSize", 10)
     if not size_value:
         raise missing_params()
     size = min(int(_to_number(size_value)), 30)
-    offset_value = params.get("offset") or 0
+    offset_value = paging.get("offset") or 0
     if offset_value:
         offset = int(_to_number(offset_value))
     else:
-        offset = max(int(_to_number(params.get("pageNum", 1))) - 1, 0) * int(_to_number(size_value))
+        offset = max(int(_to_number(paging.get("pageNum", 1))) - 1, 0) * int(_to_number(size_value))
     collection = _collection(state, params["collectionId"])
     search = (params.get("searchText") or "").strip().lower()
     rows = _store(state).trained(collection.id)
