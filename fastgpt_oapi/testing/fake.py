@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .apps import App, builtin_apps
+from .datasets import DatasetStore
+from .knowledge import KNOWLEDGE_APP_ID, knowledge_app
+from .multipart import is_multipart, parse_multipart
 from .routes import TABLE, parse_version
 from .state import State, is_object_id
 from .storage import FakeStorage, MiB
@@ -49,7 +52,8 @@ class ScriptedFailure:
 
 @dataclass
 class RecordedRequest:
-    """One request the emulator received (`FakeFastGPT.requests`); `body` is the parsed JSON."""
+    """One request the emulator received (`FakeFastGPT.requests`); `body` is the parsed JSON, or a
+    multipart body's fields (file parts as `FormFile`)."""
 
     method: str
     path: str
@@ -74,18 +78,24 @@ class FakeFastGPT:
         clock: Callable[[], float] = time.time,
         upload_part_size: int = 8 * MiB,
         multipart_threshold: int | None = 32 * MiB,
+        training_delay: float = 0.0,
     ) -> None:
         """`version`: the FastGPT version to play; only the paths it had are served (an older one
         answers a bare 404 elsewhere, as a real one would). `legacy_record_delete=True` is short for
-        `version="4.14.10"`, the last to delete records at `item/delete`."""
+        `version="4.14.10"`, the last to delete records at `item/delete`. `training_delay`: how long
+        (on `clock`) data pushed or imported into a dataset stays in training before it can be read
+        and searched."""
         self.api_key = api_key
         apps = builtin_apps()
+        datasets = DatasetStore(clock, training_delay)
+        apps[KNOWLEDGE_APP_ID] = ("knowledge", knowledge_app(datasets))
         self._state = State(
             apps=apps,
             default_app_id=next(iter(apps)),
             clock=clock,
             version=parse_version(_LEGACY_RECORD_DELETE if legacy_record_delete else version),
             storage=FakeStorage(part_size=upload_part_size, multipart_threshold=multipart_threshold),
+            datasets=datasets,
         )
         self.apps = {name: app_id for app_id, (name, _) in apps.items()}
         self._failures: list[ScriptedFailure] = []
@@ -115,6 +125,19 @@ class FakeFastGPT:
         """The object storage chat file uploads go to: `storage.requests` (what it received, headers
         included), `storage.objects` (finished files by key), `storage.fail_next(...)`."""
         return self._state.storage
+
+    @property
+    def datasets(self) -> DatasetStore:
+        """The knowledge bases: `datasets`, `collections` and `data` by id, `training_delay` (settable),
+        and `web_pages` (url -> the text a link collection reads)."""
+        return self._state.datasets
+
+    def knowledge_app(
+        self, dataset_ids: list[str] | None = None, *, similarity: float = 0.0, limit: int = 5000
+    ) -> App:
+        """An app like the built-in `knowledge` one, searching only `dataset_ids`; register it with
+        `register_app`."""
+        return knowledge_app(self._state.datasets, dataset_ids, similarity=similarity, limit=limit)
 
     @property
     def legacy_record_delete(self) -> bool:
@@ -211,10 +234,14 @@ class FakeFastGPT:
         if state.storage.serves(path):  # presigned: no API key, raw bytes, its own request log
             with state.lock:
                 return state.storage.handle(method, path, query, headers, body)
-        try:
-            parsed = json.loads(body) if body.strip() else None
-        except ValueError:
-            parsed = None
+        content_type = headers.get("content-type", "")
+        if is_multipart(content_type):  # an upload: text parts as str, file parts as FormFile
+            parsed: Any = parse_multipart(content_type, body)
+        else:
+            try:
+                parsed = json.loads(body) if body.strip() else None
+            except ValueError:
+                parsed = None
         state = self._state
         with state.lock:
             self.requests.append(RecordedRequest(method, path, dict(query), parsed))
@@ -224,7 +251,14 @@ class FakeFastGPT:
         route = TABLE.get(path)
         if route is None or not route.served(state.version):
             return FakeResponse(404, {"content-type": "text/plain"}, [f"Cannot {method} {path}".encode()])
-        params = {**query, **(parsed if isinstance(parsed, dict) else {})}
+        fields = parsed if isinstance(parsed, dict) else {}
+        params = (
+            dict(fields)
+            if route.reads == "body"
+            else dict(query)
+            if route.reads == "query"
+            else {**query, **fields}
+        )
         try:
             self._authenticate(headers)
             with state.lock:

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .apps import App
+from .datasets import DatasetStore
 from .storage import FakeStorage
 from .wire import Params, invalid, no_app, no_chat
 
@@ -90,6 +91,8 @@ class State:
     chats: dict[tuple[str, str], Chat] = field(default_factory=dict)
     # Where uploaded chat files go (presign answers point there).
     storage: FakeStorage = field(default_factory=FakeStorage)
+    # Knowledge bases: datasets, collections, data (the dataset area and the knowledge app).
+    datasets: DatasetStore = field(default_factory=DatasetStore)
     # One lock for the store and the request log: the loopback server handles requests on threads.
     lock: threading.RLock = field(default_factory=threading.RLock)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ..state import State
 from ..wire import FakeResponse, Params, ok
@@ -45,6 +45,9 @@ class Route:
     until: str | None = None
     # Whether this request will be answered as SSE, which changes how a refusal is written.
     streams: Callable[[Params], bool] = _never
+    # Where the handler's `params` come from: FastGPT's handlers parse the body or the query with
+    # their own schema, so a field sent in the other place is not seen ("both": merged, body wins).
+    reads: Literal["both", "body", "query"] = "both"
 
     def served(self, version: Version) -> bool:
         if self.since is not None and version < parse_version(self.since):

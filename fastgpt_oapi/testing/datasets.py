@@ -1,0 +1,661 @@
+"""The emulator's knowledge bases: datasets, collections and data in memory, FastGPT's rules for them,
+a text splitter, a lexical scorer and the search built on it.
+
+Sources (FastGPT 4.16.0-beta1, commit f88b51b5c1e4987a2b917358339db1aa02bbc292):
+item types `packages/global/core/dataset/type.ts`, constants `packages/global/core/dataset/constants.ts`,
+chunk settings `packages/global/core/dataset/training/utils.ts` (`computedCollectionChunkSettings`),
+splitting `packages/service/core/dataset/read.ts` (`rawText2Chunks`) and
+`packages/service/common/string/textSplitter.ts`, training status
+`packages/service/core/dataset/training/query.ts`, search
+`packages/service/core/dataset/search/defaultRecall/*`.
+
+Nothing here writes the wire: `routes/dataset.py` turns these records into FastGPT's JSON. What the
+emulator simplifies (no model, no overlap, characters instead of tokens) is said where it is done
+and summed up in docs/testing.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import itertools
+import math
+import re
+import secrets
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "DEFAULT_LLM_MODEL",
+    "DEFAULT_VECTOR_MODEL",
+    "READABLE_EXTENSIONS",
+    "UPLOAD_EXTENSIONS",
+    "Collection",
+    "Data",
+    "Dataset",
+    "DatasetStore",
+    "Hit",
+    "chunk_settings",
+    "count_tokens",
+    "csv_to_markdown_table",
+    "placeholder_page",
+    "read_upload",
+    "score",
+    "split_text",
+    "terms",
+    "text_hash",
+]
+
+DEFAULT_VECTOR_MODEL = "text-embedding-3-small"
+DEFAULT_LLM_MODEL = "gpt-4o-mini"
+
+# FastGPT's `documentFileType` (packages/global/common/file/constants.ts): what localFile accepts.
+UPLOAD_EXTENSIONS = frozenset({"txt", "docx", "csv", "xlsx", "pdf", "md", "html", "pptx"})
+# What the emulator can read; the rest are accepted, and their parse step fails.
+READABLE_EXTENSIONS = frozenset({"txt", "md", "csv", "html"})
+
+# The emulator's agent model: maxContext 128k, maxResponse 16k, as gpt-4o-mini in FastGPT's config.
+_MAX_CONTEXT = 128_000
+_LLM_MAX_CHUNK = max(_MAX_CONTEXT, 4000)  # getLLMMaxChunkSize
+_LLM_DEFAULT_CHUNK = max(min(_MAX_CONTEXT - 16_000, 8000), 2000)  # getLLMDefaultChunkSize: QA
+_AUTO_CHUNK_SIZE = 1000  # chunkAutoChunkSize
+_AUTO_INDEX_SIZE = 512  # the embedding model's defaultToken
+_MAX_INDEX_SIZE = 3000  # the embedding model's maxToken (text-embedding-3-small in FastGPT's config)
+
+# Training modes, earliest stage first (`trainingModeRankMap`): a collection's slowest stage.
+_MODE_RANK = {"parse": 0, "imageParse": 1, "qa": 2, "image": 3, "auto": 4, "chunk": 5}
+
+
+def _object_id() -> str:
+    return secrets.token_hex(12)
+
+
+# ---- records -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Dataset:
+    id: str
+    parent_id: str | None
+    name: str
+    intro: str
+    avatar: str
+    type: str
+    vector_model: str
+    agent_model: str
+    vlm_model: str | None
+    api_server: dict[str, Any] | None
+    updated: float
+    seq: int
+
+
+@dataclass
+class Collection:
+    id: str
+    dataset_id: str
+    parent_id: str | None
+    name: str
+    type: str  # folder, virtual, file, link, apiFile, ...
+    created: float
+    updated: float
+    seq: int
+    tags: list[str] | None = None  # labels (FastGPT stores tag ids and answers labels)
+    forbid: bool | None = None
+    settings: dict[str, Any] = field(default_factory=dict)  # chunk settings as stored, wire names
+    file_id: str | None = None
+    file_size: int | None = None
+    raw_link: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    raw_text_length: int | None = None
+    hash_raw_text: str | None = None
+    # A source collection (text, file, link) is read and split by a "parse" training task first.
+    parse_until: float | None = None
+    parse_error: str | None = None
+
+    @property
+    def mode(self) -> str:
+        """The training mode of the data pushed into it (`getTrainingModeByCollection`, open source:
+        no image or auto modes)."""
+        return "qa" if self.settings.get("trainingType") == "qa" else "chunk"
+
+    @property
+    def source_id(self) -> str | None:
+        return self.file_id or self.raw_link  # getCollectionSourceData
+
+
+@dataclass
+class Data:
+    id: str
+    dataset_id: str
+    collection_id: str
+    q: str
+    a: str  # "" when none, as FastGPT's training items default it
+    chunk_index: int
+    indexes: list[dict[str, Any]]  # {type, dataId, text}, as FastGPT stores them
+    mode: str  # the training mode it went through
+    ready_at: float  # it exists, for every read, from this time on (the end of its training)
+    updated: float
+    seq: int
+    metadata: dict[str, Any] | None = None
+    image_id: str | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    terms: list[frozenset[str]] = field(default_factory=list)  # per searchable text, for the scorer
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the chunk, its score in [0, 1], and its place in the ranking."""
+
+    data: Data
+    collection: Collection
+    score: float
+    rank: int
+
+
+# ---- the store -----------------------------------------------------------------------------------
+
+
+class DatasetStore:
+    """Every dataset, collection and data item of one emulator, and the rules that bind them.
+
+    Training: what is created or pushed exists from `clock() + training_delay` on; until then it
+    shows only in its collection's training counters (`training_status`). A source collection's text
+    is "parsed" during the same delay, as one `parse` task, and its chunks appear when it ends.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time, training_delay: float = 0.0) -> None:
+        self.clock = clock
+        self.training_delay = training_delay
+        self.datasets: dict[str, Dataset] = {}
+        self.collections: dict[str, Collection] = {}
+        self.data: dict[str, Data] = {}
+        # What a link collection reads: url -> page text. Links not here read as `placeholder_page`.
+        self.web_pages: dict[str, str] = {}
+        self._by_collection: dict[str, dict[str, Data]] = {}
+        self._seq = itertools.count()
+
+    def next_seq(self) -> int:
+        return next(self._seq)
+
+    # -- datasets --
+
+    def add_dataset(self, **fields: Any) -> Dataset:
+        dataset = Dataset(id=_object_id(), updated=self.clock(), seq=self.next_seq(), **fields)
+        self.datasets[dataset.id] = dataset
+        return dataset
+
+    def dataset_tree(self, dataset_id: str) -> list[str]:
+        """The dataset and its descendants (`findDatasetAndAllChildren`)."""
+        found = [dataset_id]
+        for current in found:
+            found += [d.id for d in self.datasets.values() if d.parent_id == current]
+        return found
+
+    def delete_dataset(self, dataset_id: str) -> None:
+        """Delete a dataset with its child datasets, their collections and data."""
+        doomed = set(self.dataset_tree(dataset_id))
+        self._drop_collections([c.id for c in self.collections.values() if c.dataset_id in doomed])
+        for key in doomed:
+            del self.datasets[key]
+
+    # -- collections --
+
+    def add_collection(self, **fields: Any) -> Collection:
+        now = self.clock()
+        fields.setdefault("created", now)
+        fields.setdefault("updated", now)
+        collection = Collection(id=_object_id(), seq=self.next_seq(), **fields)
+        self.collections[collection.id] = collection
+        self._by_collection[collection.id] = {}
+        return collection
+
+    def collection_tree(self, collection_id: str) -> list[str]:
+        """The collection and its descendants (`findCollectionAndChild`)."""
+        found = [collection_id]
+        for current in found:
+            found += [c.id for c in self.collections.values() if c.parent_id == current]
+        return found
+
+    def delete_collections(self, collection_ids: Iterable[str]) -> None:
+        """Delete collections with their child collections and all their data."""
+        doomed: list[str] = []
+        for collection_id in collection_ids:
+            doomed += [c for c in self.collection_tree(collection_id) if c not in doomed]
+        self._drop_collections(doomed)
+
+    def _drop_collections(self, collection_ids: list[str]) -> None:
+        for collection_id in collection_ids:
+            for data_id in self._by_collection.pop(collection_id, {}):
+                del self.data[data_id]
+            del self.collections[collection_id]
+
+    def import_text(self, collection: Collection, text: str) -> None:
+        """Split `text` by the collection's settings into its chunks (`rawText2Chunks`), trained after
+        the delay; the collection remembers the text's length and hash, as FastGPT does."""
+        collection.raw_text_length = len(text)
+        collection.hash_raw_text = text_hash(text)
+        ready = self.clock() + self.training_delay
+        for index, chunk in enumerate(split_text(text, collection.settings)):
+            self.add_data(collection, q=chunk, a="", chunk_index=index, ready_at=ready)
+
+    # -- data --
+
+    def add_data(
+        self,
+        collection: Collection,
+        *,
+        q: str,
+        a: str,
+        chunk_index: int,
+        ready_at: float,
+        custom_indexes: Iterable[tuple[str, str]] = (),
+        metadata: dict[str, Any] | None = None,
+    ) -> Data:
+        data = Data(
+            id=_object_id(),
+            dataset_id=collection.dataset_id,
+            collection_id=collection.id,
+            q=q,
+            a=a,
+            chunk_index=chunk_index,
+            indexes=[],
+            mode=collection.mode,
+            ready_at=ready_at,
+            updated=ready_at,
+            seq=self.next_seq(),
+            metadata=metadata,
+        )
+        self.set_content(data, q, a, custom_indexes)
+        self.data[data.id] = data
+        self._by_collection[collection.id][data.id] = data
+        return data
+
+    def set_content(self, data: Data, q: str, a: str, custom_indexes: Iterable[tuple[str, str]]) -> None:
+        """Write q / a and rebuild the indexes: a `default` index for q (and one for a, if any), then
+        the caller's `(type, text)` ones (FastGPT embeds each index; the emulator scores each, see
+        `search`)."""
+        data.q, data.a = q, a
+        customs = [(kind, text) for kind, text in custom_indexes if text]
+        defaults = [("default", q)] + ([("default", a)] if a else [])
+        data.indexes = [{"type": k, "dataId": _object_id(), "text": t} for k, t in defaults + customs]
+        data.terms = [terms(q + ("\n" + a if a else "")), *(terms(text) for _, text in customs)]
+
+    def delete_data(self, data: Data) -> None:
+        del self.data[data.id]
+        del self._by_collection[data.collection_id][data.id]
+
+    def is_ready(self, data: Data) -> bool:
+        return self.clock() >= data.ready_at
+
+    def trained(self, collection_id: str) -> list[Data]:
+        """The collection's data that finished training: what every read sees."""
+        now = self.clock()
+        return [d for d in self._by_collection.get(collection_id, {}).values() if now >= d.ready_at]
+
+    def find_data(self, data_id: str) -> Data | None:
+        data = self.data.get(data_id)
+        return data if data is not None and self.is_ready(data) else None
+
+    # -- training --
+
+    def training_status(self, collection: Collection) -> dict[str, Any]:
+        """The collection's remaining training, as FastGPT's collection detail and listV2 count it:
+        `trainingAmount`, `activeTrainingAmount`, `finalErrorAmount`, `hasError`,
+        `slowestTrainingMode` (omitted when nothing is left) and `slowestTrainingStatus`."""
+        now = self.clock()
+        counts: dict[str, list[int]] = {}  # mode -> [active, final error]
+        if collection.parse_until is not None and now < collection.parse_until:
+            counts["parse"] = [1, 0]  # still reading the source (a failing one fails at the end)
+        elif collection.parse_error is not None:
+            counts["parse"] = [0, 1]
+        else:
+            for data in self._by_collection.get(collection.id, {}).values():
+                if now < data.ready_at:
+                    counts.setdefault(data.mode, [0, 0])[0] += 1
+        active = sum(c[0] for c in counts.values())
+        errors = sum(c[1] for c in counts.values())
+        status: dict[str, Any] = {
+            "trainingAmount": active + errors,
+            "activeTrainingAmount": active,
+            "finalErrorAmount": errors,
+            "hasError": errors > 0,
+        }
+        if counts:
+            slowest = min(counts, key=lambda mode: _MODE_RANK.get(mode, 999))
+            status["slowestTrainingMode"] = slowest
+            status["slowestTrainingStatus"] = "running" if counts[slowest][0] > 0 else "error"
+        else:
+            status["slowestTrainingStatus"] = "ready"
+        return status
+
+    # -- search --
+
+    def search(
+        self,
+        dataset_ids: Iterable[str],
+        text: str,
+        *,
+        limit: int = 5000,
+        similarity: float = 0.0,
+        filter_by_similarity: bool = True,
+        max_candidates: int = 100,
+    ) -> list[Hit]:
+        """The trained chunks of the datasets' enabled collections that share terms with `text`, best
+        first (ties: the older chunk first), at most `max_candidates` (FastGPT recalls 100), those
+        under `similarity` left out when `filter_by_similarity`, then cut to the `limit` token
+        budget the way `filterDatasetDataByMaxTokens` cuts: chunks are taken while the running total
+        stays within it, the one that crosses it included, and never fewer than one.
+        """
+        query = terms(text)
+        wanted = set(dataset_ids)
+        scored: list[tuple[float, int, Data, Collection]] = []
+        for collection in self.collections.values():
+            if collection.dataset_id not in wanted or collection.forbid:
+                continue
+            for data in self.trained(collection.id):
+                value = max((score(query, t) for t in data.terms), default=0.0)
+                if value > 0:
+                    scored.append((value, data.seq, data, collection))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        scored = scored[:max_candidates]
+        if filter_by_similarity:
+            scored = [item for item in scored if item[0] >= similarity]
+        hits: list[Hit] = []
+        total = 0
+        for value, _, data, collection in scored:
+            hits.append(Hit(data, collection, value, len(hits)))
+            total += count_tokens(data.q + data.a)
+            if total > limit:
+                break
+        return hits
+
+
+def text_hash(text: str) -> str:
+    """What a collection keeps of its source text to tell a changed source (`hashRawText`)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ---- chunk settings ------------------------------------------------------------------------------
+
+_CHUNK_SETTING_KEYS = (
+    "trainingType",
+    "chunkTriggerType",
+    "chunkTriggerMinSize",
+    "dataEnhanceCollectionName",
+    "imageIndex",
+    "autoIndexes",
+    "indexPrefixTitle",
+    "chunkSettingMode",
+    "chunkSplitMode",
+    "paragraphChunkAIMode",
+    "paragraphChunkDeep",
+    "paragraphChunkMinSize",
+    "chunkSize",
+    "chunkSplitter",
+    "indexSize",
+    "qaPrompt",
+)
+
+
+def chunk_settings(body: dict[str, Any]) -> dict[str, Any]:
+    """The chunk settings a source collection stores, from the request's (`ChunkSettingsSchema`), as
+    `createCollectionAndInsertData` and `computedCollectionChunkSettings` compute them: `auto` mode
+    (the default) fixes paragraph splitting, 5 heading levels and chunks of 1000 (8000 for QA);
+    `custom` keeps the request's size, splitter and depth (0 unless `chunkSplitMode` is `paragraph`).
+    """
+    settings = {k: body[k] for k in _CHUNK_SETTING_KEYS if body.get(k) is not None}
+    training_type = settings.get("trainingType", "chunk")
+    if training_type == "auto":  # "Adapter 4.9.0"
+        training_type, settings["autoIndexes"] = "chunk", True
+    settings["trainingType"] = training_type
+    qa = training_type == "qa"
+    if settings.get("chunkSettingMode", "auto") == "auto":
+        settings.update(
+            chunkSplitMode="paragraph",
+            paragraphChunkAIMode="forbid",
+            paragraphChunkDeep=5,
+            paragraphChunkMinSize=100,
+            chunkSize=_LLM_DEFAULT_CHUNK if qa else _AUTO_CHUNK_SIZE,
+            indexSize=_MAX_INDEX_SIZE if qa else _AUTO_INDEX_SIZE,
+        )
+        settings.pop("chunkSplitter", None)
+    else:
+        mode = settings.get("chunkSplitMode")
+        settings["paragraphChunkDeep"] = settings.get("paragraphChunkDeep", 5) if mode == "paragraph" else 0
+        if settings.get("chunkSize"):
+            settings["chunkSize"] = min(settings["chunkSize"], _LLM_MAX_CHUNK)
+        else:
+            settings.pop("chunkSize", None)
+        if qa:
+            settings["indexSize"] = _MAX_INDEX_SIZE
+    if not qa:
+        settings.pop("qaPrompt", None)
+    if training_type in ("qa", "backup", "template"):
+        for key in ("chunkTriggerType", "chunkTriggerMinSize", "dataEnhanceCollectionName"):
+            settings.pop(key, None)
+        settings.pop("imageIndex", None)
+        settings.pop("autoIndexes", None)
+    return settings
+
+
+# ---- the splitter --------------------------------------------------------------------------------
+#
+# A faithful simplification of FastGPT's `rawText2Chunks` + `splitText2Chunks`:
+# - the trigger: with `chunkTriggerType` "minSize" (the default) a text shorter than
+#   `chunkTriggerMinSize` (default 1000) characters is one chunk; "maxSize": shorter than 70% of the
+#   agent model's context; "forceChunk": always split.
+# - a Markdown table is split by rows, each chunk repeating the header and separator rows.
+# - a `chunkSplitter` ("\n" written as `\n`, alternatives with `|`) cuts the text at each separator,
+#   and each piece is a chunk, whatever its size (FastGPT splits pieces over 128k further).
+# - otherwise Markdown headings up to `paragraphChunkDeep` levels open sections (never merged); each
+#   section's chunks start with its heading lines (parents first), and its body is packed greedily
+#   into chunks of at most `chunkSize` characters: whole paragraphs, else lines, else sentences,
+#   else a hard cut.
+# Lengths are characters; there is no overlap between chunks, no LLM paragraph mode, and code blocks
+# get no special treatment. Chunks are stripped of surrounding whitespace; empty ones are dropped.
+
+_HEADING = re.compile(r"^(#{1,8})\s+\S")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_TABLE_SEPARATOR = re.compile(r"^(\|[\s:]*-+[\s:]*)+\|$")
+_LEVELS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\n[ \t]*\n\s*"), "\n\n"),  # paragraphs
+    (re.compile(r"\n"), "\n"),  # lines
+    (re.compile(r"(?<=[。！？；])|(?<=[.!?;]\s)"), ""),  # sentences, the space kept with the first
+)
+
+
+def split_text(text: str, settings: dict[str, Any]) -> list[str]:
+    """`text` as chunks, by a collection's stored chunk settings (see the rules above)."""
+    if not text.strip():
+        return []
+    trigger = settings.get("chunkTriggerType", "minSize")
+    length = len(text.strip())
+    if trigger == "maxSize" and length < _LLM_MAX_CHUNK * 0.7:
+        return [text.strip()]
+    if trigger != "forceChunk" and length < int(settings.get("chunkTriggerMinSize", 1000)):
+        return [text.strip()]
+    size = max(int(settings.get("chunkSize") or 512), 1)
+    if _is_markdown_table(text):
+        chunks = _table_chunks(text, size)
+    elif settings.get("chunkSplitter"):
+        separators = [s for s in str(settings["chunkSplitter"]).replace("\\n", "\n").split("|") if s]
+        pattern = "|".join(re.escape(s) for s in separators)
+        chunks = re.split(pattern, text) if pattern else [text]
+    else:
+        chunks = _markdown_chunks(text, size, int(settings.get("paragraphChunkDeep", 5)))
+    return [chunk.strip() for chunk in chunks if chunk.strip()]
+
+
+def _markdown_chunks(text: str, size: int, depth: int) -> list[str]:
+    sections: list[tuple[list[str], list[str]]] = []  # (heading lines, body lines)
+    chain: list[tuple[int, str]] = []
+    body: list[str] = []
+    fenced = False
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            fenced = not fenced
+        heading = None if fenced else _HEADING.match(line)
+        if heading is not None and len(heading.group(1)) <= depth:
+            sections.append(([h for _, h in chain], body))
+            level = len(heading.group(1))
+            chain = [(lv, h) for lv, h in chain if lv < level] + [(level, line.strip())]
+            body = []
+        else:
+            body.append(line)
+    sections.append(([h for _, h in chain], body))
+    chunks: list[str] = []
+    for position, (titles, lines) in enumerate(sections):
+        content = "\n".join(lines).strip()
+        title = "\n".join(titles)
+        if not content:
+            following = sections[position + 1][0] if position + 1 < len(sections) else []
+            if title and following[: len(titles)] != titles:  # a heading with no text and no children
+                chunks.append(title)
+            continue
+        room = max(size - len(title) - 1, 64) if title else size  # 64: FastGPT's minChunkSize
+        chunks += [f"{title}\n{piece}" if title else piece for piece in _pack(content, room)]
+    return chunks
+
+
+def _pack(text: str, size: int, level: int = 0) -> list[str]:
+    if len(text) <= size:
+        return [text]
+    if level == len(_LEVELS):
+        return [text[i : i + size] for i in range(0, len(text), size)]
+    pattern, joiner = _LEVELS[level]
+    units = [unit for unit in pattern.split(text) if unit.strip()]
+    if len(units) <= 1:
+        return _pack(text, size, level + 1)
+    chunks: list[str] = []
+    current = ""
+    for unit in units:
+        if len(unit) > size:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks += _pack(unit, size, level + 1)
+            continue
+        candidate = f"{current}{joiner}{unit}" if current else unit
+        if len(candidate) <= size:
+            current = candidate
+        else:
+            chunks.append(current)
+            current = unit
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _is_markdown_table(text: str) -> bool:
+    """FastGPT's `strIsMdTable`."""
+    lines = text.strip().split("\n")
+    if "|" not in text or len(lines) < 2:
+        return False
+    header, separator = lines[0].strip(), lines[1].strip()
+    if not (header.startswith("|") and header.endswith("|")) or not _TABLE_SEPARATOR.match(separator):
+        return False
+    return all(
+        not ln.strip() or (ln.strip().startswith("|") and ln.strip().endswith("|")) for ln in lines[2:]
+    )
+
+
+def _table_chunks(text: str, size: int) -> list[str]:
+    lines = [line for line in text.split("\n") if line.strip()]
+    head = f"{lines[0]}\n{lines[1]}"
+    chunks: list[str] = []
+    rows: list[str] = []
+    for row in lines[2:]:
+        if rows and len(head) + sum(len(r) + 1 for r in rows) + len(row) + 1 > size:
+            chunks.append("\n".join([head, *rows]))
+            rows = []
+        rows.append(row)
+    if rows or not chunks:
+        chunks.append("\n".join([head, *rows]))
+    return chunks
+
+
+# ---- reading uploads -----------------------------------------------------------------------------
+
+
+def csv_to_markdown_table(text: str) -> str:
+    """A CSV as FastGPT's file reader turns it into text for a dataset (`readCsvRawText`): a Markdown
+    table, with empty rows and columns dropped and `|` and newlines escaped in cells."""
+    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    if not rows:
+        return ""
+    width = max(len(row) for row in rows)
+    keep = [i for i in range(width) if any(i < len(row) and row[i].strip() for row in rows)]
+
+    def line(row: list[str]) -> str:
+        cells = [(row[i] if i < len(row) else "") for i in keep]
+        escaped = [re.sub(r"\r\n|\r|\n", "\\\\n", c).replace("|", "\\|") for c in cells]
+        return "| " + " | ".join(escaped) + " |"
+
+    separator = "| " + " | ".join("---" for _ in keep) + " |"
+    return "\n".join([line(rows[0]), separator, *(line(row) for row in rows[1:])])
+
+
+def read_upload(filename: str, data: bytes) -> str | None:
+    """An uploaded file's text as the dataset reads it, or None if the emulator cannot read this
+    type (.docx, .pdf, .xlsx, .pptx: FastGPT parses them, the emulator fails their parse step)."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in READABLE_EXTENSIONS:
+        return None
+    text = data.decode("utf-8-sig", "replace")
+    if extension == "csv":
+        return csv_to_markdown_table(text)
+    if extension == "html":
+        text = re.sub(r"(?is)<(script|style)\b.*?</\1>", "", text)
+        text = re.sub(r"(?i)<br\s*/?>|</(p|div|h[1-6]|li|tr)>", "\n", text)
+        return html.unescape(re.sub(r"<[^>]+>", "", text))
+    return text
+
+
+def placeholder_page(url: str) -> str:
+    """What a link the emulator has no page for (`DatasetStore.web_pages`) reads as: it never goes
+    to the network."""
+    return f"# {url}\n\nThis is the emulator's placeholder text for {url}: it does not fetch links."
+
+
+# ---- the scorer ----------------------------------------------------------------------------------
+#
+# Terms: the text is NFKC-normalised and lower-cased; runs of CJK characters (Han, kana, Hangul)
+# give their overlapping character bigrams (a lone character is a term itself), and runs of other
+# letters and digits are words. A chunk's score for a query is the cosine similarity of their term
+# sets: |Q & C| / sqrt(|Q| * |C|), in [0, 1], rounded to 4 places. Token counts (the `limit` budget)
+# are the number of words plus the number of CJK characters.
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_TERM = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+
+
+def _term_iter(text: str) -> Iterator[str]:
+    for cjk, word in _TERM.findall(unicodedata.normalize("NFKC", text).lower()):
+        if word:
+            yield word
+        elif len(cjk) == 1:
+            yield cjk
+        else:
+            yield from (cjk[i : i + 2] for i in range(len(cjk) - 1))
+
+
+def terms(text: str) -> frozenset[str]:
+    return frozenset(_term_iter(text))
+
+
+def score(query: frozenset[str], chunk: frozenset[str]) -> float:
+    if not query or not chunk:
+        return 0.0
+    return round(len(query & chunk) / math.sqrt(len(query) * len(chunk)), 4)
+
+
+def count_tokens(text: str) -> int:
+    count = 0
+    for cjk, word in _TERM.findall(unicodedata.normalize("NFKC", text)):
+        count += 1 if word else len(cjk)
+    return count

@@ -1,0 +1,79 @@
+"""Reading a `multipart/form-data` body into fields, the way FastGPT's upload routes receive one.
+
+FastGPT reads uploads with multer (`packages/service/common/file/multer.ts`, f88b51b5): one `file`
+part, and the other parts as text fields, of which `data` carries the request's JSON. The emulator
+parses the body once, in `FakeFastGPT.handle`, so an upload route gets its fields in `params` like
+any JSON route: text parts as `str`, file parts as `FormFile`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+__all__ = ["FormFile", "is_multipart", "parse_multipart"]
+
+
+@dataclass(frozen=True)
+class FormFile:
+    """A file part: its `filename` as sent (clients percent-encode it, FastGPT decodes it), its
+    declared content type, and its bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+_PARAM = re.compile(r';\s*([\w*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+
+
+def _params(header: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, raw in _PARAM.findall(header):
+        value = raw.strip()
+        if value.startswith('"') and value.endswith('"'):
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        found[name.lower()] = value
+    return found
+
+
+def is_multipart(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() == "multipart/form-data"
+
+
+def parse_multipart(content_type: str, body: bytes) -> dict[str, Any] | None:
+    """The body's parts by name (the last of a repeated name wins), or None if it is not a
+    multipart body with a boundary."""
+    boundary = _params(content_type).get("boundary")
+    if not is_multipart(content_type) or not boundary:
+        return None
+    fields: dict[str, Any] = {}
+    delimiter = b"--" + boundary.encode("latin-1")
+    for section in body.split(delimiter)[1:]:
+        if section.startswith(b"--"):
+            break  # the closing delimiter
+        head, separator, content = section.partition(b"\r\n\r\n")
+        if not separator:
+            continue
+        if content.endswith(b"\r\n"):
+            content = content[:-2]
+        headers: dict[str, str] = {}
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            name, colon, value = line.partition(":")
+            if colon:
+                headers[name.strip().lower()] = value.strip()
+        disposition = _params(headers.get("content-disposition", ""))
+        if "name" not in disposition:
+            continue
+        name = disposition["name"]
+        filename = disposition.get("filename*") or disposition.get("filename")
+        if filename is None:
+            fields[name] = content.decode("utf-8", "replace")
+            continue
+        if filename.lower().startswith("utf-8''"):  # RFC 5987: filename*=UTF-8''...
+            filename = unquote(filename[7:])
+        content_type_of_part = headers.get("content-type", "application/octet-stream")
+        fields[name] = FormFile(filename, content_type_of_part, content)
+    return fields
