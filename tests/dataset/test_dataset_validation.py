@@ -62,6 +62,7 @@ def refused(build: Any) -> RequestValidationError:
     [
         (lambda: GetDatasetRequest(id=NOT_AN_ID), "id"),
         (lambda: GetDatasetRequest(id="zz93e137231a2be9c5603ba7"), "id"),
+        (lambda: GetDatasetRequest(id=DATASET + "\n"), "id"),
         (lambda: GetCollectionRequest(id=""), "id"),
         (lambda: GetDataRequest(id=DATASET + "0"), "id"),
         (lambda: CreateDatasetRequest(name="x", parent_id=NOT_AN_ID), "parent_id"),

@@ -172,17 +172,17 @@ MAX_PUSH_ITEMS = 200
 
 # ---- ids and enums ------------------------------------------------------------------------------
 
-_OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+_OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
 
 
 def _check_object_id(value: str) -> str:
-    if not _OBJECT_ID.match(value):
+    if not _OBJECT_ID.fullmatch(value):  # not match(): `$` would let a trailing newline through
         raise ValueError(f"must be 24 hexadecimal characters (a FastGPT id), got {len(value)} characters")
     return value
 
 
 def _check_parent_id(value: str) -> str:
-    if value and not _OBJECT_ID.match(value):
+    if value and not _OBJECT_ID.fullmatch(value):
         raise ValueError(
             f"must be 24 hexadecimal characters (a FastGPT id), or '' for the top level, got {len(value)} "
             "characters"
@@ -736,7 +736,8 @@ class SearchTestRequest(APIRequest[SearchTestResponse]):
 
 
 class _RequestFields(BaseModel):
-    """Fields the collection requests share, declared once (the requests combine this with APIRequest)."""
+    """A base for fields several requests share, declared once: the requests combine it with
+    APIRequest, so it is configured as APIRequest is."""
 
     # As APIRequest's; spelled out for the pydantic mypy plugin.
     model_config = ConfigDict(
