@@ -233,7 +233,8 @@ _ID = AliasChoices("_id", "id")
 
 
 class IdResponse(FastGPTModel):
-    """An answer whose `data` is a bare id (the new dataset's, the new collection's): it is `.id`."""
+    """An answer whose `data` is a bare id (the new dataset's, the new collection's): it is `.id`
+    (`ObjectIdSchema`, `packages/global/common/type/mongo.ts` at f88b51b5)."""
 
     id: str
 
@@ -244,16 +245,16 @@ class IdResponse(FastGPTModel):
 
 
 class CreateDatasetResponse(IdResponse):
-    """`dataset/create` answers the new dataset's id (`CreateDatasetResponseSchema`, `api.ts`)."""
+    """`dataset/create` answers the new dataset's id (`CreateDatasetResponseSchema`, `api.ts` at f88b51b5)."""
 
 
 class CreateCollectionResponse(IdResponse):
-    """`collection/create` answers the new collection's id (`CreateCollectionResponseSchema`, `createApi.ts`)."""
+    """`collection/create` answers the new collection's id (`CreateCollectionResponseSchema`, `createApi.ts` at f88b51b5)."""
 
 
 class Permission(FastGPTModel):
     """What the API key's member may do with the resource (FastGPT's serialized `Permission`,
-    `PermissionSchema` in `packages/global/support/permission/controller.ts`). `role` is a bit mask."""
+    `PermissionSchema` in `packages/global/support/permission/controller.ts` at f88b51b5). `role` is a bit mask."""
 
     role: int | None = None
     is_owner: bool = False
@@ -266,7 +267,7 @@ class Permission(FastGPTModel):
 
 
 class SourceMember(FastGPTModel):
-    """The team member who created a dataset (`SourceMemberSchema`, `packages/global/support/user/type.ts`)."""
+    """The team member who created a dataset (`SourceMemberSchema`, `packages/global/support/user/type.ts` at f88b51b5)."""
 
     name: str = ""
     avatar: str | None = None
@@ -275,7 +276,7 @@ class SourceMember(FastGPTModel):
 
 class ModelInfo(FastGPTModel):
     """A model as the server configures it (`EmbeddingModelItemSchema` / `LLMModelItemSchema`,
-    `packages/global/core/ai/model.schema.ts`); the many other settings are kept as extras."""
+    `packages/global/core/ai/model.schema.ts` at f88b51b5); the many other settings are kept as extras."""
 
     model: str = ""
     name: str = ""
@@ -289,7 +290,7 @@ class ModelInfo(FastGPTModel):
 
 
 class DatasetListItem(FastGPTModel):
-    """One dataset of `list_datasets` (`DatasetListItemSchema`, `packages/global/core/dataset/type.ts`)."""
+    """One dataset of `list_datasets` (`DatasetListItemSchema`, `packages/global/core/dataset/type.ts` at f88b51b5)."""
 
     id: str = Field(default="", validation_alias=_ID, serialization_alias="_id")
     tmb_id: str | None = None
@@ -307,18 +308,20 @@ class DatasetListItem(FastGPTModel):
 
 class ListDatasetsResponse(ListData):
     """The datasets in one folder the key's member can read, most recently updated first
-    (`GetDatasetListResponseSchema`, `api.ts`: a bare array)."""
+    (`GetDatasetListResponseSchema`, `api.ts` at f88b51b5: a bare array)."""
 
     list: builtins.list[DatasetListItem] = Field(default_factory=builtins.list)
 
 
 class WebsiteConfig(FastGPTModel):
+    """A website dataset's start page and selector (`DatasetSchema.websiteConfig`, `type.ts` at f88b51b5)."""
+
     url: str = ""
     selector: str = ""
 
 
 class DatasetChunkSettings(FastGPTModel):
-    """The chunk settings a dataset or collection keeps (`ChunkSettingsSchema`, `type.ts`); see
+    """The chunk settings a dataset or collection keeps (`ChunkSettingsSchema`, `type.ts` at f88b51b5); see
     `ChunkSettings` for what each means."""
 
     training_type: str | None = None
@@ -340,7 +343,7 @@ class DatasetChunkSettings(FastGPTModel):
 
 
 class DatasetDetail(FastGPTModel):
-    """`get_dataset`: one dataset (`DatasetItemSchema`, `type.ts`, as `dataset/detail.ts` fills it).
+    """`get_dataset`: one dataset (`DatasetItemSchema`, `type.ts`, as `dataset/detail.ts` fills it, at f88b51b5).
 
     The models are the server's model objects here (names only in `CollectionDataset`). `status` is
     "active", "syncing", "waiting" or "error" (`DatasetStatusEnum`); `api_dataset_server` has its
@@ -370,7 +373,7 @@ class DatasetDetail(FastGPTModel):
 
 
 class SearchResult(QuoteItem):
-    """One chunk `search_test` found (`SearchDataResponseItemSchema`, `type.ts`): the same shape as a
+    """One chunk `search_test` found (`SearchDataResponseItemSchema`, `type.ts` at f88b51b5): the same shape as a
     completion's quotes, so it is a `QuoteItem`, with `score` always FastGPT's list of
     `{type, value, index}` (`type`: "embedding", "fullText", "reRank" or "rrf")."""
 
@@ -378,7 +381,7 @@ class SearchResult(QuoteItem):
 
 
 class SearchTestResponse(FastGPTModel):
-    """`search_test`'s answer (`SearchDatasetTestResponseSchema`, `api.ts`).
+    """`search_test`'s answer (`SearchDatasetTestResponseSchema`, `api.ts` at f88b51b5).
 
     `duration` is FastGPT's text ("0.523s"; `duration_seconds` reads it); `limit`, `search_mode`,
     `using_re_rank` and `similarity` are what the search really used.
@@ -401,12 +404,14 @@ class SearchTestResponse(FastGPTModel):
 
 
 class InsertResults(FastGPTModel):
+    """How many chunks were queued (`results` of `CreateCollectionWithResultResponseSchema`, f88b51b5)."""
+
     insert_len: int = 0
 
 
 class CreateCollectionWithResultResponse(FastGPTModel):
     """The new collection and how many chunks went into its training queue
-    (`CreateCollectionWithResultResponseSchema`, `createApi.ts`): text, link and file collections."""
+    (`CreateCollectionWithResultResponseSchema`, `createApi.ts` at f88b51b5): text, link and file collections."""
 
     collection_id: str
     results: InsertResults = Field(default_factory=InsertResults)
@@ -414,7 +419,7 @@ class CreateCollectionWithResultResponse(FastGPTModel):
 
 class CreateApiCollectionResponse(OperationResponse):
     """`create_api_collection`'s answer. FastGPT 4.8.15 - 4.10 answered `{collectionId, results}`;
-    since the V2 rewrite (`apiCollectionV2.ts`, 4.10.1) the V1 path answers `data: null` (a folder pulls
+    since the V2 rewrite (`collection/create/apiCollectionV2.ts`, 4.10.1; read at f88b51b5) the V1 path answers `data: null` (a folder pulls
     in all its files, so there is no one collection to name), and both fields stay None."""
 
     collection_id: str | None = None
@@ -422,7 +427,7 @@ class CreateApiCollectionResponse(OperationResponse):
 
 
 class CollectionTrainingStatus(FastGPTModel):
-    """Training progress of a collection (`CollectionTrainingStatusSchema`, `type.ts`).
+    """Training progress of a collection (`CollectionTrainingStatusSchema`, `type.ts` at f88b51b5).
 
     `training_amount`: chunks still queued; `active_training_amount`: those still being processed;
     `final_error_amount` / `has_error`: those that failed for good. `slowest_training_status` is
@@ -438,7 +443,7 @@ class CollectionTrainingStatus(FastGPTModel):
 
 
 class CollectionListItem(CollectionTrainingStatus):
-    """One collection of `list_collections` (`DatasetCollectionsListItemSchema`, `collection/api.ts`).
+    """One collection of `list_collections` (`DatasetCollectionsListItemSchema`, `collection/api.ts` at f88b51b5).
 
     `type` is "folder", "virtual", "file", "link", "externalFile", "apiFile" or "images"; `tags` are tag
     names. `data_amount` is 0 when the list was asked with `simple=True`.
@@ -462,11 +467,11 @@ class CollectionListItem(CollectionTrainingStatus):
 
 
 class ListCollectionsResponse(Page[CollectionListItem]):
-    """A page of collections, most recently updated first (`ListCollectionV2ResponseSchema`)."""
+    """A page of collections, most recently updated first (`ListCollectionV2ResponseSchema`, `collection/api.ts` at f88b51b5)."""
 
 
 class CollectionDataset(FastGPTModel):
-    """The dataset a collection belongs to, as stored (`DatasetSchema`, `type.ts`): model names only."""
+    """The dataset a collection belongs to, as stored (`DatasetSchema`, `type.ts` at f88b51b5): model names only."""
 
     id: str = Field(default="", validation_alias=_ID, serialization_alias="_id")
     parent_id: str | None = None
@@ -484,13 +489,15 @@ class CollectionDataset(FastGPTModel):
 
 
 class CollectionFile(FastGPTModel):
+    """The stored file of a file collection (`DatasetCollectionItemSchema.file`, `type.ts` at f88b51b5)."""
+
     filename: str | None = None
     content_length: int | None = None
 
 
 class CollectionDetail(DatasetChunkSettings, CollectionTrainingStatus):
     """`get_collection`: one collection (`DatasetCollectionItemSchema`, `type.ts`, as
-    `collection/detail.ts` fills it): the stored collection with its chunk settings, its `dataset`,
+    `collection/detail.ts` fills it, at f88b51b5): the stored collection with its chunk settings, its `dataset`,
     where it came from (`source_name`, `source_id`, `file`), `index_amount` (vectors) and its training
     progress (`error_count` = `final_error_amount`)."""
 
@@ -525,7 +532,7 @@ class CollectionDetail(DatasetChunkSettings, CollectionTrainingStatus):
 
 
 class SyncCollectionResponse(FastGPTModel):
-    """`sync_collection`'s answer, a bare string on the wire (`SyncCollectionResponseSchema`):
+    """`sync_collection`'s answer, a bare string on the wire (`SyncCollectionResponseSchema`, `collection/api.ts` at f88b51b5):
     "sameRaw" (the source did not change), "success" (the collection was rebuilt) or "failed"."""
 
     result: str
@@ -537,14 +544,14 @@ class SyncCollectionResponse(FastGPTModel):
 
 
 class PushDataResponse(FastGPTModel):
-    """How many of the pushed items went into the training queue (`PushDataResponseSchema`). FastGPT
+    """How many of the pushed items went into the training queue (`PushDataResponseSchema`, `data/api.ts` at f88b51b5). FastGPT
     drops duplicates, items over its token limit, and items with neither text nor image."""
 
     insert_len: int = 0
 
 
 class DataListItem(FastGPTModel):
-    """One chunk of `list_data` (`GetDataListItemSchema`, `data/api.ts`), in collection order.
+    """One chunk of `list_data` (`GetDataListItemSchema`, `data/api.ts` at f88b51b5), in collection order.
 
     `q` and `a` have stored images replaced by signed preview URLs (valid about an hour).
     """
@@ -562,11 +569,12 @@ class DataListItem(FastGPTModel):
 
 
 class ListDataResponse(Page[DataListItem]):
-    """A page of a collection's chunks (`GetDatasetDataListResponseSchema`, `data/api.ts`)."""
+    """A page of a collection's chunks (`GetDatasetDataListResponseSchema`, `data/api.ts` at f88b51b5)."""
 
 
 class DataIndexInfo(FastGPTModel):
-    """One index of a chunk: its `type`, `text`, and `data_id` (the vector's id in the vector store)."""
+    """One index of a chunk: its `type`, `text`, and `data_id` (the vector's id in the vector store);
+    `DatasetDataIndexItemSchema`, `type.ts` at f88b51b5."""
 
     type: str | None = None  # a DataIndexType
     data_id: str | None = None
@@ -574,7 +582,7 @@ class DataIndexInfo(FastGPTModel):
 
 
 class DataDetail(FastGPTModel):
-    """`get_data`: one chunk with its indexes (`DatasetDataItemSchema`, `type.ts`; FastGPT sends `id`)."""
+    """`get_data`: one chunk with its indexes (`DatasetDataItemSchema`, `type.ts` at f88b51b5; FastGPT sends `id`)."""
 
     id: str = Field(default="", validation_alias=_ID, serialization_alias="id")
     team_id: str | None = None
@@ -596,7 +604,7 @@ class DataDetail(FastGPTModel):
 
 class UpdateDataResponse(FastGPTModel):
     """The chunk's text after the update, stored images replaced by signed URLs
-    (`UpdateDatasetDataResponseSchema`, `data/api.ts`)."""
+    (`UpdateDatasetDataResponseSchema`, `data/api.ts` at f88b51b5)."""
 
     q: str | None = None
     a: str | None = None
@@ -611,7 +619,7 @@ class CreateDatasetRequest(APIRequest[CreateDatasetResponse]):
     Without `parent_id` it is created at the top level, which needs the team's create-dataset
     permission; inside a folder, write access to it. Models not given are the server's defaults; a
     model the server does not have is refused. `intro` and `avatar` are required by FastGPT's schema;
-    they default to "" here. Source: `CreateDatasetBodySchema` in `api.ts` and `dataset/create.ts`.
+    they default to "" here. Source (FastGPT f88b51b5): `CreateDatasetBodySchema` in `api.ts` and `dataset/create.ts`.
     """
 
     route = Route("POST", "/api/core/dataset/create")
@@ -637,7 +645,7 @@ class ListDatasetsRequest(APIRequest[ListDatasetsResponse]):
     """`POST /api/core/dataset/list`: the datasets of one folder (the top level without `parent_id`).
 
     FastGPT reads these from the body only (its docs' `?parentId=` query is ignored). `search_key`
-    matches names and intros across all folders. Source: `GetDatasetListBodySchema` in `api.ts` and
+    matches names and intros across all folders. Source (FastGPT f88b51b5): `GetDatasetListBodySchema` in `api.ts` and
     `dataset/list.ts`.
     """
 
@@ -655,7 +663,7 @@ class ListDatasetsRequest(APIRequest[ListDatasetsResponse]):
 
 
 class GetDatasetRequest(APIRequest[DatasetDetail]):
-    """`GET /api/core/dataset/detail?id=`: one dataset. Source: `GetDatasetDetailQuerySchema` (`api.ts`)."""
+    """`GET /api/core/dataset/detail?id=`: one dataset. Source (FastGPT f88b51b5): `GetDatasetDetailQuerySchema` (`api.ts` at f88b51b5)."""
 
     route = Route("GET", "/api/core/dataset/detail", query=frozenset({"id"}))
 
@@ -671,7 +679,7 @@ class GetDatasetRequest(APIRequest[DatasetDetail]):
 class DeleteDatasetRequest(APIRequest[OperationResponse]):
     """`DELETE /api/core/dataset/delete?id=`: delete a dataset (or a folder) with everything in it.
 
-    Needs owner rights. Source: `DeleteDatasetQuerySchema` (`api.ts`) and `dataset/delete.ts`.
+    Needs owner rights. Source (FastGPT f88b51b5): `DeleteDatasetQuerySchema` (`api.ts` at f88b51b5) and `dataset/delete.ts`.
     """
 
     route = Route("DELETE", "/api/core/dataset/delete", query=frozenset({"id"}))
@@ -691,7 +699,7 @@ class SearchTestRequest(APIRequest[SearchTestResponse]):
     Give `text`, or `query_image_urls` (up to 10 `temp/<teamId>/...` keys from FastGPT's
     `presignSearchTestImage`; URLs are refused), or both. `limit` is the most tokens of chunks to
     return (FastGPT's default 5000, capped at 20000); `similarity` the lowest score kept. The search
-    costs AI points, and FastGPT allows 15 a second per IP. Source: `SearchDatasetTestBodySchema` in
+    costs AI points, and FastGPT allows 15 a second per IP. Source (FastGPT f88b51b5): `SearchDatasetTestBodySchema` in
     `api.ts` and `dataset/searchTest.ts`.
     """
 
@@ -761,14 +769,14 @@ class _CollectionTarget(_RequestFields):
 
 class ChunkSettings(_RequestFields):
     """How FastGPT splits a source into chunks and indexes them: FastGPT's `ChunkSettingsSchema`
-    (`packages/global/core/dataset/type.ts`), shared by every `create_*_collection` request.
+    (`packages/global/core/dataset/type.ts` at f88b51b5), shared by every `create_*_collection` request.
 
     All optional; FastGPT fills in its defaults. `chunk_setting_mode` is "auto" unless said otherwise,
     and in "auto" FastGPT ignores `chunk_split_mode`, `chunk_size`, `index_size`, `chunk_splitter` and
     the paragraph settings, using its own (`computedCollectionChunkSettings` in
-    `packages/global/core/dataset/training/utils.ts`): set `chunk_setting_mode="custom"` to use yours.
+    `packages/global/core/dataset/training/utils.ts` at f88b51b5): set `chunk_setting_mode="custom"` to use yours.
     The enums are FastGPT's (the `Literal`s here). FastGPT's schema takes any number; the bounds here
-    are FastGPT's own: `chunk_size` and `index_size` at least `minChunkSize` (64, `training/utils.ts`),
+    are FastGPT's own: `chunk_size` and `index_size` at least `minChunkSize` (64, `training/utils.ts` at f88b51b5),
     `paragraph_chunk_deep` 1 to 8 and `chunk_trigger_min_size` 100 to 100000 as its import form allows
     (`CollectionChunkForm.tsx`). FastGPT lowers a `chunk_size` above its model's limit itself.
     `qa_prompt` is used with `training_type="qa"` only.
@@ -794,7 +802,7 @@ class ChunkSettings(_RequestFields):
 
 class CollectionSettings(ChunkSettings, _CollectionTarget):
     """What every `create_*_collection` request takes: the target, and the chunk settings (FastGPT's
-    `ApiCreateCollectionBaseSchema`, `createApi.ts`). `parent_id`: a folder collection of the dataset;
+    `ApiCreateCollectionBaseSchema`, `createApi.ts` at f88b51b5). `parent_id`: a folder collection of the dataset;
     `tags`: tag names (created when new); `metadata`: kept with the collection; `custom_pdf_parse`:
     FastGPT's enhanced PDF parsing (when the server has it)."""
 
@@ -802,7 +810,7 @@ class CollectionSettings(ChunkSettings, _CollectionTarget):
 class CreateCollectionRequest(APIRequest[CreateCollectionResponse]):
     """`POST /api/core/dataset/collection/create`: an empty collection, `type` "virtual" (data is then
     pushed with `push_data`), or a folder ("folder") to put other collections in.
-    Source: `CreateCollectionBodySchema` in `createApi.ts` and `collection/create.ts`.
+    Source (FastGPT f88b51b5): `CreateCollectionBodySchema` in `createApi.ts` and `collection/create.ts`.
     """
 
     route = Route("POST", "/api/core/dataset/collection/create")
@@ -824,7 +832,7 @@ class CreateTextCollectionRequest(APIRequest[CreateCollectionWithResultResponse]
     """`POST /api/core/dataset/collection/create/text`: a collection from a text, split and trained.
 
     FastGPT stores the text as the file `<name>.txt` (the collection's name; its type is "file").
-    FastGPT takes request bodies up to 10 MB here. Source: `CreateTextCollectionBodySchema` in
+    FastGPT takes request bodies up to 10 MB here. Source (FastGPT f88b51b5): `CreateTextCollectionBodySchema` in
     `createApi.ts` and `collection/create/text.ts`.
     """
 
@@ -845,7 +853,7 @@ class CreateLinkCollectionRequest(APIRequest[CreateCollectionWithResultResponse]
 
     The link is the collection's name. `metadata["webPageSelector"]` (a CSS selector) picks the part
     of the page to read; FastGPT keeps no other metadata here. `link` is an http(s) URL (FastGPT's
-    `z.string().url()`), sent exactly as given. Source: `CreateLinkCollectionBodySchema` in
+    `z.string().url()`), sent exactly as given. Source (FastGPT f88b51b5): `CreateLinkCollectionBodySchema` in
     `createApi.ts` and `collection/create/link.ts`.
     """
 
@@ -870,7 +878,7 @@ class CreateFileCollectionRequest(APIRequest[CreateCollectionWithResultResponse]
     given for bytes; it is sent percent-encoded, as FastGPT's web app does and its handler expects.
     `content_type` is guessed from the name when not given. FastGPT takes .txt, .docx, .csv, .xlsx,
     .pdf, .md, .html and .pptx here (4.16; `documentFileType`), up to its `uploadFileMaxSize`.
-    Source: `CreateCollectionByLocalFileBodySchema` in `createApi.ts`, `collection/create/localFile.ts`
+    Source (FastGPT f88b51b5): `CreateCollectionByLocalFileBodySchema` in `createApi.ts`, `collection/create/localFile.ts`
     and `packages/service/common/file/multer.ts`.
     """
 
@@ -892,7 +900,7 @@ class CreateApiCollectionRequest(APIRequest[CreateApiCollectionResponse], Collec
     dataset (one whose files live on an API server, Feishu, Yuque or DingTalk), by its `api_file_id`.
 
     Files already in the dataset are skipped; a folder brings its files along. See
-    `CreateApiCollectionResponse` for the answer. Source: `CreateApiCollectionBodySchema` in
+    `CreateApiCollectionResponse` for the answer. Source (FastGPT f88b51b5): `CreateApiCollectionBodySchema` in
     `createApi.ts`, `collection/create/apiCollection.ts` and `apiCollectionV2.ts`.
     """
 
@@ -915,7 +923,7 @@ class ListCollectionsRequest(APIRequest[ListCollectionsResponse]):
     `search_text` (at most 100 characters) searches names across all folders; `select_folder` lists
     folders only; `filter_tags` keeps collections with one of these tag ids; `simple` skips counting
     data and training (`data_amount` 0). `page_size` is at most 100 (FastGPT lowers larger values, which
-    would end a walk early). Source: `ListCollectionV2BodySchema` in `collection/api.ts` and
+    would end a walk early). Source (FastGPT f88b51b5): `ListCollectionV2BodySchema` in `collection/api.ts` and
     `collection/listV2.ts`.
     """
 
@@ -938,7 +946,7 @@ class ListCollectionsRequest(APIRequest[ListCollectionsResponse]):
 
 
 class GetCollectionRequest(APIRequest[CollectionDetail]):
-    """`GET /api/core/dataset/collection/detail?id=`: one collection. Source:
+    """`GET /api/core/dataset/collection/detail?id=`: one collection. Source (FastGPT f88b51b5):
     `GetCollectionDetailQuerySchema` in `collection/api.ts` and `collection/detail.ts`."""
 
     route = Route("GET", "/api/core/dataset/collection/detail", query=frozenset({"id"}))
@@ -957,7 +965,7 @@ class UpdateCollectionRequest(APIRequest[OperationResponse]):
 
     Name the collection by `id`, or by `dataset_id` with `external_file_id`. Fields left out are left
     as they are; `parent_id=""` moves it to the top level; `tags` replaces its tags (names, created when
-    new); `forbid=True` disables it (a folder: with everything in it). Source:
+    new); `forbid=True` disables it (a folder: with everything in it). Source (FastGPT f88b51b5):
     `UpdateDatasetCollectionBodySchema` in `collection/api.ts` and `collection/update.ts`.
     """
 
@@ -997,7 +1005,7 @@ class DeleteCollectionRequest(APIRequest[OperationResponse]):
     """`DELETE /api/core/dataset/collection/delete`: delete one collection (`id`, sent in the query) or
     several (`collection_ids`, sent in the body), folders with everything in them, their data and files.
 
-    Source: `DeleteCollectionQuerySchema` / `DeleteCollectionBodySchema` in `collection/api.ts` and
+    Source (FastGPT f88b51b5): `DeleteCollectionQuerySchema` / `DeleteCollectionBodySchema` in `collection/api.ts` and
     `collection/delete.ts`.
     """
 
@@ -1027,7 +1035,7 @@ class SyncCollectionRequest(APIRequest[SyncCollectionResponse]):
     """`POST /api/core/dataset/collection/sync`: read a link or API-file collection's source again and
     rebuild the collection if it changed (others are refused: `notSupportSync`).
 
-    Source: `SyncCollectionBodySchema` in `collection/api.ts` and `collection/sync.ts`.
+    Source (FastGPT f88b51b5): `SyncCollectionBodySchema` in `collection/api.ts` and `collection/sync.ts`.
     """
 
     route = Route("POST", "/api/core/dataset/collection/sync")
@@ -1046,7 +1054,8 @@ class SyncCollectionRequest(APIRequest[SyncCollectionResponse]):
 
 class DataIndex(RequestPart):
     """An index of a pushed chunk: `text` to embed (FastGPT makes the default ones itself). `type`
-    defaults to "custom" on the server; the other kinds are the ones FastGPT generates."""
+    defaults to "custom" on the server; the other kinds are the ones FastGPT generates.
+    (`DatasetDataIndexItemSchema` without `dataId`, as `PushDataChunkSchema` takes it, at f88b51b5.)"""
 
     type: DataIndexType | None = None
     text: str
@@ -1054,13 +1063,13 @@ class DataIndex(RequestPart):
 
 class UpdateDataIndex(DataIndex):
     """An index in `update_data`: `data_id` (the vector's id, from `get_data`) keeps an unchanged index's
-    vector instead of embedding it again."""
+    vector instead of embedding it again (`DatasetDataIndexOptionalSchema`, `type.ts` at f88b51b5)."""
 
     data_id: str | None = Field(default=None, min_length=1)
 
 
 class DataItem(RequestPart, _RefusesAsRequestError):
-    """One chunk for `push_data` (FastGPT's `PushDataChunkSchema`, `data/api.ts`): `q` (the text) and
+    """One chunk for `push_data` (FastGPT's `PushDataChunkSchema`, `data/api.ts` at f88b51b5): `q` (the text) and
     an optional `a`, or an image (`image_id`, a dataset image key) for image collections, plus extra
     `indexes`, its position `chunk_index` and your `metadata` (FastGPT >= 4.16.0).
 
@@ -1109,7 +1118,7 @@ class PushDataRequest(APIRequest[PushDataResponse]):
     training mode decides how they are trained; `training_type`, `index_size`, `auto_indexes`,
     `image_index` and `prompt` are passed on as FastGPT reads them. `bill_id` charges the training to an
     existing usage record (`createTrainingUsage`); without it each call opens one. FastGPT takes
-    request bodies up to 10 MB here. Source: `PushDataBodySchema` in `data/api.ts` and
+    request bodies up to 10 MB here. Source (FastGPT f88b51b5): `PushDataBodySchema` in `data/api.ts` and
     `data/pushData.ts`.
     """
 
@@ -1135,7 +1144,7 @@ class ListDataRequest(APIRequest[ListDataResponse]):
     """`POST /api/core/dataset/data/v2/list`: a page of a collection's chunks, in chunk order.
 
     `search_text` matches `q` and `a`. `page_size` is at most 30 (FastGPT lowers larger values, which
-    would end a walk early). Source: `GetDatasetDataListBodySchema` in `data/api.ts` and
+    would end a walk early). Source (FastGPT f88b51b5): `GetDatasetDataListBodySchema` in `data/api.ts` and
     `data/v2/list.ts`.
     """
 
@@ -1154,7 +1163,7 @@ class ListDataRequest(APIRequest[ListDataResponse]):
 
 
 class GetDataRequest(APIRequest[DataDetail]):
-    """`GET /api/core/dataset/data/detail?id=`: one chunk with its indexes. Source:
+    """`GET /api/core/dataset/data/detail?id=`: one chunk with its indexes. Source (FastGPT f88b51b5):
     `GetDatasetDataDetailQuerySchema` in `data/api.ts` and `data/detail.ts`."""
 
     route = Route("GET", "/api/core/dataset/data/detail", query=frozenset({"id"}))
@@ -1173,8 +1182,8 @@ class UpdateDataRequest(APIRequest[UpdateDataResponse]):
 
     `q` is required. With `indexes` given they replace the chunk's custom indexes (keep one's vector
     with its `data_id`); without, FastGPT rebuilds the default indexes from the new text. FastGPT reads
-    no `metadata` here (`UpdateDatasetDataBodySchema` omits it). Source: `UpdateDatasetDataBodySchema`
-    in `data/api.ts` (`UpdateDatasetDataPropsSchema`, `type.ts`) and `data/update.ts`.
+    no `metadata` here (`UpdateDatasetDataBodySchema` omits it). Source (FastGPT f88b51b5): `UpdateDatasetDataBodySchema`
+    in `data/api.ts` (`UpdateDatasetDataPropsSchema`, `type.ts` at f88b51b5) and `data/update.ts`.
     """
 
     route = Route("PUT", "/api/core/dataset/data/update")
@@ -1194,7 +1203,7 @@ class UpdateDataRequest(APIRequest[UpdateDataResponse]):
 
 
 class DeleteDataRequest(APIRequest[OperationResponse]):
-    """`DELETE /api/core/dataset/data/delete?id=`: delete one chunk. Source:
+    """`DELETE /api/core/dataset/data/delete?id=`: delete one chunk. Source (FastGPT f88b51b5):
     `DeleteDatasetDataQuerySchema` in `data/api.ts` and `data/delete.ts`."""
 
     route = Route("DELETE", "/api/core/dataset/data/delete", query=frozenset({"id"}))
