@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .api.app_logs.service import AppLogsService
     from .api.chat.service import ChatService
     from .api.chat_history.service import ChatHistoryService
+    from .api.dataset.service import DatasetService
 
 __all__ = ["Client", "ClientBuilder"]
 
@@ -85,6 +86,12 @@ class Client:
         from .api.app_logs.service import AppLogsService
 
         return AppLogsService(self._http)
+
+    @cached_property
+    def dataset(self) -> DatasetService:
+        from .api.dataset.service import DatasetService
+
+        return DatasetService(self._http)
 
     def with_options(
         self,

@@ -31,6 +31,7 @@ MODULES = (
     "fastgpt_oapi.api.chat.model",
     "fastgpt_oapi.api.chat_history.model",
     "fastgpt_oapi.api.app_logs.model",
+    "fastgpt_oapi.api.dataset.model",
 )
 
 TARGET = "_builders.py"

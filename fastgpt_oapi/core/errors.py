@@ -187,19 +187,19 @@ class AuthenticationError(APIStatusError):
 
 
 class PermissionDeniedError(APIStatusError):
-    """403, or a key that may not use this app or chat."""
+    """403, or a key that may not use this app, chat, dataset, collection or data."""
 
     status = 403
 
 
 class NotFoundError(APIStatusError):
-    """404, or FastGPT's `appUnExist`."""
+    """404, or FastGPT's `appUnExist` / `unExistDataset` / `unExistCollection`."""
 
     status = 404
 
 
 class ConflictError(APIStatusError):
-    """409, or FastGPT's `chatIsGenerating`."""
+    """409, or FastGPT's `chatIsGenerating` / `sameApiCollection`."""
 
     status = 409
 
@@ -329,11 +329,34 @@ _CAUSE_CLASSES: dict[str | int, type[APIStatusError]] = {
     "missingParams": BadRequestError,
     507004: BadRequestError,
     400: BadRequestError,
-    # The quote endpoints: a collection the chat never cited, or one that no longer exists.
-    "unAuthDatasetFile": PermissionDeniedError,
-    501007: PermissionDeniedError,
-    "unExistCollection": NotFoundError,
+    # Datasets (`DatasetErrEnum`, `packages/global/common/error/code/dataset.ts`: code 501000 + its
+    # index there). FastGPT sends them with HTTP 500 (no httpStatus of their own), so only this names them.
+    "sameApiCollection": ConflictError,
+    501000: ConflictError,
+    "notSupportSync": BadRequestError,
+    501001: BadRequestError,
+    "unExistDataset": NotFoundError,
+    501002: NotFoundError,
+    "unExistCollection": NotFoundError,  # also: a quoted collection that no longer exists
     501003: NotFoundError,
+    "unAuthDataset": PermissionDeniedError,
+    501004: PermissionDeniedError,
+    "unAuthDatasetCollection": PermissionDeniedError,
+    501005: PermissionDeniedError,
+    "unAuthDatasetData": PermissionDeniedError,
+    501006: PermissionDeniedError,
+    "unAuthDatasetFile": PermissionDeniedError,  # also: a collection the chat never cited (quotes)
+    501007: PermissionDeniedError,
+    "unCreateCollection": PermissionDeniedError,
+    501008: PermissionDeniedError,
+    "unLinkCollection": PermissionDeniedError,
+    501009: PermissionDeniedError,
+    "invalidVectorModelOrQAModel": BadRequestError,
+    501010: BadRequestError,
+    "canNotEditAdminPermission": PermissionDeniedError,  # skill errors use the same statusText
+    501011: PermissionDeniedError,
+    "noApiServer": BadRequestError,
+    501012: BadRequestError,
 }
 
 # Unregistered errors carry only text (FastGPT <= 4.13.1 and UserErrors of every version).

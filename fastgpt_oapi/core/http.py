@@ -18,7 +18,7 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from .model import APIRequest
+    from .multipart import MultipartBody
     from .options import RequestOption
 
 __all__ = ["HTTPCore", "Hooks", "Outcome", "Pools", "PreparedCall", "Sender", "Tries"]
@@ -208,6 +209,15 @@ class PreparedCall:
     path: str
     # Older (method, path) pairs of the endpoint, tried in order when a server does not serve `path`.
     fallbacks: tuple[tuple[str, str], ...] = ()
+    # A body sent as it is read (a multipart upload), in place of `content`: each try reads it afresh.
+    body: MultipartBody | None = None
+
+    def with_body(self, body: MultipartBody) -> PreparedCall:
+        """The same call sending `body`, streamed with its Content-Length, instead of the JSON content."""
+        headers = _merge_headers(
+            self.headers, {"Content-Type": body.content_type, "Content-Length": str(body.content_length)}
+        )
+        return replace(self, content=None, body=body, headers=headers)
 
     def at(self, method: str, path: str, *, fallbacks: tuple[tuple[str, str], ...] = ()) -> PreparedCall:
         """The same call (same bytes) sent to another of the endpoint's paths."""
@@ -320,11 +330,17 @@ class HTTPCore:
         url = self._urls.get(call.url)
         if url is None:
             url = self._urls[call.url] = httpx.URL(call.url)
+        content: bytes | Iterator[bytes] | AsyncIterator[bytes] | None = call.content
+        if call.body is not None:
+            # A reader of its own per request: a generator is read once, and another try starts at byte 0.
+            content = (
+                call.body.aiter_bytes() if isinstance(client, httpx.AsyncClient) else call.body.iter_bytes()
+            )
         return client.build_request(
             call.method,
             url,
             params=call.params or None,
-            content=call.content,
+            content=content,
             headers=call.headers if owned else _merge_headers(BASE_HEADERS, call.headers),
             extensions={"timeout": call.timeout.as_dict()},
         )
@@ -578,6 +594,10 @@ class Tries:
                     response = self._first_missing  # no path is served: report the current one's 404
                 raise self._core.error_for(response, self._core.decode_body(response))
         self.attempt += 1
+        if self._call.body is not None:
+            # The body of the try that failed was read (or begun) as it went out; this one reads anew.
+            # Only a try that provably never arrived, or was declined unread (429, 503), gets here.
+            self.request = self._build(self._order[0])
         return delay
 
 

@@ -172,6 +172,7 @@ BUILDER_MODULES = (
     "fastgpt_oapi.api.chat.model",
     "fastgpt_oapi.api.chat_history.model",
     "fastgpt_oapi.api.app_logs.model",
+    "fastgpt_oapi.api.dataset.model",
 )
 
 

@@ -1,0 +1,1221 @@
+"""Knowledge bases (datasets): the requests and responses of `client.dataset`.
+
+FastGPT keeps knowledge in three levels: a dataset (knowledge base) holds collections (a file, a web
+page, a text, a folder), and a collection holds data (chunks: `q`, optional `a`, and their indexes).
+Every shape here was read from FastGPT's own source at f88b51b5c1e4987a2b917358339db1aa02bbc292
+(4.16.0-beta1): the zod schemas under `packages/global/openapi/core/dataset/` (`api.ts`,
+`collection/api.ts`, `collection/createApi.ts`, `data/api.ts`), the item types in
+`packages/global/core/dataset/type.ts`, the enums in `packages/global/core/dataset/constants.ts`, and
+the handlers under `projects/app/src/pages/api/core/dataset/`. Each model names the schema it follows.
+
+Ids are FastGPT's Mongo ObjectIds (24 hexadecimal characters); the requests check them before sending.
+`_id` on the wire is `.id` on every response model.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from fastgpt_oapi.core.lazy import builders_on_demand
+from fastgpt_oapi.core.model import (
+    APIRequest,
+    FastGPTModel,
+    ListData,
+    OperationResponse,
+    RequestPart,
+    Route,
+)
+from fastgpt_oapi.core.paging import Page
+from fastgpt_oapi.core.upload import FileContent
+
+from ..shared.message import _RefusesAsRequestError
+from ..shared.model import QuoteItem, QuoteScore
+
+if TYPE_CHECKING:
+    from ._builders import (
+        CreateApiCollectionRequestBuilder,
+        CreateCollectionRequestBuilder,
+        CreateDatasetRequestBuilder,
+        CreateFileCollectionRequestBuilder,
+        CreateLinkCollectionRequestBuilder,
+        CreateTextCollectionRequestBuilder,
+        DeleteCollectionRequestBuilder,
+        DeleteDataRequestBuilder,
+        DeleteDatasetRequestBuilder,
+        GetCollectionRequestBuilder,
+        GetDataRequestBuilder,
+        GetDatasetRequestBuilder,
+        ListCollectionsRequestBuilder,
+        ListDataRequestBuilder,
+        ListDatasetsRequestBuilder,
+        PushDataRequestBuilder,
+        SearchTestRequestBuilder,
+        SyncCollectionRequestBuilder,
+        UpdateCollectionRequestBuilder,
+        UpdateDataRequestBuilder,
+    )
+
+__all__ = [
+    "MAX_PUSH_ITEMS",
+    "ChunkSettingMode",
+    "ChunkSettings",
+    "ChunkSplitMode",
+    "ChunkTriggerType",
+    "CollectionDataset",
+    "CollectionDetail",
+    "CollectionFile",
+    "CollectionListItem",
+    "CollectionSettings",
+    "CollectionTrainingStatus",
+    "CreateApiCollectionRequest",
+    "CreateApiCollectionRequestBuilder",
+    "CreateApiCollectionResponse",
+    "CreateCollectionRequest",
+    "CreateCollectionRequestBuilder",
+    "CreateCollectionResponse",
+    "CreateCollectionWithResultResponse",
+    "CreateDatasetRequest",
+    "CreateDatasetRequestBuilder",
+    "CreateDatasetResponse",
+    "CreateFileCollectionRequest",
+    "CreateFileCollectionRequestBuilder",
+    "CreateLinkCollectionRequest",
+    "CreateLinkCollectionRequestBuilder",
+    "CreateTextCollectionRequest",
+    "CreateTextCollectionRequestBuilder",
+    "DataDetail",
+    "DataIndex",
+    "DataIndexInfo",
+    "DataIndexType",
+    "DataItem",
+    "DataItemInput",
+    "DataListItem",
+    "DatasetChunkSettings",
+    "DatasetDetail",
+    "DatasetListItem",
+    "DatasetType",
+    "DeleteCollectionRequest",
+    "DeleteCollectionRequestBuilder",
+    "DeleteDataRequest",
+    "DeleteDataRequestBuilder",
+    "DeleteDatasetRequest",
+    "DeleteDatasetRequestBuilder",
+    "GetCollectionRequest",
+    "GetCollectionRequestBuilder",
+    "GetDataRequest",
+    "GetDataRequestBuilder",
+    "GetDatasetRequest",
+    "GetDatasetRequestBuilder",
+    "HttpLink",
+    "IdResponse",
+    "InsertResults",
+    "ListCollectionsRequest",
+    "ListCollectionsRequestBuilder",
+    "ListCollectionsResponse",
+    "ListDataRequest",
+    "ListDataRequestBuilder",
+    "ListDataResponse",
+    "ListDatasetsRequest",
+    "ListDatasetsRequestBuilder",
+    "ListDatasetsResponse",
+    "ModelInfo",
+    "NonEmptyStr",
+    "ObjectId",
+    "OperationResponse",
+    "ParagraphChunkAIMode",
+    "ParentId",
+    "Permission",
+    "PushDataRequest",
+    "PushDataRequestBuilder",
+    "PushDataResponse",
+    "QuoteScore",
+    "SearchMode",
+    "SearchResult",
+    "SearchTestRequest",
+    "SearchTestRequestBuilder",
+    "SearchTestResponse",
+    "SourceMember",
+    "SyncCollectionRequest",
+    "SyncCollectionRequestBuilder",
+    "SyncCollectionResponse",
+    "TrainingType",
+    "UpdateCollectionRequest",
+    "UpdateCollectionRequestBuilder",
+    "UpdateDataIndex",
+    "UpdateDataRequest",
+    "UpdateDataRequestBuilder",
+    "UpdateDataResponse",
+    "WebsiteConfig",
+]
+
+# FastGPT's limit on one pushData call (`PushDataBodySchema`: `data: z.array(...).max(200)`).
+MAX_PUSH_ITEMS = 200
+
+# ---- ids and enums ------------------------------------------------------------------------------
+
+_OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
+
+
+def _check_object_id(value: str) -> str:
+    if not _OBJECT_ID.fullmatch(value):  # not match(): `$` would let a trailing newline through
+        raise ValueError(f"must be 24 hexadecimal characters (a FastGPT id), got {len(value)} characters")
+    return value
+
+
+def _check_parent_id(value: str) -> str:
+    if value and not _OBJECT_ID.fullmatch(value):
+        raise ValueError(
+            f"must be 24 hexadecimal characters (a FastGPT id), or '' for the top level, got {len(value)} "
+            "characters"
+        )
+    return value
+
+
+# A dataset, collection or data id: FastGPT's `ObjectIdSchema` (`packages/global/common/type/mongo.ts`).
+ObjectId = Annotated[str, AfterValidator(_check_object_id)]
+# A parent folder: an id, or "" for the top level. FastGPT's `ParentIdSchema`
+# (`packages/global/common/parentFolder/type.ts`, `^([0-9a-fA-F]{24})?$`). Leaving it out (None) means
+# the top level too, except in `update_collection`, where only "" moves a collection to the top.
+ParentId = Annotated[str, AfterValidator(_check_parent_id)]
+# A non-empty string in a list (image keys).
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+
+def _check_link(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+# A web page for `create_link_collection`: FastGPT's `z.string().url()`, kept exactly as written.
+HttpLink = Annotated[str, AfterValidator(_check_link)]
+
+# `DatasetTypeEnum`.
+DatasetType = Literal[
+    "folder", "dataset", "websiteDataset", "externalFile", "apiDataset", "feishu", "yuque", "dingtalk"
+]
+# `DatasetCollectionDataProcessModeEnum`; FastGPT marks "auto" abandoned but its schemas still take it.
+TrainingType = Literal["chunk", "qa", "imageParse", "backup", "template", "auto"]
+# `ChunkTriggerConfigTypeEnum`, `ChunkSettingModeEnum`, `DataChunkSplitModeEnum`, `ParagraphChunkAIModeEnum`.
+ChunkTriggerType = Literal["minSize", "forceChunk", "maxSize"]
+ChunkSettingMode = Literal["auto", "custom"]
+ChunkSplitMode = Literal["paragraph", "size", "char"]
+ParagraphChunkAIMode = Literal["auto", "force", "forbid"]
+# `DatasetSearchModeEnum`.
+SearchMode = Literal["embedding", "fullTextRecall", "mixedRecall"]
+# `DatasetDataIndexTypeEnum` (`packages/global/core/dataset/data/constants.ts`).
+DataIndexType = Literal["default", "imageEmbedding", "summary", "question", "image", "custom"]
+
+_ID = AliasChoices("_id", "id")
+
+
+# ---- responses ----------------------------------------------------------------------------------
+
+
+class IdResponse(FastGPTModel):
+    """An answer whose `data` is a bare id (the new dataset's, the new collection's): it is `.id`
+    (`ObjectIdSchema`, `packages/global/common/type/mongo.ts` at f88b51b5)."""
+
+    id: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        return {"id": data} if isinstance(data, str) else data
+
+
+class CreateDatasetResponse(IdResponse):
+    """`dataset/create` answers the new dataset's id (`CreateDatasetResponseSchema`, `api.ts` at f88b51b5)."""
+
+
+class CreateCollectionResponse(IdResponse):
+    """`collection/create` answers the new collection's id (`CreateCollectionResponseSchema`, `createApi.ts` at f88b51b5)."""
+
+
+class Permission(FastGPTModel):
+    """What the API key's member may do with the resource (FastGPT's serialized `Permission`,
+    `PermissionSchema` in `packages/global/support/permission/controller.ts` at f88b51b5). `role` is a bit mask."""
+
+    role: int | None = None
+    is_owner: bool = False
+    has_manage_per: bool = False
+    has_write_per: bool = False
+    has_read_per: bool = False
+    has_manage_role: bool = False
+    has_write_role: bool = False
+    has_read_role: bool = False
+
+
+class SourceMember(FastGPTModel):
+    """The team member who created a dataset (`SourceMemberSchema`, `packages/global/support/user/type.ts` at f88b51b5)."""
+
+    name: str = ""
+    avatar: str | None = None
+    status: str | None = None  # "active", "leave", "forbidden"
+
+
+class ModelInfo(FastGPTModel):
+    """A model as the server configures it (`EmbeddingModelItemSchema` / `LLMModelItemSchema`,
+    `packages/global/core/ai/model.schema.ts` at f88b51b5); the many other settings are kept as extras."""
+
+    model: str = ""
+    name: str = ""
+    provider: str | None = None
+    type: str | None = None  # "embedding", "llm"
+    max_token: int | None = None  # embedding
+    default_token: int | None = None  # embedding: its default index size
+    max_context: int | None = None  # llm
+    max_response: int | None = None  # llm
+    vision: bool | None = None
+
+
+class DatasetListItem(FastGPTModel):
+    """One dataset of `list_datasets` (`DatasetListItemSchema`, `packages/global/core/dataset/type.ts` at f88b51b5)."""
+
+    id: str = Field(default="", validation_alias=_ID, serialization_alias="_id")
+    tmb_id: str | None = None
+    avatar: str | None = None
+    update_time: datetime | None = None
+    name: str = ""
+    intro: str = ""
+    type: str | None = None  # a DatasetType
+    permission: Permission | None = None
+    vector_model: ModelInfo | None = None
+    inherit_permission: bool | None = None
+    private: bool | None = None
+    source_member: SourceMember | None = None
+
+
+class ListDatasetsResponse(ListData):
+    """The datasets in one folder the key's member can read, most recently updated first
+    (`GetDatasetListResponseSchema`, `api.ts` at f88b51b5: a bare array)."""
+
+    list: builtins.list[DatasetListItem] = Field(default_factory=builtins.list)
+
+
+class WebsiteConfig(FastGPTModel):
+    """A website dataset's start page and selector (`DatasetSchema.websiteConfig`, `type.ts` at f88b51b5)."""
+
+    url: str = ""
+    selector: str = ""
+
+
+class DatasetChunkSettings(FastGPTModel):
+    """The chunk settings a dataset or collection keeps (`ChunkSettingsSchema`, `type.ts` at f88b51b5); see
+    `ChunkSettings` for what each means."""
+
+    training_type: str | None = None
+    chunk_trigger_type: str | None = None
+    chunk_trigger_min_size: int | None = None
+    data_enhance_collection_name: bool | None = None
+    image_index: bool | None = None
+    auto_indexes: bool | None = None
+    index_prefix_title: bool | None = None
+    chunk_setting_mode: str | None = None
+    chunk_split_mode: str | None = None
+    paragraph_chunk_ai_mode: str | None = Field(default=None, alias="paragraphChunkAIMode")
+    paragraph_chunk_deep: int | None = None
+    paragraph_chunk_min_size: int | None = None
+    chunk_size: int | None = None
+    chunk_splitter: str | None = None
+    index_size: int | None = None
+    qa_prompt: str | None = None
+
+
+class DatasetDetail(FastGPTModel):
+    """`get_dataset`: one dataset (`DatasetItemSchema`, `type.ts`, as `dataset/detail.ts` fills it, at f88b51b5).
+
+    The models are the server's model objects here (names only in `CollectionDataset`). `status` is
+    "active", "syncing", "waiting" or "error" (`DatasetStatusEnum`); `api_dataset_server` has its
+    secrets taken out by the server.
+    """
+
+    id: str = Field(default="", validation_alias=_ID, serialization_alias="_id")
+    parent_id: str | None = None
+    team_id: str | None = None
+    tmb_id: str | None = None
+    update_time: datetime | None = None
+    inherit_permission: bool | None = None
+    avatar: str | None = None
+    name: str = ""
+    intro: str = ""
+    type: str | None = None  # a DatasetType
+    status: str | None = None
+    error_msg: str | None = None
+    vector_model: ModelInfo | None = None
+    agent_model: ModelInfo | None = None
+    vlm_model: ModelInfo | None = None
+    website_config: WebsiteConfig | None = None
+    chunk_settings: DatasetChunkSettings | None = None
+    api_dataset_server: dict[str, Any] | None = None
+    auto_sync: bool | None = None
+    permission: Permission | None = None
+
+
+class SearchResult(QuoteItem):
+    """One chunk `search_test` found (`SearchDataResponseItemSchema`, `type.ts` at f88b51b5): the same shape as a
+    completion's quotes, so it is a `QuoteItem`, with `score` always FastGPT's list of
+    `{type, value, index}` (`type`: "embedding", "fullText", "reRank" or "rrf")."""
+
+    score: builtins.list[QuoteScore] = Field(default_factory=builtins.list)
+
+
+class SearchTestResponse(FastGPTModel):
+    """`search_test`'s answer (`SearchDatasetTestResponseSchema`, `api.ts` at f88b51b5).
+
+    `duration` is FastGPT's text ("0.523s"; `duration_seconds` reads it); `limit`, `search_mode`,
+    `using_re_rank` and `similarity` are what the search really used.
+    """
+
+    list: builtins.list[SearchResult] = Field(default_factory=builtins.list)
+    duration: str | None = None
+    limit: int | None = None
+    search_mode: str | None = None  # a SearchMode
+    using_re_rank: bool | None = None
+    similarity: float | None = None
+    query_extension_model: str | None = None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        try:
+            return float((self.duration or "").removesuffix("s"))
+        except ValueError:
+            return None
+
+
+class InsertResults(FastGPTModel):
+    """How many chunks were queued (`results` of `CreateCollectionWithResultResponseSchema`, f88b51b5)."""
+
+    insert_len: int = 0
+
+
+class CreateCollectionWithResultResponse(FastGPTModel):
+    """The new collection and how many chunks went into its training queue
+    (`CreateCollectionWithResultResponseSchema`, `createApi.ts` at f88b51b5): text, link and file collections."""
+
+    collection_id: str
+    results: InsertResults = Field(default_factory=InsertResults)
+
+
+class CreateApiCollectionResponse(OperationResponse):
+    """`create_api_collection`'s answer. FastGPT 4.8.15 - 4.10 answered `{collectionId, results}`;
+    since the V2 rewrite (`collection/create/apiCollectionV2.ts`, 4.10.1; read at f88b51b5) the V1 path answers `data: null` (a folder pulls
+    in all its files, so there is no one collection to name), and both fields stay None."""
+
+    collection_id: str | None = None
+    results: InsertResults | None = None
+
+
+class CollectionTrainingStatus(FastGPTModel):
+    """Training progress of a collection (`CollectionTrainingStatusSchema`, `type.ts` at f88b51b5).
+
+    `training_amount`: chunks still queued; `active_training_amount`: those still being processed;
+    `final_error_amount` / `has_error`: those that failed for good. `slowest_training_status` is
+    "running", "error" or "ready" (`CollectionTrainingStatusEnum`).
+    """
+
+    training_amount: int = 0
+    active_training_amount: int = 0
+    final_error_amount: int = 0
+    has_error: bool = False
+    slowest_training_mode: str | None = None  # "parse", "chunk", "qa", "image", "imageParse"
+    slowest_training_status: str | None = None
+
+
+class CollectionListItem(CollectionTrainingStatus):
+    """One collection of `list_collections` (`DatasetCollectionsListItemSchema`, `collection/api.ts` at f88b51b5).
+
+    `type` is "folder", "virtual", "file", "link", "externalFile", "apiFile" or "images"; `tags` are tag
+    names. `data_amount` is 0 when the list was asked with `simple=True`.
+    """
+
+    id: str = Field(default="", validation_alias=_ID, serialization_alias="_id")
+    parent_id: str | None = None
+    tmb_id: str | None = None
+    name: str = ""
+    type: str | None = None
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+    forbid: bool | None = None
+    training_type: str | None = None
+    tags: builtins.list[str] | None = None
+    external_file_id: str | None = None
+    file_id: str | None = None
+    raw_link: str | None = None
+    permission: Permission | None = None
+    data_amount: int = 0
+
+
+class ListCollectionsResponse(Page[CollectionListItem]):
+    """A page of collections, most recently updated first (`ListCollectionV2ResponseSchema`, `collection/api.ts` at f88b51b5)."""
+
+
+class CollectionDataset(FastGPTModel):
+    """The dataset a collection belongs to, as stored (`DatasetSchema`, `type.ts` at f88b51b5): model names only."""
+
+    id: str = Field(default="", validation_alias=_ID, serialization_alias="_id")
+    parent_id: str | None = None
+    team_id: str | None = None
+    tmb_id: str | None = None
+    name: str = ""
+    intro: str | None = None
+    avatar: str | None = None
+    type: str | None = None
+    vector_model: str | None = None
+    agent_model: str | None = None
+    vlm_model: str | None = None
+    chunk_settings: DatasetChunkSettings | None = None
+    update_time: datetime | None = None
+
+
+class CollectionFile(FastGPTModel):
+    """The stored file of a file collection (`DatasetCollectionItemSchema.file`, `type.ts` at f88b51b5)."""
+
+    filename: str | None = None
+    content_length: int | None = None
+
+
+class CollectionDetail(DatasetChunkSettings, CollectionTrainingStatus):
+    """`get_collection`: one collection (`DatasetCollectionItemSchema`, `type.ts`, as
+    `collection/detail.ts` fills it, at f88b51b5): the stored collection with its chunk settings, its `dataset`,
+    where it came from (`source_name`, `source_id`, `file`), `index_amount` (vectors) and its training
+    progress (`error_count` = `final_error_amount`)."""
+
+    id: str = Field(default="", validation_alias=_ID, serialization_alias="_id")
+    team_id: str | None = None
+    tmb_id: str | None = None
+    dataset_id: str | None = None
+    parent_id: str | None = None
+    name: str = ""
+    type: str | None = None
+    tags: builtins.list[str] | None = None
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+    forbid: bool | None = None
+    file_id: str | None = None
+    raw_link: str | None = None
+    external_file_id: str | None = None
+    api_file_id: str | None = None
+    api_file_parent_id: str | None = None
+    external_file_url: str | None = None
+    raw_text_length: int | None = None
+    hash_raw_text: str | None = None
+    metadata: dict[str, Any] | None = None
+    custom_pdf_parse: bool | None = None
+    dataset: CollectionDataset | None = None
+    source_name: str | None = None
+    source_id: str | None = None
+    file: CollectionFile | None = None
+    permission: Permission | None = None
+    index_amount: int = 0
+    error_count: int | None = None
+
+
+class SyncCollectionResponse(FastGPTModel):
+    """`sync_collection`'s answer, a bare string on the wire (`SyncCollectionResponseSchema`, `collection/api.ts` at f88b51b5):
+    "sameRaw" (the source did not change), "success" (the collection was rebuilt) or "failed"."""
+
+    result: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        return {"result": data} if isinstance(data, str) else data
+
+
+class PushDataResponse(FastGPTModel):
+    """How many of the pushed items went into the training queue (`PushDataResponseSchema`, `data/api.ts` at f88b51b5). FastGPT
+    drops duplicates, items over its token limit, and items with neither text nor image."""
+
+    insert_len: int = 0
+
+
+class DataListItem(FastGPTModel):
+    """One chunk of `list_data` (`GetDataListItemSchema`, `data/api.ts` at f88b51b5), in collection order.
+
+    `q` and `a` have stored images replaced by signed preview URLs (valid about an hour).
+    """
+
+    id: str = Field(default="", validation_alias=_ID, serialization_alias="_id")
+    dataset_id: str | None = None
+    collection_id: str | None = None
+    q: str | None = None
+    a: str | None = None
+    image_id: str | None = None
+    image_size: int | None = None  # bytes
+    image_preview_url: str | None = None
+    chunk_index: int | None = None
+    updated: bool | None = None
+
+
+class ListDataResponse(Page[DataListItem]):
+    """A page of a collection's chunks (`GetDatasetDataListResponseSchema`, `data/api.ts` at f88b51b5)."""
+
+
+class DataIndexInfo(FastGPTModel):
+    """One index of a chunk: its `type`, `text`, and `data_id` (the vector's id in the vector store);
+    `DatasetDataIndexItemSchema`, `type.ts` at f88b51b5."""
+
+    type: str | None = None  # a DataIndexType
+    data_id: str | None = None
+    text: str = ""
+
+
+class DataDetail(FastGPTModel):
+    """`get_data`: one chunk with its indexes (`DatasetDataItemSchema`, `type.ts` at f88b51b5; FastGPT sends `id`)."""
+
+    id: str = Field(default="", validation_alias=_ID, serialization_alias="id")
+    team_id: str | None = None
+    dataset_id: str | None = None
+    collection_id: str | None = None
+    q: str = ""
+    a: str | None = None
+    image_id: str | None = None
+    image_preivew_url: str | None = None  # sic: FastGPT's spelling
+    update_time: datetime | None = None
+    source_name: str | None = None
+    source_id: str | None = None
+    chunk_index: int | None = None
+    indexes: builtins.list[DataIndexInfo] = Field(default_factory=builtins.list)
+    image_desc_map: dict[str, str] | None = None
+    is_owner: bool | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class UpdateDataResponse(FastGPTModel):
+    """The chunk's text after the update, stored images replaced by signed URLs
+    (`UpdateDatasetDataResponseSchema`, `data/api.ts` at f88b51b5)."""
+
+    q: str | None = None
+    a: str | None = None
+
+
+# ---- requests: datasets -------------------------------------------------------------------------
+
+
+class CreateDatasetRequest(APIRequest[CreateDatasetResponse]):
+    """`POST /api/core/dataset/create`: a new dataset (or a dataset folder, `type="folder"`).
+
+    Without `parent_id` it is created at the top level, which needs the team's create-dataset
+    permission; inside a folder, write access to it. Models not given are the server's defaults; a
+    model the server does not have is refused. `intro` and `avatar` are required by FastGPT's schema;
+    they default to "" here. Source (FastGPT f88b51b5): `CreateDatasetBodySchema` in `api.ts` and `dataset/create.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/create")
+
+    name: str = Field(min_length=1)
+    type: DatasetType = "dataset"
+    parent_id: ParentId | None = None
+    intro: str = ""
+    avatar: str = ""
+    vector_model: str | None = Field(default=None, min_length=1)
+    agent_model: str | None = Field(default=None, min_length=1)
+    vlm_model: str | None = Field(default=None, min_length=1)
+    api_dataset_server: dict[str, Any] | None = None
+
+    @classmethod
+    def builder(cls) -> CreateDatasetRequestBuilder:
+        from ._builders import CreateDatasetRequestBuilder
+
+        return CreateDatasetRequestBuilder()
+
+
+class ListDatasetsRequest(APIRequest[ListDatasetsResponse]):
+    """`POST /api/core/dataset/list`: the datasets of one folder (the top level without `parent_id`).
+
+    FastGPT reads these from the body only (its docs' `?parentId=` query is ignored). `search_key`
+    matches names and intros across all folders. Source (FastGPT f88b51b5): `GetDatasetListBodySchema` in `api.ts` and
+    `dataset/list.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/list")
+
+    parent_id: ParentId | None = None
+    type: DatasetType | None = None
+    search_key: str | None = None
+
+    @classmethod
+    def builder(cls) -> ListDatasetsRequestBuilder:
+        from ._builders import ListDatasetsRequestBuilder
+
+        return ListDatasetsRequestBuilder()
+
+
+class GetDatasetRequest(APIRequest[DatasetDetail]):
+    """`GET /api/core/dataset/detail?id=`: one dataset. Source (FastGPT f88b51b5): `GetDatasetDetailQuerySchema` (`api.ts` at f88b51b5)."""
+
+    route = Route("GET", "/api/core/dataset/detail", query=frozenset({"id"}))
+
+    id: ObjectId
+
+    @classmethod
+    def builder(cls) -> GetDatasetRequestBuilder:
+        from ._builders import GetDatasetRequestBuilder
+
+        return GetDatasetRequestBuilder()
+
+
+class DeleteDatasetRequest(APIRequest[OperationResponse]):
+    """`DELETE /api/core/dataset/delete?id=`: delete a dataset (or a folder) with everything in it.
+
+    Needs owner rights. Source (FastGPT f88b51b5): `DeleteDatasetQuerySchema` (`api.ts` at f88b51b5) and `dataset/delete.ts`.
+    """
+
+    route = Route("DELETE", "/api/core/dataset/delete", query=frozenset({"id"}))
+
+    id: ObjectId
+
+    @classmethod
+    def builder(cls) -> DeleteDatasetRequestBuilder:
+        from ._builders import DeleteDatasetRequestBuilder
+
+        return DeleteDatasetRequestBuilder()
+
+
+class SearchTestRequest(APIRequest[SearchTestResponse]):
+    """`POST /api/core/dataset/searchTest`: search a dataset as an app's knowledge-base node would.
+
+    Give `text`, or `query_image_urls` (up to 10 `temp/<teamId>/...` keys from FastGPT's
+    `presignSearchTestImage`; URLs are refused), or both. `limit` is the most tokens of chunks to
+    return (FastGPT's default 5000, capped at 20000); `similarity` the lowest score kept. The search
+    costs AI points, and FastGPT allows 15 a second per IP. Source (FastGPT f88b51b5): `SearchDatasetTestBodySchema` in
+    `api.ts` and `dataset/searchTest.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/searchTest")
+
+    dataset_id: ObjectId
+    # Declared before `text`, whose check reads it.
+    query_image_urls: builtins.list[NonEmptyStr] | None = Field(default=None, max_length=10)
+    text: str | None = Field(default=None, validate_default=True)
+    similarity: float | None = None
+    limit: int | None = Field(default=None, ge=1)
+    search_mode: SearchMode | None = None
+    embedding_weight: float | None = None
+    using_re_rank: bool | None = None
+    rerank_model: str | None = None
+    rerank_weight: float | None = None
+    dataset_search_using_extension_query: bool | None = None
+    dataset_search_extension_model: str | None = None
+    dataset_search_extension_bg: str | None = None
+    dataset_deep_search: bool | None = None
+    dataset_deep_search_model: str | None = None
+    dataset_deep_search_max_times: int | None = Field(default=None, ge=1)
+    dataset_deep_search_bg: str | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _text_or_images(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "query_image_urls" not in info.data:
+            return value  # the images failed their own check
+        if not (value or "").strip() and not info.data["query_image_urls"]:
+            raise ValueError("give the text to search for, or query_image_urls (FastGPT needs one)")
+        return value
+
+    @classmethod
+    def builder(cls) -> SearchTestRequestBuilder:
+        from ._builders import SearchTestRequestBuilder
+
+        return SearchTestRequestBuilder()
+
+
+# ---- requests: collections ----------------------------------------------------------------------
+
+
+class _RequestFields(BaseModel):
+    """A base for fields several requests share, declared once: the requests combine it with
+    APIRequest, so it is configured as APIRequest is."""
+
+    # As APIRequest's; spelled out for the pydantic mypy plugin.
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        validate_assignment=True,
+        loc_by_alias=False,
+    )
+
+
+class _CollectionTarget(_RequestFields):
+    dataset_id: ObjectId
+    parent_id: ParentId | None = None
+    tags: builtins.list[str] | None = None
+    metadata: dict[str, Any] | None = None
+    custom_pdf_parse: bool | None = None
+
+
+class ChunkSettings(_RequestFields):
+    """How FastGPT splits a source into chunks and indexes them: FastGPT's `ChunkSettingsSchema`
+    (`packages/global/core/dataset/type.ts` at f88b51b5), shared by every `create_*_collection` request.
+
+    All optional; FastGPT fills in its defaults. `chunk_setting_mode` is "auto" unless said otherwise,
+    and in "auto" FastGPT ignores `chunk_split_mode`, `chunk_size`, `index_size`, `chunk_splitter` and
+    the paragraph settings, using its own (`computedCollectionChunkSettings` in
+    `packages/global/core/dataset/training/utils.ts` at f88b51b5): set `chunk_setting_mode="custom"` to use yours.
+    The enums are FastGPT's (the `Literal`s here). FastGPT's schema takes any number; the bounds here
+    are FastGPT's own: `chunk_size` and `index_size` at least `minChunkSize` (64, `training/utils.ts` at f88b51b5),
+    `paragraph_chunk_deep` 1 to 8 and `chunk_trigger_min_size` 100 to 100000 as its import form allows
+    (`CollectionChunkForm.tsx`). FastGPT lowers a `chunk_size` above its model's limit itself.
+    `qa_prompt` is used with `training_type="qa"` only.
+    """
+
+    training_type: TrainingType | None = None
+    chunk_trigger_type: ChunkTriggerType | None = None
+    chunk_trigger_min_size: int | None = Field(default=None, ge=100, le=100_000)
+    data_enhance_collection_name: bool | None = None
+    image_index: bool | None = None
+    auto_indexes: bool | None = None
+    index_prefix_title: bool | None = None
+    chunk_setting_mode: ChunkSettingMode | None = None
+    chunk_split_mode: ChunkSplitMode | None = None
+    paragraph_chunk_ai_mode: ParagraphChunkAIMode | None = Field(default=None, alias="paragraphChunkAIMode")
+    paragraph_chunk_deep: int | None = Field(default=None, ge=1, le=8)
+    paragraph_chunk_min_size: int | None = Field(default=None, ge=1)
+    chunk_size: int | None = Field(default=None, ge=64)
+    chunk_splitter: str | None = None
+    index_size: int | None = Field(default=None, ge=64)
+    qa_prompt: str | None = None
+
+
+class CollectionSettings(ChunkSettings, _CollectionTarget):
+    """What every `create_*_collection` request takes: the target, and the chunk settings (FastGPT's
+    `ApiCreateCollectionBaseSchema`, `createApi.ts` at f88b51b5). `parent_id`: a folder collection of the dataset;
+    `tags`: tag names (created when new); `metadata`: kept with the collection; `custom_pdf_parse`:
+    FastGPT's enhanced PDF parsing (when the server has it)."""
+
+
+class CreateCollectionRequest(APIRequest[CreateCollectionResponse]):
+    """`POST /api/core/dataset/collection/create`: an empty collection, `type` "virtual" (data is then
+    pushed with `push_data`), or a folder ("folder") to put other collections in.
+    Source (FastGPT f88b51b5): `CreateCollectionBodySchema` in `createApi.ts` and `collection/create.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/collection/create")
+
+    dataset_id: ObjectId
+    name: str
+    type: Literal["folder", "virtual"]
+    parent_id: ParentId | None = None
+    tags: builtins.list[str] | None = None
+
+    @classmethod
+    def builder(cls) -> CreateCollectionRequestBuilder:
+        from ._builders import CreateCollectionRequestBuilder
+
+        return CreateCollectionRequestBuilder()
+
+
+class CreateTextCollectionRequest(APIRequest[CreateCollectionWithResultResponse], CollectionSettings):
+    """`POST /api/core/dataset/collection/create/text`: a collection from a text, split and trained.
+
+    FastGPT stores the text as the file `<name>.txt` (the collection's name; its type is "file").
+    FastGPT takes request bodies up to 10 MB here. Source (FastGPT f88b51b5): `CreateTextCollectionBodySchema` in
+    `createApi.ts` and `collection/create/text.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/collection/create/text")
+
+    name: str
+    text: str
+
+    @classmethod
+    def builder(cls) -> CreateTextCollectionRequestBuilder:
+        from ._builders import CreateTextCollectionRequestBuilder
+
+        return CreateTextCollectionRequestBuilder()
+
+
+class CreateLinkCollectionRequest(APIRequest[CreateCollectionWithResultResponse], CollectionSettings):
+    """`POST /api/core/dataset/collection/create/link`: a collection from a web page, fetched by the server.
+
+    The link is the collection's name. `metadata["webPageSelector"]` (a CSS selector) picks the part
+    of the page to read; FastGPT keeps no other metadata here. `link` is an http(s) URL (FastGPT's
+    `z.string().url()`), sent exactly as given. Source (FastGPT f88b51b5): `CreateLinkCollectionBodySchema` in
+    `createApi.ts` and `collection/create/link.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/collection/create/link")
+
+    link: HttpLink
+
+    @classmethod
+    def builder(cls) -> CreateLinkCollectionRequestBuilder:
+        from ._builders import CreateLinkCollectionRequestBuilder
+
+        return CreateLinkCollectionRequestBuilder()
+
+
+class CreateFileCollectionRequest(APIRequest[CreateCollectionWithResultResponse], CollectionSettings):
+    """`POST /api/core/dataset/collection/create/localFile`: a collection from a file, uploaded with
+    the call as `multipart/form-data` (a `file` part, then a `data` part holding the other fields as
+    JSON, as FastGPT's handler reads them) and streamed from disk, never read whole.
+
+    `file` is bytes, a path, or a binary file object (read from its current position, left open).
+    `filename` (the collection's name) defaults to the path's or the open file's name, and must be
+    given for bytes; it is sent percent-encoded, as FastGPT's web app does and its handler expects.
+    `content_type` is guessed from the name when not given. FastGPT takes .txt, .docx, .csv, .xlsx,
+    .pdf, .md, .html and .pptx here (4.16; `documentFileType`), up to its `uploadFileMaxSize`.
+    Source (FastGPT f88b51b5): `CreateCollectionByLocalFileBodySchema` in `createApi.ts`, `collection/create/localFile.ts`
+    and `packages/service/common/file/multer.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/collection/create/localFile")
+
+    file: FileContent = Field(exclude=True, repr=False)
+    filename: str | None = Field(default=None, min_length=1, exclude=True)
+    content_type: str | None = Field(default=None, pattern=r"^[^\r\n]+$", exclude=True)
+
+    @classmethod
+    def builder(cls) -> CreateFileCollectionRequestBuilder:
+        from ._builders import CreateFileCollectionRequestBuilder
+
+        return CreateFileCollectionRequestBuilder()
+
+
+class CreateApiCollectionRequest(APIRequest[CreateApiCollectionResponse], CollectionSettings):
+    """`POST /api/core/dataset/collection/create/apiCollection`: a collection from a file of an API
+    dataset (one whose files live on an API server, Feishu, Yuque or DingTalk), by its `api_file_id`.
+
+    Files already in the dataset are skipped; a folder brings its files along. See
+    `CreateApiCollectionResponse` for the answer. Source (FastGPT f88b51b5): `CreateApiCollectionBodySchema` in
+    `createApi.ts`, `collection/create/apiCollection.ts` and `apiCollectionV2.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/collection/create/apiCollection")
+
+    name: str
+    api_file_id: str = Field(min_length=1)
+
+    @classmethod
+    def builder(cls) -> CreateApiCollectionRequestBuilder:
+        from ._builders import CreateApiCollectionRequestBuilder
+
+        return CreateApiCollectionRequestBuilder()
+
+
+class ListCollectionsRequest(APIRequest[ListCollectionsResponse]):
+    """`POST /api/core/dataset/collection/listV2`: a page of one folder's collections (the dataset's
+    top level without `parent_id`), most recently updated first.
+
+    `search_text` (at most 100 characters) searches names across all folders; `select_folder` lists
+    folders only; `filter_tags` keeps collections with one of these tag ids; `simple` skips counting
+    data and training (`data_amount` 0). `page_size` is at most 100 (FastGPT lowers larger values, which
+    would end a walk early). Source (FastGPT f88b51b5): `ListCollectionV2BodySchema` in `collection/api.ts` and
+    `collection/listV2.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/collection/listV2")
+
+    dataset_id: ObjectId
+    parent_id: ParentId | None = None
+    search_text: str | None = Field(default=None, max_length=100)
+    select_folder: bool | None = None
+    filter_tags: builtins.list[str] | None = None
+    simple: bool | None = None
+    offset: int = Field(default=0, ge=0)
+    page_size: int = Field(default=10, ge=1, le=100)
+
+    @classmethod
+    def builder(cls) -> ListCollectionsRequestBuilder:
+        from ._builders import ListCollectionsRequestBuilder
+
+        return ListCollectionsRequestBuilder()
+
+
+class GetCollectionRequest(APIRequest[CollectionDetail]):
+    """`GET /api/core/dataset/collection/detail?id=`: one collection. Source (FastGPT f88b51b5):
+    `GetCollectionDetailQuerySchema` in `collection/api.ts` and `collection/detail.ts`."""
+
+    route = Route("GET", "/api/core/dataset/collection/detail", query=frozenset({"id"}))
+
+    id: ObjectId
+
+    @classmethod
+    def builder(cls) -> GetCollectionRequestBuilder:
+        from ._builders import GetCollectionRequestBuilder
+
+        return GetCollectionRequestBuilder()
+
+
+class UpdateCollectionRequest(APIRequest[OperationResponse]):
+    """`POST /api/core/dataset/collection/update`: rename, move, tag, enable or disable a collection.
+
+    Name the collection by `id`, or by `dataset_id` with `external_file_id`. Fields left out are left
+    as they are; `parent_id=""` moves it to the top level; `tags` replaces its tags (names, created when
+    new); `forbid=True` disables it (a folder: with everything in it). Source (FastGPT f88b51b5):
+    `UpdateDatasetCollectionBodySchema` in `collection/api.ts` and `collection/update.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/collection/update")
+
+    id: ObjectId | None = None
+    dataset_id: ObjectId | None = None
+    # Declared after `id` and `dataset_id`, whose combination its check reads.
+    external_file_id: str | None = Field(default=None, min_length=1, validate_default=True)
+    parent_id: ParentId | None = None
+    name: str | None = Field(default=None, min_length=1)
+    tags: builtins.list[str] | None = None
+    forbid: bool | None = None
+    create_time: AwareDatetime | str | None = None
+
+    @field_validator("external_file_id")
+    @classmethod
+    def _one_way_to_name_it(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "id" not in info.data or "dataset_id" not in info.data:
+            return value  # one of them failed its own check
+        by_id, dataset_id = info.data["id"] is not None, info.data["dataset_id"] is not None
+        by_file = value is not None
+        if by_id and (by_file or dataset_id):
+            raise ValueError("name the collection by id, or by dataset_id with external_file_id, not both")
+        if not by_id and not (by_file and dataset_id):
+            raise ValueError("name the collection by id, or by dataset_id with external_file_id")
+        return value
+
+    @classmethod
+    def builder(cls) -> UpdateCollectionRequestBuilder:
+        from ._builders import UpdateCollectionRequestBuilder
+
+        return UpdateCollectionRequestBuilder()
+
+
+class DeleteCollectionRequest(APIRequest[OperationResponse]):
+    """`DELETE /api/core/dataset/collection/delete`: delete one collection (`id`, sent in the query) or
+    several (`collection_ids`, sent in the body), folders with everything in them, their data and files.
+
+    Source (FastGPT f88b51b5): `DeleteCollectionQuerySchema` / `DeleteCollectionBodySchema` in `collection/api.ts` and
+    `collection/delete.ts`.
+    """
+
+    route = Route("DELETE", "/api/core/dataset/collection/delete", query=frozenset({"id"}))
+
+    id: ObjectId | None = None
+    # Declared after `id`: its check reads it.
+    collection_ids: builtins.list[ObjectId] | None = Field(default=None, min_length=1, validate_default=True)
+
+    @field_validator("collection_ids")
+    @classmethod
+    def _id_or_ids(cls, value: builtins.list[str] | None, info: ValidationInfo) -> builtins.list[str] | None:
+        if "id" not in info.data:
+            return value
+        if (info.data["id"] is None) == (value is None):
+            raise ValueError("give id (one collection) or collection_ids (several), not both or neither")
+        return value
+
+    @classmethod
+    def builder(cls) -> DeleteCollectionRequestBuilder:
+        from ._builders import DeleteCollectionRequestBuilder
+
+        return DeleteCollectionRequestBuilder()
+
+
+class SyncCollectionRequest(APIRequest[SyncCollectionResponse]):
+    """`POST /api/core/dataset/collection/sync`: read a link or API-file collection's source again and
+    rebuild the collection if it changed (others are refused: `notSupportSync`).
+
+    Source (FastGPT f88b51b5): `SyncCollectionBodySchema` in `collection/api.ts` and `collection/sync.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/collection/sync")
+
+    collection_id: ObjectId
+
+    @classmethod
+    def builder(cls) -> SyncCollectionRequestBuilder:
+        from ._builders import SyncCollectionRequestBuilder
+
+        return SyncCollectionRequestBuilder()
+
+
+# ---- requests: data -----------------------------------------------------------------------------
+
+
+class DataIndex(RequestPart):
+    """An index of a pushed chunk: `text` to embed (FastGPT makes the default ones itself). `type`
+    defaults to "custom" on the server; the other kinds are the ones FastGPT generates.
+    (`DatasetDataIndexItemSchema` without `dataId`, as `PushDataChunkSchema` takes it, at f88b51b5.)"""
+
+    type: DataIndexType | None = None
+    text: str
+
+
+class UpdateDataIndex(DataIndex):
+    """An index in `update_data`: `data_id` (the vector's id, from `get_data`) keeps an unchanged index's
+    vector instead of embedding it again (`DatasetDataIndexOptionalSchema`, `type.ts` at f88b51b5)."""
+
+    data_id: str | None = Field(default=None, min_length=1)
+
+
+class DataItem(RequestPart, _RefusesAsRequestError):
+    """One chunk for `push_data` (FastGPT's `PushDataChunkSchema`, `data/api.ts` at f88b51b5): `q` (the text) and
+    an optional `a`, or an image (`image_id`, a dataset image key) for image collections, plus extra
+    `indexes`, its position `chunk_index` and your `metadata` (FastGPT >= 4.16.0).
+
+    An item needs a non-empty `q` or an `image_id`: FastGPT silently drops one with neither, so the
+    SDK refuses it. `push_data` takes these or plain dicts with the same fields (snake_case or
+    FastGPT's camelCase), checked alike. A bad one raises `RequestValidationError`, as a request does.
+    """
+
+    # Declared before `q`, whose check reads it.
+    image_id: str | None = Field(default=None, min_length=1)
+    q: str | None = Field(default=None, validate_default=True)
+    a: str | None = None
+    chunk_index: int | None = Field(default=None, ge=0)
+    indexes: builtins.list[DataIndex] | None = None
+    metadata: dict[str, Any] | None = None
+
+    @field_validator("q")
+    @classmethod
+    def _text_or_image(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "image_id" in info.data and not value and info.data["image_id"] is None:
+            raise ValueError("an item needs q (its text) or image_id; FastGPT drops one with neither")
+        return value
+
+
+def _data_item(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    if isinstance(value, DataItem):
+        # Checked again: a DataItem's fields can be changed after it was made (no check on assignment),
+        # and the request must not carry an item FastGPT would drop.
+        value = value.model_dump(exclude_unset=True)
+    if isinstance(value, dict):
+        # Checked as DataItem's constructor checks it, each refusal reported where it is (`data.3.q`).
+        item = DataItem.__new__(DataItem)
+        DataItem.__pydantic_validator__.validate_python(value, self_instance=item)
+        return item
+    raise ValueError(f"an item is a DataItem or a dict, not {type(value).__name__}")
+
+
+# An item of `push_data`: a DataItem, or a plain dict checked as one.
+DataItemInput = Annotated[DataItem | dict[str, Any], WrapValidator(_data_item)]
+
+
+class PushDataRequest(APIRequest[PushDataResponse]):
+    """`POST /api/core/dataset/data/pushData`: queue up to 200 chunks into a collection for training.
+
+    `data` holds `DataItem`s or dicts (more than 200 is refused before sending). The collection's own
+    training mode decides how they are trained; `training_type`, `index_size`, `auto_indexes`,
+    `image_index` and `prompt` are passed on as FastGPT reads them. `bill_id` charges the training to an
+    existing usage record (`createTrainingUsage`); without it each call opens one. FastGPT takes
+    request bodies up to 10 MB here. Source (FastGPT f88b51b5): `PushDataBodySchema` in `data/api.ts` and
+    `data/pushData.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/data/pushData")
+
+    collection_id: ObjectId
+    data: builtins.list[DataItemInput] = Field(max_length=MAX_PUSH_ITEMS)
+    training_type: TrainingType | None = None
+    index_size: int | None = Field(default=None, ge=64)
+    auto_indexes: bool | None = None
+    image_index: bool | None = None
+    prompt: str | None = None
+    bill_id: str | None = Field(default=None, min_length=1)
+
+    @classmethod
+    def builder(cls) -> PushDataRequestBuilder:
+        from ._builders import PushDataRequestBuilder
+
+        return PushDataRequestBuilder()
+
+
+class ListDataRequest(APIRequest[ListDataResponse]):
+    """`POST /api/core/dataset/data/v2/list`: a page of a collection's chunks, in chunk order.
+
+    `search_text` matches `q` and `a`. `page_size` is at most 30 (FastGPT lowers larger values, which
+    would end a walk early). Source (FastGPT f88b51b5): `GetDatasetDataListBodySchema` in `data/api.ts` and
+    `data/v2/list.ts`.
+    """
+
+    route = Route("POST", "/api/core/dataset/data/v2/list")
+
+    collection_id: ObjectId
+    search_text: str | None = None
+    offset: int = Field(default=0, ge=0)
+    page_size: int = Field(default=10, ge=1, le=30)
+
+    @classmethod
+    def builder(cls) -> ListDataRequestBuilder:
+        from ._builders import ListDataRequestBuilder
+
+        return ListDataRequestBuilder()
+
+
+class GetDataRequest(APIRequest[DataDetail]):
+    """`GET /api/core/dataset/data/detail?id=`: one chunk with its indexes. Source (FastGPT f88b51b5):
+    `GetDatasetDataDetailQuerySchema` in `data/api.ts` and `data/detail.ts`."""
+
+    route = Route("GET", "/api/core/dataset/data/detail", query=frozenset({"id"}))
+
+    id: ObjectId
+
+    @classmethod
+    def builder(cls) -> GetDataRequestBuilder:
+        from ._builders import GetDataRequestBuilder
+
+        return GetDataRequestBuilder()
+
+
+class UpdateDataRequest(APIRequest[UpdateDataResponse]):
+    """`PUT /api/core/dataset/data/update`: change a chunk's text and, optionally, its indexes.
+
+    `q` is required. With `indexes` given they replace the chunk's custom indexes (keep one's vector
+    with its `data_id`); without, FastGPT rebuilds the default indexes from the new text. FastGPT reads
+    no `metadata` here (`UpdateDatasetDataBodySchema` omits it). Source (FastGPT f88b51b5): `UpdateDatasetDataBodySchema`
+    in `data/api.ts` (`UpdateDatasetDataPropsSchema`, `type.ts` at f88b51b5) and `data/update.ts`.
+    """
+
+    route = Route("PUT", "/api/core/dataset/data/update")
+
+    data_id: ObjectId
+    q: str
+    a: str | None = None
+    indexes: builtins.list[UpdateDataIndex] | None = None
+    image_id: str | None = Field(default=None, min_length=1)
+    index_prefix: str | None = None
+
+    @classmethod
+    def builder(cls) -> UpdateDataRequestBuilder:
+        from ._builders import UpdateDataRequestBuilder
+
+        return UpdateDataRequestBuilder()
+
+
+class DeleteDataRequest(APIRequest[OperationResponse]):
+    """`DELETE /api/core/dataset/data/delete?id=`: delete one chunk. Source (FastGPT f88b51b5):
+    `DeleteDatasetDataQuerySchema` in `data/api.ts` and `data/delete.ts`."""
+
+    route = Route("DELETE", "/api/core/dataset/data/delete", query=frozenset({"id"}))
+
+    id: ObjectId
+
+    @classmethod
+    def builder(cls) -> DeleteDataRequestBuilder:
+        from ._builders import DeleteDataRequestBuilder
+
+        return DeleteDataRequestBuilder()
+
+
+if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here
+    __getattr__ = builders_on_demand(__name__, __all__)
