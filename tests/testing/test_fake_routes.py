@@ -18,10 +18,6 @@ from fastgpt_oapi.testing import FakeFastGPT
 
 _AREAS = ("chat", "chat_history", "app_logs", "dataset")
 _AREA_MODELS = tuple(f"fastgpt_oapi.api.{area}.model" for area in _AREAS)
-# TODO(dataset-emulator): the emulator's dataset routes (`fastgpt_oapi/testing/routes/dataset.py`) are
-# being written on the `dataset-emulator` branch. Until that branch is merged, the SDK's dataset paths
-# are skipped below; the merge removes this flag and the skip with it.
-_DATASET_ROUTES_MISSING = importlib.util.find_spec("fastgpt_oapi.testing.routes.dataset") is None
 _ITEM_DELETE = DeleteRecordRequest.route.fallbacks[0][1]  # where FastGPT <= 4.14.10 deletes a record
 
 
@@ -55,8 +51,6 @@ def test_the_walk_finds_every_areas_requests() -> None:
 
 @pytest.mark.parametrize("request_type", _sdk_requests(), ids=lambda cls: cls.__name__)
 def test_every_sdk_request_path_is_served(request_type: type[APIRequest[Any]]) -> None:
-    if _DATASET_ROUTES_MISSING and request_type.__module__ == "fastgpt_oapi.api.dataset.model":
-        pytest.skip("the emulator's dataset routes come with the dataset-emulator branch (TODO above)")
     route = request_type.route
     # Every path of the endpoint, older ones included. The record-delete pair is served one path per
     # setting, so a path counts if either setting serves it.

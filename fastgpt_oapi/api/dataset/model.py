@@ -38,6 +38,7 @@ from pydantic.alias_generators import to_camel
 from fastgpt_oapi.core.lazy import builders_on_demand
 from fastgpt_oapi.core.model import (
     APIRequest,
+    CheckedModel,
     FastGPTModel,
     ListData,
     OperationResponse,
@@ -47,7 +48,6 @@ from fastgpt_oapi.core.model import (
 from fastgpt_oapi.core.paging import Page
 from fastgpt_oapi.core.upload import FileContent
 
-from ..shared.message import _RefusesAsRequestError
 from ..shared.model import QuoteItem, QuoteScore
 
 if TYPE_CHECKING:
@@ -1068,7 +1068,7 @@ class UpdateDataIndex(DataIndex):
     data_id: str | None = Field(default=None, min_length=1)
 
 
-class DataItem(RequestPart, _RefusesAsRequestError):
+class DataItem(RequestPart, CheckedModel):
     """One chunk for `push_data` (FastGPT's `PushDataChunkSchema`, `data/api.ts` at f88b51b5): `q` (the text) and
     an optional `a`, or an image (`image_id`, a dataset image key) for image collections, plus extra
     `indexes`, its position `chunk_index` and your `metadata` (FastGPT >= 4.16.0).
