@@ -16,6 +16,10 @@ from fastgpt_oapi import Client
 from fastgpt_oapi.testing import FakeFastGPT
 
 REPO = Path(__file__).resolve().parents[1]
+# A tag that makes the browser fetch something (a script, a stylesheet, a font, an image) from a URL.
+EXTERNAL_RESOURCE = re.compile(
+    r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=\"(?:https?:)?//", re.IGNORECASE
+)
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
 
 
@@ -29,7 +33,7 @@ def quick_start() -> list[str]:
     return python_blocks(section)
 
 
-@pytest.mark.system  # a full MkDocs build
+@pytest.mark.system  # a full MkDocs build, API reference included
 def test_site_builds_strictly(tmp_path: Path) -> None:
     # --strict turns MkDocs' warnings into errors; mkdocs.yml asks for warnings on broken links and anchors.
     done = subprocess.run(
@@ -46,6 +50,28 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
     for page in ("concepts", "chat", "chat_history", "app_logs", "streaming-events", "errors", "testing"):
         assert (site / page / "index.html").is_file(), page
     assert (site / "configuration" / "index.html").is_file()
+    reference = (
+        "client",
+        "options",
+        "errors",
+        "chat",
+        "streams",
+        "chat_history",
+        "app_logs",
+        "shared",
+        "testing",
+    )
+    for page in reference:
+        assert (site / "reference" / page / "index.html").is_file(), f"reference/{page}"
+    # The API reference is generated: each page documents its module's classes (mkdocstrings ran).
+    chat_reference = (site / "reference" / "chat" / "index.html").read_text(encoding="utf-8")
+    assert 'id="fastgpt_oapi.api.chat.service.ChatService.chat_stream"' in chat_reference
+    # Nothing on a page loads from another host (Material's Google Fonts are off): the site works offline.
+    for html in site.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        assert not EXTERNAL_RESOURCE.search(text), (
+            f"{html.relative_to(site)}: {EXTERNAL_RESOURCE.search(text)}"
+        )
 
 
 def test_every_event_class_is_documented() -> None:
