@@ -7,10 +7,10 @@ VENV_STAMP := .venv/.installed
 RUN := $(POETRY) run
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-fast lint format typecheck check demo bench clean codegen
+.PHONY: help install test test-fast lint format typecheck check demo bench docs docs-serve clean codegen
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(POETRY): tools/poetry-simple-index/pyproject.toml tools/poetry-simple-index/poetry_simple_index/__init__.py
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "Python >= 3.10 is required"; exit 1; }
@@ -54,5 +54,11 @@ bench: $(VENV_STAMP)  ## Benchmarks against the alternatives (bench/); not part 
 demo: $(VENV_STAMP)  ## Streamed, typed chat plus history calls (emulator unless FASTGPT_BASE_URL/FASTGPT_API_KEY are set)
 	$(RUN) python -m examples.demo
 
+docs: $(VENV_STAMP)  ## Build the documentation site into site/ (mkdocs --strict, offline)
+	$(RUN) mkdocs build --strict
+
+docs-serve: $(VENV_STAMP)  ## Serve the documentation on http://127.0.0.1:8000, rebuilt on every change
+	$(RUN) mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
 clean:  ## Remove the environments and caches
-	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache site

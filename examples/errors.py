@@ -44,7 +44,7 @@ def bad_key(client: Client) -> None:
         client.chat.chat(question(), wrong_key)
     except AuthenticationError as exc:
         show(exc)
-    # A stream refused before it starts raises the same class, from the first iteration.
+    # A refused stream raises the same class as it is entered, before any event is delivered.
     try:
         with client.chat.chat_stream(question(), wrong_key) as stream:
             stream.until_done()

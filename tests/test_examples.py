@@ -1,7 +1,7 @@
 """Every script in examples/ runs to the end and prints what it promises.
 
 Each runs in a fresh interpreter, as a user would start it (`python -m examples.<name>` from the repo
-root), twice: against the embedded emulator (no FASTGPT_* variables), and through the "real server"
+root, with what a user would type in `INPUT`), twice: against the embedded emulator (no FASTGPT_* variables), and through the "real server"
 path, with FASTGPT_BASE_URL / FASTGPT_API_KEY / FASTGPT_APP_ID pointing at an emulator served on
 loopback HTTP.
 """
@@ -66,6 +66,11 @@ EXPECTED: dict[str, list[str]] = {
         "rejected: the form has no field(s) ['color']",
         '{"收件人":"Ada","数量":2,"配送方式":"express"}',
         "-> 已为 Ada 下单 2 件。",
+        "=== A loop: answer until the workflow stops asking ===",
+        "[UserSelectInteractive]",
+        "select: done, still asking: False",
+        "[UserInputInteractive]",
+        "form: done, still asking: False",
     ],
     "history": [
         "2 chat(s) in total, 2 on this page",
@@ -107,6 +112,38 @@ EXPECTED: dict[str, list[str]] = {
         "SDK client closed; http_client.is_closed=False",
         "SDK client closed; async_http_client.is_closed=False",
     ],
+    "chatbot": [
+        "chatbot against the embedded FakeFastGPT",
+        "you> bot> (thinking) ",
+        "you> bot> (thinking) ",
+        "2 turn(s) on one chat, 4 records stored",
+    ],
+    "relay": [
+        "relay against the embedded FakeFastGPT",
+        "HTTP 200 text/event-stream",
+        "events: answer ... done",
+        'last: data: {"chat_id": "',
+        "HTTP 401 application/json",
+        "'error': 'AuthenticationError'",
+        "HTTP 429 application/json",
+        "Retry-After: 3",
+        "'error': 'RateLimitError'",
+        "HTTP 200 text/event-stream",
+        "events: answer ... error",
+        '"error": "StreamError"',
+    ],
+    # The JSON lines, chats newest first, each chat's records in reading order.
+    "export_histories": [
+        '{"chat_id": "',
+        '"obj": "Human", "value": [{"type": "text", "text": {"content": "What is FastGPT?"}}]',
+        '"obj": "AI"',
+        '"content": "Tell me more"',
+        '"content": "Thanks!"',
+        '{"chat_id": "',
+        '"content": "Who directed Suzume?"',
+        '"content": "Tell me more"',
+        '"content": "Thanks!"',
+    ],
     "demo": [
         "fastgpt-oapi demo against the embedded FakeFastGPT",
         "[tool] call 天气查询 (get_weather)",
@@ -127,7 +164,12 @@ EXPECTED_SERVER: dict[str, list[str]] = {
     "sync": ["blocking chat against http://127.0.0.1:", "same chat: True", "node tools"],
     "async_chat": ["async chat against http://127.0.0.1:", "tool calls: ['get_weather']"],
     "streaming": ["streaming against http://127.0.0.1:", "[flowNodeResponse] 知识库搜索 took 0.52s"],
-    "interactive": ["-> 订单已提交。", "-> 已为 Ada 下单 2 件。"],
+    "interactive": [
+        "-> 订单已提交。",
+        "-> 已为 Ada 下单 2 件。",
+        "select: done, still asking: False",
+        "form: done, still asking: False",
+    ],
     "history": [
         "chat history against http://127.0.0.1:",
         "liked: ['yes']",
@@ -141,6 +183,15 @@ EXPECTED_SERVER: dict[str, list[str]] = {
         "APIConnectionError",
     ],
     "custom_httpx": ["against the server in FASTGPT_BASE_URL", "<- 200 text/event-stream"],
+    "chatbot": ["chatbot against http://127.0.0.1:", "2 turn(s) on one chat, 4 records stored"],
+    "relay": [
+        "relay against http://127.0.0.1:",
+        "events: answer ... done",
+        "HTTP 401 application/json",
+        "(scripted with the emulator only)",
+        "events: answer ... error",
+    ],
+    "export_histories": [],  # a fresh server has no chats, and the export makes none: nothing to write
     "demo": [
         "fastgpt-oapi demo against http://127.0.0.1:",
         "this app did not pause for the user",
@@ -151,6 +202,10 @@ EXPECTED_SERVER: dict[str, list[str]] = {
 }
 
 
+# What the user types, for the examples that read standard input.
+INPUT: dict[str, str] = {"chatbot": "Who directed Suzume?\nAnd who wrote the music?\n"}
+
+
 def run_example(name: str, extra_env: dict[str, str] | None = None) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FASTGPT_")}
     env["PYTHONUTF8"] = "1"
@@ -159,6 +214,7 @@ def run_example(name: str, extra_env: dict[str, str] | None = None) -> str:
         [sys.executable, "-W", "error", "-m", f"examples.{name}"],
         cwd=REPO,
         env=env,
+        input=INPUT.get(name, ""),
         capture_output=True,
         text=True,
         encoding="utf-8",

@@ -1,10 +1,12 @@
 """Test FastGPT apps offline: `FakeFastGPT`, an in-memory FastGPT that speaks the real wire format.
 
+```python
 fake = FakeFastGPT()
 with fake.client() as client:             # in-process httpx transports
     ...
 with fake.serve() as base_url:            # or real HTTP on 127.0.0.1
     ...
+```
 """
 
 from __future__ import annotations
