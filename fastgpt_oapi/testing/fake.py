@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .apps import App, builtin_apps
 from .routes import TABLE, parse_version
@@ -29,7 +29,14 @@ if TYPE_CHECKING:
 
     from fastgpt_oapi.client import Client
 
-__all__ = ["LATEST_VERSION", "FakeFastGPT", "FakeResponse", "RecordedRequest", "ScriptedFailure"]
+__all__ = [
+    "LATEST_VERSION",
+    "FakeFastGPT",
+    "FakeResponse",
+    "RecordedRequest",
+    "ScriptedDelay",
+    "ScriptedFailure",
+]
 
 # The newest FastGPT whose API the emulator follows (schema-audit-4.16, section 5).
 LATEST_VERSION = "4.16.3"
@@ -45,6 +52,36 @@ class ScriptedFailure:
     headers: dict[str, str]
     path: str | None
     times: int
+
+
+@dataclass
+class ScriptedDelay:
+    """Delay the next `times` matching responses: `seconds` before each starts, and `chunk_delay`
+    before each chunk of a streamed body."""
+
+    seconds: float
+    chunk_delay: float
+    path: str | None
+    times: int
+
+
+class _Scripted(Protocol):
+    path: str | None
+    times: int
+
+
+_S = TypeVar("_S", bound=_Scripted)
+
+
+def _take(scripts: list[_S], path: str) -> _S | None:
+    """The first script for `path` (or for any path), used up once it has served its `times`."""
+    for script in scripts:
+        if script.path is None or script.path == path:
+            script.times -= 1
+            if script.times <= 0:
+                scripts.remove(script)
+            return script
+    return None
 
 
 @dataclass
@@ -89,6 +126,7 @@ class FakeFastGPT:
         )
         self.apps = {name: app_id for app_id, (name, _) in apps.items()}
         self._failures: list[ScriptedFailure] = []
+        self._delays: list[ScriptedDelay] = []
         self.requests: list[RecordedRequest] = []
 
     # The routes read these from the shared state; the properties keep them plain attributes to callers.
@@ -154,6 +192,25 @@ class FakeFastGPT:
         with self._state.lock:
             self._failures.append(ScriptedFailure(status, raw, hdrs, path, times))
 
+    def delay_next(
+        self, seconds: float, *, path: str | None = None, times: int = 1, chunk_delay: float = 0.0
+    ) -> None:
+        """Make the next `times` responses (to `path`, if given) slow, blocking and streamed alike:
+        `seconds` pass before a response starts (its status and headers, so a stream's first byte
+        too), and `chunk_delay` seconds before each chunk of a streamed body, as
+        `serve(chunk_delay=...)` does for every stream.
+
+        In process and over `serve()` alike, a client whose read timeout is shorter gets
+        `APITimeoutError`; in process, nothing waits longer than that timeout. A delay also applies
+        to a response scripted with `fail_next`; uploads to `storage` are never delayed.
+        """
+        if seconds < 0 or chunk_delay < 0:
+            raise ValueError("delays cannot be negative")
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        with self._state.lock:
+            self._delays.append(ScriptedDelay(seconds, chunk_delay, path, times))
+
     def count(self, path: str) -> int:
         """How many requests reached `path`."""
         return sum(1 for r in self.requests if r.path == path)
@@ -215,12 +272,27 @@ class FakeFastGPT:
             parsed = json.loads(body) if body.strip() else None
         except ValueError:
             parsed = None
-        state = self._state
         with state.lock:
             self.requests.append(RecordedRequest(method, path, dict(query), parsed))
-            scripted = self._take_failure(path)
+            scripted = _take(self._failures, path)
+            delay = _take(self._delays, path)
+        response = self._answer(method, path, query, headers, parsed, scripted)
+        if delay is not None:
+            response.delay, response.chunk_delay = delay.seconds, delay.chunk_delay
+        return response
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        parsed: Any,
+        scripted: ScriptedFailure | None,
+    ) -> FakeResponse:
+        state = self._state
         if scripted is not None:
-            return FakeResponse(scripted.status, scripted.headers, [scripted.body])
+            return FakeResponse(scripted.status, dict(scripted.headers), [scripted.body])
         route = TABLE.get(path)
         if route is None or not route.served(state.version):
             return FakeResponse(404, {"content-type": "text/plain"}, [f"Cannot {method} {path}".encode()])
@@ -231,15 +303,6 @@ class FakeFastGPT:
                 return route.handler(state, params)
         except Refusal as refusal:
             return refusal.response(sse=route.streams(params))
-
-    def _take_failure(self, path: str) -> ScriptedFailure | None:
-        for failure in self._failures:
-            if failure.path is None or failure.path == path:
-                failure.times -= 1
-                if failure.times <= 0:
-                    self._failures.remove(failure)
-                return failure
-        return None
 
     def _authenticate(self, headers: dict[str, str]) -> None:
         auth = headers.get("authorization", "")
