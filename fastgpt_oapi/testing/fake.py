@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from .apps import App, builtin_apps
 from .routes import TABLE, parse_version
-from .state import State, is_object_id
+from .state import State, is_object_id, object_id
 from .storage import FakeStorage, MiB
 from .wire import FakeResponse, Refusal, bad_key, json_bytes
 
@@ -94,6 +94,22 @@ class RecordedRequest:
     body: Any
 
 
+# The two forms of `FakeFastGPT.register_app`, as `(app, app_id, name)`; Python's own TypeError for a
+# call that fits neither names the method.
+_Registration = tuple[App, str | None, str | None]
+
+
+def _register_app(app: App, *, name: str | None = None, app_id: str | None = None) -> _Registration:
+    return app, app_id, name
+
+
+def _register_app_by_id(app_id: str, app: App, name: str | None = None) -> _Registration:
+    return app, app_id, name
+
+
+_register_app.__qualname__ = _register_app_by_id.__qualname__ = "FakeFastGPT.register_app"
+
+
 class FakeFastGPT:
     """An emulated FastGPT server. `api_key` and `app_id` are the credentials it accepts.
 
@@ -165,13 +181,37 @@ class FakeFastGPT:
 
     # ---- scripting ----------------------------------------------------------------------------
 
-    def register_app(self, app_id: str, app: App, name: str | None = None) -> None:
-        """Serve `app` (a `(RunContext) -> Turn` callable) under `app_id` (24 hex characters)."""
-        if not is_object_id(app_id):
+    @overload
+    def register_app(self, app: App, *, name: str | None = None, app_id: str | None = None) -> str: ...
+
+    @overload
+    def register_app(self, app_id: str, app: App, name: str | None = None) -> str: ...
+
+    def register_app(self, *args: Any, **kwargs: Any) -> str:
+        """Serve `app` (a `(RunContext) -> Turn` callable) and return its app id.
+
+        `register_app(app, name="shout")` makes the id up (24 hex characters, as FastGPT's); `app_id=`
+        chooses it, and `register_app(app_id, app, name=None)`, the older form, still does. `name`
+        adds the app to `fake.apps`; a name registered before keeps its id, and the new app replaces
+        the old one there.
+        """
+        # The older form is told apart by its first argument: an id is a string, an app a callable.
+        by_id = bool(args) and isinstance(args[0], str)
+        app, app_id, name = (_register_app_by_id if by_id else _register_app)(*args, **kwargs)
+        if not callable(app):
+            raise TypeError(f"an app is a (RunContext) -> Turn callable, got {type(app).__name__}")
+        if app_id is not None and not is_object_id(app_id):
             raise ValueError("app_id must be 24 hexadecimal characters")
         with self._state.lock:
+            if app_id is None and name is not None:
+                app_id = self.apps.get(name)
+            if app_id is None:
+                app_id = object_id()
+                while app_id in self._state.apps:  # made up: never one already served
+                    app_id = object_id()
             self._state.apps[app_id] = (name or app_id, app)
             self.apps[name or app_id] = app_id
+        return app_id
 
     def fail_next(
         self,

@@ -149,8 +149,7 @@ async def test_a_slow_app_past_the_read_timeout_times_out(io_mode: str) -> None:
         time.sleep(0.2)
         return Turn(events=[("answer", answer_chunk("late"))])
 
-    app_id = "5105e0000000000000000001"
-    fake.register_app(app_id, slow, name="slow")
+    app_id = fake.register_app(slow, name="slow")
     client = fake.client(timeout=0.1, app_id=app_id)
     waited = await timed_out(io_mode, lambda: client.chat.chat(ask()), lambda: client.chat.achat(ask()))
     assert 0.19 <= waited < 2.0
