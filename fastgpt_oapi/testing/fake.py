@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
 
 from .apps import App, builtin_apps
 from .routes import TABLE, parse_version
@@ -267,20 +267,51 @@ class FakeFastGPT:
 
         return AsyncFakeTransport(self)
 
-    def client(self, **settings: Any) -> Client:
-        """A `Client` wired to this emulator through in-process transports (sync and async)."""
+    def client(
+        self,
+        *,
+        api_key: str | None = None,
+        app_id: str | None = None,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_event_bytes: int | None = None,
+        stream_idle_timeout: float | None = None,
+        completions_version: Literal["v1", "v2"] | None = None,
+    ) -> Client:
+        """A `Client` wired to this emulator through in-process transports (sync and async).
+
+        Each setting is the `ClientBuilder` setter of that name; one left at None keeps the builder's
+        default, except `api_key` and `app_id`, which default to `self.api_key` and `self.app_id`. The
+        client's timeouts hold in process: a response slower than the read timeout (see `delay_next`)
+        raises `APITimeoutError`. The settings a pool of its own would need (`base_url`, limits,
+        `verify`, `proxy`) mean nothing in process; build a client with `transport()` for those.
+        """
         from fastgpt_oapi.client import Client
 
         builder = (
             Client.builder()
             .base_url("http://fastgpt.fake")
-            .api_key(self.api_key)
-            .app_id(self.app_id)
+            .api_key(self.api_key if api_key is None else api_key)
+            .app_id(self.app_id if app_id is None else app_id)
             .transport(self.transport())
             .async_transport(self.async_transport())
         )
-        for name, value in settings.items():
-            builder = getattr(builder, name)(value)
+        if timeout is not None:
+            builder = builder.timeout(timeout)
+        if connect_timeout is not None:
+            builder = builder.connect_timeout(connect_timeout)
+        if max_retries is not None:
+            builder = builder.max_retries(max_retries)
+        if default_headers is not None:
+            builder = builder.default_headers(default_headers)
+        if max_event_bytes is not None:
+            builder = builder.max_event_bytes(max_event_bytes)
+        if stream_idle_timeout is not None:
+            builder = builder.stream_idle_timeout(stream_idle_timeout)
+        if completions_version is not None:
+            builder = builder.completions_version(completions_version)
         return builder.build()
 
     @contextmanager
