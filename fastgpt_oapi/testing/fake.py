@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, get_args, overload
 
-from .apps import App, builtin_apps
+from .apps import App, Language, builtin_apps
 from .routes import TABLE, parse_version
 from .state import State, is_object_id, object_id
 from .storage import FakeStorage, MiB
@@ -110,6 +110,12 @@ def _register_app_by_id(app_id: str, app: App, name: str | None = None) -> _Regi
 _register_app.__qualname__ = _register_app_by_id.__qualname__ = "FakeFastGPT.register_app"
 
 
+def _check_language(language: str) -> Language:
+    if language not in get_args(Language):
+        raise ValueError(f"language must be one of {get_args(Language)}, got {language!r}")
+    return language  # type: ignore[return-value]
+
+
 class FakeFastGPT:
     """An emulated FastGPT server. `api_key` and `app_id` are the credentials it accepts.
 
@@ -127,11 +133,15 @@ class FakeFastGPT:
         clock: Callable[[], float] = time.time,
         upload_part_size: int = 8 * MiB,
         multipart_threshold: int | None = 32 * MiB,
+        language: Language = "en",
     ) -> None:
         """`version`: the FastGPT version to play; only the paths it had are served (an older one
         answers a bare 404 elsewhere, as a real one would). `legacy_record_delete=True` is short for
-        `version="4.14.10"`, the last to delete records at `item/delete`."""
+        `version="4.14.10"`, the last to delete records at `item/delete`. `language`: what the
+        built-in apps answer in, and the emulator's own texts (chat titles, question guides) are
+        written in: English, or `"zh"` for the Chinese of FastGPT's own transcripts."""
         self.api_key = api_key
+        _check_language(language)
         apps = builtin_apps()
         self._state = State(
             apps=apps,
@@ -139,6 +149,7 @@ class FakeFastGPT:
             clock=clock,
             version=parse_version(_LEGACY_RECORD_DELETE if legacy_record_delete else version),
             storage=FakeStorage(part_size=upload_part_size, multipart_threshold=multipart_threshold),
+            language=language,
         )
         self.apps = {name: app_id for app_id, (name, _) in apps.items()}
         self._failures: list[ScriptedFailure] = []
@@ -163,6 +174,15 @@ class FakeFastGPT:
     @version.setter
     def version(self, value: str) -> None:
         self._state.version = parse_version(value)
+
+    @property
+    def language(self) -> Language:
+        """What the built-in apps answer in (`"en"` or `"zh"`); apps see it as `RunContext.language`."""
+        return self._state.language
+
+    @language.setter
+    def language(self, value: Language) -> None:
+        self._state.language = _check_language(value)
 
     @property
     def storage(self) -> FakeStorage:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..state import Chat, Record, State, is_object_id, iso
+from ..state import NEW_CHAT_TITLE, Chat, Record, State, is_object_id, iso
 from ..wire import Params, Refusal, chat_sources, invalid, no_chat, page
 from .route import Route, enveloped
 
@@ -69,7 +69,7 @@ def _init(state: State, params: Params) -> dict[str, Any]:
     return {
         "chatId": params.get("chatId", ""),
         "appId": app_id,
-        "title": chat.custom_title or chat.title if chat else "新对话",
+        "title": chat.custom_title or chat.title if chat else NEW_CHAT_TITLE[state.language],
         "variables": chat.variables if chat else {},
         "chatGenerateStatus": chat.generate_status if chat else 1,
         "hasBeenRead": chat.has_been_read if chat else True,
@@ -132,8 +132,15 @@ def _feedback(state: State, params: Params) -> None:
 def _question_guide(state: State, params: Params) -> list[str]:
     chat = state.require_chat(params)
     last = next((r for r in reversed(chat.records) if r.obj == "Human"), None)
-    topic = _value_text(last.value)[:12] if last else "这个话题"
-    return [f"{topic}还有哪些细节？", f"能举个关于{topic}的例子吗？", f"{topic}有什么替代方案？"]
+    if state.language == "zh":
+        topic = _value_text(last.value)[:12] if last else "这个话题"
+        return [f"{topic}还有哪些细节？", f"能举个关于{topic}的例子吗？", f"{topic}有什么替代方案？"]
+    topic = _value_text(last.value)[:12] if last else "this topic"
+    return [
+        f"What other details are there about {topic}?",
+        f"Can you give an example about {topic}?",
+        f"What are the alternatives to {topic}?",
+    ]
 
 
 # ---- status, read marks, batch deletes, records by cursor, quotes --------------------------------
