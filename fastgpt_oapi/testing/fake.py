@@ -119,6 +119,10 @@ def _check_language(language: str) -> Language:
 class FakeFastGPT:
     """An emulated FastGPT server. `api_key` and `app_id` are the credentials it accepts.
 
+    Its built-in apps (`apps`, by name) answer in English, or with FastGPT's Chinese transcripts when
+    `language="zh"`. `fail_next` and `delay_next` script failures and slow responses; clients from
+    `client()` (or built on `transport()`) honour their timeouts in process, as over `serve()`.
+
     Chat file uploads go to `storage` (a `FakeStorage` on a host of its own): files of at least
     `multipart_threshold` bytes are uploaded in parts of `upload_part_size`, as FastGPT 4.16 does
     (32 MiB, 8 MiB); `multipart_threshold=None` never asks for parts (FastGPT before 4.16).
@@ -336,7 +340,9 @@ class FakeFastGPT:
 
     @contextmanager
     def serve(self, *, chunk_delay: float = 0.0) -> Iterator[str]:
-        """Serve real HTTP on 127.0.0.1 (a free port) for the duration of the block; yields the base URL."""
+        """Serve real HTTP on 127.0.0.1 (a free port) for the duration of the block; yields the base URL.
+
+        `chunk_delay`: seconds before each chunk of every stream (`delay_next` slows chosen responses)."""
         from .server import LoopbackServer
 
         server = LoopbackServer(self, chunk_delay=chunk_delay)

@@ -80,7 +80,9 @@ def english(fake: FakeFastGPT) -> dict[str, str]:
 
 
 def test_zh_writes_the_chinese_transcripts_byte_for_byte() -> None:
-    """The transcripts as the emulator wrote them before it spoke English, recorded then."""
+    """The transcripts as the emulator wrote them before it spoke English, recorded then with
+    `transcripts(FakeFastGPT(clock=lambda: NOON))`. A Chinese text changed on purpose is recorded
+    again the same way, with `language="zh"`."""
     recorded = fixture_json("emulator_transcripts_zh.json")
     written = transcripts(FakeFastGPT(clock=lambda: NOON, language="zh"))
     assert list(written) == list(recorded)
