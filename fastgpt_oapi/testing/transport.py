@@ -50,12 +50,10 @@ class _Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._read = read
 
     def __iter__(self) -> Iterator[bytes]:
-        if not self._delay:
-            yield from self._chunks
-            return
         pause, late = _budget(self._delay, self._read)
         for chunk in self._chunks:
-            time.sleep(pause)
+            if pause:
+                time.sleep(pause)
             if late:
                 raise _timed_out(self._request)
             yield chunk
