@@ -29,7 +29,7 @@ async def run(client: Client, workflow_app: str) -> None:
         print(answer)
 
     heading("A stream: no await on achat_stream, then async for")
-    request = ChatCompletionRequest(messages=[ChatMessage.user("上海")], app_id=workflow_app, detail=True)
+    request = ChatCompletionRequest(messages=[ChatMessage.user("Shanghai")], app_id=workflow_app, detail=True)
     async for event in client.chat.achat_stream(request):
         if isinstance(event, FlowNodeStatusEvent):
             print(f"[node] {event.data.name}")

@@ -1,5 +1,6 @@
 """The main job in one run: a streamed chat, a detail-mode workflow, an interactive answer, then
 history, records and feedback, an uploaded image sent in a chat, and a stopped generation, all typed.
+Against the emulator, it ends with the same apps answering in Chinese, as FastGPT's own transcripts do.
 
     make demo                       # against the embedded FakeFastGPT
     FASTGPT_BASE_URL=... FASTGPT_API_KEY=... FASTGPT_APP_ID=... make demo   # against your server
@@ -53,10 +54,14 @@ class Apps:
     select: str | None
 
 
+def real_server() -> bool:
+    return bool(os.environ.get("FASTGPT_BASE_URL") and os.environ.get("FASTGPT_API_KEY"))
+
+
 @contextmanager
 def connect() -> Iterator[tuple[Client, Apps, str]]:
     """A client for the real server named in the environment, else for the embedded emulator."""
-    if os.environ.get("FASTGPT_BASE_URL") and os.environ.get("FASTGPT_API_KEY"):
+    if real_server():
         with Client.builder().build() as client:
             app_id = client.app_id
             if app_id is None:
@@ -84,7 +89,7 @@ def main() -> None:
 
         heading("1. A streamed chat, printed as it arrives")
         request = ChatCompletionRequest(
-            messages=[ChatMessage.user("电影《铃芽之旅》的导演是谁？")], app_id=apps.plain
+            messages=[ChatMessage.user("Who directed Suzume?")], app_id=apps.plain
         )
         with client.chat.chat_stream(request) as stream:
             for text in stream.text_stream:
@@ -95,7 +100,7 @@ def main() -> None:
 
         heading("2. Detail mode: node statuses and the tool call")
         request = ChatCompletionRequest(
-            messages=[ChatMessage.user("上海")], app_id=apps.workflow, detail=True
+            messages=[ChatMessage.user("Shanghai")], app_id=apps.workflow, detail=True
         )
         with client.chat.chat_stream(request) as stream:
             for event in stream:
@@ -122,7 +127,7 @@ def main() -> None:
             print("(skipped)")
         else:
             request = ChatCompletionRequest(
-                messages=[ChatMessage.user("帮我下单")], app_id=apps.select, detail=True
+                messages=[ChatMessage.user("Place my order")], app_id=apps.select, detail=True
             )
             interactive = None
             with client.chat.chat_stream(request) as stream:
@@ -200,6 +205,26 @@ def main() -> None:
             GetHistoryStatusRequest(app_id=apps.plain, chat_ids=[stream.chat_id])
         )
         print(f"the chat now: {[(s.chat_id, s.chat_generate_status) for s in status.list]}")
+
+    if not real_server():
+        heading('7. The emulator in Chinese: FakeFastGPT(language="zh")')
+        in_chinese()
+
+
+def in_chinese() -> None:
+    """FastGPT's users mostly write Chinese: the emulator's apps can answer as FastGPT's own
+    transcripts do."""
+    from fastgpt_oapi.testing import FakeFastGPT
+
+    fake = FakeFastGPT(language="zh")
+    with fake.client() as client:
+        for app, question in (
+            ("echo", "电影《铃芽之旅》的导演是谁？"),
+            ("workflow", "上海"),
+            ("select", "帮我下单"),
+        ):
+            request = ChatCompletionRequest(messages=[ChatMessage.user(question)], app_id=fake.apps[app])
+            print(f"{app}: {question} -> {client.chat.chat(request).answer}")
 
 
 if __name__ == "__main__":

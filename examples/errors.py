@@ -106,15 +106,15 @@ def unreachable() -> None:
 
 
 def too_slow() -> None:
-    # A server cannot be asked to stall, so this one is always a local emulator, on real HTTP, that
-    # sends each chunk of a stream 0.3 s late.
+    # A server cannot be asked to stall, so this one is always a local emulator, on real HTTP, whose
+    # next answer starts 1 s late (in process, `fake.client()` times out the same way).
     fake = FakeFastGPT()
-    with fake.serve(chunk_delay=0.3) as base_url:
+    fake.delay_next(1.0)
+    with fake.serve() as base_url:
         client = Client.builder().base_url(base_url).api_key(fake.api_key).app_id(fake.app_id).build()
         with client:
             try:
-                with client.chat.chat_stream(question(), RequestOption(timeout=0.1)) as stream:
-                    stream.until_done()
+                client.chat.chat(question(), RequestOption(timeout=0.1))
             except APITimeoutError as exc:  # a subclass of APIConnectionError
                 print(f"  {type(exc).__name__}: {exc}")
 

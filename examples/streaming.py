@@ -73,7 +73,7 @@ def main() -> None:
 
         heading("Every typed event of a detail-mode workflow run")
         request = ChatCompletionRequest(
-            messages=[ChatMessage.user("上海")], app_id=target.app("workflow"), detail=True
+            messages=[ChatMessage.user("Shanghai")], app_id=target.app("workflow"), detail=True
         )
         # The request is sent when the stream is entered; the ids are known before any event arrives.
         with client.chat.chat_stream(request) as stream:

@@ -39,7 +39,7 @@ def main() -> None:
 
         heading("Detail mode: what each workflow node did")
         request = ChatCompletionRequest(
-            messages=[ChatMessage.user("上海")],
+            messages=[ChatMessage.user("Shanghai")],
             app_id=target.app("workflow"),  # another app than the client's default
             variables={"unit": "celsius"},
             detail=True,

@@ -43,13 +43,13 @@ def _client(served: tuple[FakeFastGPT, str], **builder: httpx.AsyncClient) -> Cl
 
 
 async def test_a_module_scoped_client_in_this_tests_loop(shared_client: Client) -> None:
-    assert (await shared_client.chat.achat(QUESTION)).answer == "你说：x"
+    assert (await shared_client.chat.achat(QUESTION)).answer == "You said: x"
 
 
 async def test_the_same_client_in_the_next_tests_loop(shared_client: Client) -> None:
-    assert (await shared_client.chat.achat(QUESTION)).answer == "你说：x"
+    assert (await shared_client.chat.achat(QUESTION)).answer == "You said: x"
     async with shared_client.chat.achat_stream(QUESTION) as stream:
-        assert (await stream.get_final_response()).answer == "你说：x"
+        assert (await stream.get_final_response()).answer == "You said: x"
 
 
 def test_two_asyncio_runs_with_one_client(served: tuple[FakeFastGPT, str]) -> None:
@@ -58,11 +58,11 @@ def test_two_asyncio_runs_with_one_client(served: tuple[FakeFastGPT, str]) -> No
     async def ask() -> str:
         return (await client.chat.achat(QUESTION)).answer
 
-    assert asyncio.run(ask()) == "你说：x"
+    assert asyncio.run(ask()) == "You said: x"
     first = next(iter(client._pools._per_loop.values()))[0]
     assert first.is_closed  # closed as its loop shut down, not left with open sockets
-    assert asyncio.run(ask()) == "你说：x"
-    assert asyncio.run(ask()) == "你说：x"
+    assert asyncio.run(ask()) == "You said: x"
+    assert asyncio.run(ask()) == "You said: x"
     assert len(client._pools._per_loop) == 1  # the pools of finished loops are let go
 
     async def close() -> None:
@@ -91,7 +91,7 @@ def _second_loop_with_a_users_pool(served: tuple[FakeFastGPT, str]) -> BaseExcep
     async def ask() -> str:
         return (await client.chat.achat(QUESTION)).answer
 
-    assert asyncio.run(ask()) == "你说：x"
+    assert asyncio.run(ask()) == "You said: x"
     with pytest.raises(APIConnectionError, match="belong to the loop it was first used in") as caught:
         asyncio.run(ask())
     return caught.value

@@ -158,7 +158,9 @@ def assert_round_trips(model: BaseModel) -> None:
 def test_every_recorded_response_is_covered() -> None:
     recorded = {path.name for path in FIXTURES.glob("*.json")}
     requests_and_errors = {name for name in recorded if name.startswith(("request_", "error_"))}
-    assert set(RESPONSES) == recorded - requests_and_errors
+    # The emulator's own recorded output (raw wire bodies by scenario), not a response of one endpoint.
+    emulator = {"emulator_transcripts_zh.json"}
+    assert set(RESPONSES) == recorded - requests_and_errors - emulator
 
 
 @pytest.mark.parametrize("name", sorted(RESPONSES))

@@ -11,7 +11,7 @@ with fake.serve() as base_url:            # or real HTTP on 127.0.0.1
 
 from __future__ import annotations
 
-from .apps import App, RunContext, Turn, WorkflowTool, answer_chunk, node
+from .apps import App, Language, RunContext, Turn, WorkflowTool, answer_chunk, node
 from .fake import FakeFastGPT, FakeResponse, RecordedRequest
 from .storage import FakeStorage, StorageRequest, StoredObject
 
@@ -20,6 +20,7 @@ __all__ = [
     "FakeFastGPT",
     "FakeResponse",
     "FakeStorage",
+    "Language",
     "RecordedRequest",
     "RunContext",
     "StorageRequest",

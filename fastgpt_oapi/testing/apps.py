@@ -5,6 +5,9 @@ An app is any callable `(RunContext) -> Turn`. A `Turn` lists the workflow's SSE
 run, and how it ended. The emulator turns a Turn into each wire form: a detail or plain stream, or a
 blocking JSON body, and stores it as records. Payloads here are plain dicts, written from the wire
 spec, never produced by the SDK's models.
+
+The built-in apps speak the emulator's language (`RunContext.language`): English by default, or the
+Chinese of FastGPT's own transcripts with `FakeFastGPT(language="zh")`. Only the texts differ.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
     "WEATHER_QUOTE",
+    "WEATHER_QUOTES",
     "App",
+    "Language",
     "RunContext",
     "Turn",
     "WorkflowTool",
@@ -33,6 +38,10 @@ __all__ = [
 ]
 
 
+# What the built-in apps and the emulator's own texts (titles, question guides, errors) are written in.
+Language = Literal["en", "zh"]
+
+
 @dataclass
 class RunContext:
     question: str
@@ -42,6 +51,8 @@ class RunContext:
     # The interaction this chat is waiting on (as stored), if the previous turn paused.
     pending: dict[str, Any] | None
     history_length: int
+    # The emulator's language (`FakeFastGPT(language=...)`), for an app that answers in it.
+    language: Language = "en"
 
 
 @dataclass
@@ -92,17 +103,124 @@ def node(node_id: str, name: str, module_type: str, response_id: str, **fields: 
     return {"id": response_id, "nodeId": node_id, "moduleName": name, "moduleType": module_type, **fields}
 
 
+@dataclass(frozen=True)
+class _Words:
+    """What the built-in apps say, in one language. Templates take `{}` (or named) fields."""
+
+    chat: str  # the AI chat node
+    you_said: str
+    city: str  # when the question names none
+    cloudy: str
+    weather_answer: str
+    weather_title: str
+    search: str
+    tool_call: str
+    weather_tool: str
+    variable_update: str
+    thinking: str
+    considered: str
+    confirm_order: str
+    ordered: str
+    cancelled: str
+    user_select: str
+    reply: str
+    drafted: str
+    delivery_details: str
+    recipient: str
+    quantity: str
+    delivery: str
+    express: str
+    pickup: str
+    placed: str  # {who}, {count}
+    form_input: str
+    need_details: str
+    working: str
+    network_error: str
+    plugin_input: str
+    plugin_output: str
+
+
+_WORDS: dict[Language, _Words] = {
+    "en": _Words(
+        chat="AI Chat",
+        you_said="You said: {}",
+        city="Shanghai",
+        cloudy="cloudy",
+        weather_answer="Cloudy in {} today, 26℃.",
+        weather_title="Weather in {}",
+        search="Dataset Search",
+        tool_call="Tool Call",
+        weather_tool="Weather",
+        variable_update="Variable Update",
+        thinking='The user asked "{}"; let me think first.',
+        considered='About "{}": this is the considered answer.',
+        confirm_order="Please confirm the order.",
+        ordered="Order submitted.",
+        cancelled="Cancelled.",
+        user_select="User Select",
+        reply="Reply",
+        drafted="OK, I have drafted your order.",
+        delivery_details="Please fill in the delivery details.",
+        recipient="Recipient",
+        quantity="Quantity",
+        delivery="Delivery",
+        express="Express",
+        pickup="Pickup",
+        placed="Ordered {count} for {who}.",
+        form_input="Form Input",
+        need_details="I need a few details.",
+        working="Working on it",
+        network_error="Network connection error",
+        plugin_input="Plugin Input",
+        plugin_output="Plugin Output",
+    ),
+    "zh": _Words(
+        chat="AI 对话",
+        you_said="你说：{}",
+        city="上海",
+        cloudy="多云",
+        weather_answer="{}今天多云，气温 26℃。",
+        weather_title="{}天气查询",
+        search="知识库搜索",
+        tool_call="工具调用",
+        weather_tool="天气查询",
+        variable_update="变量更新",
+        thinking="用户问的是「{}」，先想一想。",
+        considered="关于「{}」：这是思考后的回答。",
+        confirm_order="请确认是否提交订单",
+        ordered="订单已提交。",
+        cancelled="已取消。",
+        user_select="用户选择",
+        reply="指定回复",
+        drafted="好的，已为你生成订单草稿。",
+        delivery_details="请填写收货信息",
+        recipient="收件人",
+        quantity="数量",
+        delivery="配送方式",
+        express="快递",
+        pickup="自提",
+        placed="已为 {who} 下单 {count} 件。",
+        form_input="表单输入",
+        need_details="需要一些信息。",
+        working="正在",
+        network_error="网络连接异常",
+        plugin_input="插件输入",
+        plugin_output="插件输出",
+    ),
+}
+
+
 _START = node(
     "448745", "common:core.module.template.work_start", "workflowStart", "iSol79OFrBH1I9kC", runningTime=0
 )
 
 
 def _chat_node(
-    question: str, answer: str, response_id: str = "t1T94WCy6Su3BK4V", **extra: Any
+    words: _Words, question: str, answer: str, response_id: str = "t1T94WCy6Su3BK4V", **extra: Any
 ) -> dict[str, Any]:
     return node(
         "chatNode01",
-        "AI 对话",
+        words.chat,
         "chatNode",
         response_id,
         runningTime=0.42,
@@ -126,10 +244,11 @@ def _split(text: str, size: int = 4) -> list[str]:
 
 def echo_app(ctx: RunContext) -> Turn:
     """A plain answer that repeats the question."""
-    answer = f"你说：{ctx.question}"
-    events: list[tuple[str, Any]] = [("flowNodeStatus", {"status": "running", "name": "AI 对话"})]
+    words = _WORDS[ctx.language]
+    answer = words.you_said.format(ctx.question)
+    events: list[tuple[str, Any]] = [("flowNodeStatus", {"status": "running", "name": words.chat})]
     events += [("answer", answer_chunk(part)) for part in _split(answer)]
-    return Turn(events=events, nodes=[_START, _chat_node(ctx.question, answer)], points=0.0042)
+    return Turn(events=events, nodes=[_START, _chat_node(words, ctx.question, answer)], points=0.0042)
 
 
 WEATHER_QUOTE = {  # a knowledge-base quote in the current shape: score as [{type, value, index}]
@@ -147,28 +266,34 @@ WEATHER_QUOTE = {  # a knowledge-base quote in the current shape: score as [{typ
         {"type": "reRank", "value": 0.9712, "index": 0},
     ],
 }
+# The quote the workflow app cites, by language (WEATHER_QUOTE is the Chinese one).
+WEATHER_QUOTES: dict[Language, dict[str, Any]] = {
+    "en": {**WEATHER_QUOTE, "q": "How do I check the weather in Shanghai?", "a": "Call the weather tool."},
+    "zh": WEATHER_QUOTE,
+}
 
 
 def workflow_app(ctx: RunContext) -> Turn:
     """Dataset search, a tool call with streamed params, a variable update and a title."""
-    city = ctx.question.strip() or "上海"
+    words = _WORDS[ctx.language]
+    city = ctx.question.strip() or words.city
     args = json.dumps({"city": city}, ensure_ascii=False, separators=(",", ":"))
-    result = json.dumps({"temp": 26, "weather": "多云"}, ensure_ascii=False, separators=(",", ":"))
-    answer = f"{city}今天多云，气温 26℃。"
+    result = json.dumps({"temp": 26, "weather": words.cloudy}, ensure_ascii=False, separators=(",", ":"))
+    answer = words.weather_answer.format(city)
     tool_id = "call_9f2c"
 
     def tool(**kw: Any) -> dict[str, Any]:
         return {"tool": {"id": tool_id, "toolName": "", "toolAvatar": "", **kw}, "responseValueId": tool_id}
 
     events: list[tuple[str, Any]] = [
-        ("flowNodeStatus", {"status": "running", "name": "知识库搜索"}),
-        ("flowNodeStatus", {"status": "running", "name": "工具调用"}),
+        ("flowNodeStatus", {"status": "running", "name": words.search}),
+        ("flowNodeStatus", {"status": "running", "name": words.tool_call}),
         (
             "toolCall",
             {
                 "tool": {
                     "id": tool_id,
-                    "toolName": "天气查询",
+                    "toolName": words.weather_tool,
                     "toolAvatar": "core/app/type/plugin",
                     "functionName": "get_weather",
                     "params": "",
@@ -183,7 +308,7 @@ def workflow_app(ctx: RunContext) -> Turn:
     ]
     search = node(
         "datasetSearch01",
-        "知识库搜索",
+        words.search,
         "datasetSearchNode",
         "p2HcT7vLq9WmXa3B",
         runningTime=0.52,
@@ -198,11 +323,11 @@ def workflow_app(ctx: RunContext) -> Turn:
         rerankModel="bge-reranker-v2-m3",
         reRankInputTokens=120,
         datasetQueries=[ctx.question],
-        quoteList=[WEATHER_QUOTE],
+        quoteList=[WEATHER_QUOTES[ctx.language]],
     )
     tools = node(
         "toolCall01",
-        "工具调用",
+        words.tool_call,
         "tools",
         "Vt7bN3mK1qW8eR2y",
         runningTime=2.91,
@@ -215,46 +340,56 @@ def workflow_app(ctx: RunContext) -> Turn:
         childrenResponses=[
             node(
                 "weatherTool01",
-                "天气查询",
+                words.weather_tool,
                 "tool",
                 "Lp4xC9vB2nM7kJ1h",
                 runningTime=0.83,
                 totalPoints=0,
                 toolInput={"city": city},
-                toolRes={"temp": 26, "weather": "多云"},
+                toolRes={"temp": 26, "weather": words.cloudy},
                 parentId="Vt7bN3mK1qW8eR2y",
             )
         ],
     )
     update = node(
-        "varUpdate01", "变量更新", "variableUpdate", "Ow6eR1tY4uI7oP0a", runningTime=0, updateVarResult=[city]
+        "varUpdate01",
+        words.variable_update,
+        "variableUpdate",
+        "Ow6eR1tY4uI7oP0a",
+        runningTime=0,
+        updateVarResult=[city],
     )
     return Turn(
         events=events,
         nodes=[_START, search, tools, update],
         variables={**ctx.variables, "city": city},
-        title=f"{city}天气查询" if ctx.history_length == 0 else None,
+        title=words.weather_title.format(city) if ctx.history_length == 0 else None,
         duration_seconds=3.62,
         points=0.0331,
     )
 
 
 def reasoning_app(ctx: RunContext) -> Turn:
-    thinking = f"用户问的是「{ctx.question}」，先想一想。"
-    answer = f"关于「{ctx.question}」：这是思考后的回答。"
+    words = _WORDS[ctx.language]
+    thinking = words.thinking.format(ctx.question)
+    answer = words.considered.format(ctx.question)
     events: list[tuple[str, Any]] = [("answer", answer_chunk(reasoning=part)) for part in _split(thinking, 6)]
     events += [("answer", answer_chunk(part)) for part in _split(answer, 6)]
-    chat = _chat_node(ctx.question, answer, reasoningText=thinking)
+    chat = _chat_node(words, ctx.question, answer, reasoningText=thinking)
     return Turn(events=events, nodes=[_START, chat], points=0.0042)
 
 
-_SELECT = {
-    "type": "userSelect",
-    "params": {
-        "description": "请确认是否提交订单",
-        "userSelectOptions": [{"key": "option1", "value": "Confirm"}, {"key": "option2", "value": "Cancel"}],
-    },
-}
+def _select(words: _Words) -> dict[str, Any]:
+    return {
+        "type": "userSelect",
+        "params": {
+            "description": words.confirm_order,
+            "userSelectOptions": [
+                {"key": "option1", "value": "Confirm"},
+                {"key": "option2", "value": "Cancel"},
+            ],
+        },
+    }
 
 
 def _internal(interactive: dict[str, Any], entry: str) -> dict[str, Any]:
@@ -272,12 +407,13 @@ def _internal(interactive: dict[str, Any], entry: str) -> dict[str, Any]:
 
 def select_app(ctx: RunContext) -> Turn:
     """Asks the user to confirm with a userSelect; the next message on the chat answers it."""
+    words = _WORDS[ctx.language]
     if ctx.pending is not None and ctx.pending.get("type") == "userSelect":
         choice = ctx.question
-        answer = "订单已提交。" if choice == "Confirm" else "已取消。"
+        answer = words.ordered if choice == "Confirm" else words.cancelled
         picked = node(
             "userSelect01",
-            "用户选择",
+            words.user_select,
             "userSelect",
             "Hm3kP8qR2sT6vW9x",
             runningTime=0,
@@ -285,102 +421,119 @@ def select_app(ctx: RunContext) -> Turn:
         )
         return Turn(
             events=[("answer", answer_chunk(answer))],
-            nodes=[picked, node("answer01", "指定回复", "answerNode", "Az7mQ2wE5rT8yU1i", runningTime=0)],
+            nodes=[picked, node("answer01", words.reply, "answerNode", "Az7mQ2wE5rT8yU1i", runningTime=0)],
         )
-    text = "好的，已为你生成订单草稿。"
-    events: list[tuple[str, Any]] = [("flowNodeStatus", {"status": "running", "name": "AI 对话"})]
+    text = words.drafted
+    events: list[tuple[str, Any]] = [("flowNodeStatus", {"status": "running", "name": words.chat})]
     events += [("answer", answer_chunk(part)) for part in _split(text, 3)]
-    events.append(("interactive", {"interactive": _internal(_SELECT, "userSelect01")}))
+    events.append(("interactive", {"interactive": _internal(_select(words), "userSelect01")}))
     return Turn(
         events=events,
         nodes=[
             _START,
-            _chat_node(ctx.question, text),
-            node("userSelect01", "用户选择", "userSelect", "Hm3kP8qR2sT6vW9x"),
+            _chat_node(words, ctx.question, text),
+            node("userSelect01", words.user_select, "userSelect", "Hm3kP8qR2sT6vW9x"),
         ],
         duration_seconds=1.71,
     )
 
 
-_FORM = {
-    "type": "userInput",
-    "params": {
-        "description": "请填写收货信息",
-        "inputForm": [
-            {
-                "type": "input",
-                "key": "收件人",
-                "label": "收件人",
-                "value": "",
-                "valueType": "string",
-                "required": True,
-            },
-            {
-                "type": "numberInput",
-                "key": "数量",
-                "label": "数量",
-                "value": 1,
-                "valueType": "number",
-                "required": True,
-                "min": 1,
-                "max": 99,
-            },
-            {
-                "type": "select",
-                "key": "配送方式",
-                "label": "配送方式",
-                "value": "",
-                "valueType": "string",
-                "required": False,
-                "list": [{"label": "快递", "value": "express"}, {"label": "自提", "value": "pickup"}],
-            },
-        ],
-    },
-}
+def _form(words: _Words) -> dict[str, Any]:
+    return {
+        "type": "userInput",
+        "params": {
+            "description": words.delivery_details,
+            "inputForm": [
+                {
+                    "type": "input",
+                    "key": words.recipient,
+                    "label": words.recipient,
+                    "value": "",
+                    "valueType": "string",
+                    "required": True,
+                },
+                {
+                    "type": "numberInput",
+                    "key": words.quantity,
+                    "label": words.quantity,
+                    "value": 1,
+                    "valueType": "number",
+                    "required": True,
+                    "min": 1,
+                    "max": 99,
+                },
+                {
+                    "type": "select",
+                    "key": words.delivery,
+                    "label": words.delivery,
+                    "value": "",
+                    "valueType": "string",
+                    "required": False,
+                    "list": [
+                        {"label": words.express, "value": "express"},
+                        {"label": words.pickup, "value": "pickup"},
+                    ],
+                },
+            ],
+        },
+    }
 
 
 def form_app(ctx: RunContext) -> Turn:
     """Asks for a form (userInput); the next message carries the values as a JSON string."""
+    words = _WORDS[ctx.language]
     if ctx.pending is not None and ctx.pending.get("type") == "userInput":
         try:
             values = json.loads(ctx.question)
         except ValueError:
             values = {}
-        who = values.get("收件人", "?") if isinstance(values, dict) else "?"
-        count = values.get("数量", "?") if isinstance(values, dict) else "?"
-        answer = f"已为 {who} 下单 {count} 件。"
+        who = values.get(words.recipient, "?") if isinstance(values, dict) else "?"
+        count = values.get(words.quantity, "?") if isinstance(values, dict) else "?"
+        answer = words.placed.format(who=who, count=count)
         filled = node(
-            "formInput01", "表单输入", "formInput", "Fq2wE4rT6yU8iO0p", runningTime=0, formInputResult=values
+            "formInput01",
+            words.form_input,
+            "formInput",
+            "Fq2wE4rT6yU8iO0p",
+            runningTime=0,
+            formInputResult=values,
         )
         return Turn(events=[("answer", answer_chunk(answer))], nodes=[filled])
-    events: list[tuple[str, Any]] = [("answer", answer_chunk("需要一些信息。"))]
-    events.append(("interactive", {"interactive": _internal(_FORM, "formInput01")}))
+    events: list[tuple[str, Any]] = [("answer", answer_chunk(words.need_details))]
+    events.append(("interactive", {"interactive": _internal(_form(words), "formInput01")}))
     return Turn(
-        events=events, nodes=[_START, node("formInput01", "表单输入", "formInput", "Fq2wE4rT6yU8iO0p")]
+        events=events, nodes=[_START, node("formInput01", words.form_input, "formInput", "Fq2wE4rT6yU8iO0p")]
     )
 
 
 def error_app(ctx: RunContext) -> Turn:
     """Starts answering, then fails the way FastGPT reports a network error: an `error` event."""
+    words = _WORDS[ctx.language]
     return Turn(
         events=[
-            ("flowNodeStatus", {"status": "running", "name": "AI 对话"}),
-            ("answer", answer_chunk("正在")),
+            ("flowNodeStatus", {"status": "running", "name": words.chat}),
+            ("answer", answer_chunk(words.working)),
         ],
-        error={"message": "网络连接异常"},
+        error={"message": words.network_error},
     )
 
 
 def word_count_tool(ctx: RunContext) -> Turn:
     """A workflow tool: counts the words and characters of its `text` input."""
+    words = _WORDS[ctx.language]
     text = str(ctx.variables.get("text", ""))
     result = {"words": len(text.split()), "characters": len(text)}
-    inputs = node("pluginInput", "插件输入", "pluginInput", "Wc1nP7uT3xQ9sL2d", runningTime=0)
+    inputs = node("pluginInput", words.plugin_input, "pluginInput", "Wc1nP7uT3xQ9sL2d", runningTime=0)
     outputs = node(
-        "pluginOutput", "插件输出", "pluginOutput", "Wc2oR8vU4yS0tM3e", runningTime=0, pluginOutput=result
+        "pluginOutput",
+        words.plugin_output,
+        "pluginOutput",
+        "Wc2oR8vU4yS0tM3e",
+        runningTime=0,
+        pluginOutput=result,
     )
     return Turn(
-        events=[("flowNodeStatus", {"status": "running", "name": "插件输出"})],
+        events=[("flowNodeStatus", {"status": "running", "name": words.plugin_output})],
         nodes=[inputs, outputs],
         duration_seconds=0.02,
     )

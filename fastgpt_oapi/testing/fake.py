@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, get_args, overload
 
-from .apps import App, builtin_apps
+from .apps import App, Language, builtin_apps
 from .datasets import DatasetStore
 from .knowledge import KNOWLEDGE_APP_ID, knowledge_app
 from .multipart import is_multipart, parse_multipart
 from .routes import TABLE, parse_version
-from .state import State, is_object_id
+from .state import State, is_object_id, object_id
 from .storage import FakeStorage, MiB
 from .wire import FakeResponse, Refusal, bad_key, json_bytes
 
@@ -32,7 +32,14 @@ if TYPE_CHECKING:
 
     from fastgpt_oapi.client import Client
 
-__all__ = ["LATEST_VERSION", "FakeFastGPT", "FakeResponse", "RecordedRequest", "ScriptedFailure"]
+__all__ = [
+    "LATEST_VERSION",
+    "FakeFastGPT",
+    "FakeResponse",
+    "RecordedRequest",
+    "ScriptedDelay",
+    "ScriptedFailure",
+]
 
 # The newest FastGPT whose API the emulator follows (schema-audit-4.16, section 5).
 LATEST_VERSION = "4.16.3"
@@ -51,6 +58,36 @@ class ScriptedFailure:
 
 
 @dataclass
+class ScriptedDelay:
+    """Delay the next `times` matching responses: `seconds` before each starts, and `chunk_delay`
+    before each chunk of a streamed body."""
+
+    seconds: float
+    chunk_delay: float
+    path: str | None
+    times: int
+
+
+class _Scripted(Protocol):
+    path: str | None
+    times: int
+
+
+_S = TypeVar("_S", bound=_Scripted)
+
+
+def _take(scripts: list[_S], path: str) -> _S | None:
+    """The first script for `path` (or for any path), used up once it has served its `times`."""
+    for script in scripts:
+        if script.path is None or script.path == path:
+            script.times -= 1
+            if script.times <= 0:
+                scripts.remove(script)
+            return script
+    return None
+
+
+@dataclass
 class RecordedRequest:
     """One request the emulator received (`FakeFastGPT.requests`); `body` is the parsed JSON, or a
     multipart body's fields (file parts as `FormFile`)."""
@@ -61,8 +98,34 @@ class RecordedRequest:
     body: Any
 
 
+# The two forms of `FakeFastGPT.register_app`, as `(app, app_id, name)`; Python's own TypeError for a
+# call that fits neither names the method.
+_Registration = tuple[App, str | None, str | None]
+
+
+def _register_app(app: App, *, name: str | None = None, app_id: str | None = None) -> _Registration:
+    return app, app_id, name
+
+
+def _register_app_by_id(app_id: str, app: App, name: str | None = None) -> _Registration:
+    return app, app_id, name
+
+
+_register_app.__qualname__ = _register_app_by_id.__qualname__ = "FakeFastGPT.register_app"
+
+
+def _check_language(language: str) -> Language:
+    if language not in get_args(Language):
+        raise ValueError(f"language must be one of {get_args(Language)}, got {language!r}")
+    return language  # type: ignore[return-value]
+
+
 class FakeFastGPT:
     """An emulated FastGPT server. `api_key` and `app_id` are the credentials it accepts.
+
+    Its built-in apps (`apps`, by name) answer in English, or with FastGPT's Chinese transcripts when
+    `language="zh"`. `fail_next` and `delay_next` script failures and slow responses; clients from
+    `client()` (or built on `transport()`) honour their timeouts in process, as over `serve()`.
 
     Chat file uploads go to `storage` (a `FakeStorage` on a host of its own): files of at least
     `multipart_threshold` bytes are uploaded in parts of `upload_part_size`, as FastGPT 4.16 does
@@ -79,13 +142,17 @@ class FakeFastGPT:
         upload_part_size: int = 8 * MiB,
         multipart_threshold: int | None = 32 * MiB,
         training_delay: float = 0.0,
+        language: Language = "en",
     ) -> None:
         """`version`: the FastGPT version to play; only the paths it had are served (an older one
         answers a bare 404 elsewhere, as a real one would). `legacy_record_delete=True` is short for
         `version="4.14.10"`, the last to delete records at `item/delete`. `training_delay`: how long
         (on `clock`) data pushed or imported into a dataset stays in training before it can be read
-        and searched."""
+        and searched. `language`: what the built-in apps answer in, and the emulator's own texts
+        (chat titles, question guides) are written in: English, or `"zh"` for the Chinese of FastGPT's
+        own transcripts."""
         self.api_key = api_key
+        _check_language(language)
         apps = builtin_apps()
         datasets = DatasetStore(clock, training_delay)
         apps[KNOWLEDGE_APP_ID] = ("knowledge", knowledge_app(datasets))
@@ -96,9 +163,11 @@ class FakeFastGPT:
             version=parse_version(_LEGACY_RECORD_DELETE if legacy_record_delete else version),
             storage=FakeStorage(part_size=upload_part_size, multipart_threshold=multipart_threshold),
             datasets=datasets,
+            language=language,
         )
         self.apps = {name: app_id for app_id, (name, _) in apps.items()}
         self._failures: list[ScriptedFailure] = []
+        self._delays: list[ScriptedDelay] = []
         self.requests: list[RecordedRequest] = []
 
     # The routes read these from the shared state; the properties keep them plain attributes to callers.
@@ -119,6 +188,15 @@ class FakeFastGPT:
     @version.setter
     def version(self, value: str) -> None:
         self._state.version = parse_version(value)
+
+    @property
+    def language(self) -> Language:
+        """What the built-in apps answer in (`"en"` or `"zh"`); apps see it as `RunContext.language`."""
+        return self._state.language
+
+    @language.setter
+    def language(self, value: Language) -> None:
+        self._state.language = _check_language(value)
 
     @property
     def storage(self) -> FakeStorage:
@@ -150,13 +228,37 @@ class FakeFastGPT:
 
     # ---- scripting ----------------------------------------------------------------------------
 
-    def register_app(self, app_id: str, app: App, name: str | None = None) -> None:
-        """Serve `app` (a `(RunContext) -> Turn` callable) under `app_id` (24 hex characters)."""
-        if not is_object_id(app_id):
+    @overload
+    def register_app(self, app: App, *, name: str | None = None, app_id: str | None = None) -> str: ...
+
+    @overload
+    def register_app(self, app_id: str, app: App, name: str | None = None) -> str: ...
+
+    def register_app(self, *args: Any, **kwargs: Any) -> str:
+        """Serve `app` (a `(RunContext) -> Turn` callable) and return its app id.
+
+        `register_app(app, name="shout")` makes the id up (24 hex characters, as FastGPT's); `app_id=`
+        chooses it, and `register_app(app_id, app, name=None)`, the older form, still does. `name`
+        adds the app to `fake.apps`; a name registered before keeps its id, and the new app replaces
+        the old one there.
+        """
+        # The older form is told apart by its first argument: an id is a string, an app a callable.
+        by_id = bool(args) and isinstance(args[0], str)
+        app, app_id, name = (_register_app_by_id if by_id else _register_app)(*args, **kwargs)
+        if not callable(app):
+            raise TypeError(f"an app is a (RunContext) -> Turn callable, got {type(app).__name__}")
+        if app_id is not None and not is_object_id(app_id):
             raise ValueError("app_id must be 24 hexadecimal characters")
         with self._state.lock:
+            if app_id is None and name is not None:
+                app_id = self.apps.get(name)
+            if app_id is None:
+                app_id = object_id()
+                while app_id in self._state.apps:  # made up: never one already served
+                    app_id = object_id()
             self._state.apps[app_id] = (name or app_id, app)
             self.apps[name or app_id] = app_id
+        return app_id
 
     def fail_next(
         self,
@@ -177,6 +279,25 @@ class FakeFastGPT:
         with self._state.lock:
             self._failures.append(ScriptedFailure(status, raw, hdrs, path, times))
 
+    def delay_next(
+        self, seconds: float, *, path: str | None = None, times: int = 1, chunk_delay: float = 0.0
+    ) -> None:
+        """Make the next `times` responses (to `path`, if given) slow, blocking and streamed alike:
+        `seconds` pass before a response starts (its status and headers, so a stream's first byte
+        too), and `chunk_delay` seconds before each chunk of a streamed body, as
+        `serve(chunk_delay=...)` does for every stream.
+
+        In process and over `serve()` alike, a client whose read timeout is shorter gets
+        `APITimeoutError`; in process, nothing waits longer than that timeout. A delay also applies
+        to a response scripted with `fail_next`; uploads to `storage` are never delayed.
+        """
+        if seconds < 0 or chunk_delay < 0:
+            raise ValueError("delays cannot be negative")
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        with self._state.lock:
+            self._delays.append(ScriptedDelay(seconds, chunk_delay, path, times))
+
     def count(self, path: str) -> int:
         """How many requests reached `path`."""
         return sum(1 for r in self.requests if r.path == path)
@@ -193,25 +314,58 @@ class FakeFastGPT:
 
         return AsyncFakeTransport(self)
 
-    def client(self, **settings: Any) -> Client:
-        """A `Client` wired to this emulator through in-process transports (sync and async)."""
+    def client(
+        self,
+        *,
+        api_key: str | None = None,
+        app_id: str | None = None,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_event_bytes: int | None = None,
+        stream_idle_timeout: float | None = None,
+        completions_version: Literal["v1", "v2"] | None = None,
+    ) -> Client:
+        """A `Client` wired to this emulator through in-process transports (sync and async).
+
+        Each setting is the `ClientBuilder` setter of that name; one left at None keeps the builder's
+        default, except `api_key` and `app_id`, which default to `self.api_key` and `self.app_id`. The
+        client's timeouts hold in process: a response slower than the read timeout (see `delay_next`)
+        raises `APITimeoutError`. The settings a pool of its own would need (`base_url`, limits,
+        `verify`, `proxy`) mean nothing in process; build a client with `transport()` for those.
+        """
         from fastgpt_oapi.client import Client
 
         builder = (
             Client.builder()
             .base_url("http://fastgpt.fake")
-            .api_key(self.api_key)
-            .app_id(self.app_id)
+            .api_key(self.api_key if api_key is None else api_key)
+            .app_id(self.app_id if app_id is None else app_id)
             .transport(self.transport())
             .async_transport(self.async_transport())
         )
-        for name, value in settings.items():
-            builder = getattr(builder, name)(value)
+        if timeout is not None:
+            builder = builder.timeout(timeout)
+        if connect_timeout is not None:
+            builder = builder.connect_timeout(connect_timeout)
+        if max_retries is not None:
+            builder = builder.max_retries(max_retries)
+        if default_headers is not None:
+            builder = builder.default_headers(default_headers)
+        if max_event_bytes is not None:
+            builder = builder.max_event_bytes(max_event_bytes)
+        if stream_idle_timeout is not None:
+            builder = builder.stream_idle_timeout(stream_idle_timeout)
+        if completions_version is not None:
+            builder = builder.completions_version(completions_version)
         return builder.build()
 
     @contextmanager
     def serve(self, *, chunk_delay: float = 0.0) -> Iterator[str]:
-        """Serve real HTTP on 127.0.0.1 (a free port) for the duration of the block; yields the base URL."""
+        """Serve real HTTP on 127.0.0.1 (a free port) for the duration of the block; yields the base URL.
+
+        `chunk_delay`: seconds before each chunk of every stream (`delay_next` slows chosen responses)."""
         from .server import LoopbackServer
 
         server = LoopbackServer(self, chunk_delay=chunk_delay)
@@ -245,9 +399,25 @@ class FakeFastGPT:
         state = self._state
         with state.lock:
             self.requests.append(RecordedRequest(method, path, dict(query), parsed))
-            scripted = self._take_failure(path)
+            scripted = _take(self._failures, path)
+            delay = _take(self._delays, path)
+        response = self._answer(method, path, query, headers, parsed, scripted)
+        if delay is not None:
+            response.delay, response.chunk_delay = delay.seconds, delay.chunk_delay
+        return response
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        parsed: Any,
+        scripted: ScriptedFailure | None,
+    ) -> FakeResponse:
+        state = self._state
         if scripted is not None:
-            return FakeResponse(scripted.status, scripted.headers, [scripted.body])
+            return FakeResponse(scripted.status, dict(scripted.headers), [scripted.body])
         route = TABLE.get(path)
         if route is None or not route.served(state.version):
             return FakeResponse(404, {"content-type": "text/plain"}, [f"Cannot {method} {path}".encode()])
@@ -265,15 +435,6 @@ class FakeFastGPT:
                 return route.handler(state, params)
         except Refusal as refusal:
             return refusal.response(sse=route.streams(params))
-
-    def _take_failure(self, path: str) -> ScriptedFailure | None:
-        for failure in self._failures:
-            if failure.path is None or failure.path == path:
-                failure.times -= 1
-                if failure.times <= 0:
-                    self._failures.remove(failure)
-                return failure
-        return None
 
     def _authenticate(self, headers: dict[str, str]) -> None:
         auth = headers.get("authorization", "")

@@ -64,10 +64,13 @@ class LoopbackServer:
                 url = urlsplit(self.path)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 result = server.fake.handle(self.command, url.path, dict(parse_qsl(url.query)), headers, body)
+                if result.delay:
+                    time.sleep(result.delay)  # scripted with delay_next: the client waits for the headers
                 self.send_response(result.status)
                 for name, value in result.headers.items():
                     self.send_header(name, value)
-                streaming = len(result.chunks) > 1
+                streaming = result.streamed
+                chunk_delay = result.chunk_delay or server.chunk_delay
                 if streaming:
                     self.send_header("transfer-encoding", "chunked")
                 else:
@@ -78,8 +81,8 @@ class LoopbackServer:
                         self.wfile.write(result.body)
                         return
                     for chunk in result.chunks:
-                        if server.chunk_delay:
-                            time.sleep(server.chunk_delay)
+                        if chunk_delay:
+                            time.sleep(chunk_delay)
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                         self.wfile.flush()
                     self.wfile.write(b"0\r\n\r\n")

@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .apps import App
+from .apps import App, Language
 from .datasets import DatasetStore
 from .storage import FakeStorage
 from .wire import Params, invalid, no_app, no_chat
 
-__all__ = ["Chat", "Record", "State", "is_object_id", "iso", "nanoid", "object_id"]
+__all__ = ["NEW_CHAT_TITLE", "Chat", "Record", "State", "is_object_id", "iso", "nanoid", "object_id"]
 
 _ALPHABET = string.ascii_letters + string.digits
+# A chat's title before anything names it (FastGPT's i18n `chat:new_chat`).
+NEW_CHAT_TITLE: dict[Language, str] = {"en": "New chat", "zh": "新对话"}
 _HEX = "0123456789abcdef"
 
 
@@ -95,6 +97,8 @@ class State:
     datasets: DatasetStore = field(default_factory=DatasetStore)
     # One lock for the store and the request log: the loopback server handles requests on threads.
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # What the built-in apps and the emulator's own texts are written in.
+    language: Language = "en"
 
     def require_app(self, params: Params) -> str:
         """The request's `appId`, refused as FastGPT refuses it: missing, malformed or unknown."""

@@ -36,10 +36,19 @@ class FakeResponse:
     status: int
     headers: dict[str, str]
     chunks: list[bytes]  # streamed one by one; a blocking body is one chunk
+    # Scripted slowness (`FakeFastGPT.delay_next`): seconds before the response starts, and before
+    # each chunk of a streamed body. The transports and the loopback server wait them out.
+    delay: float = 0.0
+    chunk_delay: float = 0.0
 
     @property
     def body(self) -> bytes:
         return b"".join(self.chunks)
+
+    @property
+    def streamed(self) -> bool:
+        """Sent chunk by chunk (an SSE stream), rather than as one body."""
+        return len(self.chunks) > 1
 
 
 def json_bytes(value: Any) -> bytes:

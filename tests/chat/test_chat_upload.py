@@ -762,7 +762,7 @@ async def test_uploaded_files_go_into_a_chat_and_its_records_keep_the_keys(io_mo
     message = ChatMessage.user([TextPart(text="What do these show?"), image.image_part(), doc.file_part()])
     request = ChatCompletionRequest(messages=[message], chat_id="c9")
     answer = await run(io_mode, lambda: client.chat.chat(request), lambda: client.chat.achat(request))
-    assert answer.answer == "你说：What do these show?"
+    assert answer.answer == "You said: What do these show?"
     sent = next(r for r in fake.requests if r.path == "/api/v2/chat/completions").body["messages"][0][
         "content"
     ]

@@ -90,5 +90,5 @@ def test_the_emulator_takes_everything_the_typed_code_builds() -> None:
     with fake.client() as client:
         answer = client.chat.chat(proxied(conversation()))
         tool = client.chat.chat(workflow_tool("one two three", fake.apps["tool"]))
-    assert answer.answer == "你说：What is in these files?"
+    assert answer.answer == "You said: What is in these files?"
     assert tool.response_data[-1].plugin_output == {"words": 3, "characters": 13}

@@ -45,7 +45,7 @@ class Plan:
 
     @property
     def expected(self) -> str:
-        return f"你说：{self.question}"  # what the echo app answers
+        return f"You said: {self.question}"  # what the echo app answers
 
 
 def plans() -> list[Plan]:

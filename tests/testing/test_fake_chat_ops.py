@@ -163,7 +163,7 @@ async def test_batch_delete_removes_chats_for_good(io_mode: str) -> None:
         fresh = await call(io_mode, client, "chat_history", "list_records", ListRecordsRequest(chat_id="a"))
     assert [h.chat_id for h in listed.list] == ["c"]
     assert gone.total == 0
-    assert [r.text for r in fresh.list] == ["new", "你说：new"]
+    assert [r.text for r in fresh.list] == ["new", "You said: new"]
 
 
 async def test_delete_records_removes_several_records_at_once(io_mode: str) -> None:
@@ -176,7 +176,7 @@ async def test_delete_records_removes_several_records_at_once(io_mode: str) -> N
         request = DeleteRecordsRequest(chat_id="c", data_ids=[human1, "ai1", "not-a-record"])
         await call(io_mode, client, "chat_history", "delete_records", request)
         after = await call(io_mode, client, "chat_history", "list_records", ListRecordsRequest(chat_id="c"))
-    assert [r.text for r in after.list] == ["two", "你说：two"]
+    assert [r.text for r in after.list] == ["two", "You said: two"]
     assert fake.requests[-2].method == "DELETE"
     assert fake.requests[-2].body == {
         "appId": fake.app_id,
@@ -242,7 +242,7 @@ async def test_records_v2_pages_by_cursor(io_mode: str) -> None:
     assert seen(newer) == (ids[2:4], True, True, 6)
     assert seen(around) == (ids[2:5], True, True, 6)
     assert seen(nothing) == ([], False, False, 0)
-    assert newest.list[1].text == "你说：q2"
+    assert newest.list[1].text == "You said: q2"
     # FastGPT sends each record's dataId again as `id` (getRecords_v2.ts), and so does the emulator;
     # the SDK drops that copy, so `id` stays the record's `_id`.
     assert newest.list[1].model_extra == {}
@@ -267,7 +267,7 @@ async def test_iter_records_v2_reads_the_whole_chat_newest_first(io_mode: str) -
             lambda: client.chat_history.iter_records_v2(request),
             lambda: client.chat_history.aiter_records_v2(request),
         )
-    assert [r.text for r in walked] == ["你说：q2", "q2", "你说：q1", "q1", "你说：q0", "q0"]
+    assert [r.text for r in walked] == ["You said: q2", "q2", "You said: q1", "q1", "You said: q0", "q0"]
     assert fake.count("/api/core/chat/record/getRecords_v2") == 2
 
 
@@ -325,9 +325,16 @@ async def test_quotes_come_from_the_chunks_the_chat_cited(io_mode: str) -> None:
             )
 
     (item,) = quotes.list
-    assert (item.id, item.q, item.a, item.index) == (cited.id, "上海的天气怎么查？", "调用天气查询工具。", 3)
+    assert (item.id, item.q, item.a, item.index) == (
+        cited.id,
+        "How do I check the weather in Shanghai?",
+        "Call the weather tool.",
+        3,
+    )
     assert item.update_time == datetime(2026, 7, 1, 8, 12, 44, 120000, tzinfo=UTC)
-    assert [(c.id, c.anchor, c.q) for c in window.list] == [(cited.id, 3, "上海的天气怎么查？")]
+    assert [(c.id, c.anchor, c.q) for c in window.list] == [
+        (cited.id, 3, "How do I check the weather in Shanghai?")
+    ]
     assert (window.has_more_prev, window.has_more_next) == (False, False)
 
 

@@ -61,7 +61,7 @@ def test_a_chat_shows_up_in_histories_and_records_with_the_ids_the_client_sent()
     fake = FakeFastGPT()
     with fake.client() as client:
         response = client.chat.chat(ask("你好", chat_id="c-1", response_chat_item_id="d-1"))
-        assert response.answer == "你说：你好"
+        assert response.answer == "You said: 你好"
         assert (response.chat_id, response.data_id) == ("c-1", "d-1")
 
         histories = client.chat_history.list_histories(ListHistoriesRequest())
@@ -70,7 +70,7 @@ def test_a_chat_shows_up_in_histories_and_records_with_the_ids_the_client_sent()
         assert histories.list[0].title == "你好"
 
         records = client.chat_history.list_records(ListRecordsRequest(chat_id="c-1"))
-        assert [(r.obj, r.text) for r in records.list] == [("Human", "你好"), ("AI", "你说：你好")]
+        assert [(r.obj, r.text) for r in records.list] == [("Human", "你好"), ("AI", "You said: 你好")]
         assert records.list[1].data_id == "d-1"
 
         nodes = client.chat_history.get_record_detail(GetRecordDetailRequest(chat_id="c-1", data_id="d-1"))
@@ -110,7 +110,7 @@ async def test_async_stream_of_the_workflow_app_has_status_tool_and_flow_events(
     scores = flow.data[1].quote_list[0].score
     assert isinstance(scores, list)
     assert [(q.type, q.value, q.index) for q in scores] == [("embedding", 0.8935, 0), ("reRank", 0.9712, 0)]
-    assert flow.data[2].children[0].tool_res == {"temp": 26, "weather": "多云"}
+    assert flow.data[2].children[0].tool_res == {"temp": 26, "weather": "cloudy"}
 
 
 def test_detail_false_stream_is_plain_data_lines() -> None:
@@ -118,16 +118,16 @@ def test_detail_false_stream_is_plain_data_lines() -> None:
     with fake.client() as client, client.chat.chat_stream(ask("abc", app_id=fake.apps["workflow"])) as stream:
         events = list(stream)
     assert all(isinstance(e, (AnswerEvent, DoneEvent)) for e in events)
-    assert "".join(e.text for e in events if isinstance(e, AnswerEvent)) == "abc今天多云，气温 26℃。"
+    assert "".join(e.text for e in events if isinstance(e, AnswerEvent)) == "Cloudy in abc today, 26℃."
 
 
 def test_reasoning_app_streams_reasoning_without_content() -> None:
     fake = FakeFastGPT()
     with fake.client() as client:
-        result = client.chat.chat_stream(ask("为什么", app_id=fake.apps["reasoning"])).get_final_response()
-        blocking = client.chat.chat(ask("为什么", app_id=fake.apps["reasoning"]))
-    assert result.reasoning == "用户问的是「为什么」，先想一想。"
-    assert result.answer == "关于「为什么」：这是思考后的回答。"
+        result = client.chat.chat_stream(ask("why", app_id=fake.apps["reasoning"])).get_final_response()
+        blocking = client.chat.chat(ask("why", app_id=fake.apps["reasoning"]))
+    assert result.reasoning == 'The user asked "why"; let me think first.'
+    assert result.answer == 'About "why": this is the considered answer.'
     assert blocking.reasoning == result.reasoning
     assert blocking.answer == result.answer
 
@@ -162,7 +162,7 @@ def test_user_select_continues_on_the_same_chat(io_mode: str) -> None:
             return stream.chat_id, second.answer
 
     chat_id, answer = sync_run() if io_mode == "sync" else asyncio.run(async_run())
-    assert answer == ("订单已提交。" if io_mode == "sync" else "已取消。")
+    assert answer == ("Order submitted." if io_mode == "sync" else "Cancelled.")
     with fake.client() as client:
         records = client.chat_history.list_records(ListRecordsRequest(chat_id=chat_id, app_id=app))
     assert [r.obj for r in records.list] == ["Human", "AI", "Human", "AI"]
@@ -176,16 +176,19 @@ def test_user_input_form_continues_with_json_values() -> None:
         first = client.chat.chat(ask("下单", app_id=app, detail=True))
         form = first.interactive
         assert isinstance(form, UserInputInteractive)
-        assert [f.key for f in form.params.input_form] == ["收件人", "数量", "配送方式"]
-        with pytest.raises(ValueError, match="数量"):
-            form.reply({"收件人": "张三"})
+        assert [f.key for f in form.params.input_form] == ["Recipient", "Quantity", "Delivery"]
+        with pytest.raises(ValueError, match="Quantity"):
+            form.reply({"Recipient": "张三"})
         second = client.chat.chat(
             ChatCompletionRequest(
-                messages=[form.reply({"收件人": "张三", "数量": 2})], chat_id=first.chat_id, app_id=app
+                messages=[form.reply({"Recipient": "张三", "Quantity": 2})], chat_id=first.chat_id, app_id=app
             )
         )
-    assert second.answer == "已为 张三 下单 2 件。"
-    assert json.loads(fake.requests[-1].body["messages"][0]["content"]) == {"收件人": "张三", "数量": 2}
+    assert second.answer == "Ordered 2 for 张三."
+    assert json.loads(fake.requests[-1].body["messages"][0]["content"]) == {
+        "Recipient": "张三",
+        "Quantity": 2,
+    }
 
 
 def test_error_app_stream_raises_after_the_first_events_and_blocking_is_a_500() -> None:
@@ -195,9 +198,9 @@ def test_error_app_stream_raises_after_the_first_events_and_blocking_is_a_500() 
         stream = client.chat.chat_stream(ask("hi", app_id=fake.apps["error"], detail=True))
         with pytest.raises(StreamError) as info:
             seen.extend(event.event for event in stream)
-        assert info.value.message == "网络连接异常"
+        assert info.value.message == "Network connection error"
         assert seen == ["flowNodeStatus", "answer"]
-        with pytest.raises(InternalServerError, match="网络连接异常"):
+        with pytest.raises(InternalServerError, match="Network connection error"):
             client.chat.chat(ask("hi", app_id=fake.apps["error"]))
 
 
@@ -221,7 +224,7 @@ def test_bad_key_and_bad_app_id_are_refused_in_fastgpt_envelopes() -> None:
 def test_the_app_id_suffix_form_of_the_key_is_accepted() -> None:
     fake = FakeFastGPT()
     with fake.client(api_key=f"{fake.api_key}-{fake.app_id}") as client:
-        assert client.chat.chat(ask("ok")).answer == "你说：ok"
+        assert client.chat.chat(ask("ok")).answer == "You said: ok"
 
 
 def test_feedback_rename_pin_and_deletes_change_later_answers() -> None:
@@ -353,7 +356,7 @@ def test_scripted_failures_are_served_then_normal_service_resumes() -> None:
         with pytest.raises(RateLimitError):  # 503 retried, then three 429s exhaust max_retries=2
             client.chat.chat(ask("x"))
         assert fake.count(COMPLETIONS) == 3
-        assert client.chat.chat(ask("y")).answer == "你说：y"
+        assert client.chat.chat(ask("y")).answer == "You said: y"
     assert fake.count(COMPLETIONS) == 5
 
 
@@ -410,7 +413,7 @@ def test_serve_speaks_http_over_loopback_sync_and_async() -> None:
     with fake.serve() as base_url:
         assert base_url.startswith("http://127.0.0.1:")
         with Client.builder().base_url(base_url).api_key(fake.api_key).app_id(fake.app_id).build() as client:
-            assert client.chat.chat(ask("loop", chat_id="L")).answer == "你说：loop"
+            assert client.chat.chat(ask("loop", chat_id="L")).answer == "You said: loop"
             result = client.chat.chat_stream(
                 ask("上海", app_id=fake.apps["workflow"], detail=True)
             ).get_final_response()
@@ -428,7 +431,7 @@ def test_serve_speaks_http_over_loopback_sync_and_async() -> None:
                 texts = [t async for t in client.chat.achat_stream(ask("异步")).text_stream]
                 return "".join(texts)
 
-        assert asyncio.run(run()) == "你说：异步"
+        assert asyncio.run(run()) == "You said: 异步"
 
 
 @pytest.mark.system  # the emulator on loopback HTTP

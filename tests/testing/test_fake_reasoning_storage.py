@@ -13,8 +13,8 @@ from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage, User
 from fastgpt_oapi.api.chat_history.model import InteractiveValue, ListRecordsRequest, TextValue
 from fastgpt_oapi.testing import FakeFastGPT, RunContext, Turn, answer_chunk
 
-THINKING = "用户问的是「为什么」，先想一想。"
-ANSWER = "关于「为什么」：这是思考后的回答。"
+THINKING = 'The user asked "why"; let me think first.'
+ANSWER = 'About "why": this is the considered answer.'
 PAUSING_APP = "0123456789abcdef01234567"
 
 
@@ -44,7 +44,7 @@ def thinks_then_asks(ctx: RunContext) -> Turn:
 async def test_records_keep_the_reasoning_inside_the_text_item(io_mode: str) -> None:
     fake = FakeFastGPT()
     client = fake.client()
-    request = ask("为什么", app_id=fake.apps["reasoning"], chat_id="c-r")
+    request = ask("why", app_id=fake.apps["reasoning"], chat_id="c-r")
     streamed = await run(
         io_mode,
         lambda: client.chat.chat_stream(request).get_final_response(),
@@ -96,7 +96,7 @@ async def test_a_blocking_content_list_keeps_the_reasoning_inside_the_text_item(
 async def test_a_single_text_item_is_a_string_with_reasoning_content(io_mode: str, detail: bool) -> None:
     fake = FakeFastGPT()
     client = fake.client()
-    request = ask("为什么", app_id=fake.apps["reasoning"], detail=detail)
+    request = ask("why", app_id=fake.apps["reasoning"], detail=detail)
     response = await run(io_mode, lambda: client.chat.chat(request), lambda: client.chat.achat(request))
     message = response.message
     assert message is not None

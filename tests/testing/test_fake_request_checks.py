@@ -240,7 +240,7 @@ def test_a_body_fastgpt_takes_is_answered(body: dict[str, Any]) -> None:
     fake = FakeFastGPT()
     status, payload, _ = post(fake, COMPLETIONS, body)
     assert status == 200, payload
-    assert payload["choices"][0]["message"]["content"] == "你说：hi"
+    assert payload["choices"][0]["message"]["content"] == "You said: hi"
 
 
 # ---- workflow-tool apps --------------------------------------------------------------------------
@@ -256,7 +256,7 @@ def test_a_workflow_tool_runs_on_variables_alone() -> None:
     assert [node.module_type for node in response.response_data] == ["pluginInput", "pluginOutput"]
     assert response.response_data[-1].plugin_output == {"words": 3, "characters": 17}
     assert result.response_data[-1].plugin_output == {"words": 3, "characters": 17}
-    assert result.node_statuses[0].name == "插件输出"
+    assert result.node_statuses[0].name == "Plugin Output"
 
 
 def test_any_other_app_answers_no_messages_with_messages_is_empty() -> None:

@@ -65,7 +65,7 @@ async def complete(client: Client, mode: str, stream: bool, request: ChatComplet
 async def test_a_current_server_gets_v2_only(io_mode: str, stream: bool) -> None:
     fake = FakeFastGPT()
     async with fake.client() as client:
-        assert await complete(client, io_mode, stream, ask("a")) == "你说：a"
+        assert await complete(client, io_mode, stream, ask("a")) == "You said: a"
         await complete(client, io_mode, stream, ask("b"))
     assert sent(fake, V1, V2) == [V2, V2]
 
@@ -76,7 +76,7 @@ async def test_a_server_before_v2_is_asked_once_at_v1_and_the_client_remembers(
 ) -> None:
     fake = FakeFastGPT(version="4.9.3")
     async with fake.client() as client:
-        assert await complete(client, io_mode, stream, ask("a", chat_id="c1")) == "你说：a"
+        assert await complete(client, io_mode, stream, ask("a", chat_id="c1")) == "You said: a"
         assert sent(fake, V1, V2) == [V2, V1]
         first, second = (r for r in fake.requests if r.path in (V1, V2))
         assert first.body == second.body  # byte for byte the same request: chatId, dataId and all
@@ -216,7 +216,7 @@ async def test_each_crud_endpoint_costs_an_old_server_one_extra_request_per_clie
     old = version == "4.14.4"
     async with fake.client() as client:
         answer = await complete(client, io_mode, False, ask("x", chat_id="c1"))
-        assert answer == "你说：x"
+        assert answer == "You said: x"
         await complete(client, io_mode, False, ask("y", chat_id="c1-2"))
         data_id = next(r.data_id for r in fake._state.chats[(fake.app_id, "c1")].records if r.obj == "AI")
         crud = _crud("c1", data_id)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..apps import RunContext, Turn, WorkflowTool, answer_chunk
-from ..state import Chat, Record, State, nanoid, object_id
+from ..state import NEW_CHAT_TITLE, Chat, Record, State, nanoid, object_id
 from ..wire import FakeResponse, Params, Refusal, envelope, invalid, json_bytes, json_response
 from .route import Route, enveloped
 
@@ -54,13 +54,17 @@ def _completions(state: State, params: Params, *, v2: bool) -> FakeResponse:
     now = state.clock()
     chat = state.chats.get((app_id, chat_id))
     if chat is None or chat.deleted:
-        chat = Chat(app_id, chat_id, title=question[:20] or "新对话", created=now, updated=now)
+        title = question[:20] or NEW_CHAT_TITLE[state.language]
+        chat = Chat(app_id, chat_id, title=title, created=now, updated=now)
         chat.uid = params.get("customUid")
         state.chats[(app_id, chat_id)] = chat
     if any(r.data_id == data_id for r in chat.records):
         raise Refusal(500, 500, "", f"Chat dataId already exists: {data_id}")
     chat.variables = {**chat.variables, **(params.get("variables") or {})}
-    turn = app(RunContext(question, chat_id, data_id, dict(chat.variables), chat.pending, len(chat.records)))
+    ctx = RunContext(
+        question, chat_id, data_id, dict(chat.variables), chat.pending, len(chat.records), state.language
+    )
+    turn = app(ctx)
     _store(chat, question, last.get("content"), data_id, turn, now)
     detail = params.get("detail") is True
     if params.get("stream") is True:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..state import Chat, Record, State, is_object_id, iso
+from ..apps import Language
+from ..state import NEW_CHAT_TITLE, Chat, Record, State, is_object_id, iso
 from ..wire import Params, Refusal, chat_sources, invalid, no_chat, page
 from .route import Route, enveloped
 
@@ -69,7 +70,7 @@ def _init(state: State, params: Params) -> dict[str, Any]:
     return {
         "chatId": params.get("chatId", ""),
         "appId": app_id,
-        "title": chat.custom_title or chat.title if chat else "新对话",
+        "title": chat.custom_title or chat.title if chat else NEW_CHAT_TITLE[state.language],
         "variables": chat.variables if chat else {},
         "chatGenerateStatus": chat.generate_status if chat else 1,
         "hasBeenRead": chat.has_been_read if chat else True,
@@ -129,11 +130,26 @@ def _feedback(state: State, params: Params) -> None:
     record.bad = params.get("userBadFeedback") or None
 
 
+# Follow-up questions on the chat's last question, and the topic of a chat that has none.
+_GUIDE: dict[Language, tuple[str, tuple[str, ...]]] = {
+    "en": (
+        "this topic",
+        (
+            "What other details are there about {}?",
+            "Can you give an example about {}?",
+            "What are the alternatives to {}?",
+        ),
+    ),
+    "zh": ("这个话题", ("{}还有哪些细节？", "能举个关于{}的例子吗？", "{}有什么替代方案？")),
+}
+
+
 def _question_guide(state: State, params: Params) -> list[str]:
     chat = state.require_chat(params)
     last = next((r for r in reversed(chat.records) if r.obj == "Human"), None)
-    topic = _value_text(last.value)[:12] if last else "这个话题"
-    return [f"{topic}还有哪些细节？", f"能举个关于{topic}的例子吗？", f"{topic}有什么替代方案？"]
+    no_topic, questions = _GUIDE[state.language]
+    topic = _value_text(last.value)[:12] if last else no_topic
+    return [question.format(topic) for question in questions]
 
 
 # ---- status, read marks, batch deletes, records by cursor, quotes --------------------------------
