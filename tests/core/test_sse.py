@@ -241,3 +241,28 @@ def test_a_large_message_in_small_chunks_takes_linear_time() -> None:
     elapsed = time.perf_counter() - started
     assert out == [SSEMessage(b"flowResponses", payload)]
     assert elapsed < 2.0, f"{elapsed:.2f} s"
+
+
+def test_emit_types_what_feed_returns_once_and_lazily_for_several() -> None:
+    seen: list[SSEMessage] = []
+
+    def emit(message: SSEMessage) -> str:
+        seen.append(message)
+        return (message.event or b"").decode() + ":" + message.data.decode()
+
+    decoder = SSEDecoder(emit=emit)
+    assert list(decoder.feed(b"event: answer\n")) == []
+    assert list(decoder.feed(b"data: 1\n\n")) == ["answer:1"]  # FastGPT's own writes: at once
+    several = decoder.feed(b"data: 2\n\nevent: x\ndata: 3\n\n")
+    assert len(seen) == 1  # nothing typed before the caller asks for it
+    assert list(several) == [":2", "x:3"]
+    assert len(seen) == 3
+
+
+def test_too_large_names_the_exception_to_raise() -> None:
+    class Mine(Exception):
+        pass
+
+    decoder = SSEDecoder(16, too_large=lambda limit: Mine(limit))
+    with pytest.raises(Mine):
+        decoder.feed(b"data: " + b"x" * 32)

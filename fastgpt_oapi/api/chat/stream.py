@@ -20,7 +20,7 @@ from fastgpt_oapi.core.errors import (
     FastGPTError,
     StreamEventTooLargeError,
 )
-from fastgpt_oapi.core.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEMessage, SSEMessageTooLargeError
+from fastgpt_oapi.core.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEMessage
 from fastgpt_oapi.core.streaming import AsyncEventStream, EventStream, StreamOrigin, loads_or_text
 
 from .model import (
@@ -80,7 +80,6 @@ class ChatStreamDecoder:
     __slots__ = (
         "_answer",
         "_clock",
-        "_decode_sse",
         "_duration",
         "_finish_reason",
         "_flat_nodes",
@@ -105,6 +104,7 @@ class ChatStreamDecoder:
         "chat_id",
         "data_id",
         "error",
+        "feed",
     )
 
     def __init__(
@@ -124,8 +124,12 @@ class ChatStreamDecoder:
         # Why the stream failed. An error event met after other events of the same chunk is raised
         # only once those were delivered; a stream read again after failing raises it again.
         self.error: FastGPTError | None = None
-        self._sse = SSEDecoder(max_event_bytes)
-        self._decode_sse = self._sse.feed  # bound once: called twice an event
+        self._sse = SSEDecoder(max_event_bytes, emit=self._event, too_large=self._too_large)
+        # The one way in: the SSE decoder itself, typing as it decodes (one call a chunk, bench/
+        # RESULTS.md row 1a), or, with the idle watch, a wrapper judging each chunk's events together.
+        self.feed: Callable[[bytes], Iterable[ChatStreamEvent]] = (
+            self._sse.feed if idle_timeout is None else self._watched
+        )
         self._origin = StreamOrigin()
         self._suspect = False
         self._clock = clock
@@ -156,27 +160,26 @@ class ChatStreamDecoder:
         if self._idle is not None:
             self._idle_deadline = self._clock() + self._idle
 
-    def feed(self, chunk: bytes) -> Iterable[ChatStreamEvent]:
-        """The events completed by `chunk`, each typed only when the iterator reaches it.
+    # `feed(chunk)`: the events completed by `chunk`. A chunk's only event is typed at once; several
+    # are typed one at a time as the iteration reaches them, so each usually dies before the next
+    # exists instead of piling up for the garbage collector (a fast server, a buffering proxy). A
+    # failure (an `error` event, the idle timeout) raises from the iterator once the events before it
+    # were delivered.
 
-        A chunk may hold hundreds of events (a fast server, a buffering proxy). Typed one at a time,
-        each is usually dropped by the caller before the next exists, so they die young instead of
-        piling up and making the garbage collector walk them. A failure (an `error` event, the idle
-        timeout) raises from the iterator once the events before it were delivered.
-        """
+    def _too_large(self, limit: int) -> StreamEventTooLargeError:
+        error = StreamEventTooLargeError(limit, request=self._origin.request)
+        self.error = error
+        return error
+
+    def _watched(self, chunk: bytes) -> Iterable[ChatStreamEvent]:
+        """`feed` with `stream_idle_timeout`: the chunk's events judged together."""
+        events: list[ChatStreamEvent] = []
         try:
-            messages = self._decode_sse(chunk)
-        except SSEMessageTooLargeError as exc:
-            self.error = StreamEventTooLargeError(exc.limit, request=self._origin.request)
-            raise self.error from None
-        if self._idle is not None:
-            return self._watched(messages)  # the idle watch judges a chunk's events together
-        if len(messages) < 2:  # most chunks: FastGPT writes an event in two (bench/RESULTS.md, 1a)
-            return (self._event(messages[0]),) if messages else messages  # type: ignore[return-value]
-        return map(self._event, messages)
-
-    def _watched(self, messages: list[SSEMessage]) -> Iterable[ChatStreamEvent]:
-        events = self._type(messages)
+            events.extend(self._sse.feed(chunk))
+        except FastGPTError:
+            if not events:
+                raise
+            # The events before the error are the caller's: hand them out first.
         now = self._clock()
         assert self._idle is not None
         if not all(is_heartbeat(event) for event in events):
