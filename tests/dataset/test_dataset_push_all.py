@@ -126,7 +126,7 @@ async def test_batches_are_reported_in_batch_order_whatever_order_they_finish_in
     collection = virtual_collection(fake)
 
     def first_batch_last(request: httpx.Request) -> float:
-        return 0.1 if json.loads(request.content)["data"][0]["q"] == "fact 0" else 0.0
+        return 0.2 if json.loads(request.content)["data"][0]["q"] == "fact 0" else 0.0
 
     wire = Intercept(fake, lambda request: None, pause=first_batch_last)
     with fake_client(fake, transport=wire, async_transport=wire) as client:
@@ -232,9 +232,9 @@ async def test_at_most_concurrency_batches_are_in_flight_and_that_many_are(
     fake = FakeFastGPT()
     collection = virtual_collection(fake)
     width = concurrency or DEFAULT_PUSH_CONCURRENCY
-    meter = InFlight(
-        width + 1, patience=0.15
-    )  # holds each request until one more than allowed is in flight, or 0.15 s
+    # Each request is held until one more than allowed is in flight (never, if the SDK keeps to its
+    # bound), or 0.25 s: long enough for all the batches the SDK would start to be inside together.
+    meter = InFlight(width + 1, patience=0.25)
     options = {} if concurrency is None else {"concurrency": concurrency}
     with fake_client(
         fake,
