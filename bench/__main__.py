@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import blocking, concurrency, decode, imports, memory
+from . import blocking, bulk, concurrency, decode, imports, memory, upload
 from .harness import Row, render
 
 # name -> (full run, --quick run)
@@ -21,6 +21,8 @@ BENCHMARKS: dict[str, tuple[Callable[[], list[Row]], Callable[[], list[Row]]]] =
     "concurrency": (concurrency.run, lambda: concurrency.run(streams=100, rounds=2)),
     "memory": (memory.run, lambda: memory.run(events=20_000, runs=1)),
     "imports": (imports.run, lambda: imports.run(rounds=3)),
+    "bulk": (bulk.run, lambda: bulk.run(count=5_000, rounds=2, memory_runs=1)),
+    "upload": (upload.run, lambda: upload.run(size_mib=20, runs=1)),
 }
 
 

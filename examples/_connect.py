@@ -3,7 +3,8 @@
 With FASTGPT_BASE_URL and FASTGPT_API_KEY set (and FASTGPT_APP_ID, the app to chat with), the examples
 talk to that server. Otherwise they start a `FakeFastGPT` in process, so they run anywhere, offline.
 
-The emulator has one app per behaviour ("echo", "workflow", "reasoning", "select", "form", "error").
+The emulator has one app per behaviour ("echo", "workflow", "reasoning", "select", "form", "error",
+"knowledge").
 Against a real server, `Target.app("select")` reads FASTGPT_SELECT_APP_ID and so on, falling back to
 FASTGPT_APP_ID: point them at apps of yours that behave that way to see the same output.
 """

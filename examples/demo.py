@@ -1,6 +1,8 @@
 """The main job in one run: a streamed chat, a detail-mode workflow, an interactive answer, then
-history, records and feedback, an uploaded image sent in a chat, and a stopped generation, all typed.
-Against the emulator, it ends with the same apps answering in Chinese, as FastGPT's own transcripts do.
+history, records and feedback, an uploaded image sent in a chat, a stopped generation, and a small
+knowledge base (pushed in bulk, trained, searched, then deleted), all typed. Against the emulator, an
+app answers from the knowledge base too, and the demo ends with the same apps answering in Chinese, as
+FastGPT's own transcripts do.
 
     make demo                       # against the embedded FakeFastGPT
     FASTGPT_BASE_URL=... FASTGPT_API_KEY=... FASTGPT_APP_ID=... make demo   # against your server
@@ -40,6 +42,12 @@ from fastgpt_oapi.api.chat_history.model import (
     UpdateFeedbackRequest,
     UpdateHistoryRequest,
 )
+from fastgpt_oapi.api.dataset.model import (
+    CreateCollectionRequest,
+    CreateDatasetRequest,
+    DeleteDatasetRequest,
+    SearchTestRequest,
+)
 
 # A 1x1 PNG, so the demo needs no file of its own.
 PIXEL_PNG = base64.b64decode(
@@ -47,11 +55,21 @@ PIXEL_PNG = base64.b64decode(
 )
 
 
+# A product FAQ for the knowledge-base part: question and answer pairs, as `push_data` takes them.
+LUMEN_FAQ = [
+    {"q": "How long does the Lumen battery last?", "a": "About ten hours at medium brightness."},
+    {"q": "Is there a Lumen app?", "a": "No: every setting is on the lamp itself."},
+    {"q": "How long is the Lumen warranty?", "a": "Two years; the battery one year."},
+    {"q": "Can I take the Lumen on a plane?", "a": "Yes: fold the arm flat and pack it in its pouch."},
+]
+
+
 @dataclass
 class Apps:
     plain: str
     workflow: str
     select: str | None
+    knowledge: str | None  # an app answering from the emulator's datasets; None against a server
 
 
 def real_server() -> bool:
@@ -66,7 +84,7 @@ def connect() -> Iterator[tuple[Client, Apps, str]]:
             app_id = client.app_id
             if app_id is None:
                 sys.exit("Set FASTGPT_APP_ID to the 24-hex id of the app to chat with.")
-            yield client, Apps(app_id, app_id, app_id), client.base_url
+            yield client, Apps(app_id, app_id, app_id, None), client.base_url
         return
     from fastgpt_oapi.testing import FakeFastGPT
 
@@ -74,7 +92,7 @@ def connect() -> Iterator[tuple[Client, Apps, str]]:
     with fake.client() as client:
         yield (
             client,
-            Apps(fake.app_id, fake.apps["workflow"], fake.apps["select"]),
+            Apps(fake.app_id, fake.apps["workflow"], fake.apps["select"], fake.apps["knowledge"]),
             "the embedded FakeFastGPT",
         )
 
@@ -206,9 +224,37 @@ def main() -> None:
         )
         print(f"the chat now: {[(s.chat_id, s.chat_generate_status) for s in status.list]}")
 
+        heading("7. A knowledge base: pushed in bulk, trained, searched")
+        knowledge_base(client, apps)
+
     if not real_server():
-        heading('7. The emulator in Chinese: FakeFastGPT(language="zh")')
+        heading('8. The emulator in Chinese: FakeFastGPT(language="zh")')
         in_chinese()
+
+
+def knowledge_base(client: Client, apps: Apps) -> None:
+    """A dataset made for the demo and deleted after it: FAQ pairs through push_all, then a search."""
+    dataset = client.dataset.create_dataset(CreateDatasetRequest(name="Demo: Lumen FAQ"))
+    try:
+        faq = client.dataset.create_collection(
+            CreateCollectionRequest(dataset_id=dataset.id, name="FAQ", type="virtual")
+        )
+        pushed = client.dataset.push_all(faq.id, LUMEN_FAQ, batch_size=2)
+        print(f"pushed {pushed.items} pairs in {len(pushed.batches)} batches, {pushed.inserted} taken")
+        trained = client.dataset.wait_for_training(faq.id, timeout=300)
+        print(f"trained: {trained.slowest_training_status}, {trained.index_amount} index(es)")
+        search = SearchTestRequest(dataset_id=dataset.id, text="How long does the battery last?")
+        for hit in client.dataset.search_test(search).list[:1]:
+            print(f"search: {hit.q!r} -> {hit.a!r}")
+        if apps.knowledge is not None:  # the emulator's knowledge app cites what it answers from
+            question = ChatMessage.user("Is there a Lumen app?")
+            answer = client.chat.chat(
+                ChatCompletionRequest(messages=[question], app_id=apps.knowledge, detail=True)
+            )
+            cited = [q.source_name for node in answer.response_data for q in node.quote_list or []]
+            print(f"knowledge app: {answer.answer!r} (cites {cited[0] if cited else 'nothing'})")
+    finally:
+        client.dataset.delete_dataset(DeleteDatasetRequest(id=dataset.id))
 
 
 def in_chinese() -> None:

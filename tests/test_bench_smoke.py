@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_every_benchmark_runs_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(ROOT))  # `bench` is a folder of the repository, not installed
-    from bench import blocking, concurrency, decode, imports, memory
+    from bench import blocking, bulk, concurrency, decode, imports, memory, upload
     from bench.harness import render
 
     rows = [
@@ -26,8 +26,10 @@ def test_every_benchmark_runs_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -
         *concurrency.run(streams=4, rounds=1),
         *memory.run(events=300, runs=1),
         *imports.run(rounds=1),
+        *bulk.run(count=400, rounds=1, memory_runs=1),
+        *upload.run(size_mib=2, runs=1),
     ]
-    assert {row.number for row in rows} == {"1a", "1b", "2", "3", "4", "5"}
+    assert {row.number for row in rows} == {"1a", "1b", "2", "3", "4", "5", "6", "7"}
     for row in rows:
         assert row.result == "info" or row.result.startswith(("met", "MISSED", "skipped")), row
     table = render(rows)

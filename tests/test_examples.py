@@ -155,10 +155,31 @@ EXPECTED: dict[str, list[str]] = {
         "-> You said: What is in this picture?",
         "stop flag written: True; completed: False",
         "the chat now: [(",
+        "pushed 4 pairs in 2 batches, 4 taken",
+        "trained: ready, 8 index(es)",
+        "search: 'How long does the Lumen battery last?' -> 'About ten hours at medium brightness.'",
+        "knowledge app: 'Is there a Lumen app?\\nNo: every setting is on the lamp itself.' (cites FAQ)",
         'The emulator in Chinese: FakeFastGPT(language="zh")',
         "echo: 电影《铃芽之旅》的导演是谁？ -> 你说：电影《铃芽之旅》的导演是谁？",
         "workflow: 上海 -> 上海今天多云，气温 26℃。",
         "select: 帮我下单 -> 好的，已为你生成订单草稿。",
+    ],
+    "knowledge_base": [
+        "knowledge base against the embedded FakeFastGPT",
+        "created dataset ",
+        "uploaded battery.md (404 bytes) -> collection ",
+        "uploaded warranty.md (395 bytes) -> collection ",
+        "battery.md: 1 in training, 1 active, stage parse",  # training takes 0.5 s here
+        "battery.md: trained, 1 index(es)",
+        "warranty.md: trained, 1 index(es)",
+        "pushed 5 pair(s) in 3 batches; FastGPT took 5",
+        "FAQ: trained, 10 index(es)",
+        "troubleshooting.md #0 [embedding 0.27]: # Troubleshooting",
+        "Q: How long does the battery last on one charge?",
+        "A: # Battery and charging",
+        "   The Lumen has a 5000 mAh battery.",
+        "cited: battery.md #0: # Battery and charging",
+        "deleted dataset ",
     ],
 }
 
@@ -202,6 +223,16 @@ EXPECTED_SERVER: dict[str, list[str]] = {
         "uploaded pixel.png (70 bytes, image/png)",
         "-> You said: What is in this picture?",
         "stop flag written: True; completed: False",
+        "pushed 4 pairs in 2 batches, 4 taken",
+        "search: 'How long does the Lumen battery last?'",
+    ],
+    "knowledge_base": [
+        "knowledge base against http://127.0.0.1:",
+        "created dataset ",
+        "battery.md: trained, 1 index(es)",
+        "pushed 5 pair(s) in 3 batches",
+        "cited: battery.md #0: # Battery and charging",  # FASTGPT_KNOWLEDGE_APP_ID: the served knowledge app
+        "deleted dataset ",
     ],
 }
 
@@ -253,7 +284,7 @@ def served() -> Iterator[dict[str, str]]:
     fake = FakeFastGPT()
     with fake.serve() as base_url:
         env = {"FASTGPT_BASE_URL": base_url, "FASTGPT_API_KEY": fake.api_key, "FASTGPT_APP_ID": fake.app_id}
-        for name in ("workflow", "reasoning", "select", "form", "error"):
+        for name in ("workflow", "reasoning", "select", "form", "error", "knowledge"):
             env[f"FASTGPT_{name.upper()}_APP_ID"] = fake.apps[name]
         yield env
 

@@ -10,7 +10,7 @@ The business code names the cause better than the HTTP status, so the class foll
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 if TYPE_CHECKING:
@@ -30,11 +30,13 @@ __all__ = [
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PushAllError",
     "RateLimitError",
     "RequestValidationError",
     "StreamClosedError",
     "StreamError",
     "StreamEventTooLargeError",
+    "TrainingFailedError",
     "UnprocessableEntityError",
 ]
 
@@ -284,6 +286,77 @@ class StreamEventTooLargeError(StreamError):
 
 class StreamClosedError(FastGPTError):
     """The stream was left (`break`, `close()`) before its end: there is no complete result."""
+
+
+class PushAllError(FastGPTError):
+    """`client.dataset.push_all` stopped because a batch failed; the cause is chained (`__cause__`).
+
+    Batches are numbered from 0 in the order of the items: batch `i` holds items `i * batch_size` to
+    `(i + 1) * batch_size - 1`. Once a batch fails no new one is started, and those already sent are
+    waited for, so when this is raised:
+
+    - every batch before `failed_batch` is in FastGPT (or was skipped as done by a `resume`);
+    - `resume_from` (`failed_batch * batch_size`) is the first item that may be missing;
+    - `succeeded_later` lists the batches after `failed_batch` that are in FastGPT too (with
+      `concurrency > 1` they may have finished after the failure); resuming from `resume_from`
+      without leaving them out would push them twice;
+    - `failed_batches` lists every batch that failed (`failed_batch` is the first);
+    - `inserted` is how many items FastGPT took in the batches this call sent successfully.
+
+    `push_all(..., resume=exc)` with the same items, from their start, does the rest: it skips every
+    batch known to be in FastGPT and sends the others. A batch that failed with a timeout or a broken
+    connection (an `APIConnectionError` cause) may have reached FastGPT all the same.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        collection_id: str,
+        batch_size: int,
+        failed_batch: int,
+        failed_batches: Iterable[int],
+        inserted: int,
+        succeeded_later: Iterable[int],
+    ) -> None:
+        super().__init__(message)
+        self.collection_id = collection_id
+        self.batch_size = batch_size
+        self.failed_batch = failed_batch
+        self.failed_batches: tuple[int, ...] = tuple(sorted(failed_batches))
+        self.inserted = inserted
+        self.succeeded_later: tuple[int, ...] = tuple(sorted(succeeded_later))
+
+    @property
+    def resume_from(self) -> int:
+        """The index of the first item that may not be in FastGPT: every item before it is."""
+        return self.failed_batch * self.batch_size
+
+
+class TrainingFailedError(FastGPTError):
+    """`client.dataset.wait_for_training`: the collection's training ended with chunks that failed for
+    good (FastGPT's `finalErrorAmount`: out of retries, or blocked), and nothing is left running.
+
+    The chunks that did train are searchable; the failed ones stay in FastGPT's training queue (its
+    web app lists them, to retry or delete). `final_error_amount` counts them, `training_amount` is
+    everything still in the queue (the failures included), `slowest_training_mode` the stage they failed
+    at (`"parse"`: the source could not be read; `"chunk"`, `"qa"`: embedding or Q&A generation).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        collection_id: str,
+        training_amount: int,
+        final_error_amount: int,
+        slowest_training_mode: str | None,
+    ) -> None:
+        super().__init__(message)
+        self.collection_id = collection_id
+        self.training_amount = training_amount
+        self.final_error_amount = final_error_amount
+        self.slowest_training_mode = slowest_training_mode
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

@@ -48,13 +48,15 @@ _LEGACY_RECORD_DELETE = "4.14.10"
 
 @dataclass
 class ScriptedFailure:
-    """Answer the next `times` matching requests with this response instead of handling them."""
+    """Answer the next `times` matching requests with this response instead of handling them, once
+    `after` matching requests have been handled as usual."""
 
     status: int
     body: bytes
     headers: dict[str, str]
     path: str | None
     times: int
+    after: int = 0
 
 
 @dataclass
@@ -66,20 +68,26 @@ class ScriptedDelay:
     chunk_delay: float
     path: str | None
     times: int
+    after: int = 0
 
 
 class _Scripted(Protocol):
     path: str | None
     times: int
+    after: int
 
 
 _S = TypeVar("_S", bound=_Scripted)
 
 
 def _take(scripts: list[_S], path: str) -> _S | None:
-    """The first script for `path` (or for any path), used up once it has served its `times`."""
+    """The first script for `path` (or for any path), used up once it has served its `times`. One
+    that lets `after` more requests through counts this one down and is not taken."""
     for script in scripts:
         if script.path is None or script.path == path:
+            if script.after > 0:
+                script.after -= 1
+                return None
             script.times -= 1
             if script.times <= 0:
                 scripts.remove(script)
@@ -268,8 +276,13 @@ class FakeFastGPT:
         headers: dict[str, str] | None = None,
         path: str | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Answer the next `times` requests (to `path`, if given) with this status and body."""
+        """Answer the next `times` requests (to `path`, if given) with this status and body; with
+        `after`, only once that many more of those requests have been handled as usual (to fail, say,
+        the third `pushData` of a bulk import: `after=2`)."""
+        if after < 0:
+            raise ValueError("after cannot be negative")
         if isinstance(body, dict):
             raw = json_bytes(body)
             hdrs = {"content-type": "application/json", **(headers or {})}
@@ -277,7 +290,7 @@ class FakeFastGPT:
             raw = body.encode() if isinstance(body, str) else body
             hdrs = dict(headers or {})
         with self._state.lock:
-            self._failures.append(ScriptedFailure(status, raw, hdrs, path, times))
+            self._failures.append(ScriptedFailure(status, raw, hdrs, path, times, after))
 
     def delay_next(
         self, seconds: float, *, path: str | None = None, times: int = 1, chunk_delay: float = 0.0

@@ -45,22 +45,30 @@ def is_multipart(content_type: str) -> bool:
 
 def parse_multipart(content_type: str, body: bytes) -> dict[str, Any] | None:
     """The body's parts by name (the last of a repeated name wins), or None if it is not a
-    multipart body with a boundary."""
+    multipart body with a boundary.
+
+    Parts are found by position, and each part's content is the one copy made of it: an upload of
+    hundreds of megabytes is held twice at most (the body and its file), not once per step."""
     boundary = _params(content_type).get("boundary")
     if not is_multipart(content_type) or not boundary:
         return None
     fields: dict[str, Any] = {}
     delimiter = b"--" + boundary.encode("latin-1")
-    for section in body.split(delimiter)[1:]:
-        if section.startswith(b"--"):
+    found = body.find(delimiter)
+    while found >= 0:
+        start = found + len(delimiter)
+        if body.startswith(b"--", start):
             break  # the closing delimiter
-        head, separator, content = section.partition(b"\r\n\r\n")
-        if not separator:
+        found = body.find(delimiter, start)
+        end = found if found >= 0 else len(body)
+        head_end = body.find(b"\r\n\r\n", start, end)
+        if head_end < 0:
             continue
-        if content.endswith(b"\r\n"):
-            content = content[:-2]
+        content_start = head_end + 4
+        if end - content_start >= 2 and body.startswith(b"\r\n", end - 2):
+            end -= 2
         headers: dict[str, str] = {}
-        for line in head.decode("utf-8", "replace").split("\r\n"):
+        for line in body[start:head_end].decode("utf-8", "replace").split("\r\n"):
             name, colon, value = line.partition(":")
             if colon:
                 headers[name.strip().lower()] = value.strip()
@@ -68,6 +76,7 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, Any] | None:
         if "name" not in disposition:
             continue
         name = disposition["name"]
+        content = body[content_start:end]
         filename = disposition.get("filename*") or disposition.get("filename")
         if filename is None:
             fields[name] = content.decode("utf-8", "replace")

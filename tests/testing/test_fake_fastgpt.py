@@ -360,6 +360,22 @@ def test_scripted_failures_are_served_then_normal_service_resumes() -> None:
     assert fake.count(COMPLETIONS) == 5
 
 
+def test_a_scripted_failure_can_let_some_requests_through_first() -> None:
+    fake = FakeFastGPT()
+    fake.fail_next(500, "third time unlucky", path=COMPLETIONS, after=2)
+    with fake.client(max_retries=0) as client:
+        assert (
+            client.chat_history.list_histories(ListHistoriesRequest()).total == 0
+        )  # another path: not counted
+        assert client.chat.chat(ask("1")).answer == "You said: 1"
+        assert client.chat.chat(ask("2")).answer == "You said: 2"
+        with pytest.raises(InternalServerError, match="third time unlucky"):
+            client.chat.chat(ask("3"))
+        assert client.chat.chat(ask("4")).answer == "You said: 4"
+    with pytest.raises(ValueError, match="negative"):
+        fake.fail_next(500, after=-1)
+
+
 def test_unknown_path_is_404_and_bad_paging_is_a_validation_error() -> None:
     fake = FakeFastGPT()
     response = fake.handle("GET", "/api/nope", {}, {"authorization": f"Bearer {fake.api_key}"}, b"")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -144,6 +145,7 @@ __all__ = [
     "ParagraphChunkAIMode",
     "ParentId",
     "Permission",
+    "PushAllResult",
     "PushDataRequest",
     "PushDataRequestBuilder",
     "PushDataResponse",
@@ -548,6 +550,18 @@ class PushDataResponse(FastGPTModel):
     drops duplicates, items over its token limit, and items with neither text nor image."""
 
     insert_len: int = 0
+
+
+@dataclass(frozen=True)
+class PushAllResult:
+    """What `push_all` did: `inserted`, the items FastGPT took (the sum of the batches' `insert_len`;
+    FastGPT drops duplicates and oversized items, so it may be less than `items`); `items`, how many
+    were sent; `batches`, each batch's `PushDataResponse`, in batch order. A call that resumes a
+    `PushAllError` reports only the batches it sent itself."""
+
+    inserted: int
+    items: int
+    batches: builtins.list[PushDataResponse]
 
 
 class DataListItem(FastGPTModel):
@@ -1109,6 +1123,18 @@ def _data_item(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
 
 # An item of `push_data`: a DataItem, or a plain dict checked as one.
 DataItemInput = Annotated[DataItem | dict[str, Any], WrapValidator(_data_item)]
+
+
+def is_plain_item(value: object) -> bool:
+    """A dict that checking as a `DataItem` would send unchanged: only `q` (non-empty) and `a`, both
+    strings. `push_all` sends these as they are, without building a model for each (the check and the
+    dump are most of its CPU per item; bench/RESULTS.md, the bulk-push row)."""
+    if type(value) is not dict or not 0 < len(value) <= 2:
+        return False
+    q = value.get("q")
+    if type(q) is not str or not q:
+        return False
+    return len(value) == 1 or type(value.get("a")) is str
 
 
 class PushDataRequest(APIRequest[PushDataResponse]):
