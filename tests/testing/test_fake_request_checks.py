@@ -118,7 +118,7 @@ REFUSED: list[tuple[str, dict[str, Any], list[Any], str]] = [
             ]
         },
         ["messages", 0, "tool_calls", 0, "type"],
-        "invalid_type",
+        "invalid_value",  # zod's code for a value outside an enum or literal
     ),
     (
         "file-part-without-url",
@@ -149,7 +149,7 @@ REFUSED: list[tuple[str, dict[str, Any], list[Any], str]] = [
         "auth-proxy-bad-tmb-id",
         {"messages": [HI], "authProxy": {"tmbId": "x" * 24}},
         ["authProxy", "tmbId"],
-        "invalid_type",
+        "invalid_format",  # a string that fails the ObjectId pattern
     ),
     (
         "auth-proxy-unknown-key",
@@ -163,7 +163,7 @@ REFUSED: list[tuple[str, dict[str, Any], list[Any], str]] = [
         ["showSkillReferences"],
         "invalid_type",
     ),
-    ("chat-id-too-long", {"messages": [HI], "chatId": "c" * 1025}, ["chatId"], "invalid_type"),
+    ("chat-id-too-long", {"messages": [HI], "chatId": "c" * 1025}, ["chatId"], "too_big"),
     ("variables-not-a-record", {"messages": [HI], "variables": ["a"]}, ["variables"], "invalid_type"),
 ]
 

@@ -10,14 +10,27 @@ read back.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
 
 from ..apps import RunContext, Turn, WorkflowTool, answer_chunk
 from ..state import NEW_CHAT_TITLE, Chat, Record, State, nanoid, object_id
 from ..wire import FakeResponse, Params, Refusal, envelope, invalid, json_bytes, json_response
 from .route import Route, enveloped
+from .schema import (
+    Check,
+    Issue,
+    Spec,
+    anything,
+    array,
+    boolean,
+    issue,
+    max_length,
+    obj,
+    one_of,
+    record,
+    string,
+)
+from .schema import object_id as an_object_id
 
 __all__ = ["ROUTES"]
 
@@ -306,72 +319,10 @@ def _public(item: dict[str, Any], v2: bool) -> dict[str, Any]:
 # strict); `optional` takes an absent key but not null, `nullish` takes both, `nullable` needs the key.
 # Each refusal is one zod-like issue: `{code, path, message}`.
 
-Issue = dict[str, Any]
-Check = Callable[[Any, list[Any]], list[Issue]]
-Spec = tuple[str, Check]  # (presence: required / optional / nullish / nullable, check)
-
-_OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
 _JS_WHITESPACE = (
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-
-
-def _issue(path: list[Any], message: str, code: str = "invalid_type") -> Issue:
-    return {"code": code, "path": path, "message": message}
-
-
-def _of_type(name: str, test: Callable[[Any], bool]) -> Check:
-    def check(value: Any, path: list[Any]) -> list[Issue]:
-        return [] if test(value) else [_issue(path, f"Invalid input: expected {name}")]
-
-    return check
-
-
-_string = _of_type("string", lambda v: isinstance(v, str))
-_boolean = _of_type("boolean", lambda v: isinstance(v, bool))
-_record = _of_type("record", lambda v: isinstance(v, dict))
-_object_id = _of_type("ObjectId", lambda v: isinstance(v, str) and _OBJECT_ID.fullmatch(v) is not None)
-
-
-def _anything(value: Any, path: list[Any]) -> list[Issue]:
-    return []
-
-
-def _one_of(*options: str) -> Check:
-    return _of_type(" | ".join(options), lambda v: v in options)
-
-
-def _max_length(limit: int) -> Check:
-    return _of_type(f"string of at most {limit}", lambda v: isinstance(v, str) and len(v) <= limit)
-
-
-def _object(fields: dict[str, Spec], *, strict: bool = False) -> Check:
-    def check(value: Any, path: list[Any]) -> list[Issue]:
-        if not isinstance(value, dict):
-            return [_issue(path, "Invalid input: expected object")]
-        issues: list[Issue] = []
-        for key, (presence, inner) in fields.items():
-            if key not in value:
-                if presence in ("required", "nullable"):
-                    issues.append(_issue([*path, key], "Invalid input: expected a value, received undefined"))
-            elif value[key] is not None or presence in ("required", "optional"):
-                issues += inner(value[key], [*path, key])
-        if strict and set(value) - set(fields):
-            keys = sorted(set(value) - set(fields))
-            issues.append(_issue(path, f"Unrecognized key(s) in object: {keys}", "unrecognized_keys"))
-        return issues
-
-    return check
-
-
-def _array(item: Check) -> Check:
-    def check(value: Any, path: list[Any]) -> list[Issue]:
-        if not isinstance(value, list):
-            return [_issue(path, "Invalid input: expected array")]
-        return [issue for index, entry in enumerate(value) for issue in item(entry, [*path, index])]
-
-    return check
 
 
 def _tagged(tag: str, members: dict[str, Check]) -> Check:
@@ -381,7 +332,7 @@ def _tagged(tag: str, members: dict[str, Check]) -> Check:
         name = value.get(tag) if isinstance(value, dict) else None
         member = members.get(name) if isinstance(name, str) else None
         if member is None:
-            return [_issue(path, f"Invalid input: no matching {tag}", "invalid_union")]
+            return [issue(path, f"Invalid input: no matching {tag}", "invalid_union")]
         return member(value, path)
 
     return check
@@ -394,137 +345,135 @@ def _string_or(parts: Check) -> Check:
     return check
 
 
-_KEY: dict[str, Spec] = {"key": ("optional", _string)}
-_TEXT = _object({"text": ("required", _string), **_KEY})
-_USER_PARTS = _array(
+_KEY: Spec = {"key": ("optional", string)}
+_TEXT = obj({"text": ("required", string), **_KEY})
+_USER_PARTS = array(
     _tagged(
         "type",
         {
             "text": _TEXT,
-            "image_url": _object(
+            "image_url": obj(
                 {
                     "image_url": (
                         "required",
-                        _object(
+                        obj(
                             {
-                                "url": ("required", _string),
-                                "detail": ("optional", _one_of("auto", "low", "high")),
+                                "url": ("required", string),
+                                "detail": ("optional", one_of("auto", "low", "high")),
                             }
                         ),
                     ),
                     **_KEY,
                 }
             ),
-            "file_url": _object(
+            "file_url": obj(
                 {
-                    "url": ("required", _string),
-                    "name": ("optional", _string),
-                    "fileType": ("optional", _one_of("file", "audio", "video")),
+                    "url": ("required", string),
+                    "name": ("optional", string),
+                    "fileType": ("optional", one_of("file", "audio", "video")),
                     **_KEY,
                 }
             ),
             # Parts FastGPT validates but drops when it stores the message; their insides are not checked.
-            "input_audio": _object({"input_audio": ("required", _record), **_KEY}),
-            "video_url": _object({"video_url": ("required", _record), **_KEY}),
-            "file": _object({"file": ("required", _record), **_KEY}),
+            "input_audio": obj({"input_audio": ("required", record), **_KEY}),
+            "video_url": obj({"video_url": ("required", record), **_KEY}),
+            "file": obj({"file": ("required", record), **_KEY}),
         },
     )
 )
-_TEXT_PARTS = _array(_tagged("type", {"text": _TEXT}))
-_ASSISTANT_PARTS = _array(
-    _tagged("type", {"text": _TEXT, "refusal": _object({"refusal": ("required", _string)})})
-)
-_FUNCTION = _object({"name": ("required", _string), "arguments": ("required", _string)})
-_EVERY_ROLE: dict[str, Spec] = {
-    "reasoning_content": ("optional", _string),
-    "dataId": ("optional", _string),
-    "hideInUI": ("optional", _boolean),
-    "name": ("optional", _string),
+_TEXT_PARTS = array(_tagged("type", {"text": _TEXT}))
+_ASSISTANT_PARTS = array(_tagged("type", {"text": _TEXT, "refusal": obj({"refusal": ("required", string)})}))
+_FUNCTION = obj({"name": ("required", string), "arguments": ("required", string)})
+_EVERY_ROLE: Spec = {
+    "reasoning_content": ("optional", string),
+    "dataId": ("optional", string),
+    "hideInUI": ("optional", boolean),
+    "name": ("optional", string),
 }
-_TEXT_ROLE = _object({**_EVERY_ROLE, "content": ("required", _string_or(_TEXT_PARTS))})
+_TEXT_ROLE = obj({**_EVERY_ROLE, "content": ("required", _string_or(_TEXT_PARTS))})
 _MESSAGE = _tagged(
     "role",
     {
         "system": _TEXT_ROLE,
         "developer": _TEXT_ROLE,
-        "user": _object({**_EVERY_ROLE, "content": ("required", _string_or(_USER_PARTS))}),
-        "assistant": _object(
+        "user": obj({**_EVERY_ROLE, "content": ("required", _string_or(_USER_PARTS))}),
+        "assistant": obj(
             {
                 **_EVERY_ROLE,
                 "content": ("nullish", _string_or(_ASSISTANT_PARTS)),
                 "tool_calls": (
                     "optional",
-                    _array(
-                        _object(
+                    array(
+                        obj(
                             {
-                                "id": ("required", _string),
-                                "type": ("required", _one_of("function")),
+                                "id": ("required", string),
+                                "type": ("required", one_of("function")),
                                 "function": ("required", _FUNCTION),
                             }
                         )
                     ),
                 ),
-                "interactive": ("optional", _anything),
-                "audio": ("nullish", _object({"id": ("required", _string)})),
+                "interactive": ("optional", anything),
+                "audio": ("nullish", obj({"id": ("required", string)})),
                 "function_call": ("nullish", _FUNCTION),
-                "refusal": ("nullish", _string),
+                "refusal": ("nullish", string),
             }
         ),
-        "tool": _object(
+        "tool": obj(
             {
                 **_EVERY_ROLE,
                 "content": ("required", _string_or(_TEXT_PARTS)),
-                "tool_call_id": ("required", _string),
+                "tool_call_id": ("required", string),
             }
         ),
-        "function": _object({**_EVERY_ROLE, "content": ("nullable", _string), "name": ("required", _string)}),
+        "function": obj({**_EVERY_ROLE, "content": ("nullable", string), "name": ("required", string)}),
     },
 )
 
 
 def _username(value: Any, path: list[Any]) -> list[Issue]:
     if not isinstance(value, str):
-        return [_issue(path, "Invalid input: expected string")]
+        return [issue(path, "Invalid input: expected string")]
     # zod trims with JavaScript's trim() and measures JavaScript length (UTF-16 code units).
     length = len(value.strip(_JS_WHITESPACE).encode("utf-16-le")) // 2
     if length < 1:
-        return [_issue(path, "Too small: expected string to have >=1 characters", "too_small")]
+        return [issue(path, "Too small: expected string to have >=1 characters", "too_small")]
     if length > 128:
-        return [_issue(path, "Too big: expected string to have <=128 characters", "too_big")]
+        return [issue(path, "Too big: expected string to have <=128 characters", "too_big")]
     return []
 
 
-_AUTH_PROXY_FIELDS = _object(
-    {"username": ("nullish", _username), "tmbId": ("nullish", _object_id)}, strict=True
+_AUTH_PROXY_FIELDS = obj(
+    {"username": ("nullish", _username), "tmbId": ("nullish", an_object_id)}, strict=True
 )
 
 
 def _auth_proxy(value: Any, path: list[Any]) -> list[Issue]:
     issues = _AUTH_PROXY_FIELDS(value, path)
     if not issues and not value.get("username") and not value.get("tmbId"):
-        issues.append(_issue(path, "authProxy.username or authProxy.tmbId is required", "custom"))
+        issues.append(issue(path, "authProxy.username or authProxy.tmbId is required", "custom"))
     return issues
 
 
 def _chat_id(value: Any, path: list[Any]) -> list[Issue]:
     if isinstance(value, str) and not value.strip():
         return []  # a blank chat id counts as none: FastGPT makes one
-    return _max_length(1024)(value, path)
+    return max_length(1024)(value, path)
 
 
-_BODY = _object(
+_BODY = obj(
     {
-        "messages": ("nullish", _array(_MESSAGE)),
-        "stream": ("nullish", _boolean),
-        "detail": ("nullish", _boolean),
-        "retainDatasetCite": ("nullish", _boolean),
-        "showSkillReferences": ("nullish", _boolean),
+        "messages": ("nullish", array(_MESSAGE)),
+        "stream": ("nullish", boolean),
+        "detail": ("nullish", boolean),
+        "retainDatasetCite": ("nullish", boolean),
+        "showSkillReferences": ("nullish", boolean),
         "chatId": ("nullish", _chat_id),
-        "appId": ("nullish", _object_id),
-        "customUid": ("nullish", _max_length(1024)),
-        "metadata": ("nullish", _record),
-        "variables": ("nullish", _record),
-        "responseChatItemId": ("nullish", _string),
+        "appId": ("nullish", an_object_id),
+        "customUid": ("nullish", max_length(1024)),
+        "metadata": ("nullish", record),
+        "variables": ("nullish", record),
+        "responseChatItemId": ("nullish", string),
         "authProxy": ("nullish", _auth_proxy),
     }
 )
