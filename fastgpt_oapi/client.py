@@ -238,6 +238,15 @@ class ClientBuilder:
         """
         return self._with(completions_version=version)
 
+    def strict_responses(self, strict: bool = True) -> ClientBuilder:
+        """Raise `APIResponseValidationError` when a response does not fit its model (default: off).
+
+        Off, a field FastGPT sends in a shape this SDK does not know takes its default, its raw value
+        is kept in the model's `unparsed`, and a `ResponseDriftWarning` is issued once per model and
+        field. On, the call fails instead: for test suites that must notice drift first.
+        """
+        return self._with(strict_responses=strict)
+
     def http_client(self, client: httpx.Client) -> ClientBuilder:
         """Use this httpx client for sync calls. The SDK never closes it."""
         self._http_client = client

@@ -129,6 +129,9 @@ class ClientConfig:
     stream_idle_timeout: float | None = None
     # "v1" / "v2": completions go to that path only. None: v2, and v1 if the server has no v2.
     completions_version: str | None = None
+    # True: a response field in a shape the SDK does not know raises APIResponseValidationError.
+    # False (the default): the model is returned, the field at its default, the raw value in `unparsed`.
+    strict_responses: bool = False
 
     @staticmethod
     def from_env(environ: Mapping[str, str] | None = None) -> ClientConfig:

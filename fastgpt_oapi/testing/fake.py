@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 # The newest FastGPT whose API the emulator follows (schema-audit-4.16, section 5).
-LATEST_VERSION = "4.16.3"
+LATEST_VERSION = "4.18.0"
 _LEGACY_RECORD_DELETE = "4.14.10"
 
 
@@ -339,6 +339,7 @@ class FakeFastGPT:
         max_event_bytes: int | None = None,
         stream_idle_timeout: float | None = None,
         completions_version: Literal["v1", "v2"] | None = None,
+        strict_responses: bool = True,
     ) -> Client:
         """A `Client` wired to this emulator through in-process transports (sync and async).
 
@@ -357,6 +358,7 @@ class FakeFastGPT:
             .app_id(self.app_id if app_id is None else app_id)
             .transport(self.transport())
             .async_transport(self.async_transport())
+            .strict_responses(strict_responses)
         )
         if timeout is not None:
             builder = builder.timeout(timeout)
