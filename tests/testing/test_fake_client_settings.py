@@ -47,7 +47,9 @@ def test_every_setting_reaches_the_builder_setter_of_its_name(monkeypatch: pytes
 def test_each_setting_is_typed_as_the_builder_parameter() -> None:
     """`None` means "the builder's default", so each is the setter's type, made optional."""
     client = inspect.signature(FakeFastGPT.client).parameters
-    assert list(client)[1:] == list(SETTINGS)
+    # strict_responses is the one setting whose emulator default is not the builder's: strict.
+    assert list(client)[1:] == [*SETTINGS, "strict_responses"]
+    assert client["strict_responses"].default is True
     for name in SETTINGS:
         assert client[name].kind is inspect.Parameter.KEYWORD_ONLY
         assert client[name].default is None
