@@ -92,6 +92,7 @@ class Dataset:
     api_server: dict[str, Any] | None
     updated: float
     seq: int
+    created: float = 0.0  # listV2's createTime
 
 
 @dataclass
@@ -185,7 +186,9 @@ class DatasetStore:
     # -- datasets --
 
     def add_dataset(self, **fields: Any) -> Dataset:
-        dataset = Dataset(id=_object_id(), updated=self.clock(), seq=self.next_seq(), **fields)
+        now = self.clock()
+        fields.setdefault("created", now)
+        dataset = Dataset(id=_object_id(), updated=now, seq=self.next_seq(), **fields)
         self.datasets[dataset.id] = dataset
         return dataset
 

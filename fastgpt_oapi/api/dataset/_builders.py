@@ -8,27 +8,38 @@ from typing import Any, Literal
 from pydantic import AwareDatetime
 
 from fastgpt_oapi.api.dataset.model import (
+    ApiFileItem,
     ChunkSettingMode,
     ChunkSplitMode,
     ChunkTriggerType,
     CreateApiCollectionRequest,
+    CreateApiCollectionV2Request,
     CreateCollectionRequest,
+    CreateDataIndexRequest,
     CreateDatasetRequest,
     CreateFileCollectionRequest,
+    CreateFileIdCollectionRequest,
     CreateLinkCollectionRequest,
     CreateTextCollectionRequest,
+    CustomDataIndexType,
+    DataIndex,
     DataItemInput,
+    DatasetListSort,
     DatasetType,
     DeleteCollectionRequest,
+    DeleteDataIndexRequest,
     DeleteDataRequest,
     DeleteDatasetRequest,
     GetCollectionRequest,
     GetDataRequest,
     GetDatasetRequest,
     HttpLink,
+    IndexText,
+    InsertDataRequest,
     ListCollectionsRequest,
     ListDataRequest,
     ListDatasetsRequest,
+    ListDatasetsV2Request,
     NonEmptyStr,
     ObjectId,
     ParagraphChunkAIMode,
@@ -40,32 +51,42 @@ from fastgpt_oapi.api.dataset.model import (
     TrainingType,
     UpdateCollectionRequest,
     UpdateDataIndex,
+    UpdateDataIndexRequest,
     UpdateDataRequest,
+    UploadDatasetFileRequest,
 )
 from fastgpt_oapi.core.model import RequestBuilder
 from fastgpt_oapi.core.upload import FileContent
 
 __all__ = [
     "CreateApiCollectionRequestBuilder",
+    "CreateApiCollectionV2RequestBuilder",
     "CreateCollectionRequestBuilder",
+    "CreateDataIndexRequestBuilder",
     "CreateDatasetRequestBuilder",
     "CreateFileCollectionRequestBuilder",
+    "CreateFileIdCollectionRequestBuilder",
     "CreateLinkCollectionRequestBuilder",
     "CreateTextCollectionRequestBuilder",
     "DeleteCollectionRequestBuilder",
+    "DeleteDataIndexRequestBuilder",
     "DeleteDataRequestBuilder",
     "DeleteDatasetRequestBuilder",
     "GetCollectionRequestBuilder",
     "GetDataRequestBuilder",
     "GetDatasetRequestBuilder",
+    "InsertDataRequestBuilder",
     "ListCollectionsRequestBuilder",
     "ListDataRequestBuilder",
     "ListDatasetsRequestBuilder",
+    "ListDatasetsV2RequestBuilder",
     "PushDataRequestBuilder",
     "SearchTestRequestBuilder",
     "SyncCollectionRequestBuilder",
     "UpdateCollectionRequestBuilder",
+    "UpdateDataIndexRequestBuilder",
     "UpdateDataRequestBuilder",
+    "UploadDatasetFileRequestBuilder",
 ]
 
 
@@ -876,4 +897,348 @@ class DeleteDataRequestBuilder(RequestBuilder[DeleteDataRequest]):
 
     def id(self, id: ObjectId) -> DeleteDataRequestBuilder:
         self._set("id", id)
+        return self
+
+
+class ListDatasetsV2RequestBuilder(RequestBuilder[ListDatasetsV2Request]):
+    _model = ListDatasetsV2Request
+
+    def parent_id(self, parent_id: ParentId | None) -> ListDatasetsV2RequestBuilder:
+        self._set("parent_id", parent_id)
+        return self
+
+    def type(self, type: DatasetType | builtins.list[DatasetType] | None) -> ListDatasetsV2RequestBuilder:
+        self._set("type", type)
+        return self
+
+    def search_key(self, search_key: str | None) -> ListDatasetsV2RequestBuilder:
+        self._set("search_key", search_key)
+        return self
+
+    def sort(self, sort: DatasetListSort | None) -> ListDatasetsV2RequestBuilder:
+        self._set("sort", sort)
+        return self
+
+    def tmb_ids(self, tmb_ids: builtins.list[ObjectId] | None) -> ListDatasetsV2RequestBuilder:
+        self._set("tmb_ids", tmb_ids)
+        return self
+
+    def with_app_count(self, with_app_count: bool | None) -> ListDatasetsV2RequestBuilder:
+        self._set("with_app_count", with_app_count)
+        return self
+
+    def offset(self, offset: int) -> ListDatasetsV2RequestBuilder:
+        self._set("offset", offset)
+        return self
+
+    def page_size(self, page_size: int) -> ListDatasetsV2RequestBuilder:
+        self._set("page_size", page_size)
+        return self
+
+
+class CreateDataIndexRequestBuilder(RequestBuilder[CreateDataIndexRequest]):
+    _model = CreateDataIndexRequest
+
+    def data_id(self, data_id: ObjectId) -> CreateDataIndexRequestBuilder:
+        self._set("data_id", data_id)
+        return self
+
+    def type(self, type: CustomDataIndexType) -> CreateDataIndexRequestBuilder:
+        self._set("type", type)
+        return self
+
+    def text(self, text: IndexText) -> CreateDataIndexRequestBuilder:
+        self._set("text", text)
+        return self
+
+
+class UpdateDataIndexRequestBuilder(RequestBuilder[UpdateDataIndexRequest]):
+    _model = UpdateDataIndexRequest
+
+    def data_id(self, data_id: ObjectId) -> UpdateDataIndexRequestBuilder:
+        self._set("data_id", data_id)
+        return self
+
+    def index_data_id(self, index_data_id: str) -> UpdateDataIndexRequestBuilder:
+        self._set("index_data_id", index_data_id)
+        return self
+
+    def type(self, type: CustomDataIndexType) -> UpdateDataIndexRequestBuilder:
+        self._set("type", type)
+        return self
+
+    def text(self, text: IndexText) -> UpdateDataIndexRequestBuilder:
+        self._set("text", text)
+        return self
+
+
+class DeleteDataIndexRequestBuilder(RequestBuilder[DeleteDataIndexRequest]):
+    _model = DeleteDataIndexRequest
+
+    def data_id(self, data_id: ObjectId) -> DeleteDataIndexRequestBuilder:
+        self._set("data_id", data_id)
+        return self
+
+    def index_data_id(self, index_data_id: str) -> DeleteDataIndexRequestBuilder:
+        self._set("index_data_id", index_data_id)
+        return self
+
+
+class InsertDataRequestBuilder(RequestBuilder[InsertDataRequest]):
+    _model = InsertDataRequest
+
+    def collection_id(self, collection_id: ObjectId) -> InsertDataRequestBuilder:
+        self._set("collection_id", collection_id)
+        return self
+
+    def q(self, q: str) -> InsertDataRequestBuilder:
+        self._set("q", q)
+        return self
+
+    def a(self, a: str | None) -> InsertDataRequestBuilder:
+        self._set("a", a)
+        return self
+
+    def indexes(self, indexes: builtins.list[DataIndex] | None) -> InsertDataRequestBuilder:
+        self._set("indexes", indexes)
+        return self
+
+    def image_id(self, image_id: str | None) -> InsertDataRequestBuilder:
+        self._set("image_id", image_id)
+        return self
+
+    def chunk_index(self, chunk_index: int | None) -> InsertDataRequestBuilder:
+        self._set("chunk_index", chunk_index)
+        return self
+
+    def metadata(self, metadata: dict[str, Any] | None) -> InsertDataRequestBuilder:
+        self._set("metadata", metadata)
+        return self
+
+
+class CreateApiCollectionV2RequestBuilder(RequestBuilder[CreateApiCollectionV2Request]):
+    _model = CreateApiCollectionV2Request
+
+    def dataset_id(self, dataset_id: ObjectId) -> CreateApiCollectionV2RequestBuilder:
+        self._set("dataset_id", dataset_id)
+        return self
+
+    def parent_id(self, parent_id: ParentId | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("parent_id", parent_id)
+        return self
+
+    def tags(self, tags: builtins.list[str] | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("tags", tags)
+        return self
+
+    def metadata(self, metadata: dict[str, Any] | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("metadata", metadata)
+        return self
+
+    def custom_pdf_parse(self, custom_pdf_parse: bool | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("custom_pdf_parse", custom_pdf_parse)
+        return self
+
+    def training_type(self, training_type: TrainingType | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("training_type", training_type)
+        return self
+
+    def chunk_trigger_type(
+        self, chunk_trigger_type: ChunkTriggerType | None
+    ) -> CreateApiCollectionV2RequestBuilder:
+        self._set("chunk_trigger_type", chunk_trigger_type)
+        return self
+
+    def chunk_trigger_min_size(
+        self, chunk_trigger_min_size: int | None
+    ) -> CreateApiCollectionV2RequestBuilder:
+        self._set("chunk_trigger_min_size", chunk_trigger_min_size)
+        return self
+
+    def data_enhance_collection_name(
+        self, data_enhance_collection_name: bool | None
+    ) -> CreateApiCollectionV2RequestBuilder:
+        self._set("data_enhance_collection_name", data_enhance_collection_name)
+        return self
+
+    def image_index(self, image_index: bool | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("image_index", image_index)
+        return self
+
+    def auto_indexes(self, auto_indexes: bool | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("auto_indexes", auto_indexes)
+        return self
+
+    def index_prefix_title(self, index_prefix_title: bool | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("index_prefix_title", index_prefix_title)
+        return self
+
+    def chunk_setting_mode(
+        self, chunk_setting_mode: ChunkSettingMode | None
+    ) -> CreateApiCollectionV2RequestBuilder:
+        self._set("chunk_setting_mode", chunk_setting_mode)
+        return self
+
+    def chunk_split_mode(
+        self, chunk_split_mode: ChunkSplitMode | None
+    ) -> CreateApiCollectionV2RequestBuilder:
+        self._set("chunk_split_mode", chunk_split_mode)
+        return self
+
+    def paragraph_chunk_ai_mode(
+        self, paragraph_chunk_ai_mode: ParagraphChunkAIMode | None
+    ) -> CreateApiCollectionV2RequestBuilder:
+        self._set("paragraph_chunk_ai_mode", paragraph_chunk_ai_mode)
+        return self
+
+    def paragraph_chunk_deep(self, paragraph_chunk_deep: int | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("paragraph_chunk_deep", paragraph_chunk_deep)
+        return self
+
+    def paragraph_chunk_min_size(
+        self, paragraph_chunk_min_size: int | None
+    ) -> CreateApiCollectionV2RequestBuilder:
+        self._set("paragraph_chunk_min_size", paragraph_chunk_min_size)
+        return self
+
+    def chunk_size(self, chunk_size: int | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("chunk_size", chunk_size)
+        return self
+
+    def chunk_splitter(self, chunk_splitter: str | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("chunk_splitter", chunk_splitter)
+        return self
+
+    def index_size(self, index_size: int | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("index_size", index_size)
+        return self
+
+    def qa_prompt(self, qa_prompt: str | None) -> CreateApiCollectionV2RequestBuilder:
+        self._set("qa_prompt", qa_prompt)
+        return self
+
+    def api_files(self, api_files: builtins.list[ApiFileItem]) -> CreateApiCollectionV2RequestBuilder:
+        self._set("api_files", api_files)
+        return self
+
+
+class UploadDatasetFileRequestBuilder(RequestBuilder[UploadDatasetFileRequest]):
+    _model = UploadDatasetFileRequest
+
+    def dataset_id(self, dataset_id: ObjectId) -> UploadDatasetFileRequestBuilder:
+        self._set("dataset_id", dataset_id)
+        return self
+
+    def file(self, file: FileContent) -> UploadDatasetFileRequestBuilder:
+        self._set("file", file)
+        return self
+
+    def filename(self, filename: str | None) -> UploadDatasetFileRequestBuilder:
+        self._set("filename", filename)
+        return self
+
+
+class CreateFileIdCollectionRequestBuilder(RequestBuilder[CreateFileIdCollectionRequest]):
+    _model = CreateFileIdCollectionRequest
+
+    def dataset_id(self, dataset_id: ObjectId) -> CreateFileIdCollectionRequestBuilder:
+        self._set("dataset_id", dataset_id)
+        return self
+
+    def parent_id(self, parent_id: ParentId | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("parent_id", parent_id)
+        return self
+
+    def tags(self, tags: builtins.list[str] | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("tags", tags)
+        return self
+
+    def metadata(self, metadata: dict[str, Any] | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("metadata", metadata)
+        return self
+
+    def custom_pdf_parse(self, custom_pdf_parse: bool | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("custom_pdf_parse", custom_pdf_parse)
+        return self
+
+    def training_type(self, training_type: TrainingType | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("training_type", training_type)
+        return self
+
+    def chunk_trigger_type(
+        self, chunk_trigger_type: ChunkTriggerType | None
+    ) -> CreateFileIdCollectionRequestBuilder:
+        self._set("chunk_trigger_type", chunk_trigger_type)
+        return self
+
+    def chunk_trigger_min_size(
+        self, chunk_trigger_min_size: int | None
+    ) -> CreateFileIdCollectionRequestBuilder:
+        self._set("chunk_trigger_min_size", chunk_trigger_min_size)
+        return self
+
+    def data_enhance_collection_name(
+        self, data_enhance_collection_name: bool | None
+    ) -> CreateFileIdCollectionRequestBuilder:
+        self._set("data_enhance_collection_name", data_enhance_collection_name)
+        return self
+
+    def image_index(self, image_index: bool | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("image_index", image_index)
+        return self
+
+    def auto_indexes(self, auto_indexes: bool | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("auto_indexes", auto_indexes)
+        return self
+
+    def index_prefix_title(self, index_prefix_title: bool | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("index_prefix_title", index_prefix_title)
+        return self
+
+    def chunk_setting_mode(
+        self, chunk_setting_mode: ChunkSettingMode | None
+    ) -> CreateFileIdCollectionRequestBuilder:
+        self._set("chunk_setting_mode", chunk_setting_mode)
+        return self
+
+    def chunk_split_mode(
+        self, chunk_split_mode: ChunkSplitMode | None
+    ) -> CreateFileIdCollectionRequestBuilder:
+        self._set("chunk_split_mode", chunk_split_mode)
+        return self
+
+    def paragraph_chunk_ai_mode(
+        self, paragraph_chunk_ai_mode: ParagraphChunkAIMode | None
+    ) -> CreateFileIdCollectionRequestBuilder:
+        self._set("paragraph_chunk_ai_mode", paragraph_chunk_ai_mode)
+        return self
+
+    def paragraph_chunk_deep(self, paragraph_chunk_deep: int | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("paragraph_chunk_deep", paragraph_chunk_deep)
+        return self
+
+    def paragraph_chunk_min_size(
+        self, paragraph_chunk_min_size: int | None
+    ) -> CreateFileIdCollectionRequestBuilder:
+        self._set("paragraph_chunk_min_size", paragraph_chunk_min_size)
+        return self
+
+    def chunk_size(self, chunk_size: int | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("chunk_size", chunk_size)
+        return self
+
+    def chunk_splitter(self, chunk_splitter: str | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("chunk_splitter", chunk_splitter)
+        return self
+
+    def index_size(self, index_size: int | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("index_size", index_size)
+        return self
+
+    def qa_prompt(self, qa_prompt: str | None) -> CreateFileIdCollectionRequestBuilder:
+        self._set("qa_prompt", qa_prompt)
+        return self
+
+    def file_id(self, file_id: str) -> CreateFileIdCollectionRequestBuilder:
+        self._set("file_id", file_id)
         return self

@@ -47,7 +47,7 @@ from fastgpt_oapi.core.model import (
     Route,
 )
 from fastgpt_oapi.core.paging import Page
-from fastgpt_oapi.core.upload import FileContent
+from fastgpt_oapi.core.upload import FileContent, PresignedUpload
 
 from ..shared.model import QuoteItem, QuoteScore
 
@@ -1245,3 +1245,356 @@ class DeleteDataRequest(APIRequest[OperationResponse]):
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here
     __getattr__ = builders_on_demand(__name__, __all__)
+
+
+# ==================================================================================================
+# ---- FastGPT 4.15 - 4.18 System OpenAPI operations: listV2, data indexes, insertData,
+# ---- apiCollectionV2, and the presigned dataset upload with create/fileId.
+# Kept together at the end of the module (their own `__all__` and builder imports) so that changes
+# to the operations above merge without touching them.
+# ==================================================================================================
+
+if TYPE_CHECKING:
+    from ._builders import (
+        CreateApiCollectionV2RequestBuilder,
+        CreateDataIndexRequestBuilder,
+        CreateFileIdCollectionRequestBuilder,
+        DeleteDataIndexRequestBuilder,
+        InsertDataRequestBuilder,
+        ListDatasetsV2RequestBuilder,
+        UpdateDataIndexRequestBuilder,
+        UploadDatasetFileRequestBuilder,
+    )
+
+__all__ += [
+    "ApiFileItem",
+    "CreateApiCollectionV2Request",
+    "CreateApiCollectionV2RequestBuilder",
+    "CreateApiCollectionV2Response",
+    "CreateDataIndexRequest",
+    "CreateDataIndexRequestBuilder",
+    "CreateFileIdCollectionRequest",
+    "CreateFileIdCollectionRequestBuilder",
+    "CustomDataIndexType",
+    "DataIndexResponse",
+    "DatasetListSort",
+    "DatasetListV2Item",
+    "DeleteDataIndexRequest",
+    "DeleteDataIndexRequestBuilder",
+    "IndexText",
+    "InsertDataRequest",
+    "InsertDataRequestBuilder",
+    "InsertDataResponse",
+    "ListDatasetsV2Request",
+    "ListDatasetsV2RequestBuilder",
+    "ListDatasetsV2Response",
+    "UpdateDataIndexRequest",
+    "UpdateDataIndexRequestBuilder",
+    "UploadDatasetFileRequest",
+    "UploadDatasetFileRequestBuilder",
+    "UploadedDatasetFile",
+]
+
+# `AppListSortEnum` (`packages/global/core/app/constants.ts`), which `dataset/listV2` sorts by.
+DatasetListSort = Literal["updateTimeDesc", "createTimeDesc", "createTimeAsc"]
+# The index types a caller may write one by one: FastGPT refuses the system ones ("default",
+# "imageEmbedding", rebuilt from the data's own text and image) with "System indexes cannot be saved
+# separately" (`DatasetDataIndexOperation.writeDatasetDataIndex`,
+# `projects/app/src/service/core/dataset/data/dataIndex.ts` at 09bba826).
+CustomDataIndexType = Literal["custom", "summary", "question", "image"]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace (FastGPT trims it and refuses an empty text)")
+    return value
+
+
+# An index text: FastGPT trims it and refuses one that is then empty.
+IndexText = Annotated[str, AfterValidator(_not_blank)]
+
+
+# ---- dataset/listV2 (4.17.0) -----------------------------------------------------------------------
+
+
+class DatasetListV2Item(DatasetListItem):
+    """One dataset of `list_datasets_v2`: `DatasetListItemSchema` as `dataset/listV2.ts` fills it
+    (FastGPT @ 037de007, 4.17): `create_time` (the id's time for datasets made before it was stored),
+    and `app_count`, the apps using it, when asked with `with_app_count` and the key's member owns it."""
+
+    create_time: datetime | None = None
+    app_count: int | None = None
+
+
+class ListDatasetsV2Response(Page[DatasetListV2Item]):
+    """A page of datasets and the `total` matching (`GetDatasetListV2ResponseSchema`:
+    `PaginationResponseSchema(DatasetListItemSchema)`, `packages/global/openapi/core/dataset/api.ts` at 037de007)."""
+
+
+class ListDatasetsV2Request(APIRequest[ListDatasetsV2Response]):
+    """`POST /api/core/dataset/listV2` (FastGPT >= 4.17.0): a page of the datasets the key's member can read.
+
+    Without `search_key`: the datasets of one folder (`parent_id`; the top level without it). With
+    `search_key`: names and intros matching it (case-insensitive) in that folder and every folder
+    below it (the whole team at the top level). `type` keeps one type or any of a list; `tmb_ids` the
+    datasets these members created (an empty list answers an empty page); `sort` is "updateTimeDesc"
+    (the default), "createTimeDesc" or "createTimeAsc". Pages are `offset` / `page_size` (FastGPT's
+    default page is 50). `with_app_count` adds `app_count` to the datasets the member owns.
+    Source: `GetDatasetListV2BodySchema` (`GetDatasetListBodySchema` + `PaginationSchema`) in
+    `packages/global/openapi/core/dataset/api.ts` @ 037de007 and `packages/global/openapi/api.ts`, and the
+    handler `projects/app/src/pages/api/core/dataset/listV2.ts` (4.17). `iter_datasets_v2` walks the pages.
+    """
+
+    route = Route("POST", "/api/core/dataset/listV2")
+
+    parent_id: ParentId | None = None
+    type: DatasetType | builtins.list[DatasetType] | None = None
+    search_key: str | None = None
+    sort: DatasetListSort | None = None
+    tmb_ids: builtins.list[ObjectId] | None = None
+    with_app_count: bool | None = None
+    offset: int = Field(default=0, ge=0)
+    page_size: int = Field(default=50, ge=1)
+
+    @classmethod
+    def builder(cls) -> ListDatasetsV2RequestBuilder:
+        from ._builders import ListDatasetsV2RequestBuilder
+
+        return ListDatasetsV2RequestBuilder()
+
+
+# ---- data/index/create|update|delete (4.15.0) -------------------------------------------------------
+
+
+class DataIndexResponse(FastGPTModel):
+    """The index as stored after `create_data_index` / `update_data_index` (`DatasetDataIndexResponseSchema`,
+    `{index: DatasetDataIndexItemSchema}`): its `data_id` is the new vector's id (the old one when nothing
+    changed)."""
+
+    index: DataIndexInfo | None = None
+
+
+class CreateDataIndexRequest(APIRequest[DataIndexResponse]):
+    """`POST /api/core/dataset/data/index/create` (FastGPT >= 4.15.0): add one index to a chunk, before its
+    other indexes, without rebuilding the rest. The text is embedded at once (it costs AI points) and may
+    be at most the embedding model's token limit ("Dataset data index text is too long").
+
+    Source: `CreateDatasetDataIndexBodySchema` (`dataId`, `type`, `text`) registered in
+    `packages/global/openapi/core/dataset/data/index.ts`; handler `projects/app/src/pages/api/core/dataset/data/index/create.ts`
+    and `DatasetDataIndexOperation.writeDatasetDataIndex` (`projects/app/src/service/core/dataset/data/dataIndex.ts`
+    at 09bba826), which trims `text` and refuses an empty one or a system type.
+    """
+
+    route = Route("POST", "/api/core/dataset/data/index/create")
+
+    data_id: ObjectId
+    type: CustomDataIndexType = "custom"
+    text: IndexText
+
+    @classmethod
+    def builder(cls) -> CreateDataIndexRequestBuilder:
+        from ._builders import CreateDataIndexRequestBuilder
+
+        return CreateDataIndexRequestBuilder()
+
+
+class UpdateDataIndexRequest(APIRequest[DataIndexResponse]):
+    """`POST /api/core/dataset/data/index/update` (FastGPT >= 4.15.0): replace one index of a chunk, named by
+    `index_data_id` (its `data_id` in `get_data`'s `indexes`), in place. The same text and type change
+    nothing (no new embedding); an unknown `index_data_id` is refused ("Dataset data index not found").
+
+    Source: `UpdateDatasetDataIndexBodySchema` (`dataId`, `indexDataId`, `type`, `text`); handler
+    `data/index/update.ts` and `writeDatasetDataIndex` (`dataIndex.ts` at 09bba826).
+    """
+
+    route = Route("POST", "/api/core/dataset/data/index/update")
+
+    data_id: ObjectId
+    index_data_id: str = Field(min_length=1)
+    type: CustomDataIndexType = "custom"
+    text: IndexText
+
+    @classmethod
+    def builder(cls) -> UpdateDataIndexRequestBuilder:
+        from ._builders import UpdateDataIndexRequestBuilder
+
+        return UpdateDataIndexRequestBuilder()
+
+
+class DeleteDataIndexRequest(APIRequest[OperationResponse]):
+    """`POST /api/core/dataset/data/index/delete` (FastGPT >= 4.15.0): remove one index of a chunk and its
+    vector. FastGPT refuses the system ones ("System indexes cannot be deleted separately") and an unknown
+    `index_data_id` ("Dataset data index not found"). Answers `data: null`.
+
+    Source: `DeleteDatasetDataIndexBodySchema` (`dataId`, `indexDataId`); handler `data/index/delete.ts` (@ 5995b3b4)
+    and `deleteDatasetDataIndex` (`dataIndex.ts` at 09bba826).
+    """
+
+    route = Route("POST", "/api/core/dataset/data/index/delete")
+
+    data_id: ObjectId
+    index_data_id: str = Field(min_length=1)
+
+    @classmethod
+    def builder(cls) -> DeleteDataIndexRequestBuilder:
+        from ._builders import DeleteDataIndexRequestBuilder
+
+        return DeleteDataIndexRequestBuilder()
+
+
+# ---- data/insertData ---------------------------------------------------------------------------------
+
+
+class InsertDataResponse(IdResponse):
+    """`insert_data`'s answer: the new chunk's id, `.id` (`InsertDataResponseSchema`, an `ObjectIdSchema`)."""
+
+    id: str = ""
+
+
+class InsertDataRequest(APIRequest[InsertDataResponse]):
+    """`POST /api/core/dataset/data/insertData`: write one chunk into a collection now, embedded during the
+    call: no training queue, so it is searchable when the call returns (and costs AI points then), unlike
+    `push_data`.
+
+    `q` must not be empty; `a` and extra `indexes` are optional (system index types among them are
+    rebuilt by FastGPT, not kept). FastGPT refuses a chunk whose `q` and `a` are already in the
+    collection ("已经存在完全一致的数据", same data exists), one longer than its model's chunk limit
+    ("Content over max chunk size: N"), and more indexes than the team's plan allows. It is never sent
+    twice once it may have arrived. Source: `InsertDataBodySchema` (`PushDataChunkSchema` with a non-empty
+    `q`, plus `collectionId`) in `packages/global/openapi/core/dataset/data/api.ts` @ 054c3f18; handler
+    `projects/app/src/pages/api/core/dataset/data/insertData.ts` @ d44befef and `hasSameValue`
+    (`projects/app/src/service/core/dataset/data/utils.ts` @ 84008449).
+    """
+
+    route = Route("POST", "/api/core/dataset/data/insertData")
+
+    collection_id: ObjectId
+    q: str = Field(min_length=1)
+    a: str | None = None
+    indexes: builtins.list[DataIndex] | None = None
+    image_id: str | None = Field(default=None, min_length=1)
+    chunk_index: int | None = Field(default=None, ge=0)
+    metadata: dict[str, Any] | None = None
+
+    @classmethod
+    def builder(cls) -> InsertDataRequestBuilder:
+        from ._builders import InsertDataRequestBuilder
+
+        return InsertDataRequestBuilder()
+
+
+# ---- collection/create/apiCollectionV2 --------------------------------------------------------------
+
+
+class ApiFileItem(RequestPart):
+    """A file or folder of an API dataset's file server, as `apiDataset/list` lists it and
+    `create_api_collection_v2` takes it (`APIFileItemSchema`, `packages/global/core/dataset/apiDataset/type.ts`):
+    `id` (the server's file id), `raw_id`, `parent_id` (None at the top), `name`, `type` ("file" or "folder"),
+    `update_time` and `create_time` (FastGPT coerces them to dates: a datetime or an ISO string), and
+    `has_child` (a folder to import with everything under it)."""
+
+    id: str = Field(min_length=1)
+    raw_id: str
+    parent_id: str | None = None
+    name: str
+    type: Literal["file", "folder"]
+    update_time: AwareDatetime | str
+    create_time: AwareDatetime | str
+    has_child: bool | None = None
+
+
+class CreateApiCollectionV2Response(OperationResponse):
+    """`create_api_collection_v2` answers `data: null`: a folder brings in any number of collections
+    (`apiCollectionV2.ts` returns nothing)."""
+
+
+class CreateApiCollectionV2Request(APIRequest[CreateApiCollectionV2Response], CollectionSettings):
+    """`POST /api/core/dataset/collection/create/apiCollectionV2`: collections from files of an API dataset
+    (its files on an API server, Feishu, Yuque or DingTalk), several at once: each file a collection, each
+    folder with `has_child` a folder collection with its files (read from the server recursively). Files
+    already in the dataset (by file id) are skipped. This replaces `create_api_collection`, which
+    FastGPT marks deprecated.
+
+    Source: `CreateApiCollectionV2BodySchema` (`ApiCreateCollectionBaseSchema` + `apiFiles`) in
+    `packages/global/openapi/core/dataset/collection/createApi.ts` @ 1e8bb154 and the handler
+    `projects/app/src/pages/api/core/dataset/collection/create/apiCollectionV2.ts` @ f1268f1e.
+    """
+
+    route = Route("POST", "/api/core/dataset/collection/create/apiCollectionV2")
+
+    api_files: builtins.list[ApiFileItem]
+
+    @classmethod
+    def builder(cls) -> CreateApiCollectionV2RequestBuilder:
+        from ._builders import CreateApiCollectionV2RequestBuilder
+
+        return CreateApiCollectionV2RequestBuilder()
+
+
+# ---- the presigned dataset upload (4.14.11; multipart 4.16.0) and collection/create/fileId ----------
+
+
+class UploadDatasetFileRequest(APIRequest[PresignedUpload]):
+    """`client.dataset.upload_dataset_file`: put a file into a dataset's storage, to make a collection of it
+    with `create_file_id_collection`.
+
+    Sent as `POST /api/core/dataset/file/presignDatasetFilePostUrl` (FastGPT >= 4.14.11; multipart for
+    large files from 4.16.0), then the file goes to the storage URL of the answer, exactly as
+    `client.chat.upload_file` sends chat files (`core/storage.py`: no API key there). `file` is bytes, a path,
+    or a binary file object (read from its current position, left open); `filename` defaults to the
+    path's or the open file's name. The SDK adds the file's `size` (FastGPT chooses single or multipart
+    by it; an empty file is sent without one, which FastGPT's schema would refuse as not positive).
+    Source: `PresignDatasetFilePostUrlBodySchema` (`filename`, `datasetId`, `size`) in
+    `packages/global/openapi/core/dataset/file/api.ts` @ 04b3226b.
+    """
+
+    route = Route("POST", "/api/core/dataset/file/presignDatasetFilePostUrl")
+
+    dataset_id: ObjectId
+    file: FileContent = Field(exclude=True, repr=False)
+    filename: str | None = Field(default=None, min_length=1)
+
+    @classmethod
+    def builder(cls) -> UploadDatasetFileRequestBuilder:
+        from ._builders import UploadDatasetFileRequestBuilder
+
+        return UploadDatasetFileRequestBuilder()
+
+
+class UploadedDatasetFile(BaseModel):
+    """A file in a dataset's storage (`upload_dataset_file`'s result). `key` is the storage key, which
+    `create_file_id_collection` takes as its `file_id` (also `.file_id` here)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    dataset_id: str
+    filename: str
+    size: int
+    content_type: str | None = None
+
+    @property
+    def file_id(self) -> str:
+        return self.key
+
+
+class CreateFileIdCollectionRequest(APIRequest[CreateCollectionWithResultResponse], CollectionSettings):
+    """`POST /api/core/dataset/collection/create/fileId`: a collection from a file already in the dataset's
+    storage, by its key (`file_id`: the `key` of `upload_dataset_file`, which must be a file of this
+    dataset). The collection is named after the stored file; FastGPT parses it in its training queue.
+
+    Source: `CreateCollectionByFileIdBodySchema` (`ApiCreateCollectionBaseSchema` + `fileId`, "S3 文件对象键
+    （必须是 dataset 路径下的文件）", an S3 key under the dataset's path) in
+    `packages/global/openapi/core/dataset/collection/createApi.ts` @ 1e8bb154; the answer is
+    `CreateCollectionWithResultResponseSchema`, as for the other file collections.
+    """
+
+    route = Route("POST", "/api/core/dataset/collection/create/fileId")
+
+    file_id: str = Field(min_length=1)
+
+    @classmethod
+    def builder(cls) -> CreateFileIdCollectionRequestBuilder:
+        from ._builders import CreateFileIdCollectionRequestBuilder
+
+        return CreateFileIdCollectionRequestBuilder()

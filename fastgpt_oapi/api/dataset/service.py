@@ -34,7 +34,8 @@ from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.multipart import FieldPart, FilePart, MultipartBody
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
-from fastgpt_oapi.core.upload import UploadSource, content_name, open_source
+from fastgpt_oapi.core.storage import atransfer, transfer
+from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, content_name, open_source
 
 from .model import (
     MAX_PUSH_ITEMS,
@@ -42,30 +43,41 @@ from .model import (
     CollectionListItem,
     CreateApiCollectionRequest,
     CreateApiCollectionResponse,
+    CreateApiCollectionV2Request,
+    CreateApiCollectionV2Response,
     CreateCollectionRequest,
     CreateCollectionResponse,
     CreateCollectionWithResultResponse,
+    CreateDataIndexRequest,
     CreateDatasetRequest,
     CreateDatasetResponse,
     CreateFileCollectionRequest,
+    CreateFileIdCollectionRequest,
     CreateLinkCollectionRequest,
     CreateTextCollectionRequest,
     DataDetail,
+    DataIndexResponse,
     DataItemInput,
     DataListItem,
     DatasetDetail,
+    DatasetListV2Item,
     DeleteCollectionRequest,
+    DeleteDataIndexRequest,
     DeleteDataRequest,
     DeleteDatasetRequest,
     GetCollectionRequest,
     GetDataRequest,
     GetDatasetRequest,
+    InsertDataRequest,
+    InsertDataResponse,
     ListCollectionsRequest,
     ListCollectionsResponse,
     ListDataRequest,
     ListDataResponse,
     ListDatasetsRequest,
     ListDatasetsResponse,
+    ListDatasetsV2Request,
+    ListDatasetsV2Response,
     PushAllResult,
     PushDataRequest,
     PushDataResponse,
@@ -75,8 +87,11 @@ from .model import (
     SyncCollectionResponse,
     TrainingType,
     UpdateCollectionRequest,
+    UpdateDataIndexRequest,
     UpdateDataRequest,
     UpdateDataResponse,
+    UploadDatasetFileRequest,
+    UploadedDatasetFile,
     is_plain_item,
 )
 
@@ -579,6 +594,157 @@ class DatasetService:
                 return detail
             await self._http.hooks.asleep(delay)
 
+    # ---- FastGPT 4.15 - 4.18 System OpenAPI operations ----------------------------------------
+    # listV2, data indexes, insertData, apiCollectionV2, the presigned upload and create/fileId.
+
+    def list_datasets_v2(
+        self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
+    ) -> ListDatasetsV2Response:
+        """One page of datasets (`list`, `total`); FastGPT >= 4.17.0 (older servers answer 404)."""
+        return self._http.request(request, request_option)
+
+    async def alist_datasets_v2(
+        self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
+    ) -> ListDatasetsV2Response:
+        return await self._http.arequest(request, request_option)
+
+    def iter_datasets_v2(
+        self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
+    ) -> Iterator[DatasetListV2Item]:
+        """Every dataset from `request.offset` on, `request.page_size` a page, in list order; a dataset
+        that moves up while the walk runs (it was updated) is yielded once."""
+        return iterate_pages(
+            lambda offset: self.list_datasets_v2(at_offset(request, offset), request_option),
+            OffsetPager(offset=request.offset, page_size=request.page_size, key=_dataset_key),
+        )
+
+    def aiter_datasets_v2(
+        self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
+    ) -> AsyncIterator[DatasetListV2Item]:
+        """Call without `await`: `async for item in client.dataset.aiter_datasets_v2(request)`."""
+        return aiterate_pages(
+            lambda offset: self.alist_datasets_v2(at_offset(request, offset), request_option),
+            OffsetPager(offset=request.offset, page_size=request.page_size, key=_dataset_key),
+        )
+
+    def create_data_index(
+        self, request: CreateDataIndexRequest, request_option: RequestOption | None = None
+    ) -> DataIndexResponse:
+        """Add one index to a chunk (FastGPT >= 4.15.0); the answer's `index` is the stored one."""
+        return self._http.request(request, request_option)
+
+    async def acreate_data_index(
+        self, request: CreateDataIndexRequest, request_option: RequestOption | None = None
+    ) -> DataIndexResponse:
+        return await self._http.arequest(request, request_option)
+
+    def update_data_index(
+        self, request: UpdateDataIndexRequest, request_option: RequestOption | None = None
+    ) -> DataIndexResponse:
+        """Replace one index of a chunk (FastGPT >= 4.15.0)."""
+        return self._http.request(request, request_option)
+
+    async def aupdate_data_index(
+        self, request: UpdateDataIndexRequest, request_option: RequestOption | None = None
+    ) -> DataIndexResponse:
+        return await self._http.arequest(request, request_option)
+
+    def delete_data_index(
+        self, request: DeleteDataIndexRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """Remove one index of a chunk (FastGPT >= 4.15.0)."""
+        return self._http.request(request, request_option)
+
+    async def adelete_data_index(
+        self, request: DeleteDataIndexRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def insert_data(
+        self, request: InsertDataRequest, request_option: RequestOption | None = None
+    ) -> InsertDataResponse:
+        """Write one chunk now, embedded during the call (no training queue); `.id` of the answer is
+        its id. Never sent twice once FastGPT may have received it."""
+        return self._http.request(request, request_option)
+
+    async def ainsert_data(
+        self, request: InsertDataRequest, request_option: RequestOption | None = None
+    ) -> InsertDataResponse:
+        return await self._http.arequest(request, request_option)
+
+    def create_api_collection_v2(
+        self, request: CreateApiCollectionV2Request, request_option: RequestOption | None = None
+    ) -> CreateApiCollectionV2Response:
+        """Collections from an API dataset's files and folders (FastGPT's replacement for V1)."""
+        return self._http.request(request, request_option)
+
+    async def acreate_api_collection_v2(
+        self, request: CreateApiCollectionV2Request, request_option: RequestOption | None = None
+    ) -> CreateApiCollectionV2Response:
+        return await self._http.arequest(request, request_option)
+
+    def upload_dataset_file(
+        self, request: UploadDatasetFileRequest, request_option: RequestOption | None = None
+    ) -> UploadedDatasetFile:
+        """Put a file into the dataset's storage; pass `.file_id` to `create_file_id_collection`.
+
+        Asks FastGPT for an upload URL (`presignDatasetFilePostUrl`, a write: sent again only if it
+        never left), then sends the file there as `client.chat.upload_file` does (`core/storage.py`):
+        streamed from disk, one PUT or (FastGPT >= 4.16, large files) parts and a completion, with no
+        API key and none of the client's headers, nothing sent again once bytes may have arrived. A
+        missing path or a directory raises `RequestValidationError` (field `file`) before anything is
+        sent.
+        """
+        filename = _upload_filename(request)
+        source = open_source(request.file, field="file")
+        try:
+            presigned = self._http.send(
+                self._dataset_presign(request, source, filename, request_option), PresignedUpload
+            )
+            transfer(self._http, presigned, source, request_option)
+        finally:
+            source.close()
+        return _uploaded_dataset_file(request, presigned, filename, source)
+
+    async def aupload_dataset_file(
+        self, request: UploadDatasetFileRequest, request_option: RequestOption | None = None
+    ) -> UploadedDatasetFile:
+        """`upload_dataset_file`, async. File reads run in worker threads, a chunk at a time."""
+        filename = _upload_filename(request)
+        source = await asyncio.to_thread(open_source, request.file, field="file")
+        try:
+            presigned = await self._http.asend(
+                self._dataset_presign(request, source, filename, request_option), PresignedUpload
+            )
+            await atransfer(self._http, presigned, source, request_option)
+        finally:
+            source.close()
+        return _uploaded_dataset_file(request, presigned, filename, source)
+
+    def _dataset_presign(
+        self,
+        request: UploadDatasetFileRequest,
+        source: UploadSource,
+        filename: str,
+        option: RequestOption | None,
+    ) -> PreparedCall:
+        # FastGPT's `size` is a positive int: an empty file goes without it (a single PUT).
+        update: dict[str, Any] = {"filename": filename}
+        if source.size > 0:
+            update["size"] = source.size
+        return self._http.prepare(request, option, body_update=update)
+
+    def create_file_id_collection(
+        self, request: CreateFileIdCollectionRequest, request_option: RequestOption | None = None
+    ) -> CreateCollectionWithResultResponse:
+        """A collection from a file `upload_dataset_file` put into the dataset's storage."""
+        return self._http.request(request, request_option)
+
+    async def acreate_file_id_collection(
+        self, request: CreateFileIdCollectionRequest, request_option: RequestOption | None = None
+    ) -> CreateCollectionWithResultResponse:
+        return await self._http.arequest(request, request_option)
+
 
 class _PushRun:
     """One `push_all`, without I/O: which batch comes next (skipping those a resumed run has done),
@@ -807,3 +973,34 @@ def _filename(request: CreateFileCollectionRequest) -> str:
             field="filename",
         )
     return filename
+
+
+# ---- helpers of the FastGPT 4.15 - 4.18 operations ------------------------------------------------
+
+
+def _dataset_key(item: DatasetListV2Item) -> Hashable:
+    return item.id or item.model_dump_json()
+
+
+def _upload_filename(request: UploadDatasetFileRequest) -> str:
+    filename = request.filename or content_name(request.file)
+    if not filename:
+        raise RequestValidationError(
+            "UploadDatasetFileRequest.filename is required when file is bytes or a file object without a name",
+            field="filename",
+        )
+    return filename
+
+
+def _uploaded_dataset_file(
+    request: UploadDatasetFileRequest, presigned: PresignedUpload, filename: str, source: UploadSource
+) -> UploadedDatasetFile:
+    # The type storage was told (a signed header of the PUT), else a guess from the name.
+    stored_type = next((v for k, v in presigned.headers.items() if k.lower() == "content-type"), None)
+    return UploadedDatasetFile(
+        key=presigned.key,
+        dataset_id=request.dataset_id,
+        filename=filename,
+        size=source.size,
+        content_type=stored_type or mimetypes.guess_type(filename, strict=False)[0],
+    )
