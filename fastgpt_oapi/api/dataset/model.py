@@ -1486,7 +1486,7 @@ class InsertDataRequest(APIRequest[InsertDataResponse]):
 # ---- collection/create/apiCollectionV2 --------------------------------------------------------------
 
 
-class ApiFileItem(RequestPart):
+class ApiFileItem(RequestPart, CheckedModel):
     """A file or folder of an API dataset's file server, as `apiDataset/list` lists it and
     `create_api_collection_v2` takes it (`APIFileItemSchema`, `packages/global/core/dataset/apiDataset/type.ts`):
     `id` (the server's file id), `raw_id`, `parent_id` (None at the top), `name`, `type` ("file" or "folder"),
