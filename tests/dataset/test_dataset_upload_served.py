@@ -1,0 +1,64 @@
+"""The presigned dataset upload over real HTTP: the emulator on loopback (`http://127.0.0.1:<port>`), its
+storage another host on the same port (`http://localhost:<port>`), so what reaches storage is what the
+SDK sends to a host that is not FastGPT's; then `create/fileId` makes the collection."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from http_support import run
+
+from fastgpt_oapi import Client
+from fastgpt_oapi.api.dataset.model import (
+    CreateDatasetRequest,
+    CreateFileIdCollectionRequest,
+    GetCollectionRequest,
+    UploadDatasetFileRequest,
+)
+from fastgpt_oapi.testing import FakeFastGPT
+
+pytestmark = pytest.mark.system  # loopback servers
+
+
+@pytest.mark.parametrize("multipart", [False, True], ids=["single", "multipart"])
+async def test_over_http_the_key_never_reaches_the_storage_host(
+    io_mode: str, multipart: bool, tmp_path: Path
+) -> None:
+    fake = FakeFastGPT(upload_part_size=64 * 1024, multipart_threshold=100 * 1024 if multipart else None)
+    data = os.urandom(150 * 1024)
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(data)
+    with fake.serve() as base_url:
+        port = base_url.rsplit(":", 1)[1]
+        client = (
+            Client.builder()
+            .base_url(base_url)
+            .api_key(fake.api_key)
+            .default_headers({"X-Trace": "trace-secret"})
+            .build()
+        )
+        try:
+            dataset_id = client.dataset.create_dataset(CreateDatasetRequest(name="Scans")).id
+            request = UploadDatasetFileRequest(dataset_id=dataset_id, file=path)
+            uploaded = await run(
+                io_mode,
+                lambda: client.dataset.upload_dataset_file(request),
+                lambda: client.dataset.aupload_dataset_file(request),
+            )
+            created = client.dataset.create_file_id_collection(
+                CreateFileIdCollectionRequest(dataset_id=dataset_id, file_id=uploaded.file_id)
+            )
+            detail = client.dataset.get_collection(GetCollectionRequest(id=created.collection_id))
+        finally:
+            await client.aclose()
+        requests = list(fake.storage.requests)
+
+    assert len(requests) == (4 if multipart else 1)  # 3 parts and the completion, or one PUT
+    for storage_request in requests:
+        assert storage_request.host == f"localhost:{port}"
+        assert storage_request.authorization is None
+        assert "x-trace" not in storage_request.headers
+    assert fake.storage.objects[uploaded.key].data == data
+    assert (detail.name, detail.file_id) == ("scan.pdf", uploaded.key)
