@@ -461,6 +461,12 @@ class HTTPCore:
 
             if not isinstance(exc, ValidationError):
                 raise
+            if not self.config.strict_responses:
+                from .drift import repair
+
+                repaired = repair(response_type, data, exc)
+                if repaired is not None:
+                    return repaired
             raise APIResponseValidationError(
                 f"Unexpected response shape from {call.path}: {exc.error_count()} error(s): "
                 f"{exc.errors(include_url=False, include_input=False)[0]}",

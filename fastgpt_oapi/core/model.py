@@ -53,6 +53,18 @@ class FastGPTModel(BaseModel):
         serialize_by_alias=False,  # unlike requests, which go out under their wire names
     )
 
+    @property
+    def unparsed(self) -> dict[str, Any]:
+        """Fields that arrived in a shape this SDK does not know: Python name -> the raw value.
+
+        Empty when the response fit. Such a field holds its default (see `core/drift.py`); a client
+        built with `strict_responses(True)` raises `APIResponseValidationError` instead. Kept beside
+        the fields, not among them: dumps and equality of fields are as the model was declared.
+        """
+        private = self.__pydantic_private__
+        # A fresh dict when there is nothing: kept state lives only where a repair put it.
+        return private.get("unparsed", {}) if private else {}
+
 
 class RequestPart(BaseModel):
     """Base of objects nested in a request body: camelCase on the wire, unknown fields refused."""

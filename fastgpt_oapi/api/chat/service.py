@@ -116,6 +116,7 @@ class ChatService:
             idle,
             reads_capped=idle is not None and read > idle,
             clock=self._http.hooks.clock,
+            strict=config.strict_responses,
         )
         return call, decoder
 
