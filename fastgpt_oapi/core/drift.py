@@ -15,9 +15,12 @@ Only after a `ValidationError` does `repair` walk the error locations along the 
 Where the owner of a bad value is: the walk follows an error's `loc` through models (a step names a
 field), lists and tuples (an index), dicts (a key) and discriminated unions (a step names the tag, and
 only the chosen member reported errors). A union without a discriminator reports an error for each
-member, so the walk stops at it and the field holding the union is the one reset. A field without a
-default cannot be reset: the next model out owns the value then. With no model left, the response is
-not repaired and the strict error stands.
+member, so the walk stops at it and the field holding the union is the one reset.
+
+A field is reset to its default; a required field sent in a new shape, to the empty value of its type
+("", 0, False, [], {}, None, a model of defaults). A required field left out is not drift: no reset
+makes it up, so the next model out owns the error (a stream event then arrives as an `UnknownEvent`,
+as it always has). With no model left, the response is not repaired and the strict error stands.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, Discriminator, Tag, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined, to_jsonable_python
 
 __all__ = ["ResponseDriftWarning", "forget_warnings", "repair"]
@@ -75,7 +79,7 @@ class _Owner:
     model: type[BaseModel]
     name: str  # the Python name of the field
     key: str | None  # where the field sits in the raw data; None: the data itself (ListData's list)
-    resettable: bool
+    default: Any  # the raw (JSON) form of the value the field is reset to
 
 
 def repair(model_type: type[ModelT], data: Any, error: ValidationError) -> ModelT | None:
@@ -84,7 +88,7 @@ def repair(model_type: type[ModelT], data: Any, error: ValidationError) -> Model
     for _ in range(_MAX_ROUNDS):
         owners: dict[tuple[Any, ...], tuple[_Owner, str]] = {}
         for problem in error.errors(include_url=False, include_input=False):
-            owner = _owner(model_type, data, problem["loc"])
+            owner = _owner(model_type, data, problem["loc"], missing=problem["type"] == "missing")
             if owner is None:
                 return None
             owners.setdefault((owner.hops, owner.name), (owner, problem["msg"]))
@@ -105,14 +109,15 @@ def repair(model_type: type[ModelT], data: Any, error: ValidationError) -> Model
     return None
 
 
-def _owner(root: type[BaseModel], data: Any, loc: Sequence[str | int]) -> _Owner | None:
-    """The innermost resettable model field on the way to the bad value at `loc`."""
+def _owner(root: type[BaseModel], data: Any, loc: Sequence[str | int], *, missing: bool) -> _Owner | None:
+    """The innermost resettable model field on the way to the bad value at `loc` (`missing`: the error
+    is a required field left out, which no reset can make up for)."""
     annotation: Any = root
     discriminated = False
     value = data
     hops: list[tuple[str | int | None, str | int]] = []
     found: _Owner | None = None
-    for step in loc:
+    for depth, step in enumerate(loc, 1):
         annotation, discriminated = _unwrap(annotation, discriminated)
         origin = get_origin(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -121,9 +126,9 @@ def _owner(root: type[BaseModel], data: Any, loc: Sequence[str | int]) -> _Owner
                 break
             name, key = spot
             field = annotation.model_fields[name]
-            owner = _Owner(tuple(hops), annotation, name, key, not field.is_required())
-            if owner.resettable and isinstance(getattr(annotation, UNPARSED, None), property):
-                found = owner
+            default = _NONE if missing and depth == len(loc) else _default(field)
+            if default is not _NONE and isinstance(getattr(annotation, UNPARSED, None), property):
+                found = _Owner(tuple(hops), annotation, name, key, default)
             hops.append((key, name))
             value = value.get(key) if key is not None and isinstance(value, Mapping) else value
             annotation = field.annotation
@@ -205,13 +210,42 @@ def _field_at(model: type[BaseModel], value: Any, step: str | int) -> tuple[str,
     return name, field.alias or name
 
 
-def _default(owner: _Owner) -> Any:
-    field = owner.model.model_fields[owner.name]
+_NONE = object()
+
+
+def _default(field: FieldInfo) -> Any:
+    """The raw form of the value a misfit field is reset to: its default, or for a required field the
+    empty value of its type (a required field that FastGPT sends in a new shape is still there, only
+    unreadable; one that is left out is not drift, and no reset is made). `_NONE`: there is none."""
     if field.default_factory is not None:
         made = field.default_factory()  # type: ignore[call-arg]  # factories here take no argument
+    elif field.default is not PydanticUndefined:
+        made = field.default
     else:
-        made = None if field.default is PydanticUndefined else field.default
+        return _empty(field.annotation)
     return to_jsonable_python(made, by_alias=True)
+
+
+def _empty(annotation: Any) -> Any:
+    annotation, _ = _unwrap(annotation, False)
+    origin = get_origin(annotation) or annotation
+    if annotation is Any or (_is_union(annotation) and type(None) in get_args(annotation)):
+        return None
+    if isinstance(origin, type):
+        if issubclass(origin, BaseModel):
+            try:
+                origin.model_validate({})
+            except ValidationError:
+                return _NONE
+            return {}
+        for kind, empty in ((bool, False), (str, ""), (int, 0), (float, 0.0)):
+            if issubclass(origin, kind):
+                return empty
+        if issubclass(origin, (list, tuple, set, frozenset, Sequence)):
+            return []
+        if issubclass(origin, (dict, Mapping)):
+            return {}
+    return _NONE
 
 
 def _reset(data: Any, owner: _Owner) -> tuple[Any, Any]:
@@ -220,7 +254,7 @@ def _reset(data: Any, owner: _Owner) -> tuple[Any, Any]:
     The key stays in place: a union may be told apart by which keys are present (FastGPT's chat
     values), and the default validates back to itself.
     """
-    default = _default(owner)
+    default = owner.default
 
     def down(value: Any, hops: Sequence[tuple[str | int | None, str | int]]) -> tuple[Any, Any]:
         if not hops:
