@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         TrainingFailedError,
         UnprocessableEntityError,
     )
+    from .core.drift import ResponseDriftWarning
     from .core.options import RequestOption
 
 __all__ = [
@@ -112,6 +113,7 @@ __all__ = [
     "RateLimitError",
     "RequestOption",
     "RequestValidationError",
+    "ResponseDriftWarning",
     "StreamClosedError",
     "StreamError",
     "StreamEventTooLargeError",
@@ -128,6 +130,7 @@ _HOMES = {
     "Client": "client",
     "ClientBuilder": "client",
     "RequestOption": "core.options",
+    "ResponseDriftWarning": "core.drift",
     **dict.fromkeys(
         ("AnswerEvent", "ChatCompletionRequest", "ChatMessage", "ChatStreamEvent"), "api.chat.model"
     ),
