@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         UpdateHistoryRequest,
     )
     from .client import Client, ClientBuilder
+    from .core.drift import ResponseDriftWarning
     from .core.errors import (
         APIConnectionError,
         APIError,
@@ -65,7 +66,6 @@ if TYPE_CHECKING:
         TrainingFailedError,
         UnprocessableEntityError,
     )
-    from .core.drift import ResponseDriftWarning
     from .core.options import RequestOption
 
 __all__ = [

@@ -18,11 +18,18 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APP_ID, fixture_json, make_client
+from conftest import APP_ID, fixture_bytes, fixture_json, make_client
 
 from fastgpt_oapi import APIResponseValidationError, Client, ResponseDriftWarning
 from fastgpt_oapi.api.app_logs.model import GetChartDataRequest, ListLogsRequest, ListLogUsersRequest
-from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage, StopChatRequest
+from fastgpt_oapi.api.chat.model import (
+    AnswerEvent,
+    ChatCompletionRequest,
+    ChatMessage,
+    StopChatRequest,
+    UnknownEvent,
+    WorkflowDurationEvent,
+)
 from fastgpt_oapi.api.chat_history.model import (
     GetChatInitRequest,
     GetRecordDetailRequest,
@@ -358,3 +365,45 @@ def test_strictness_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(APIResponseValidationError):
         client.chat_history.list_histories(ListHistoriesRequest())
     assert json.dumps(body)  # the body itself is plain JSON: raw JSON would have served
+
+
+def stream_events(strict: bool) -> list[Any]:
+    body = fixture_bytes("stream_invalid_known_event.sse")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
+
+    client = make_client(handler, strict_responses=strict)
+    request = ChatCompletionRequest(messages=[ChatMessage.user("导演是谁")], detail=True)
+    with client.chat.chat_stream(request) as stream:
+        return list(stream)
+
+
+def test_a_stream_event_that_changed_shape_arrives_typed_with_the_field_in_unparsed() -> None:
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        events = stream_events(strict=False)
+    duration, broken_answer = events[0], events[3]
+    assert isinstance(duration, WorkflowDurationEvent)
+    assert duration.data.duration_seconds == 0.0
+    assert duration.data.unparsed == {"duration_seconds": "soon"}
+    assert isinstance(broken_answer, AnswerEvent)
+    assert broken_answer.data.choices == []
+    assert broken_answer.data.unparsed == {"choices": "broken"}
+    # A toolCall without its `tool` is not a changed shape but a different thing: kept as unknown.
+    assert isinstance(events[2], UnknownEvent)
+    assert events[2].data == {"id": "call_x"}
+    assert {str(w.message).split(" in a shape")[0] for w in warned} == {
+        "FastGPT sent WorkflowDuration.duration_seconds",
+        "FastGPT sent ChatCompletionChunk.choices",
+    }
+
+
+def test_a_strict_stream_keeps_every_misfit_event_unknown_as_before() -> None:
+    events = stream_events(strict=True)
+    assert [type(e).__name__ for e in events[:4]] == [
+        "UnknownEvent",
+        "AnswerEvent",
+        "UnknownEvent",
+        "UnknownEvent",
+    ]
