@@ -66,6 +66,7 @@ if TYPE_CHECKING:
         TrainingFailedError,
         UnprocessableEntityError,
     )
+    from .core.http import RawResponse
     from .core.options import RequestOption
 
 __all__ = [
@@ -111,6 +112,7 @@ __all__ = [
     "PermissionDeniedError",
     "PushAllError",
     "RateLimitError",
+    "RawResponse",
     "RequestOption",
     "RequestValidationError",
     "ResponseDriftWarning",
@@ -131,6 +133,7 @@ _HOMES = {
     "ClientBuilder": "client",
     "RequestOption": "core.options",
     "ResponseDriftWarning": "core.drift",
+    "RawResponse": "core.http",
     **dict.fromkeys(
         ("AnswerEvent", "ChatCompletionRequest", "ChatMessage", "ChatStreamEvent"), "api.chat.model"
     ),
