@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         UpdateHistoryRequest,
     )
     from .client import Client, ClientBuilder
+    from .core.drift import ResponseDriftWarning
     from .core.errors import (
         APIConnectionError,
         APIError,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
         TrainingFailedError,
         UnprocessableEntityError,
     )
+    from .core.http import RawResponse
     from .core.options import RequestOption
 
 __all__ = [
@@ -110,8 +112,10 @@ __all__ = [
     "PermissionDeniedError",
     "PushAllError",
     "RateLimitError",
+    "RawResponse",
     "RequestOption",
     "RequestValidationError",
+    "ResponseDriftWarning",
     "StreamClosedError",
     "StreamError",
     "StreamEventTooLargeError",
@@ -128,6 +132,8 @@ _HOMES = {
     "Client": "client",
     "ClientBuilder": "client",
     "RequestOption": "core.options",
+    "ResponseDriftWarning": "core.drift",
+    "RawResponse": "core.http",
     **dict.fromkeys(
         ("AnswerEvent", "ChatCompletionRequest", "ChatMessage", "ChatStreamEvent"), "api.chat.model"
     ),

@@ -29,6 +29,7 @@ def validate_app_id(value: str) -> str:
 
 
 DEFAULT_BASE_URL = "http://localhost:3000"
+_TRUE = frozenset({"1", "true", "yes", "on"})
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_MAX_RETRIES = 2
@@ -141,6 +142,8 @@ class ClientConfig:
             base_url=env.get("FASTGPT_BASE_URL") or DEFAULT_BASE_URL,
             api_key=Secret(key) if key else None,
             app_id=env.get("FASTGPT_APP_ID") or None,
+            # A test suite or CI job can make every client of a program strict without touching it.
+            strict_responses=env.get("FASTGPT_STRICT_RESPONSES", "").strip().lower() in _TRUE,
         )
 
     def validated(self) -> ClientConfig:

@@ -21,7 +21,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
 import httpx
 
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from .multipart import MultipartBody
     from .options import RequestOption
 
-__all__ = ["HTTPCore", "Hooks", "Outcome", "Pools", "PreparedCall", "Sender", "Tries"]
+__all__ = ["HTTPCore", "Hooks", "Outcome", "Pools", "PreparedCall", "RawResponse", "Sender", "Tries"]
 
 logger = logging.getLogger("fastgpt_oapi")
 
@@ -269,6 +269,8 @@ class HTTPCore:
                 )
         if body_update and body is not None:
             body.update(body_update)
+        if option is not None and (option.extra_query or option.extra_body):
+            body = _with_extras(request, option, query, body)
         content = None if body is None else request.encode_body(body)
         if option is None:
             headers = self._plain_headers.get((stream, content is not None))
@@ -461,12 +463,36 @@ class HTTPCore:
 
             if not isinstance(exc, ValidationError):
                 raise
+            if not self.config.strict_responses:
+                from .drift import repair
+
+                repaired = repair(response_type, data, exc)
+                if repaired is not None:
+                    return repaired
             raise APIResponseValidationError(
                 f"Unexpected response shape from {call.path}: {exc.error_count()} error(s): "
                 f"{exc.errors(include_url=False, include_input=False)[0]}",
                 response=response,
                 body=body,
             ) from None
+
+
+def _with_extras(
+    request: APIRequest[Any], option: RequestOption, query: dict[str, Any], body: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The call's query and body with the option's `extra_query` / `extra_body` laid over them, as
+    given (wire names, last word to the option): for fields FastGPT has and this SDK does not yet."""
+    if option.extra_query:
+        query.update(option.extra_query)
+    if option.extra_body:
+        if request.route.method == "GET":
+            raise RequestValidationError(
+                f"{type(request).__name__} is sent as GET, which has no body: "
+                "give the fields as RequestOption.extra_query",
+                field="extra_body",
+            )
+        body = {**(body or {}), **option.extra_body}
+    return body
 
 
 def _response_type(request: APIRequest[ResponseT]) -> type[ResponseT]:
@@ -601,6 +627,40 @@ class Tries:
         return delay
 
 
+class RawResponse(Generic[ResponseT]):
+    """A successful answer as it came: `client.<service>.with_raw_response.<method>(...)`.
+
+    `status_code`, `headers` and `http_response` (the `httpx.Response`, body read) tell what the server
+    said; `parse()` gives the model the method returns otherwise, parsed once, with the same checks (an
+    error envelope inside a 200 raises there, and a shape that does not fit is kept or refused as the
+    client's `strict_responses` says). An error status raises from the call, as without the wrapper.
+    """
+
+    __slots__ = ("_parse", "_parsed", "http_response")
+
+    def __init__(self, http_response: httpx.Response, parse: Callable[[], ResponseT]) -> None:
+        self.http_response = http_response
+        self._parse = parse
+        self._parsed: ResponseT | None = None
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http_response.headers
+
+    def parse(self) -> ResponseT:
+        if self._parsed is None:
+            self._parsed = self._parse()
+        return self._parsed
+
+    def __repr__(self) -> str:
+        request = self.http_response.request
+        return f"<RawResponse [{self.status_code}] {request.method} {request.url.path}>"
+
+
 class Sender:
     """What a service needs of its client: send a request (sync or async), open a stream, the settings.
 
@@ -615,6 +675,7 @@ class Sender:
         *,
         learned: dict[str, int] | None = None,
         hooks: Hooks | None = None,
+        raw: bool = False,
     ) -> None:
         self.config = config
         self.pools = pools
@@ -623,9 +684,19 @@ class Sender:
         self.prepare = self.core.prepare  # a request in wire form, for calls that add to it (streams)
         # The primary path of an endpoint -> which of its paths this server answered on.
         self.learned: dict[str, int] = {} if learned is None else learned
+        # Raw: `send` hands back a RawResponse whose parse() gives the model (`with_raw_response`).
+        self._raw = raw
 
     def derive(self, config: ClientConfig) -> Sender:
-        return Sender(config, self.pools, learned=self.learned, hooks=self.hooks)
+        return Sender(config, self.pools, learned=self.learned, hooks=self.hooks, raw=self._raw)
+
+    def raw(self) -> Sender:
+        """This sender, answering `RawResponse`s: what a service's `with_raw_response` runs on.
+
+        Only for methods that make one call and return its model: their declared return type is then
+        a RawResponse of it (the generated `_raw.py` wrappers say so to the type checker).
+        """
+        return Sender(self.config, self.pools, learned=self.learned, hooks=self.hooks, raw=True)
 
     # ---- sync ---------------------------------------------------------------------------------
 
@@ -633,8 +704,29 @@ class Sender:
         """Send an API request and parse its answer as the request's declared response model."""
         return self.send(self.core.prepare(request, option), _response_type(request))
 
-    def send(self, call: PreparedCall, response_type: type[ResponseT]) -> ResponseT:
-        return self.core.parse(call, self.open(call, read_body=True), response_type)
+    def send(
+        self,
+        call: PreparedCall,
+        response_type: type[ResponseT],
+        finish: Callable[[ResponseT], ResponseT] | None = None,
+    ) -> ResponseT:
+        """Send `call` and parse the answer; `finish`, if given, completes the parsed model."""
+        return self._answer(call, self.open(call, read_body=True), response_type, finish)
+
+    def _answer(
+        self,
+        call: PreparedCall,
+        response: httpx.Response,
+        response_type: type[ResponseT],
+        finish: Callable[[ResponseT], ResponseT] | None,
+    ) -> ResponseT:
+        def parsed() -> ResponseT:
+            model = self.core.parse(call, response, response_type)
+            return model if finish is None else finish(model)
+
+        if self._raw:
+            return RawResponse(response, parsed)  # type: ignore[return-value]  # the wrappers say RawResponse[...]
+        return parsed()
 
     def open(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
         """Send with retries; return a successful response (body read, or open for streaming)."""
@@ -653,8 +745,13 @@ class Sender:
     async def arequest(self, request: APIRequest[ResponseT], option: RequestOption | None) -> ResponseT:
         return await self.asend(self.core.prepare(request, option), _response_type(request))
 
-    async def asend(self, call: PreparedCall, response_type: type[ResponseT]) -> ResponseT:
-        return self.core.parse(call, await self.aopen(call, read_body=True), response_type)
+    async def asend(
+        self,
+        call: PreparedCall,
+        response_type: type[ResponseT],
+        finish: Callable[[ResponseT], ResponseT] | None = None,
+    ) -> ResponseT:
+        return self._answer(call, await self.aopen(call, read_body=True), response_type, finish)
 
     async def aopen(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
         client = self.pools.async_client()

@@ -28,6 +28,7 @@ __all__ = [
     "OperationResponse",
     "RequestBuilder",
     "RequestPart",
+    "ResponseModel",
     "Route",
     "tagged_members",
     "validate_app_id",
@@ -36,7 +37,23 @@ __all__ = [
 AppId = Annotated[str, AfterValidator(validate_app_id)]
 
 
-class FastGPTModel(BaseModel):
+class ResponseModel(BaseModel):
+    """Base of every response model: what a response keeps of fields that did not fit."""
+
+    @property
+    def unparsed(self) -> dict[str, Any]:
+        """Fields that arrived in a shape this SDK does not know: Python name -> the raw value.
+
+        Empty when the response fit. Such a field holds its default (see `core/drift.py`); a client
+        built with `strict_responses(True)` raises `APIResponseValidationError` instead. Kept beside
+        the fields, not among them: `model_dump()` writes the fields as declared.
+        """
+        private = self.__pydantic_private__
+        # A fresh dict when there is nothing: kept state lives only where a repair put it.
+        return private.get("unparsed", {}) if private else {}
+
+
+class FastGPTModel(ResponseModel):
     """Base of response models: snake_case names, camelCase wire aliases, unknown fields kept.
 
     Read from the wire names (or the Python names). `model_dump()` / `model_dump_json()` write the

@@ -125,6 +125,7 @@ async def test_list_datasets_v2(io_mode: str) -> None:
     assert item.permission.is_owner is True
     assert item.source_member is not None
     assert item.source_member.name == "root"
+    assert item.unparsed == {}
 
 
 async def test_list_datasets_v2_sends_the_first_page_by_default(io_mode: str) -> None:

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
+from fastgpt_oapi.core.service import Service
 
+from ._raw import AppLogsServiceWithRawResponse
 from .model import (
     AppLogItem,
     ChartDataResponse,
@@ -21,7 +23,7 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from fastgpt_oapi.core.http import Sender
+    pass
 
 __all__ = ["AppLogsService"]
 
@@ -30,11 +32,8 @@ def _log_key(item: AppLogItem) -> Hashable:
     return item.id or item.chat_id
 
 
-class AppLogsService:
+class AppLogsService(Service[AppLogsServiceWithRawResponse]):
     """Every call needs an app id: on the request, or the client's default (`Client.builder().app_id`)."""
-
-    def __init__(self, http: Sender) -> None:
-        self._http = http
 
     def get_chart_data(
         self, request: GetChartDataRequest, request_option: RequestOption | None = None

@@ -34,9 +34,11 @@ from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.multipart import FieldPart, FilePart, MultipartBody
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
+from fastgpt_oapi.core.service import Service
 from fastgpt_oapi.core.storage import atransfer, transfer
 from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, content_name, open_source
 
+from ._raw import DatasetServiceWithRawResponse
 from .model import (
     MAX_PUSH_ITEMS,
     CollectionDetail,
@@ -96,7 +98,7 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from fastgpt_oapi.core.http import PreparedCall, Sender
+    from fastgpt_oapi.core.http import PreparedCall
 
 __all__ = ["DEFAULT_PUSH_CONCURRENCY", "DatasetService"]
 
@@ -117,11 +119,8 @@ def _item_key(item: CollectionListItem | DataListItem) -> Hashable:
     return item.id or item.model_dump_json()
 
 
-class DatasetService:
+class DatasetService(Service[DatasetServiceWithRawResponse]):
     """Datasets, collections and data (chunks). Needs the API key's member to have access to them."""
-
-    def __init__(self, http: Sender) -> None:
-        self._http = http
 
     # ---- datasets -----------------------------------------------------------------------------
 
