@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # Every name of __all__ is imported here too: without it, module __getattr__ makes it Any to mypy.
 if TYPE_CHECKING:

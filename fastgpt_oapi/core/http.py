@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
 import httpx
 
-from .. import __version__
+from .._version import __version__
 from .config import ClientConfig, check_api_key
 from .errors import (
     APIConnectionError,
