@@ -557,6 +557,7 @@ class CollectionDetail(DatasetChunkSettings, CollectionTrainingStatus):
     permission: Permission | None = None
     index_amount: int = 0
     error_count: int | None = None
+    inherit_permission: bool | None = None
     # FastGPT >= 4.17.2 (`DatasetCollectionSchema`, `type.ts` at 01c761fd): precomputed statistics,
     # "updated asynchronously by collectionUpdate worker", so they may lag behind the data. None from
     # older servers.
