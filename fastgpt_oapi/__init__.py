@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # Every name of __all__ is imported here too: without it, module __getattr__ makes it Any to mypy.
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         AuthenticationError,
         BadRequestError,
         ConflictError,
+        DataNotIndexedError,
         FastGPTError,
         FieldProblem,
         InternalServerError,
@@ -89,6 +90,7 @@ __all__ = [
     "ClientBuilder",
     "ConflictError",
     "CreateQuestionGuideRequest",
+    "DataNotIndexedError",
     "DeleteHistoryRequest",
     "DeleteRecordRequest",
     "DeleteRecordsRequest",

@@ -42,6 +42,7 @@ def test_each_example_prints_the_same_against_each_version(
     monkeypatch.setenv("FASTGPT_EMULATOR_VERSION", version)
     monkeypatch.setattr(sys, "stdin", io.StringIO(INPUT.get(name, "")))
     monkeypatch.setattr(sys, "argv", [f"examples/{name}.py"])
+    monkeypatch.delitem(sys.modules, f"examples.{name}", raising=False)  # imported by another test
     code: object = 0
     try:
         runpy.run_module(f"examples.{name}", run_name="__main__", alter_sys=False)

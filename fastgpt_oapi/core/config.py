@@ -13,9 +13,8 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from .errors import RequestValidationError
-from .sse import DEFAULT_MAX_EVENT_BYTES
 
-__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "Secret", "check_api_key", "validate_app_id"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_EVENT_BYTES", "ClientConfig", "Secret", "check_api_key", "validate_app_id"]
 
 _APP_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 
@@ -33,6 +32,8 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_MAX_RETRIES = 2
+# The most bytes one SSE event may take (`max_event_bytes`).
+DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
 
 
 class Secret:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
 import httpx
 
-from .. import __version__
+from .._version import __version__
 from .config import ClientConfig, check_api_key
 from .errors import (
     APIConnectionError,
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from pydantic import BaseModel
 
-    from .model import APIRequest
+    from .model import APIRequest, Fallback
     from .multipart import MultipartBody
     from .options import RequestOption
 
@@ -207,8 +207,10 @@ class PreparedCall:
     max_retries: int
     expects_envelope: bool
     path: str
-    # Older (method, path) pairs of the endpoint, tried in order when a server does not serve `path`.
-    fallbacks: tuple[tuple[str, str], ...] = ()
+    # Older forms of the endpoint (`Route.fallbacks`), tried in order when a server does not serve `path`.
+    fallbacks: tuple[Fallback, ...] = ()
+    # Refusals that move to the next form too (`Route.fallback_on`).
+    fallback_on: frozenset[str] = frozenset()
     # A body sent as it is read (a multipart upload), in place of `content`: each try reads it afresh.
     body: MultipartBody | None = None
 
@@ -219,15 +221,37 @@ class PreparedCall:
         )
         return replace(self, content=None, body=body, headers=headers)
 
-    def at(self, method: str, path: str, *, fallbacks: tuple[tuple[str, str], ...] = ()) -> PreparedCall:
-        """The same call (same bytes) sent to another of the endpoint's paths."""
-        return replace(
+    def at(
+        self,
+        method: str,
+        path: str,
+        query: frozenset[str] = frozenset(),
+        *,
+        fallbacks: tuple[Fallback, ...] = (),
+    ) -> PreparedCall:
+        """The same call (same bytes) sent to another of the endpoint's paths; `query`: the JSON body's
+        fields (wire names) that this form sends in the query instead."""
+        moved = replace(
             self,
             method=method,
             url=self.url[: len(self.url) - len(self.path)] + path,
             path=path,
             fallbacks=fallbacks,
         )
+        if not query or self.content is None:
+            return moved
+        body = json.loads(self.content)
+        params = dict(self.params)
+        for name in query & body.keys():
+            value = body.pop(name)
+            params[name] = "true" if value is True else value
+        if body:
+            content: bytes | None = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            headers = self.headers
+        else:
+            content = None
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "content-type"}
+        return replace(moved, params=params, content=content, headers=headers)
 
 
 class HTTPCore:
@@ -304,6 +328,7 @@ class HTTPCore:
             expects_envelope=route.envelope,
             path=route.path,
             fallbacks=route.fallbacks,
+            fallback_on=route.fallback_on,
         )
 
     def _headers(self, option: RequestOption | None, *, stream: bool, json_body: bool) -> dict[str, str]:
@@ -522,6 +547,14 @@ def _route_missing(response: httpx.Response) -> bool:
     return response.status_code == 404 and not is_error_envelope(HTTPCore.decode_body(response))
 
 
+def _form_refused(call: PreparedCall, response: httpx.Response) -> bool:
+    """A refusal the route declares a sign of an older server (`Route.fallback_on`): nothing ran."""
+    if not call.fallback_on:
+        return False
+    body = HTTPCore.decode_body(response)
+    return is_error_envelope(body) and cast("dict[str, Any]", body).get("statusText") in call.fallback_on
+
+
 class Outcome(NamedTuple):
     """What one try brought back: a response (its body read unless it is a stream to hand out), or the
     transport failure met while sending or reading (with the response, when reading it failed)."""
@@ -608,7 +641,7 @@ class Tries:
                 if call.fallbacks and self._order[0] != self._learned.get(call.path, 0):
                     self._learned[call.path] = self._order[0]
                 return None
-            if len(self._order) > 1 and _route_missing(response):
+            if len(self._order) > 1 and (_route_missing(response) or _form_refused(call, response)):
                 if self._first_missing is None:
                     self._first_missing = response
                 self._order.pop(0)

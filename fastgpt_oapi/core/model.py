@@ -23,6 +23,7 @@ __all__ = [
     "APIRequest",
     "AppId",
     "CheckedModel",
+    "Fallback",
     "FastGPTModel",
     "ListData",
     "OperationResponse",
@@ -84,6 +85,10 @@ class RequestPart(BaseModel):
     )
 
 
+# An older form of an endpoint: (method, path), or (method, path, body fields sent in the query).
+Fallback = tuple[str, str] | tuple[str, str, frozenset[str]]
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -96,8 +101,13 @@ class Route:
     envelope: bool = True
     # The endpoint's older (method, path) pairs, newest first: where older servers serve it. A server
     # that answers a bare 404 (no such route: nothing ran) is asked at the next one, and the client
-    # remembers which answered.
-    fallbacks: tuple[tuple[str, str], ...] = ()
+    # remembers which answered. A third element names the body fields (wire names) that form sends
+    # in the query instead (an older form that read them there).
+    fallbacks: tuple[Fallback, ...] = ()
+    # FastGPT refusals (`statusText`) that mean, like a bare 404, that the server does not know this
+    # form: it turned the request down before doing anything, so the next fallback is tried. Only for
+    # a refusal that proves nothing ran (an older handler that did not read the new fields).
+    fallback_on: frozenset[str] = frozenset()
 
     @property
     def request_kind(self) -> RequestKind:

@@ -448,6 +448,8 @@ class FakeFastGPT:
             if route.reads == "body"
             else dict(query)
             if route.reads == "query"
+            else {"query": dict(query), "body": dict(fields)}
+            if route.reads == "split"
             else {**query, **fields}
         )
         try:

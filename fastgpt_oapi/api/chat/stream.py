@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from fastgpt_oapi.core.config import DEFAULT_MAX_EVENT_BYTES
 from fastgpt_oapi.core.drift import repair
 from fastgpt_oapi.core.errors import (
     APIConnectionError,
@@ -21,7 +22,7 @@ from fastgpt_oapi.core.errors import (
     FastGPTError,
     StreamEventTooLargeError,
 )
-from fastgpt_oapi.core.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEMessage
+from fastgpt_oapi.core.sse import SSEDecoder, SSEMessage
 from fastgpt_oapi.core.streaming import AsyncEventStream, EventStream, StreamOrigin, loads_or_text
 
 from .model import (
