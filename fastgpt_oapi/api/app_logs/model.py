@@ -174,7 +174,7 @@ class GetChartDataRequest(APIRequest[ChartDataResponse]):
     `offset` is not paging: it is the user-retention window, in `user_timespan` units (server default 1).
     """
 
-    route = Route("POST", "/api/proApi/core/app/logs/getChartData", requires_app_id=True)
+    route = Route("POST", "/api/proApi/core/app/logs/getChartData")
 
     app_id: AppId | None = None
     date_start: AwareDatetime | str
@@ -195,9 +195,7 @@ class GetChartDataRequest(APIRequest[ChartDataResponse]):
 class GetTotalDataRequest(APIRequest[TotalDataResponse]):
     """`GET /api/proApi/core/app/logs/getTotalData` (FastGPT Pro): users, chats and points so far."""
 
-    route = Route(
-        "GET", "/api/proApi/core/app/logs/getTotalData", query=frozenset({"app_id"}), requires_app_id=True
-    )
+    route = Route("GET", "/api/proApi/core/app/logs/getTotalData", query=frozenset({"app_id"}))
 
     app_id: AppId | None = None
 
@@ -211,7 +209,7 @@ class GetTotalDataRequest(APIRequest[TotalDataResponse]):
 class ListLogsRequest(APIRequest[ListLogsResponse]):
     """`POST /api/core/app/logs/list` (FastGPT >= 4.14.4): the app's chats between two dates, with filters."""
 
-    route = Route("POST", "/api/core/app/logs/list", requires_app_id=True)
+    route = Route("POST", "/api/core/app/logs/list")
 
     app_id: AppId | None = None
     date_start: AwareDatetime | str
@@ -268,7 +266,7 @@ class ListLogUsersRequest(APIRequest[ListLogUsersResponse]):
     both at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/app/logs/getUsers", requires_app_id=True)
+    route = Route("POST", "/api/core/app/logs/getUsers")
 
     app_id: AppId | None = None
     date_start: AwareDatetime | str

@@ -31,7 +31,8 @@ def _log_key(item: AppLogItem) -> Hashable:
 
 
 class AppLogsService:
-    """Every call needs an app id: on the request, or the client's default (`Client.builder().app_id`)."""
+    """Calls name their app (`app_id` on the request, or the client's default) unless the key is an
+    app key (FastGPT >= 4.18.0), which is bound to its app."""
 
     def __init__(self, http: Sender) -> None:
         self._http = http

@@ -639,7 +639,7 @@ class StopChatRequest(APIRequest[StopChatResponse]):
     answered with `success` all the same.
     """
 
-    route = Route("POST", "/api/v2/chat/stop", requires_app_id=True)
+    route = Route("POST", "/api/v2/chat/stop")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -671,7 +671,7 @@ class UploadFileRequest(APIRequest[PresignedUpload]):
     `content_type` is guessed from it when not given. The SDK adds the file's `size`.
     """
 
-    route = Route("POST", "/api/core/chat/file/presignChatFilePostUrl", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/file/presignChatFilePostUrl")
 
     chat_id: str = Field(min_length=1)
     filename: str | None = Field(default=None, min_length=1)
@@ -728,7 +728,7 @@ class PresignChatFileGetUrlRequest(APIRequest[ChatFileURL]):
     as FastGPT's web client did then (`useFileUpload.tsx` at ac04d4445).
     """
 
-    route = Route("POST", "/api/core/chat/file/presignChatFileGetUrl", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/file/presignChatFileGetUrl")
 
     key: str = Field(min_length=1)
     chat_id: str = Field(min_length=1)

@@ -1,6 +1,7 @@
 """Chat history: the requests and responses of `client.chat_history`.
 
-Every request needs an app id: set `app_id` on it, or give the client a default. The paths are FastGPT's
+With a personal API key every request names its app: set `app_id` on it, or give the client a default;
+an app key (FastGPT >= 4.18.0) is bound to its app and needs none. The paths are FastGPT's
 root CRUD paths, served from 4.8.12 up to the current release (wire spec section 4).
 
 A stored chat message is one `ChatRecord` whatever its `obj` ("Human", "AI" or "System"): the wire
@@ -371,7 +372,6 @@ class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
     route = Route(
         "POST",
         "/api/core/chat/history/getHistories",
-        requires_app_id=True,
         fallbacks=(("POST", "/api/core/chat/getHistories"),),
     )
 
@@ -397,7 +397,6 @@ class UpdateHistoryRequest(APIRequest[OperationResponse]):
     route = Route(
         "PUT",
         "/api/core/chat/history/updateHistory",
-        requires_app_id=True,
         fallbacks=(("POST", "/api/core/chat/updateHistory"),),
     )
 
@@ -421,7 +420,6 @@ class DeleteHistoryRequest(APIRequest[OperationResponse]):
         "DELETE",
         "/api/core/chat/history/delHistory",
         query=frozenset({"app_id", "chat_id"}),
-        requires_app_id=True,
         fallbacks=(("DELETE", "/api/core/chat/delHistory"),),
     )
 
@@ -442,7 +440,6 @@ class ClearHistoriesRequest(APIRequest[OperationResponse]):
         "DELETE",
         "/api/core/chat/history/clearHistories",
         query=frozenset({"app_id"}),
-        requires_app_id=True,
         fallbacks=(("DELETE", "/api/core/chat/clearHistories"),),
     )
 
@@ -466,7 +463,6 @@ class GetChatInitRequest(APIRequest[ChatInitResponse]):
         "GET",
         "/api/core/chat/init",
         query=frozenset({"app_id", "chat_id", "load_custom_feedbacks"}),
-        requires_app_id=True,
     )
 
     app_id: AppId | None = None
@@ -489,7 +485,6 @@ class ListRecordsRequest(APIRequest[ListRecordsResponse]):
     route = Route(
         "POST",
         "/api/core/chat/record/getPaginationRecords",
-        requires_app_id=True,
         fallbacks=(("POST", "/api/core/chat/getPaginationRecords"),),
     )
 
@@ -514,7 +509,6 @@ class GetRecordDetailRequest(APIRequest[RecordDetailResponse]):
         "GET",
         "/api/core/chat/record/getResData",
         query=frozenset({"app_id", "chat_id", "data_id"}),
-        requires_app_id=True,
         fallbacks=(("GET", "/api/core/chat/getResData"),),
     )
 
@@ -541,7 +535,6 @@ class DeleteRecordRequest(APIRequest[OperationResponse]):
         "DELETE",
         "/api/core/chat/record/delete",
         query=frozenset({"app_id", "chat_id", "data_id"}),
-        requires_app_id=True,
         fallbacks=(("DELETE", "/api/core/chat/item/delete"),),
     )
 
@@ -569,7 +562,7 @@ class UpdateFeedbackRequest(APIRequest[OperationResponse]):
     usual cases.
     """
 
-    route = Route("POST", "/api/core/chat/feedback/updateUserFeedback", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/feedback/updateUserFeedback")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -614,7 +607,7 @@ class QuestionGuideConfig(RequestPart):
 class CreateQuestionGuideRequest(APIRequest[QuestionGuideResponse]):
     """`POST /api/core/ai/agent/v2/createQuestionGuide`: suggest next questions from the chat's last records."""
 
-    route = Route("POST", "/api/core/ai/agent/v2/createQuestionGuide", requires_app_id=True)
+    route = Route("POST", "/api/core/ai/agent/v2/createQuestionGuide")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -661,7 +654,7 @@ class GetHistoryStatusRequest(APIRequest[HistoryStatusResponse]):
     `projects/app/src/pages/api/core/chat/history/getHistoryStatus.ts`, both at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/chat/history/getHistoryStatus", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/history/getHistoryStatus")
 
     app_id: AppId | None = None
     chat_ids: builtins.list[ItemId] = Field(min_length=1, max_length=200)
@@ -681,7 +674,7 @@ class MarkReadRequest(APIRequest[OperationResponse]):
     `projects/app/src/pages/api/core/chat/history/markRead.ts`, both at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/chat/history/markRead", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/history/markRead")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -704,7 +697,7 @@ class BatchDeleteHistoriesRequest(APIRequest[OperationResponse]):
     `packages/service/core/chat/delete.ts` (`deleteChatResourcesBySource`), all at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/chat/history/batchDelete", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/history/batchDelete")
 
     app_id: AppId | None = None
     chat_ids: builtins.list[ItemId] = Field(min_length=1)
@@ -731,7 +724,7 @@ class DeleteRecordsRequest(APIRequest[OperationResponse]):
     9f383002).
     """
 
-    route = Route("DELETE", "/api/core/chat/record/delete", requires_app_id=True)
+    route = Route("DELETE", "/api/core/chat/record/delete")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -775,7 +768,7 @@ class ListRecordsV2Request(APIRequest[ListRecordsV2Response]):
     `packages/service/core/chat/controller.ts`, all at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/chat/record/getRecords_v2", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/record/getRecords_v2")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -846,7 +839,6 @@ class GetQuoteRequest(APIRequest[QuoteResponse]):
     route = Route(
         "POST",
         "/api/core/chat/record/getQuote",
-        requires_app_id=True,
         fallbacks=(("POST", "/api/core/chat/quote/getQuote"),),
     )
 
@@ -894,7 +886,6 @@ class GetCollectionQuoteRequest(APIRequest[CollectionQuoteResponse]):
     route = Route(
         "POST",
         "/api/core/chat/record/getCollectionQuote",
-        requires_app_id=True,
         fallbacks=(("POST", "/api/core/chat/quote/getCollectionQuote"),),
     )
 
