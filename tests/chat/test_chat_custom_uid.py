@@ -9,7 +9,7 @@ import pytest
 
 from fastgpt_oapi.testing import FakeFastGPT
 
-BODY = {
+BODY: dict[str, object] = {
     "messages": [{"role": "user", "content": "hi"}],
     "customUid": "user-42",
     "authProxy": {"tmbId": "66e29b870b24ce35330c0e01"},
