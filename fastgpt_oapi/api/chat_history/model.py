@@ -15,7 +15,7 @@ import builtins
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AliasChoices, AwareDatetime, Field, model_validator
+from pydantic import AliasChoices, AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
 from fastgpt_oapi.core.lazy import builders_on_demand
 from fastgpt_oapi.core.model import (
@@ -753,19 +753,36 @@ class ListRecordsV2Response(Page[ChatRecord]):
     has_more_prev: bool = False
     # Newer records than the last one here exist (ask with `next_id` = the last record's data_id).
     has_more_next: bool = False
+    # FastGPT >= 4.18.0: what to send as `prev_id` / `next_id` for the page before / after this one;
+    # None when there is none (and from older servers, which do not send them). Source: the 4.18
+    # reference page `openapi/reference/chat-record/get-records-v2` ("Pass prevCursor / nextCursor
+    # directly to prevId / nextId (null when no further page exists)").
+    prev_cursor: str | None = None
+    next_cursor: str | None = None
+
+    @property
+    def sent_cursors(self) -> bool:
+        """Whether the server sent the cursors (FastGPT >= 4.18.0), even as null."""
+        return "prev_cursor" in self.model_fields_set or "next_cursor" in self.model_fields_set
+
+
+_CURSORS = ("initial_id", "prev_id", "next_id")
 
 
 class ListRecordsV2Request(APIRequest[ListRecordsV2Response]):
     """`POST /api/core/chat/record/getRecords_v2` (FastGPT >= 4.14.5): a chat's records by cursor.
 
-    With no cursor: the newest `page_size` records. `prev_id` (a record's `data_id`): the records just
-    before it; `next_id`: the records just after it; `initial_id`: the records around it, itself
-    included. FastGPT reads one cursor, in that order of precedence (`prev_id` first); a cursor that
-    is not a record of the chat is refused ("... item not found"). Each page is oldest first.
-    `include_deleted` also lists deleted records. Source: `GetRecordsV2BodyRawSchema` in
-    `packages/global/openapi/core/chat/record/api.ts`,
+    With no cursor: the newest `page_size` records. `prev_id` (a record's `data_id`, or the page's
+    `prev_cursor`): the records just before it; `next_id` (or `next_cursor`): the records just after
+    it; `initial_id`: the records around it, itself included. At most one of the three may be given
+    (FastGPT 4.18 documents it so; older servers read one, `prev_id` first), so a second one is
+    refused before sending. A cursor that is not a record of the chat is refused ("... item not
+    found"). Each page is oldest first; from FastGPT 4.18 a page may hold a few more than `page_size`
+    records, to end on a whole turn. `include_deleted` also lists deleted records. Source:
+    `GetRecordsV2BodyRawSchema` in `packages/global/openapi/core/chat/record/api.ts`,
     `projects/app/src/pages/api/core/chat/record/getRecords_v2.ts` and `getChatItems` in
-    `packages/service/core/chat/controller.ts`, all at f88b51b5.
+    `packages/service/core/chat/controller.ts`, all at f88b51b5; the 4.18 reference page
+    `openapi/reference/chat-record/get-records-v2` (doc.fastgpt.io, updated 2026-11-18).
     """
 
     route = Route("POST", "/api/core/chat/record/getRecords_v2")
@@ -779,6 +796,15 @@ class ListRecordsV2Request(APIRequest[ListRecordsV2Response]):
     load_custom_feedbacks: bool | None = None
     type: RecordsSource | None = None
     include_deleted: bool | None = None
+
+    @field_validator("initial_id", "prev_id", "next_id")
+    @classmethod
+    def _one_cursor(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # At construction each cursor sees the ones declared before it; on assignment, all others.
+        others = [n for n in _CURSORS if n != info.field_name and info.data.get(n) is not None]
+        if value is not None and others:
+            raise ValueError(f"give at most one of initial_id, prev_id and next_id (also set: {others[0]})")
+        return value
 
     @classmethod
     def builder(cls) -> ListRecordsV2RequestBuilder:
