@@ -173,6 +173,7 @@ BUILDER_MODULES = (
     "fastgpt_oapi.api.chat_history.model",
     "fastgpt_oapi.api.app_logs.model",
     "fastgpt_oapi.api.dataset.model",
+    "fastgpt_oapi.api.ai_model.model",
 )
 
 
