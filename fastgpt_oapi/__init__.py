@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         GetTotalDataRequest,
         ListLogsRequest,
         ListLogUsersRequest,
+        SearchLogsRequest,
     )
     from .api.chat.model import AnswerEvent, ChatCompletionRequest, ChatMessage, ChatStreamEvent
     from .api.chat.stream import AsyncChatStream, ChatStream
@@ -112,6 +113,7 @@ __all__ = [
     "RateLimitError",
     "RequestOption",
     "RequestValidationError",
+    "SearchLogsRequest",
     "StreamClosedError",
     "StreamError",
     "StreamEventTooLargeError",
@@ -155,7 +157,14 @@ _HOMES = {
         "api.chat_history.model",
     ),
     **dict.fromkeys(
-        ("GetChartDataRequest", "GetTotalDataRequest", "ListLogUsersRequest", "ListLogsRequest"),
+        (
+            "GetChartDataRequest",
+            "GetTotalDataRequest",
+            "ListLogUsersRequest",
+            "ListLogsRequest",
+            "SearchLogsRequest",
+            "SearchLogsRequest",
+        ),
         "api.app_logs.model",
     ),
 }
