@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # Every name of __all__ is imported here too: without it, module __getattr__ makes it Any to mypy.
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         UpdateHistoryRequest,
     )
     from .client import Client, ClientBuilder
+    from .core.drift import ResponseDriftWarning
     from .core.errors import (
         APIConnectionError,
         APIError,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
         AuthenticationError,
         BadRequestError,
         ConflictError,
+        DataNotIndexedError,
         FastGPTError,
         FieldProblem,
         InternalServerError,
@@ -66,6 +68,7 @@ if TYPE_CHECKING:
         TrainingFailedError,
         UnprocessableEntityError,
     )
+    from .core.http import RawResponse
     from .core.options import RequestOption
 
 __all__ = [
@@ -88,6 +91,7 @@ __all__ = [
     "ClientBuilder",
     "ConflictError",
     "CreateQuestionGuideRequest",
+    "DataNotIndexedError",
     "DeleteHistoryRequest",
     "DeleteRecordRequest",
     "DeleteRecordsRequest",
@@ -111,8 +115,10 @@ __all__ = [
     "PermissionDeniedError",
     "PushAllError",
     "RateLimitError",
+    "RawResponse",
     "RequestOption",
     "RequestValidationError",
+    "ResponseDriftWarning",
     "SearchLogsRequest",
     "StreamClosedError",
     "StreamError",
@@ -130,6 +136,8 @@ _HOMES = {
     "Client": "client",
     "ClientBuilder": "client",
     "RequestOption": "core.options",
+    "ResponseDriftWarning": "core.drift",
+    "RawResponse": "core.http",
     **dict.fromkeys(
         ("AnswerEvent", "ChatCompletionRequest", "ChatMessage", "ChatStreamEvent"), "api.chat.model"
     ),

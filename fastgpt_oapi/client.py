@@ -169,7 +169,8 @@ class Client:
 
 
 class ClientBuilder:
-    """Settings not given fall back to FASTGPT_BASE_URL, FASTGPT_API_KEY and FASTGPT_APP_ID, then defaults."""
+    """Settings not given fall back to FASTGPT_BASE_URL, FASTGPT_API_KEY, FASTGPT_APP_ID and
+    FASTGPT_STRICT_RESPONSES, then defaults."""
 
     def __init__(self) -> None:
         self._config = ClientConfig.from_env()
@@ -250,7 +251,8 @@ class ClientBuilder:
 
         Off, a field FastGPT sends in a shape this SDK does not know takes its default, its raw value
         is kept in the model's `unparsed`, and a `ResponseDriftWarning` is issued once per model and
-        field. On, the call fails instead: for test suites that must notice drift first.
+        field. On, the call fails instead: for test suites that must notice drift first. The default
+        comes from `FASTGPT_STRICT_RESPONSES` (`1`, `true`, `yes` or `on`: strict).
         """
         return self._with(strict_responses=strict)
 

@@ -153,3 +153,34 @@ def test_every_error_class_is_exported_from_the_top() -> None:
     assert set(errors.__all__) <= set(fastgpt_oapi.__all__)
     for name in errors.__all__:
         assert getattr(fastgpt_oapi, name) is getattr(errors, name)
+
+
+def _request_classes(base: type[Any]) -> list[type[Any]]:
+    found = []
+    for sub in base.__subclasses__():
+        found.append(sub)
+        found.extend(_request_classes(sub))
+    return found
+
+
+def test_every_model_a_response_can_hold_keeps_what_did_not_fit() -> None:
+    """Every model reachable from a response type or an event's data has `unparsed` (a
+    ResponseModel); only the event envelopes themselves, which hold `data`, are not."""
+    import importlib
+
+    from fastgpt_oapi.core.model import APIRequest, ResponseModel
+
+    for area in ("chat", "chat_history", "app_logs", "dataset"):
+        importlib.import_module(f"fastgpt_oapi.api.{area}.model")
+    roots = [cls.response_type for cls in _request_classes(APIRequest) if hasattr(cls, "response_type")]
+    roots += [cls.model_fields["data"].annotation for cls in EVENT_TYPES.values()]
+    seen: set[type[BaseModel]] = set()
+    pending: list[Any] = list(roots)
+    while pending:
+        annotation = pending.pop()
+        pending.extend(typing.get_args(annotation))
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation not in seen:
+            seen.add(annotation)
+            pending.extend(field.annotation for field in annotation.model_fields.values())
+    assert len(seen) > 100
+    assert sorted(cls.__name__ for cls in seen if not issubclass(cls, ResponseModel)) == []

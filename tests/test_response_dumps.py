@@ -115,7 +115,7 @@ def read(name: str) -> BaseModel:
 
 def streamed(name: str) -> list[BaseModel]:
     """Every event a recorded stream gives, then the assembled result (unless the stream failed)."""
-    decoder = ChatStreamDecoder("chat-1", "data-1")
+    decoder = ChatStreamDecoder("chat-1", "data-1", strict=True)
     models: list[BaseModel] = []
     try:
         models.extend(decoder.feed(fixture_bytes(name)))

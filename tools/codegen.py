@@ -1,4 +1,5 @@
-"""Generate the typed request builders: `python tools/codegen.py [--check]`, run from the repository root.
+"""Generate the typed request builders and raw-response wrappers: `python tools/codegen.py [--check]`,
+run from the repository root.
 
 For every model class with a `builder()` classmethod in the modules below, writes a `<Model>Builder`
 with one setter per field into `_builders.py` beside the module. Setter parameter types are the field
@@ -7,6 +8,11 @@ calls (real methods, no dynamic attribute lookup). The names those annotations u
 way the model module imports them, so the generated file type-checks the same. The output goes
 through ruff (import order, then format), so `make lint` and `--check` agree on one text. The test
 suite runs `--check`, so a field added without regenerating fails CI.
+
+For every service, writes `<Service>WithRawResponse` into `_raw.py` beside it: one method per service
+method that sends one request and returns its model (found by reading the method: one `self._http`
+send, no loop, a response model returned), with the same parameters and `RawResponse[<model>]`
+returned, so `client.<service>.with_raw_response` is typed as strictly as the service.
 
 This is a development tool: it lives outside the package so it does not ship in the wheel.
 """
@@ -21,6 +27,7 @@ import importlib.util
 import inspect
 import subprocess
 import sys
+import typing
 from pathlib import Path
 from types import ModuleType
 
@@ -192,8 +199,147 @@ def render(module_name: str) -> str:
 
 def regenerate(module_name: str, check: bool) -> bool:
     """Write the module's `_builders.py` (unless `check`); return True if it was already up to date."""
-    path = target(module_name)
-    new = render(module_name)
+    return _write(target(module_name), render(module_name), check)
+
+
+# ---- raw-response wrappers: `client.<service>.with_raw_response` --------------------------------
+
+SERVICE_MODULES = tuple(m.replace(".model", ".service") for m in MODULES if m.startswith("fastgpt_oapi.api."))
+RAW_TARGET = "_raw.py"
+# The Sender calls that send one request and parse its answer; a method making exactly one of them,
+# and nothing else with the sender, returns that answer's model, so its raw twin returns the answer.
+_SENDS = {"request", "arequest", "send", "asend"}
+
+
+def _service_class(module: ModuleType) -> ast.ClassDef:
+    classes = [
+        n for n in _module_tree(module).body if isinstance(n, ast.ClassDef) and n.name.endswith("Service")
+    ]
+    if len(classes) != 1:
+        raise ValueError(f"{module.__name__}: expected one *Service class, found {[c.name for c in classes]}")
+    return classes[0]
+
+
+def _sender_uses(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """What the method does with `self._http`: the attribute of each use (`request`, `prepare`, ...);
+    "" for a use that hands the sender itself on (to a helper that may send anything)."""
+    uses = []
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "self"
+            and node.attr == "_http"
+        ):
+            uses.append("")
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == "self"
+            and node.value.attr == "_http"
+        ):
+            uses.remove("")
+            uses.append(node.attr)
+    return uses
+
+
+def raw_methods(module_name: str) -> list[tuple[ast.FunctionDef, ast.AsyncFunctionDef]]:
+    """(sync, async) method pairs of the service that send one request and return its model."""
+    from fastgpt_oapi.core.model import ResponseModel
+
+    module = importlib.import_module(module_name)
+    node = _service_class(module)
+    cls = getattr(module, node.name)
+    methods = {f.name: f for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    pairs = []
+    for name, sync in methods.items():
+        twin = methods.get(f"a{name}")
+        if (
+            name.startswith("_")
+            or not isinstance(sync, ast.FunctionDef)
+            or not isinstance(twin, ast.AsyncFunctionDef)
+        ):
+            continue
+        returned = typing.get_type_hints(getattr(cls, name)).get("return")
+        if not (isinstance(returned, type) and issubclass(returned, ResponseModel)):
+            continue
+        uses = [u for u in _sender_uses(sync) if u != "prepare"]
+        if (
+            len(uses) == 1
+            and uses[0] in _SENDS
+            and not any(isinstance(n, (ast.For, ast.While)) for n in ast.walk(sync))
+        ):
+            pairs.append((sync, twin))
+    return pairs
+
+
+def render_raw_source(module_name: str) -> str:
+    """The `_raw.py` text for one service module, before ruff."""
+    module = importlib.import_module(module_name)
+    bindings = _bindings(module)
+    service = _service_class(module).name
+    imports: set[Import] = {("fastgpt_oapi.core.http", "RawResponse", None), ("typing", "cast", None)}
+    checking: set[Import] = {(module_name, service, None)}
+    body: list[str] = []
+    for sync, twin in raw_methods(module_name):
+        for function in (sync, twin):
+            assert function.returns is not None
+            returns = ast.unparse(function.returns)
+            params = ast.unparse(function.args)
+            annotations = [ast.unparse(a.annotation) for a in function.args.args if a.annotation is not None]
+            for used in sorted(set().union(*map(_names_in, [returns, *annotations]))):
+                if used in bindings:
+                    imports.add(bindings[used])
+                elif not hasattr(builtins, used) and used != "self":
+                    raise NameError(f"{service}.{function.name}: cannot tell where {used!r} comes from")
+            arguments = ", ".join(a.arg for a in function.args.args[1:])
+            call = f"self._service.{function.name}({arguments})"
+            prefix = "async def" if function is twin else "def"
+            body += [
+                "",
+                f"    {prefix} {function.name}({params}) -> RawResponse[{returns}]:",
+                f'        return cast("RawResponse[{returns}]", {"await " if function is twin else ""}{call})',
+            ]
+    name = f"{service}WithRawResponse"
+    header = [
+        f"# Generated by tools/codegen.py from {module_name}; do not edit.",
+        "# Regenerate with `make codegen`; the test suite fails while this file is out of date.",
+    ]
+    guarded = [
+        "",
+        "from typing import TYPE_CHECKING",
+        "",
+        "if TYPE_CHECKING:",
+        *(f"    {line}" for line in _import_lines(checking)[2:]),
+    ]
+    cls = [
+        "",
+        "",
+        f"class {name}:",
+        f'    """`{service}` methods that send one request, answering a `RawResponse` of it: status,',
+        '    headers, the `httpx.Response`, and `parse()` for the model the method returns otherwise."""',
+        "",
+        f"    def __init__(self, service: {service}) -> None:",
+        "        self._service = type(service)(service._http.raw())",
+    ]
+    exports = ["", f'__all__ = ["{name}"]']
+    return "\n".join([*header, *_import_lines(imports), *guarded, *exports, *cls, *body]) + "\n"
+
+
+def render_raw(module_name: str) -> str:
+    path = raw_target(module_name)
+    text = _ruff(["check", "--quiet", "--select", "I", "--fix"], path, render_raw_source(module_name))
+    return _ruff(["format", "--quiet"], path, text)
+
+
+def raw_target(module_name: str) -> Path:
+    return Path(inspect.getfile(importlib.import_module(module_name))).with_name(RAW_TARGET)
+
+
+def _write(path: Path, new: str, check: bool) -> bool:
+    """Write `new` to `path` (unless `check`); True if it was already there."""
     if path.exists() and path.read_text(encoding="utf-8") == new:
         return True
     if not check:
@@ -208,14 +354,13 @@ def main(argv: list[str] | None = None) -> int:
     targets = [target(m) for m in MODULES]
     if len(set(targets)) != len(targets):
         raise ValueError("two modules would share one _builders.py")
-    stale = [m for m in MODULES if not regenerate(m, args.check)]
+    stale = [target(m) for m in MODULES if not regenerate(m, args.check)]
+    stale += [raw_target(m) for m in SERVICE_MODULES if not _write(raw_target(m), render_raw(m), args.check)]
     if stale and args.check:
-        print(
-            "out of date (run `make codegen`):", ", ".join(_shown(target(m)) for m in stale), file=sys.stderr
-        )
+        print("out of date (run `make codegen`):", ", ".join(_shown(path) for path in stale), file=sys.stderr)
         return 1
-    for m in stale:
-        print("regenerated", _shown(target(m)))
+    for path in stale:
+        print("regenerated", _shown(path))
     return 0
 
 

@@ -2,6 +2,8 @@
 # Regenerate with `make codegen`; the test suite fails while this file is out of date.
 from __future__ import annotations
 
+from typing import Any
+
 from fastgpt_oapi.core.model import RequestBuilder
 from fastgpt_oapi.core.options import RequestOption
 
@@ -35,4 +37,12 @@ class RequestOptionBuilder(RequestBuilder[RequestOption]):
 
     def stream_idle_timeout(self, stream_idle_timeout: float | None) -> RequestOptionBuilder:
         self._set("stream_idle_timeout", stream_idle_timeout)
+        return self
+
+    def extra_body(self, extra_body: dict[str, Any] | None) -> RequestOptionBuilder:
+        self._set("extra_body", extra_body)
+        return self
+
+    def extra_query(self, extra_query: dict[str, str | int | float | bool] | None) -> RequestOptionBuilder:
+        self._set("extra_query", extra_query)
         return self

@@ -13,9 +13,15 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from .errors import RequestValidationError
-from .sse import DEFAULT_MAX_EVENT_BYTES
 
-__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "Secret", "check_api_key", "validate_app_id"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_EVENT_BYTES",
+    "ClientConfig",
+    "Secret",
+    "check_api_key",
+    "validate_app_id",
+]
 
 _APP_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 
@@ -29,9 +35,12 @@ def validate_app_id(value: str) -> str:
 
 
 DEFAULT_BASE_URL = "http://localhost:3000"
+_TRUE = frozenset({"1", "true", "yes", "on"})
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_MAX_RETRIES = 2
+# The most bytes one SSE event may take (`max_event_bytes`).
+DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
 
 
 class Secret:
@@ -141,6 +150,8 @@ class ClientConfig:
             base_url=env.get("FASTGPT_BASE_URL") or DEFAULT_BASE_URL,
             api_key=Secret(key) if key else None,
             app_id=env.get("FASTGPT_APP_ID") or None,
+            # A test suite or CI job can make every client of a program strict without touching it.
+            strict_responses=env.get("FASTGPT_STRICT_RESPONSES", "").strip().lower() in _TRUE,
         )
 
     def validated(self) -> ClientConfig:

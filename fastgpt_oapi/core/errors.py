@@ -25,6 +25,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "DataNotIndexedError",
     "FastGPTError",
     "FieldProblem",
     "InternalServerError",
@@ -207,6 +208,21 @@ class ConflictError(APIStatusError):
     """409, or FastGPT's `chatIsGenerating` / `sameApiCollection`."""
 
     status = 409
+
+
+class DataNotIndexedError(ConflictError):
+    """FastGPT >= 4.17.2 refused to update or delete a chunk that is still being indexed
+    (`dataNotIndexed`, `DatasetErrEnum` in `packages/global/common/error/code/dataset.ts`; raised by
+    `assertDatasetDataWritable` in `packages/service/core/dataset/data/utils.ts`). Since 4.17.2 a pushed
+    chunk exists before its index is built; wait until it is indexed (`wait_for_training` on its
+    collection), then try again."""
+
+    def __str__(self) -> str:
+        return (
+            "The data is not indexed yet: FastGPT (4.17.2+) refuses to update or delete a chunk while its "
+            "index is being built. Wait for the collection's training (client.dataset.wait_for_training) "
+            f"and try again. {super().__str__()}"
+        )
 
 
 class UnprocessableEntityError(APIStatusError):
@@ -433,6 +449,8 @@ _CAUSE_CLASSES: dict[str | int, type[APIStatusError]] = {
     501011: PermissionDeniedError,
     "noApiServer": BadRequestError,
     501012: BadRequestError,
+    # 4.17.2: its code depends on the branch's registry order, so only the statusText names it.
+    "dataNotIndexed": DataNotIndexedError,
 }
 
 # Unregistered errors carry only text (FastGPT <= 4.13.1 and UserErrors of every version).

@@ -21,11 +21,11 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
 import httpx
 
-from .. import __version__
+from .._version import __version__
 from .config import ClientConfig, check_api_key
 from .errors import (
     APIConnectionError,
@@ -44,11 +44,11 @@ if TYPE_CHECKING:
 
     from pydantic import BaseModel
 
-    from .model import APIRequest
+    from .model import APIRequest, Fallback
     from .multipart import MultipartBody
     from .options import RequestOption
 
-__all__ = ["HTTPCore", "Hooks", "Outcome", "Pools", "PreparedCall", "Sender", "Tries"]
+__all__ = ["HTTPCore", "Hooks", "Outcome", "Pools", "PreparedCall", "RawResponse", "Sender", "Tries"]
 
 logger = logging.getLogger("fastgpt_oapi")
 
@@ -207,8 +207,10 @@ class PreparedCall:
     max_retries: int
     expects_envelope: bool
     path: str
-    # Older (method, path) pairs of the endpoint, tried in order when a server does not serve `path`.
-    fallbacks: tuple[tuple[str, str], ...] = ()
+    # Older forms of the endpoint (`Route.fallbacks`), tried in order when a server does not serve `path`.
+    fallbacks: tuple[Fallback, ...] = ()
+    # Refusals that move to the next form too (`Route.fallback_on`).
+    fallback_on: frozenset[str] = frozenset()
     # A body sent as it is read (a multipart upload), in place of `content`: each try reads it afresh.
     body: MultipartBody | None = None
 
@@ -219,15 +221,37 @@ class PreparedCall:
         )
         return replace(self, content=None, body=body, headers=headers)
 
-    def at(self, method: str, path: str, *, fallbacks: tuple[tuple[str, str], ...] = ()) -> PreparedCall:
-        """The same call (same bytes) sent to another of the endpoint's paths."""
-        return replace(
+    def at(
+        self,
+        method: str,
+        path: str,
+        query: frozenset[str] = frozenset(),
+        *,
+        fallbacks: tuple[Fallback, ...] = (),
+    ) -> PreparedCall:
+        """The same call (same bytes) sent to another of the endpoint's paths; `query`: the JSON body's
+        fields (wire names) that this form sends in the query instead."""
+        moved = replace(
             self,
             method=method,
             url=self.url[: len(self.url) - len(self.path)] + path,
             path=path,
             fallbacks=fallbacks,
         )
+        if not query or self.content is None:
+            return moved
+        body = json.loads(self.content)
+        params = dict(self.params)
+        for name in query & body.keys():
+            value = body.pop(name)
+            params[name] = "true" if value is True else value
+        if body:
+            content: bytes | None = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            headers = self.headers
+        else:
+            content = None
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "content-type"}
+        return replace(moved, params=params, content=content, headers=headers)
 
 
 class HTTPCore:
@@ -267,6 +291,8 @@ class HTTPCore:
             )
         if body_update and body is not None:
             body.update(body_update)
+        if option is not None and (option.extra_query or option.extra_body):
+            body = _with_extras(request, option, query, body)
         content = None if body is None else request.encode_body(body)
         if option is None:
             headers = self._plain_headers.get((stream, content is not None))
@@ -300,6 +326,7 @@ class HTTPCore:
             expects_envelope=route.envelope,
             path=route.path,
             fallbacks=route.fallbacks,
+            fallback_on=route.fallback_on,
         )
 
     def _headers(self, option: RequestOption | None, *, stream: bool, json_body: bool) -> dict[str, str]:
@@ -459,12 +486,36 @@ class HTTPCore:
 
             if not isinstance(exc, ValidationError):
                 raise
+            if not self.config.strict_responses:
+                from .drift import repair
+
+                repaired = repair(response_type, data, exc)
+                if repaired is not None:
+                    return repaired
             raise APIResponseValidationError(
                 f"Unexpected response shape from {call.path}: {exc.error_count()} error(s): "
                 f"{exc.errors(include_url=False, include_input=False)[0]}",
                 response=response,
                 body=body,
             ) from None
+
+
+def _with_extras(
+    request: APIRequest[Any], option: RequestOption, query: dict[str, Any], body: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The call's query and body with the option's `extra_query` / `extra_body` laid over them, as
+    given (wire names, last word to the option): for fields FastGPT has and this SDK does not yet."""
+    if option.extra_query:
+        query.update(option.extra_query)
+    if option.extra_body:
+        if request.route.method == "GET":
+            raise RequestValidationError(
+                f"{type(request).__name__} is sent as GET, which has no body: "
+                "give the fields as RequestOption.extra_query",
+                field="extra_body",
+            )
+        body = {**(body or {}), **option.extra_body}
+    return body
 
 
 def _response_type(request: APIRequest[ResponseT]) -> type[ResponseT]:
@@ -492,6 +543,14 @@ def _route_missing(response: httpx.Response) -> bool:
     """A bare 404: the server has no such route, so nothing ran. A 404 carrying FastGPT's envelope
     (appUnExist, ...) comes from a route that exists, and is an answer, not a reason to look elsewhere."""
     return response.status_code == 404 and not is_error_envelope(HTTPCore.decode_body(response))
+
+
+def _form_refused(call: PreparedCall, response: httpx.Response) -> bool:
+    """A refusal the route declares a sign of an older server (`Route.fallback_on`): nothing ran."""
+    if not call.fallback_on:
+        return False
+    body = HTTPCore.decode_body(response)
+    return is_error_envelope(body) and cast("dict[str, Any]", body).get("statusText") in call.fallback_on
 
 
 class Outcome(NamedTuple):
@@ -580,7 +639,7 @@ class Tries:
                 if call.fallbacks and self._order[0] != self._learned.get(call.path, 0):
                     self._learned[call.path] = self._order[0]
                 return None
-            if len(self._order) > 1 and _route_missing(response):
+            if len(self._order) > 1 and (_route_missing(response) or _form_refused(call, response)):
                 if self._first_missing is None:
                     self._first_missing = response
                 self._order.pop(0)
@@ -599,6 +658,40 @@ class Tries:
         return delay
 
 
+class RawResponse(Generic[ResponseT]):
+    """A successful answer as it came: `client.<service>.with_raw_response.<method>(...)`.
+
+    `status_code`, `headers` and `http_response` (the `httpx.Response`, body read) tell what the server
+    said; `parse()` gives the model the method returns otherwise, parsed once, with the same checks (an
+    error envelope inside a 200 raises there, and a shape that does not fit is kept or refused as the
+    client's `strict_responses` says). An error status raises from the call, as without the wrapper.
+    """
+
+    __slots__ = ("_parse", "_parsed", "http_response")
+
+    def __init__(self, http_response: httpx.Response, parse: Callable[[], ResponseT]) -> None:
+        self.http_response = http_response
+        self._parse = parse
+        self._parsed: ResponseT | None = None
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http_response.headers
+
+    def parse(self) -> ResponseT:
+        if self._parsed is None:
+            self._parsed = self._parse()
+        return self._parsed
+
+    def __repr__(self) -> str:
+        request = self.http_response.request
+        return f"<RawResponse [{self.status_code}] {request.method} {request.url.path}>"
+
+
 class Sender:
     """What a service needs of its client: send a request (sync or async), open a stream, the settings.
 
@@ -613,6 +706,7 @@ class Sender:
         *,
         learned: dict[str, int] | None = None,
         hooks: Hooks | None = None,
+        raw: bool = False,
     ) -> None:
         self.config = config
         self.pools = pools
@@ -621,9 +715,19 @@ class Sender:
         self.prepare = self.core.prepare  # a request in wire form, for calls that add to it (streams)
         # The primary path of an endpoint -> which of its paths this server answered on.
         self.learned: dict[str, int] = {} if learned is None else learned
+        # Raw: `send` hands back a RawResponse whose parse() gives the model (`with_raw_response`).
+        self._raw = raw
 
     def derive(self, config: ClientConfig) -> Sender:
-        return Sender(config, self.pools, learned=self.learned, hooks=self.hooks)
+        return Sender(config, self.pools, learned=self.learned, hooks=self.hooks, raw=self._raw)
+
+    def raw(self) -> Sender:
+        """This sender, answering `RawResponse`s: what a service's `with_raw_response` runs on.
+
+        Only for methods that make one call and return its model: their declared return type is then
+        a RawResponse of it (the generated `_raw.py` wrappers say so to the type checker).
+        """
+        return Sender(self.config, self.pools, learned=self.learned, hooks=self.hooks, raw=True)
 
     # ---- sync ---------------------------------------------------------------------------------
 
@@ -631,8 +735,29 @@ class Sender:
         """Send an API request and parse its answer as the request's declared response model."""
         return self.send(self.core.prepare(request, option), _response_type(request))
 
-    def send(self, call: PreparedCall, response_type: type[ResponseT]) -> ResponseT:
-        return self.core.parse(call, self.open(call, read_body=True), response_type)
+    def send(
+        self,
+        call: PreparedCall,
+        response_type: type[ResponseT],
+        finish: Callable[[ResponseT], ResponseT] | None = None,
+    ) -> ResponseT:
+        """Send `call` and parse the answer; `finish`, if given, completes the parsed model."""
+        return self._answer(call, self.open(call, read_body=True), response_type, finish)
+
+    def _answer(
+        self,
+        call: PreparedCall,
+        response: httpx.Response,
+        response_type: type[ResponseT],
+        finish: Callable[[ResponseT], ResponseT] | None,
+    ) -> ResponseT:
+        def parsed() -> ResponseT:
+            model = self.core.parse(call, response, response_type)
+            return model if finish is None else finish(model)
+
+        if self._raw:
+            return RawResponse(response, parsed)  # type: ignore[return-value]  # the wrappers say RawResponse[...]
+        return parsed()
 
     def open(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
         """Send with retries; return a successful response (body read, or open for streaming)."""
@@ -651,8 +776,13 @@ class Sender:
     async def arequest(self, request: APIRequest[ResponseT], option: RequestOption | None) -> ResponseT:
         return await self.asend(self.core.prepare(request, option), _response_type(request))
 
-    async def asend(self, call: PreparedCall, response_type: type[ResponseT]) -> ResponseT:
-        return self.core.parse(call, await self.aopen(call, read_body=True), response_type)
+    async def asend(
+        self,
+        call: PreparedCall,
+        response_type: type[ResponseT],
+        finish: Callable[[ResponseT], ResponseT] | None = None,
+    ) -> ResponseT:
+        return self._answer(call, await self.aopen(call, read_body=True), response_type, finish)
 
     async def aopen(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
         client = self.pools.async_client()

@@ -23,11 +23,13 @@ __all__ = [
     "APIRequest",
     "AppId",
     "CheckedModel",
+    "Fallback",
     "FastGPTModel",
     "ListData",
     "OperationResponse",
     "RequestBuilder",
     "RequestPart",
+    "ResponseModel",
     "Route",
     "tagged_members",
     "validate_app_id",
@@ -36,7 +38,23 @@ __all__ = [
 AppId = Annotated[str, AfterValidator(validate_app_id)]
 
 
-class FastGPTModel(BaseModel):
+class ResponseModel(BaseModel):
+    """Base of every response model: what a response keeps of fields that did not fit."""
+
+    @property
+    def unparsed(self) -> dict[str, Any]:
+        """Fields that arrived in a shape this SDK does not know: Python name -> the raw value.
+
+        Empty when the response fit. Such a field holds its default (see `core/drift.py`); a client
+        built with `strict_responses(True)` raises `APIResponseValidationError` instead. Kept beside
+        the fields, not among them: `model_dump()` writes the fields as declared.
+        """
+        private = self.__pydantic_private__
+        # A fresh dict when there is nothing: kept state lives only where a repair put it.
+        return private.get("unparsed", {}) if private else {}
+
+
+class FastGPTModel(ResponseModel):
     """Base of response models: snake_case names, camelCase wire aliases, unknown fields kept.
 
     Read from the wire names (or the Python names). `model_dump()` / `model_dump_json()` write the
@@ -67,6 +85,10 @@ class RequestPart(BaseModel):
     )
 
 
+# An older form of an endpoint: (method, path), or (method, path, body fields sent in the query).
+Fallback = tuple[str, str] | tuple[str, str, frozenset[str]]
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -77,8 +99,13 @@ class Route:
     envelope: bool = True
     # The endpoint's older (method, path) pairs, newest first: where older servers serve it. A server
     # that answers a bare 404 (no such route: nothing ran) is asked at the next one, and the client
-    # remembers which answered.
-    fallbacks: tuple[tuple[str, str], ...] = ()
+    # remembers which answered. A third element names the body fields (wire names) that form sends
+    # in the query instead (an older form that read them there).
+    fallbacks: tuple[Fallback, ...] = ()
+    # FastGPT refusals (`statusText`) that mean, like a bare 404, that the server does not know this
+    # form: it turned the request down before doing anything, so the next fallback is tried. Only for
+    # a refusal that proves nothing ran (an older handler that did not read the new fields).
+    fallback_on: frozenset[str] = frozenset()
 
     @property
     def request_kind(self) -> RequestKind:

@@ -26,6 +26,10 @@ class RequestOption(BaseModel):
     max_retries: int | None = Field(default=None, ge=0)
     # Streams only: give up after this long without an event other than the empty heartbeat.
     stream_idle_timeout: float | None = Field(default=None, gt=0)
+    # Laid over the request as given, under FastGPT's wire names (the option wins on a clash): a field
+    # FastGPT added after this SDK version is sendable today. JSON values only.
+    extra_body: dict[str, Any] | None = None
+    extra_query: dict[str, str | int | float | bool] | None = None
 
     @classmethod
     def builder(cls) -> RequestOptionBuilder:

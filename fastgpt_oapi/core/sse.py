@@ -16,11 +16,12 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, NamedTuple, TypeVar, overload
 
+from .config import DEFAULT_MAX_EVENT_BYTES
+
 __all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "SSEMessage", "SSEMessageTooLargeError"]
 
 T = TypeVar("T")
 
-DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
 # Below this an unfinished message is re-joined with each new chunk (cheap); above it, its pieces are
 # kept in a list and joined once, so a large message in many small chunks costs linear time.
 _JOIN_BELOW = 64 * 1024

@@ -104,7 +104,9 @@ class Collection:
     created: float
     updated: float
     seq: int
-    tags: list[str] | None = None  # labels (FastGPT stores tag ids and answers labels)
+    # String tags as labels (FastGPT stores tag ids and answers labels); typed tags (4.17.1+) as
+    # FastGPT stores them, `{"tagId", "value"}`.
+    tags: list[str | dict[str, Any]] | None = None
     forbid: bool | None = None
     settings: dict[str, Any] = field(default_factory=dict)  # chunk settings as stored, wire names
     file_id: str | None = None
@@ -116,6 +118,12 @@ class Collection:
     # A source collection (text, file, link) is read and split by a "parse" training task first.
     parse_until: float | None = None
     parse_error: str | None = None
+    inherit_permission: bool | None = None
+    api_file_id: str | None = None
+    # FastGPT >= 4.17.2 keeps precomputed counters, updated asynchronously: the last snapshot (wire
+    # names), and whether it is to be recomputed after it is next read.
+    stats: dict[str, Any] | None = None
+    stats_stale: bool = True
 
     @property
     def mode(self) -> str:
@@ -171,6 +179,8 @@ class DatasetStore:
     def __init__(self, clock: Callable[[], float] = time.time, training_delay: float = 0.0) -> None:
         self.clock = clock
         self.training_delay = training_delay
+        # Typed tags (FastGPT >= 4.17.1), per dataset: tag name -> tag id, created when first used.
+        self.tag_ids: dict[tuple[str, str], str] = {}
         self.datasets: dict[str, Dataset] = {}
         self.collections: dict[str, Collection] = {}
         self.data: dict[str, Data] = {}
@@ -245,6 +255,13 @@ class DatasetStore:
 
     # -- data --
 
+    def tag_id(self, dataset_id: str, name: str) -> str:
+        """The id of the dataset's typed tag `name`, made when new (FastGPT resolves tags by name)."""
+        return self.tag_ids.setdefault((dataset_id, name), _object_id())
+
+    def tag_label(self, dataset_id: str, tag_id: str) -> str | None:
+        return next((n for (d, n), i in self.tag_ids.items() if d == dataset_id and i == tag_id), None)
+
     def add_data(
         self,
         collection: Collection,
@@ -291,6 +308,10 @@ class DatasetStore:
 
     def is_ready(self, data: Data) -> bool:
         return self.clock() >= data.ready_at
+
+    def rows(self, collection_id: str) -> Iterable[Data]:
+        """The collection's data, trained or not (FastGPT >= 4.17.2 writes rows before indexing)."""
+        return self._by_collection.get(collection_id, {}).values()
 
     def trained(self, collection_id: str) -> list[Data]:
         """The collection's data that finished training: what every read sees."""

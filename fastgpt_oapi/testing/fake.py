@@ -12,6 +12,7 @@ What each endpoint does lives in its area module under `routes/`; the memory the
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -146,7 +147,7 @@ class FakeFastGPT:
         self,
         *,
         api_key: str = "fastgpt-test",
-        version: str = LATEST_VERSION,
+        version: str | None = None,
         legacy_record_delete: bool = False,
         clock: Callable[[], float] = time.time,
         upload_part_size: int = 8 * MiB,
@@ -154,7 +155,8 @@ class FakeFastGPT:
         training_delay: float = 0.0,
         language: Language = "en",
     ) -> None:
-        """`version`: the FastGPT version to play; only the paths it had are served (an older one
+        """`version`: the FastGPT version to play (default: `FASTGPT_EMULATOR_VERSION`, else the latest
+        this emulator knows, `LATEST_VERSION`); only the paths it had are served (an older one
         answers a bare 404 elsewhere, as a real one would). `legacy_record_delete=True` is short for
         `version="4.14.10"`, the last to delete records at `item/delete`. `training_delay`: how long
         (on `clock`) data pushed or imported into a dataset stays in training before it can be read
@@ -170,7 +172,11 @@ class FakeFastGPT:
             apps=apps,
             default_app_id=next(iter(apps)),
             clock=clock,
-            version=parse_version(_LEGACY_RECORD_DELETE if legacy_record_delete else version),
+            version=parse_version(
+                _LEGACY_RECORD_DELETE
+                if legacy_record_delete
+                else version or os.environ.get("FASTGPT_EMULATOR_VERSION") or LATEST_VERSION
+            ),
             storage=FakeStorage(part_size=upload_part_size, multipart_threshold=multipart_threshold),
             datasets=datasets,
             language=language,
@@ -460,6 +466,8 @@ class FakeFastGPT:
             if route.reads == "body"
             else dict(query)
             if route.reads == "query"
+            else {"query": dict(query), "body": dict(fields)}
+            if route.reads == "split"
             else {**query, **fields}
         )
         try:

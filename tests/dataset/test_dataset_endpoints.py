@@ -627,7 +627,7 @@ async def test_update_collection_by_external_file_id(io_mode: str) -> None:
     assert body_of(wire.last) == {"datasetId": DATASET, "externalFileId": "ext-7", "forbid": False}
 
 
-async def test_delete_one_collection_by_query(io_mode: str) -> None:
+async def test_delete_one_collection_by_body(io_mode: str) -> None:
     wire = serve_null()
     service = make_client(wire).dataset
     request = DeleteCollectionRequest(id=COLLECTION)
@@ -636,7 +636,7 @@ async def test_delete_one_collection_by_query(io_mode: str) -> None:
         io_mode, lambda: service.delete_collection(request), lambda: service.adelete_collection(request)
     )
 
-    assert sent(wire) == ("DELETE", "/api/core/dataset/collection/delete", {"id": COLLECTION}, None)
+    assert sent(wire) == ("POST", "/api/core/dataset/collection/delete", {}, {"id": COLLECTION})
     assert result.request_id == "req-9"
 
 
@@ -650,11 +650,70 @@ async def test_delete_several_collections_by_body(io_mode: str) -> None:
     )
 
     assert sent(wire) == (
-        "DELETE",
+        "POST",
         "/api/core/dataset/collection/delete",
         {},
         {"collectionIds": [COLLECTION, "65abd0ad9d1448617cba6032"]},
     )
+
+
+async def test_delete_by_api_files_sends_the_dataset_and_the_files(io_mode: str) -> None:
+    wire = serve_null()
+    service = make_client(wire).dataset
+    request = DeleteCollectionRequest(dataset_id=DATASET, api_file_ids=["doc-1", "doc-2"])
+
+    await run(
+        io_mode, lambda: service.delete_collection(request), lambda: service.adelete_collection(request)
+    )
+
+    assert sent(wire) == (
+        "POST",
+        "/api/core/dataset/collection/delete",
+        {},
+        {"datasetId": DATASET, "apiFileIds": ["doc-1", "doc-2"]},
+    )
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        httpx.Response(404, text="Not Found"),
+        httpx.Response(
+            500,
+            json={
+                "code": 507004,
+                "statusText": "missingParams",
+                "message": "common:error.missingParams",
+                "data": None,
+            },
+        ),
+    ],
+    ids=["bare-404", "missingParams"],
+)
+async def test_delete_falls_back_to_delete_with_the_id_in_the_query_once(
+    io_mode: str, refusal: httpx.Response
+) -> None:
+    def reply(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(refusal.status_code, content=refusal.content, headers=refusal.headers)
+        return httpx.Response(200, json=envelope(None))
+
+    wire = Wire(reply)
+    service = make_client(wire).dataset
+    request = DeleteCollectionRequest(id=COLLECTION)
+
+    for _ in range(2):
+        await run(
+            io_mode, lambda: service.delete_collection(request), lambda: service.adelete_collection(request)
+        )
+
+    # The old form carries the id in the query and has no body; the second call goes there first.
+    assert [(r.method, query_of(r), r.content) for r in wire.requests] == [
+        ("POST", {}, b'{"id":"' + COLLECTION.encode() + b'"}'),
+        ("DELETE", {"id": COLLECTION}, b""),
+        ("DELETE", {"id": COLLECTION}, b""),
+    ]
+    assert "content-type" not in wire.last.headers
 
 
 async def test_sync_collection(io_mode: str) -> None:

@@ -29,6 +29,10 @@ from fastgpt_oapi.testing import FakeFastGPT
 
 from ._support import fake_client
 
+# Training as FastGPT ran it before 4.17.2 (live counters, rows only once trained); 4.17.2's is in
+# tests/dataset/test_dataset_417.py.
+PRE_4172 = "4.17.1"
+
 DETAIL = "/api/core/dataset/collection/detail"
 COLLECTION = "65abd0ad9d1448617cba6031"
 
@@ -58,7 +62,7 @@ class TestClock:
 
 def emulator(training_delay: float) -> tuple[FakeFastGPT, TestClock, Client]:
     clock = TestClock()
-    fake = FakeFastGPT(clock=clock, training_delay=training_delay)
+    fake = FakeFastGPT(version=PRE_4172, clock=clock, training_delay=training_delay)
     return fake, clock, fake_client(fake, hooks=clock.hooks())
 
 

@@ -37,7 +37,7 @@ from fastgpt_oapi.api.chat.model import (
     FlowNodeStatusEvent,
 )
 from fastgpt_oapi.api.chat.stream import ChatStreamDecoder, is_heartbeat
-from fastgpt_oapi.core.sse import DEFAULT_MAX_EVENT_BYTES
+from fastgpt_oapi.core.config import DEFAULT_MAX_EVENT_BYTES
 from fastgpt_oapi.core.streaming import StreamOrigin
 
 from ._support import FIGURES, HEARTBEAT, MESSAGES, answer_message, client_for, question, stream

@@ -24,7 +24,7 @@ def test_import_a_folder_wait_search_and_ask(tmp_path: Path) -> None:
     for name, text in DOCS.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     clock = Clock()
-    fake = FakeFastGPT(clock=clock, training_delay=30)
+    fake = FakeFastGPT(version="4.17.1", clock=clock, training_delay=30)  # live counters (before 4.17.2)
     with (
         fake.serve() as base_url,
         httpx.Client(base_url=base_url, headers={"authorization": f"Bearer {fake.api_key}"}) as http,

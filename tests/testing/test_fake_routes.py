@@ -54,7 +54,7 @@ def test_every_sdk_request_path_is_served(request_type: type[APIRequest[Any]]) -
     route = request_type.route
     # Every path of the endpoint, older ones included. The record-delete pair is served one path per
     # setting, so a path counts if either setting serves it.
-    for method, path in ((route.method, route.path), *route.fallbacks):
+    for method, path, *_ in ((route.method, route.path), *route.fallbacks):
         served = [_served(FakeFastGPT(legacy_record_delete=legacy), method, path) for legacy in (False, True)]
         assert any(served), f"{request_type.__name__}: {method} {path} is not in the emulator's route table"
 

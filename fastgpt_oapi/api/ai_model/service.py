@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fastgpt_oapi.core.options import RequestOption
+from fastgpt_oapi.core.service import Service
 
+from ._raw import AIModelServiceWithRawResponse
 from .model import GetModelCatalogRequest, GetModelSummaryRequest, ModelCatalogResponse, ModelSummaryResponse
-
-if TYPE_CHECKING:
-    from fastgpt_oapi.core.http import Sender
 
 __all__ = ["AIModelService"]
 
 
-class AIModelService:
+class AIModelService(Service[AIModelServiceWithRawResponse]):
     """The model catalog and model summaries. Both take a personal API key; a server before FastGPT
     4.18.0 answers them with 404 (`NotFoundError`)."""
-
-    def __init__(self, http: Sender) -> None:
-        self._http = http
 
     def get_catalog(
         self, request: GetModelCatalogRequest, request_option: RequestOption | None = None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Hashable, Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
+from fastgpt_oapi.core.service import Service
 
+from ._raw import AppLogsServiceWithRawResponse
 from .model import (
     AppLogItem,
     ChartDataResponse,
@@ -24,9 +25,6 @@ from .model import (
     TotalDataResponse,
 )
 
-if TYPE_CHECKING:
-    from fastgpt_oapi.core.http import Sender
-
 __all__ = ["AppLogsService"]
 
 
@@ -42,12 +40,9 @@ def _user_key(user: LogUser) -> Hashable:
 _USERS_PAGE = 20
 
 
-class AppLogsService:
+class AppLogsService(Service[AppLogsServiceWithRawResponse]):
     """Calls name their app (`app_id` on the request, or the client's default) unless the key is an
     app key (FastGPT >= 4.18.0), which is bound to its app."""
-
-    def __init__(self, http: Sender) -> None:
-        self._http = http
 
     def get_chart_data(
         self, request: GetChartDataRequest, request_option: RequestOption | None = None

@@ -6,13 +6,16 @@ import asyncio
 import mimetypes
 import secrets
 import string
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fastgpt_oapi.core.errors import RequestValidationError
 from fastgpt_oapi.core.options import RequestOption
+from fastgpt_oapi.core.service import Service
 from fastgpt_oapi.core.storage import atransfer, transfer
 from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, content_name, open_source
 
+from ._raw import ChatServiceWithRawResponse
 from .model import (
     ChatCompletionRequest,
     ChatCompletionResponse,
@@ -25,7 +28,7 @@ from .model import (
 from .stream import AsyncChatStream, ChatStream, ChatStreamDecoder
 
 if TYPE_CHECKING:
-    from fastgpt_oapi.core.http import PreparedCall, Sender
+    from fastgpt_oapi.core.http import PreparedCall
 
 __all__ = ["ChatService", "new_id"]
 
@@ -48,10 +51,7 @@ def new_id(length: int = 24) -> str:
     return raw[:length].decode("ascii")
 
 
-class ChatService:
-    def __init__(self, http: Sender) -> None:
-        self._http = http
-
+class ChatService(Service[ChatServiceWithRawResponse]):
     def _prepare(
         self,
         request: ChatCompletionRequest,
@@ -78,13 +78,13 @@ class ChatService:
     ) -> ChatCompletionResponse:
         """A blocking completion (`stream: false`)."""
         call, chat_id, data_id = self._prepare(request, request_option, stream=False)
-        return _identify(self._http.send(call, ChatCompletionResponse), chat_id, data_id)
+        return self._http.send(call, ChatCompletionResponse, _identify(chat_id, data_id))
 
     async def achat(
         self, request: ChatCompletionRequest, request_option: RequestOption | None = None
     ) -> ChatCompletionResponse:
         call, chat_id, data_id = self._prepare(request, request_option, stream=False)
-        return _identify(await self._http.asend(call, ChatCompletionResponse), chat_id, data_id)
+        return await self._http.asend(call, ChatCompletionResponse, _identify(chat_id, data_id))
 
     def chat_stream(
         self, request: ChatCompletionRequest, request_option: RequestOption | None = None
@@ -116,6 +116,7 @@ class ChatService:
             idle,
             reads_capped=idle is not None and read > idle,
             clock=self._http.hooks.clock,
+            strict=config.strict_responses,
         )
         return call, decoder
 
@@ -230,8 +231,13 @@ def _uploaded(
     )
 
 
-def _identify(response: ChatCompletionResponse, chat_id: str, data_id: str) -> ChatCompletionResponse:
-    if not response.id:
-        response.id = chat_id
-    response.data_id = data_id
-    return response
+def _identify(chat_id: str, data_id: str) -> Callable[[ChatCompletionResponse], ChatCompletionResponse]:
+    """What completes a blocking answer: the ids the SDK sent, where the caller looks for them."""
+
+    def complete(response: ChatCompletionResponse) -> ChatCompletionResponse:
+        if not response.id:
+            response.id = chat_id
+        response.data_id = data_id
+        return response
+
+    return complete

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from fastgpt_oapi.core.config import DEFAULT_MAX_EVENT_BYTES
+from fastgpt_oapi.core.drift import repair
 from fastgpt_oapi.core.errors import (
     APIConnectionError,
     APITimeoutError,
     FastGPTError,
     StreamEventTooLargeError,
 )
-from fastgpt_oapi.core.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEMessage
+from fastgpt_oapi.core.sse import SSEDecoder, SSEMessage
 from fastgpt_oapi.core.streaming import AsyncEventStream, EventStream, StreamOrigin, loads_or_text
 
 from .model import (
@@ -56,6 +58,8 @@ from .model import (
     UpdateVariablesEvent,
     WorkflowDurationEvent,
 )
+
+EventT = TypeVar("EventT", bound=BaseModel)
 
 __all__ = ["AsyncChatStream", "ChatStream", "ChatStreamDecoder", "is_heartbeat"]
 
@@ -97,6 +101,7 @@ class ChatStreamDecoder:
         "_skills",
         "_sse",
         "_statuses",
+        "_strict",
         "_suspect",
         "_title",
         "_tools",
@@ -116,14 +121,17 @@ class ChatStreamDecoder:
         *,
         reads_capped: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        strict: bool = False,
     ) -> None:
         """`idle_timeout`: stream_idle_timeout; `reads_capped`: the call's read timeout was lowered to
-        it, so a read timeout means the stream went idle."""
+        it, so a read timeout means the stream went idle. `strict`: an event whose data does not fit
+        its model arrives as an `UnknownEvent` rather than typed with the misfit fields in `unparsed`."""
         self.chat_id = chat_id
         self.data_id = data_id
         # Why the stream failed. An error event met after other events of the same chunk is raised
         # only once those were delivered; a stream read again after failing raises it again.
         self.error: FastGPTError | None = None
+        self._strict = strict
         self._sse = SSEDecoder(max_event_bytes, emit=self._event, too_large=self._too_large)
         # The one way in: the SSE decoder itself, typing as it decodes (one call a chunk, bench/
         # RESULTS.md row 1a), or, with the idle watch, a wrapper judging each chunk's events together.
@@ -232,7 +240,10 @@ class ChatStreamDecoder:
             try:
                 answer: AnswerEvent = _ANSWER_VALIDATOR.validate_json(b'{"data":' + data + b"}")
             except ValidationError as exc:
-                return _unknown("answer", data, exc)
+                repaired = self._repaired(AnswerEvent, data, exc)
+                if repaired is None:
+                    return _unknown("answer", data, exc)
+                answer = repaired
             self._add_chunk(answer.data)
             return answer
         try:
@@ -256,8 +267,15 @@ class ChatStreamDecoder:
         try:
             event: ChatStreamEvent = entry[1].validate_json(b'{"data":' + data + b"}")
         except ValidationError as exc:
-            return _unknown(entry[0], data, exc)
+            repaired = self._repaired(EVENT_TYPES[entry[0]], data, exc)
+            return _unknown(entry[0], data, exc) if repaired is None else repaired  # type: ignore[return-value]
         return event
+
+    def _repaired(self, event_type: type[EventT], data: bytes, exc: ValidationError) -> EventT | None:
+        """The event with the fields that do not fit at their defaults (`core/drift.py`), unless strict."""
+        if self._strict:
+            return None
+        return repair(event_type, {"data": loads_or_text(data)}, exc)
 
     def _add(self, event: ChatStreamEvent) -> None:
         """Fold one event into the running result. Only compact data is kept, never the events."""

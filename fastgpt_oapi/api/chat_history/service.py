@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
+from fastgpt_oapi.core.service import Service
 
+from ._raw import ChatHistoryServiceWithRawResponse
 from .model import (
     BatchDeleteHistoriesRequest,
     ChatHistoryItem,
@@ -41,7 +43,7 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from fastgpt_oapi.core.http import Sender
+    pass
 
 __all__ = ["ChatHistoryService"]
 
@@ -56,12 +58,9 @@ def _record_key(record: ChatRecord) -> Hashable:
     return record.model_dump_json()
 
 
-class ChatHistoryService:
+class ChatHistoryService(Service[ChatHistoryServiceWithRawResponse]):
     """Calls name their app (`app_id` on the request, or the client's default) unless the key is an
     app key (FastGPT >= 4.18.0), which is bound to its app."""
-
-    def __init__(self, http: Sender) -> None:
-        self._http = http
 
     # ---- histories ----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from fastgpt_oapi.api.dataset.model import (
     ChunkSettingMode,
     ChunkSplitMode,
     ChunkTriggerType,
+    CollectionTagFilter,
     CreateApiCollectionRequest,
     CreateCollectionRequest,
     CreateDatasetRequest,
@@ -18,6 +19,7 @@ from fastgpt_oapi.api.dataset.model import (
     CreateLinkCollectionRequest,
     CreateTextCollectionRequest,
     DataItemInput,
+    DatasetSort,
     DatasetType,
     DeleteCollectionRequest,
     DeleteDataRequest,
@@ -37,6 +39,7 @@ from fastgpt_oapi.api.dataset.model import (
     SearchMode,
     SearchTestRequest,
     SyncCollectionRequest,
+    TagInput,
     TrainingType,
     UpdateCollectionRequest,
     UpdateDataIndex,
@@ -104,6 +107,18 @@ class CreateDatasetRequestBuilder(RequestBuilder[CreateDatasetRequest]):
         self._set("vlm_model", vlm_model)
         return self
 
+    def vector_model_id(self, vector_model_id: str | None) -> CreateDatasetRequestBuilder:
+        self._set("vector_model_id", vector_model_id)
+        return self
+
+    def agent_model_id(self, agent_model_id: str | None) -> CreateDatasetRequestBuilder:
+        self._set("agent_model_id", agent_model_id)
+        return self
+
+    def vlm_model_id(self, vlm_model_id: str | None) -> CreateDatasetRequestBuilder:
+        self._set("vlm_model_id", vlm_model_id)
+        return self
+
     def api_dataset_server(self, api_dataset_server: dict[str, Any] | None) -> CreateDatasetRequestBuilder:
         self._set("api_dataset_server", api_dataset_server)
         return self
@@ -116,12 +131,20 @@ class ListDatasetsRequestBuilder(RequestBuilder[ListDatasetsRequest]):
         self._set("parent_id", parent_id)
         return self
 
-    def type(self, type: DatasetType | None) -> ListDatasetsRequestBuilder:
+    def type(self, type: DatasetType | builtins.list[DatasetType] | None) -> ListDatasetsRequestBuilder:
         self._set("type", type)
         return self
 
     def search_key(self, search_key: str | None) -> ListDatasetsRequestBuilder:
         self._set("search_key", search_key)
+        return self
+
+    def sort(self, sort: DatasetSort | None) -> ListDatasetsRequestBuilder:
+        self._set("sort", sort)
+        return self
+
+    def tmb_ids(self, tmb_ids: builtins.list[ObjectId] | None) -> ListDatasetsRequestBuilder:
+        self._set("tmb_ids", tmb_ids)
         return self
 
 
@@ -212,6 +235,22 @@ class SearchTestRequestBuilder(RequestBuilder[SearchTestRequest]):
         self._set("dataset_deep_search_model", dataset_deep_search_model)
         return self
 
+    def rerank_model_id(self, rerank_model_id: str | None) -> SearchTestRequestBuilder:
+        self._set("rerank_model_id", rerank_model_id)
+        return self
+
+    def dataset_search_extension_model_id(
+        self, dataset_search_extension_model_id: str | None
+    ) -> SearchTestRequestBuilder:
+        self._set("dataset_search_extension_model_id", dataset_search_extension_model_id)
+        return self
+
+    def dataset_deep_search_model_id(
+        self, dataset_deep_search_model_id: str | None
+    ) -> SearchTestRequestBuilder:
+        self._set("dataset_deep_search_model_id", dataset_deep_search_model_id)
+        return self
+
     def dataset_deep_search_max_times(
         self, dataset_deep_search_max_times: int | None
     ) -> SearchTestRequestBuilder:
@@ -242,8 +281,12 @@ class CreateCollectionRequestBuilder(RequestBuilder[CreateCollectionRequest]):
         self._set("parent_id", parent_id)
         return self
 
-    def tags(self, tags: builtins.list[str] | None) -> CreateCollectionRequestBuilder:
+    def tags(self, tags: builtins.list[TagInput] | None) -> CreateCollectionRequestBuilder:
         self._set("tags", tags)
+        return self
+
+    def inherit_permission(self, inherit_permission: bool | None) -> CreateCollectionRequestBuilder:
+        self._set("inherit_permission", inherit_permission)
         return self
 
 
@@ -258,7 +301,7 @@ class CreateTextCollectionRequestBuilder(RequestBuilder[CreateTextCollectionRequ
         self._set("parent_id", parent_id)
         return self
 
-    def tags(self, tags: builtins.list[str] | None) -> CreateTextCollectionRequestBuilder:
+    def tags(self, tags: builtins.list[TagInput] | None) -> CreateTextCollectionRequestBuilder:
         self._set("tags", tags)
         return self
 
@@ -366,7 +409,7 @@ class CreateLinkCollectionRequestBuilder(RequestBuilder[CreateLinkCollectionRequ
         self._set("parent_id", parent_id)
         return self
 
-    def tags(self, tags: builtins.list[str] | None) -> CreateLinkCollectionRequestBuilder:
+    def tags(self, tags: builtins.list[TagInput] | None) -> CreateLinkCollectionRequestBuilder:
         self._set("tags", tags)
         return self
 
@@ -470,7 +513,7 @@ class CreateFileCollectionRequestBuilder(RequestBuilder[CreateFileCollectionRequ
         self._set("parent_id", parent_id)
         return self
 
-    def tags(self, tags: builtins.list[str] | None) -> CreateFileCollectionRequestBuilder:
+    def tags(self, tags: builtins.list[TagInput] | None) -> CreateFileCollectionRequestBuilder:
         self._set("tags", tags)
         return self
 
@@ -582,7 +625,7 @@ class CreateApiCollectionRequestBuilder(RequestBuilder[CreateApiCollectionReques
         self._set("parent_id", parent_id)
         return self
 
-    def tags(self, tags: builtins.list[str] | None) -> CreateApiCollectionRequestBuilder:
+    def tags(self, tags: builtins.list[TagInput] | None) -> CreateApiCollectionRequestBuilder:
         self._set("tags", tags)
         return self
 
@@ -700,6 +743,12 @@ class ListCollectionsRequestBuilder(RequestBuilder[ListCollectionsRequest]):
         self._set("filter_tags", filter_tags)
         return self
 
+    def tag_filters(
+        self, tag_filters: builtins.list[CollectionTagFilter] | None
+    ) -> ListCollectionsRequestBuilder:
+        self._set("tag_filters", tag_filters)
+        return self
+
     def simple(self, simple: bool | None) -> ListCollectionsRequestBuilder:
         self._set("simple", simple)
         return self
@@ -744,7 +793,7 @@ class UpdateCollectionRequestBuilder(RequestBuilder[UpdateCollectionRequest]):
         self._set("name", name)
         return self
 
-    def tags(self, tags: builtins.list[str] | None) -> UpdateCollectionRequestBuilder:
+    def tags(self, tags: builtins.list[TagInput] | None) -> UpdateCollectionRequestBuilder:
         self._set("tags", tags)
         return self
 
@@ -762,6 +811,14 @@ class DeleteCollectionRequestBuilder(RequestBuilder[DeleteCollectionRequest]):
 
     def id(self, id: ObjectId | None) -> DeleteCollectionRequestBuilder:
         self._set("id", id)
+        return self
+
+    def dataset_id(self, dataset_id: ObjectId | None) -> DeleteCollectionRequestBuilder:
+        self._set("dataset_id", dataset_id)
+        return self
+
+    def api_file_ids(self, api_file_ids: builtins.list[NonEmptyStr] | None) -> DeleteCollectionRequestBuilder:
+        self._set("api_file_ids", api_file_ids)
         return self
 
     def collection_ids(

@@ -86,6 +86,9 @@ __all__ = [
     "CollectionFile",
     "CollectionListItem",
     "CollectionSettings",
+    "CollectionTag",
+    "CollectionTagFilter",
+    "CollectionTagInput",
     "CollectionTrainingStatus",
     "CreateApiCollectionRequest",
     "CreateApiCollectionRequestBuilder",
@@ -113,6 +116,7 @@ __all__ = [
     "DatasetChunkSettings",
     "DatasetDetail",
     "DatasetListItem",
+    "DatasetSort",
     "DatasetType",
     "DeleteCollectionRequest",
     "DeleteCollectionRequestBuilder",
@@ -159,6 +163,8 @@ __all__ = [
     "SyncCollectionRequest",
     "SyncCollectionRequestBuilder",
     "SyncCollectionResponse",
+    "TagInput",
+    "TagValue",
     "TrainingType",
     "UpdateCollectionRequest",
     "UpdateCollectionRequestBuilder",
@@ -223,6 +229,9 @@ ChunkTriggerType = Literal["minSize", "forceChunk", "maxSize"]
 ChunkSettingMode = Literal["auto", "custom"]
 ChunkSplitMode = Literal["paragraph", "size", "char"]
 ParagraphChunkAIMode = Literal["auto", "force", "forbid"]
+# The orders `list_datasets` takes (FastGPT >= 4.17.0, `AppListSortEnum`; not read from its source, so
+# any text is passed on).
+DatasetSort = Annotated[str, Field(min_length=1)]
 # `DatasetSearchModeEnum`.
 SearchMode = Literal["embedding", "fullTextRecall", "mixedRecall"]
 # `DatasetDataIndexTypeEnum` (`packages/global/core/dataset/data/constants.ts`).
@@ -428,6 +437,18 @@ class CreateApiCollectionResponse(OperationResponse):
     results: InsertResults | None = None
 
 
+class CollectionTag(FastGPTModel):
+    """A typed tag on a collection (FastGPT >= 4.17.1): the tag's id, its value, and, in list
+    answers, its `label` (the tag's name). `CollectionTagValueSchema` / `CollectionTagValueType` in
+    `packages/global/core/dataset/type.ts` at 01c761fd: `value` is a string, or a number (a datetime
+    tag stores UTC milliseconds). A collection's `tags` mix these with plain tag names (strings): the
+    older string tags, and what older servers answer."""
+
+    tag_id: str = ""
+    value: str | float = ""
+    label: str | None = None
+
+
 class CollectionTrainingStatus(FastGPTModel):
     """Training progress of a collection (`CollectionTrainingStatusSchema`, `type.ts` at f88b51b5).
 
@@ -448,7 +469,8 @@ class CollectionListItem(CollectionTrainingStatus):
     """One collection of `list_collections` (`DatasetCollectionsListItemSchema`, `collection/api.ts` at f88b51b5).
 
     `type` is "folder", "virtual", "file", "link", "externalFile", "apiFile" or "images"; `tags` are tag
-    names. `data_amount` is 0 when the list was asked with `simple=True`.
+    names, or `CollectionTag`s (with `label`) for FastGPT >= 4.17.1's typed tags. `data_amount` is 0
+    when the list was asked with `simple=True`.
     """
 
     id: str = Field(default="", validation_alias=_ID, serialization_alias="_id")
@@ -460,12 +482,16 @@ class CollectionListItem(CollectionTrainingStatus):
     update_time: datetime | None = None
     forbid: bool | None = None
     training_type: str | None = None
-    tags: builtins.list[str] | None = None
+    tags: builtins.list[str | CollectionTag] | None = None
     external_file_id: str | None = None
     file_id: str | None = None
     raw_link: str | None = None
     permission: Permission | None = None
     data_amount: int = 0
+    # FastGPT >= 4.17.2 (`DatasetCollectionsListItemType`, `type.ts` at 01c761fd): chunks indexed and
+    # not yet indexed, counted asynchronously (they may lag behind the data); None from older servers.
+    processed_count: int | None = None
+    remaining_count: int | None = None
 
 
 class ListCollectionsResponse(Page[CollectionListItem]):
@@ -510,7 +536,7 @@ class CollectionDetail(DatasetChunkSettings, CollectionTrainingStatus):
     parent_id: str | None = None
     name: str = ""
     type: str | None = None
-    tags: builtins.list[str] | None = None
+    tags: builtins.list[str | CollectionTag] | None = None
     create_time: datetime | None = None
     update_time: datetime | None = None
     forbid: bool | None = None
@@ -531,6 +557,13 @@ class CollectionDetail(DatasetChunkSettings, CollectionTrainingStatus):
     permission: Permission | None = None
     index_amount: int = 0
     error_count: int | None = None
+    inherit_permission: bool | None = None
+    # FastGPT >= 4.17.2 (`DatasetCollectionSchema`, `type.ts` at 01c761fd): precomputed statistics,
+    # "updated asynchronously by collectionUpdate worker", so they may lag behind the data. None from
+    # older servers.
+    data_amount: int | None = None
+    processed_count: int | None = None
+    remaining_count: int | None = None
 
 
 class SyncCollectionResponse(FastGPTModel):
@@ -580,6 +613,10 @@ class DataListItem(FastGPTModel):
     image_preview_url: str | None = None
     chunk_index: int | None = None
     updated: bool | None = None
+    # FastGPT >= 4.17.2: "parsed", "indexing", "indexed", "error", ... (the chunk exists before its
+    # index does; `trainingStatus` is FastGPT's older summary of the same). None from older servers.
+    index_status: str | None = None
+    training_status: str | None = None
 
 
 class ListDataResponse(Page[DataListItem]):
@@ -614,6 +651,9 @@ class DataDetail(FastGPTModel):
     image_desc_map: dict[str, str] | None = None
     is_owner: bool | None = None
     metadata: dict[str, Any] | None = None
+    # FastGPT >= 4.17.2, as on `DataListItem`.
+    index_status: str | None = None
+    training_status: str | None = None
 
 
 class UpdateDataResponse(FastGPTModel):
@@ -632,7 +672,8 @@ class CreateDatasetRequest(APIRequest[CreateDatasetResponse]):
 
     Without `parent_id` it is created at the top level, which needs the team's create-dataset
     permission; inside a folder, write access to it. Models not given are the server's defaults; a
-    model the server does not have is refused. `intro` and `avatar` are required by FastGPT's schema;
+    model the server does not have is refused. FastGPT >= 4.17.0 takes models by id (`*_model_id`);
+    the name fields (`vector_model`, ...) serve older servers. `intro` and `avatar` are required by FastGPT's schema;
     they default to "" here. Source (FastGPT f88b51b5): `CreateDatasetBodySchema` in `api.ts` and `dataset/create.ts`.
     """
 
@@ -646,6 +687,12 @@ class CreateDatasetRequest(APIRequest[CreateDatasetResponse]):
     vector_model: str | None = Field(default=None, min_length=1)
     agent_model: str | None = Field(default=None, min_length=1)
     vlm_model: str | None = Field(default=None, min_length=1)
+    # FastGPT >= 4.17.0 names models by their stable id (`CreateDatasetBodySchema` in
+    # `packages/global/openapi/core/dataset/api.ts` at 037de007; the name fields are `deprecated`
+    # there but still read). Older servers ignore these: give the names for them.
+    vector_model_id: str | None = Field(default=None, min_length=1)
+    agent_model_id: str | None = Field(default=None, min_length=1)
+    vlm_model_id: str | None = Field(default=None, min_length=1)
     api_dataset_server: dict[str, Any] | None = None
 
     @classmethod
@@ -659,15 +706,21 @@ class ListDatasetsRequest(APIRequest[ListDatasetsResponse]):
     """`POST /api/core/dataset/list`: the datasets of one folder (the top level without `parent_id`).
 
     FastGPT reads these from the body only (its docs' `?parentId=` query is ignored). `search_key`
-    matches names and intros across all folders. Source (FastGPT f88b51b5): `GetDatasetListBodySchema` in `api.ts` and
+    matches names and intros across all folders. Since FastGPT 4.17.0 `type` may be a list of types,
+    and `sort` and `tmb_ids` (the creators' team member ids) are read (schema-audit-4.18 §3; older
+    servers read one `type` and ignore the others). Source (FastGPT f88b51b5): `GetDatasetListBodySchema` in `api.ts` and
     `dataset/list.ts`.
     """
 
     route = Route("POST", "/api/core/dataset/list")
 
     parent_id: ParentId | None = None
-    type: DatasetType | None = None
+    # One type, or (FastGPT >= 4.17.0) several.
+    type: DatasetType | builtins.list[DatasetType] | None = None
     search_key: str | None = None
+    # FastGPT >= 4.17.0: the order (`AppListSortEnum`), and the creators (team member ids) to keep.
+    sort: DatasetSort | None = None
+    tmb_ids: builtins.list[ObjectId] | None = None
 
     @classmethod
     def builder(cls) -> ListDatasetsRequestBuilder:
@@ -735,6 +788,11 @@ class SearchTestRequest(APIRequest[SearchTestResponse]):
     dataset_search_extension_bg: str | None = None
     dataset_deep_search: bool | None = None
     dataset_deep_search_model: str | None = None
+    # FastGPT >= 4.17.0: the models by id (`SearchDatasetTestBodySchema`, `api.ts` at 037de007); the
+    # name fields above serve older servers.
+    rerank_model_id: str | None = Field(default=None, min_length=1)
+    dataset_search_extension_model_id: str | None = Field(default=None, min_length=1)
+    dataset_deep_search_model_id: str | None = Field(default=None, min_length=1)
     dataset_deep_search_max_times: int | None = Field(default=None, ge=1)
     dataset_deep_search_bg: str | None = None
 
@@ -773,10 +831,48 @@ class _RequestFields(BaseModel):
     )
 
 
+# A typed tag's value: text, or a number (a datetime tag takes UTC milliseconds).
+TagValue = str | int | float
+
+
+class CollectionTagInput(RequestPart):
+    """A typed tag to set on a collection (FastGPT >= 4.17.1): the tag's name and its value. FastGPT
+    resolves the tag by name (`CollectionTagsInputSchema` in
+    `packages/global/openapi/core/dataset/collection/createApi.ts` at 04b3226b: "an object element is
+    `{ tag: tag name, value: tag value }`, resolved by tag name")."""
+
+    tag: str = Field(min_length=1)
+    value: TagValue
+
+
+# An element of a collection's `tags` input: a plain tag name (merged into FastGPT's default tag), or a
+# typed `CollectionTagInput` (a dict with `tag` and `value` is taken as one).
+TagInput = str | CollectionTagInput
+
+
+class CollectionTagFilter(RequestPart):
+    """One condition of `list_collections`' `tag_filters` (FastGPT >= 4.17.1, `collection/listV2`'s
+    `tagFilters[]`; 4.18 reference page `dataset-collection/list-v2`): collections carrying the tag
+    `tag_id`, and, with `values`, one of these values. FastGPT's full condition object was not read
+    from its source: further keys are passed on as given (wire names)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        loc_by_alias=False,
+    )
+
+    tag_id: str = Field(min_length=1)
+    values: builtins.list[TagValue] | None = None
+
+
 class _CollectionTarget(_RequestFields):
     dataset_id: ObjectId
     parent_id: ParentId | None = None
-    tags: builtins.list[str] | None = None
+    tags: builtins.list[TagInput] | None = None
     metadata: dict[str, Any] | None = None
     custom_pdf_parse: bool | None = None
 
@@ -817,14 +913,16 @@ class ChunkSettings(_RequestFields):
 class CollectionSettings(ChunkSettings, _CollectionTarget):
     """What every `create_*_collection` request takes: the target, and the chunk settings (FastGPT's
     `ApiCreateCollectionBaseSchema`, `createApi.ts` at f88b51b5). `parent_id`: a folder collection of the dataset;
-    `tags`: tag names (created when new); `metadata`: kept with the collection; `custom_pdf_parse`:
+    `tags`: tag names (created when new) or, FastGPT >= 4.17.1, typed `CollectionTagInput`s; `metadata`: kept with the collection; `custom_pdf_parse`:
     FastGPT's enhanced PDF parsing (when the server has it)."""
 
 
 class CreateCollectionRequest(APIRequest[CreateCollectionResponse]):
     """`POST /api/core/dataset/collection/create`: an empty collection, `type` "virtual" (data is then
-    pushed with `push_data`), or a folder ("folder") to put other collections in.
-    Source (FastGPT f88b51b5): `CreateCollectionBodySchema` in `createApi.ts` and `collection/create.ts`.
+    pushed with `push_data`), or a folder ("folder") to put other collections in. `tags`: names, or
+    typed `CollectionTagInput`s (FastGPT >= 4.17.1); `inherit_permission` (FastGPT >= 4.17.3).
+    Source (FastGPT f88b51b5): `CreateCollectionBodySchema` in `createApi.ts` and `collection/create.ts`;
+    typed tags: `createApi.ts` at 04b3226b.
     """
 
     route = Route("POST", "/api/core/dataset/collection/create")
@@ -833,7 +931,10 @@ class CreateCollectionRequest(APIRequest[CreateCollectionResponse]):
     name: str
     type: Literal["folder", "virtual"]
     parent_id: ParentId | None = None
-    tags: builtins.list[str] | None = None
+    tags: builtins.list[TagInput] | None = None
+    # FastGPT >= 4.17.3 (folders): whether it takes its permissions from its parent; False needs
+    # collection-level permissions (`4173.mdx` at 20659c2b). Older servers ignore it.
+    inherit_permission: bool | None = None
 
     @classmethod
     def builder(cls) -> CreateCollectionRequestBuilder:
@@ -935,7 +1036,8 @@ class ListCollectionsRequest(APIRequest[ListCollectionsResponse]):
     top level without `parent_id`), most recently updated first.
 
     `search_text` (at most 100 characters) searches names across all folders; `select_folder` lists
-    folders only; `filter_tags` keeps collections with one of these tag ids; `simple` skips counting
+    folders only; `filter_tags` keeps collections with one of these tag ids; `tag_filters` (FastGPT >=
+    4.17.1) keeps those matching typed-tag conditions (`CollectionTagFilter`); `simple` skips counting
     data and training (`data_amount` 0). `page_size` is at most 100 (FastGPT lowers larger values, which
     would end a walk early). Source (FastGPT f88b51b5): `ListCollectionV2BodySchema` in `collection/api.ts` and
     `collection/listV2.ts`.
@@ -948,6 +1050,7 @@ class ListCollectionsRequest(APIRequest[ListCollectionsResponse]):
     search_text: str | None = Field(default=None, max_length=100)
     select_folder: bool | None = None
     filter_tags: builtins.list[str] | None = None
+    tag_filters: builtins.list[CollectionTagFilter] | None = None
     simple: bool | None = None
     offset: int = Field(default=0, ge=0)
     page_size: int = Field(default=10, ge=1, le=100)
@@ -991,7 +1094,7 @@ class UpdateCollectionRequest(APIRequest[OperationResponse]):
     external_file_id: str | None = Field(default=None, min_length=1, validate_default=True)
     parent_id: ParentId | None = None
     name: str | None = Field(default=None, min_length=1)
-    tags: builtins.list[str] | None = None
+    tags: builtins.list[TagInput] | None = None
     forbid: bool | None = None
     create_time: AwareDatetime | str | None = None
 
@@ -1016,26 +1119,65 @@ class UpdateCollectionRequest(APIRequest[OperationResponse]):
 
 
 class DeleteCollectionRequest(APIRequest[OperationResponse]):
-    """`DELETE /api/core/dataset/collection/delete`: delete one collection (`id`, sent in the query) or
-    several (`collection_ids`, sent in the body), folders with everything in them, their data and files.
+    """`POST /api/core/dataset/collection/delete`: delete collections, folders with everything in them,
+    their data and files. Name them one way: `id` (one collection), `collection_ids` (several), or
+    `dataset_id` with `api_file_ids` (an API dataset's collections by their files, FastGPT >= 4.18;
+    none matching is `unExistCollection`). FastGPT asks for owner rights here, not write rights.
 
-    Source (FastGPT f88b51b5): `DeleteCollectionQuerySchema` / `DeleteCollectionBodySchema` in `collection/api.ts` and
-    `collection/delete.ts`.
+    Wire (4.18 reference page `dataset-collection/delete`; `collection/index.ts` at 037de007 declares
+    `post`, at 337cd100 it was `delete`): a JSON body; FastGPT before 4.18 reads no body `id`, and
+    before 4.17 the documented form was `DELETE ?id=`. A server that does not take the body `id`
+    (it refuses with `missingParams`, nothing deleted) or has no such route (a bare 404) is asked
+    again in the old form, `DELETE ?id=`, and the client remembers that for this server. The old
+    form cannot name API files: `api_file_ids` on such a server raises `BadRequestError`, nothing
+    deleted. `collection_ids` went in a body on every version. Source: `DeleteCollectionQuerySchema`
+    / `DeleteCollectionBodySchema` in `collection/api.ts` and `collection/delete.ts` (f88b51b5).
     """
 
-    route = Route("DELETE", "/api/core/dataset/collection/delete", query=frozenset({"id"}))
+    route = Route(
+        "POST",
+        "/api/core/dataset/collection/delete",
+        fallbacks=(("DELETE", "/api/core/dataset/collection/delete", frozenset({"id"})),),
+        fallback_on=frozenset({"missingParams"}),
+    )
 
     id: ObjectId | None = None
-    # Declared after `id`: its check reads it.
+    dataset_id: ObjectId | None = None
+    # Declared after `dataset_id`, which its check reads.
+    api_file_ids: builtins.list[NonEmptyStr] | None = Field(default=None, min_length=1, validate_default=True)
+    # Declared last: its check reads the other ways.
     collection_ids: builtins.list[ObjectId] | None = Field(default=None, min_length=1, validate_default=True)
+
+    @field_validator("api_file_ids")
+    @classmethod
+    def _files_of_a_dataset(
+        cls, value: builtins.list[str] | None, info: ValidationInfo
+    ) -> builtins.list[str] | None:
+        if "dataset_id" in info.data and (value is None) != (info.data["dataset_id"] is None):
+            raise ValueError("api_file_ids go with dataset_id (the API dataset they belong to), and back")
+        return value
 
     @field_validator("collection_ids")
     @classmethod
-    def _id_or_ids(cls, value: builtins.list[str] | None, info: ValidationInfo) -> builtins.list[str] | None:
-        if "id" not in info.data:
-            return value
-        if (info.data["id"] is None) == (value is None):
-            raise ValueError("give id (one collection) or collection_ids (several), not both or neither")
+    def _one_way_to_name_them(
+        cls, value: builtins.list[str] | None, info: ValidationInfo
+    ) -> builtins.list[str] | None:
+        if not {"id", "dataset_id", "api_file_ids"} <= info.data.keys():
+            return value  # one of them failed its own check
+        ways = [
+            name
+            for name, given in (
+                ("id", info.data["id"] is not None),
+                ("collection_ids", value is not None),
+                ("dataset_id with api_file_ids", info.data["api_file_ids"] is not None),
+            )
+            if given
+        ]
+        if len(ways) != 1:
+            raise ValueError(
+                "name the collections one way: id (one), collection_ids (several), or dataset_id with "
+                "api_file_ids" + (f", not {' and '.join(ways)}" if ways else "")
+            )
         return value
 
     @classmethod

@@ -26,6 +26,7 @@ from urllib.parse import quote
 from fastgpt_oapi.core.errors import (
     APIResponseValidationError,
     APITimeoutError,
+    BadRequestError,
     PushAllError,
     RequestValidationError,
     TrainingFailedError,
@@ -34,8 +35,10 @@ from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.multipart import FieldPart, FilePart, MultipartBody
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
+from fastgpt_oapi.core.service import Service
 from fastgpt_oapi.core.upload import UploadSource, content_name, open_source
 
+from ._raw import DatasetServiceWithRawResponse
 from .model import (
     MAX_PUSH_ITEMS,
     CollectionDetail,
@@ -81,7 +84,7 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from fastgpt_oapi.core.http import PreparedCall, Sender
+    from fastgpt_oapi.core.http import PreparedCall
 
 __all__ = ["DEFAULT_PUSH_CONCURRENCY", "DatasetService"]
 
@@ -102,11 +105,8 @@ def _item_key(item: CollectionListItem | DataListItem) -> Hashable:
     return item.id or item.model_dump_json()
 
 
-class DatasetService:
+class DatasetService(Service[DatasetServiceWithRawResponse]):
     """Datasets, collections and data (chunks). Needs the API key's member to have access to them."""
-
-    def __init__(self, http: Sender) -> None:
-        self._http = http
 
     # ---- datasets -----------------------------------------------------------------------------
 
@@ -312,12 +312,21 @@ class DatasetService:
     def delete_collection(
         self, request: DeleteCollectionRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        return self._http.request(request, request_option)
+        """`POST collection/delete` with a JSON body; on a server without that form (FastGPT before
+        4.18), `DELETE ?id=`, remembered for this client's server. `api_file_ids` on such a server
+        raises `BadRequestError` (nothing is deleted)."""
+        try:
+            return self._http.request(request, request_option)
+        except BadRequestError as exc:
+            raise _old_delete_error(request, exc) from exc
 
     async def adelete_collection(
         self, request: DeleteCollectionRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
+        try:
+            return await self._http.arequest(request, request_option)
+        except BadRequestError as exc:
+            raise _old_delete_error(request, exc) from exc
 
     def sync_collection(
         self, request: SyncCollectionRequest, request_option: RequestOption | None = None
@@ -544,6 +553,13 @@ class DatasetService:
         (`training_amount`, `active_training_amount`, `final_error_amount`, `slowest_training_mode`,
         ...), the last one included.
 
+        FastGPT >= 4.17.2 writes chunks before it indexes them and updates the collection's counters
+        asynchronously, so a poll may read counters from before the data arrived. On such a server
+        (its detail carries `remaining_count` / `processed_count`) the wait also needs
+        `remaining_count` at 0, and then reads the collection's chunks (`list_data`, 30 a page) and
+        goes on polling while any is not indexed yet (`index_status` other than "indexed" or a
+        failure): it returns only when the data is searchable.
+
         Raises `TrainingFailedError` when nothing is running any more but chunks failed for good
         (it waits for the rest first), `APITimeoutError` when training is still running `timeout`
         seconds after the call (a poll is made at the deadline first), and
@@ -555,6 +571,9 @@ class DatasetService:
             if on_progress is not None:
                 on_progress(detail)
             delay = watch.after(detail)
+            if delay is None and watch.verifies(detail):
+                items = self.iter_data(watch.data_request, request_option)
+                delay = watch.after_check(sum(1 for item in items if not _indexed(item)))
             if delay is None:
                 return detail
             self._http.hooks.sleep(delay)
@@ -575,6 +594,11 @@ class DatasetService:
             if on_progress is not None:
                 on_progress(detail)
             delay = watch.after(detail)
+            if delay is None and watch.verifies(detail):
+                pending = 0
+                async for item in self.aiter_data(watch.data_request, request_option):
+                    pending += not _indexed(item)
+                delay = watch.after_check(pending)
             if delay is None:
                 return detail
             await self._http.hooks.asleep(delay)
@@ -761,6 +785,28 @@ class _TrainingWatch:
         self._interval = poll_interval
         self._clock = clock
         self._deadline = clock() + timeout
+        self.data_request = ListDataRequest(collection_id=collection_id, page_size=30)
+
+    @staticmethod
+    def verifies(detail: CollectionDetail) -> bool:
+        """Whether the counters' "done" is to be checked against the data: FastGPT >= 4.17.2, whose
+        counters are updated asynchronously (it reports `processedCount` / `remainingCount`)."""
+        return bool(detail.model_fields_set & {"processed_count", "remaining_count"})
+
+    def after_check(self, pending: int) -> float | None:
+        """After the counters said done: None when no chunk is left unindexed, else the wait."""
+        if not pending:
+            return None
+        return self._wait_or_time_out(f"{pending} chunk(s) not indexed yet", None)
+
+    def _wait_or_time_out(self, what: str, stage: str | None) -> float:
+        left = self._deadline - self._clock()
+        if left <= 0:
+            raise APITimeoutError(
+                f"Collection {self.request.id} was still training after {self._timeout:g} s: "
+                f"{what} (stage: {stage or 'unknown'})."
+            )
+        return min(self._interval, left)
 
     def after(self, detail: CollectionDetail) -> float | None:
         """None when training is over (the detail is the answer), else the seconds to wait before the
@@ -777,6 +823,8 @@ class _TrainingWatch:
             active = detail.active_training_amount
         else:  # a server that counts only the whole queue: what has not failed is still running
             active = max(detail.training_amount - detail.final_error_amount, 0)
+        if not active and detail.remaining_count:  # 4.17.2: rows written, not indexed yet
+            return self._wait_or_time_out(f"{detail.remaining_count} chunk(s) not indexed yet", None)
         if not active:
             if detail.final_error_amount or detail.has_error:
                 raise TrainingFailedError(
@@ -789,13 +837,31 @@ class _TrainingWatch:
                     slowest_training_mode=detail.slowest_training_mode,
                 )
             return None
-        left = self._deadline - self._clock()
-        if left <= 0:
-            raise APITimeoutError(
-                f"Collection {self.request.id} was still training after {self._timeout:g} s: "
-                f"{active} chunk(s) in training (stage: {detail.slowest_training_mode or 'unknown'})."
-            )
-        return min(self._interval, left)
+        return self._wait_or_time_out(f"{active} chunk(s) in training", detail.slowest_training_mode)
+
+
+# FastGPT >= 4.17.2's index states of a chunk that is done: indexed, or failed for good (its
+# `DatasetDataIndexStatusEnum`, as `assertDatasetDataWritable` in
+# `packages/service/core/dataset/data/utils.ts` tells them apart). None: an older server.
+_DONE_INDEX_STATES = frozenset({"indexed", "error", "rebuildIndexFailed", "rebuildSynonymFailed"})
+
+
+def _indexed(item: DataListItem) -> bool:
+    return item.index_status is None or item.index_status in _DONE_INDEX_STATES
+
+
+def _old_delete_error(request: DeleteCollectionRequest, exc: BadRequestError) -> BadRequestError:
+    """`api_file_ids` refused for lack of a form that carries them: said plainly."""
+    if request.api_file_ids is None or exc.status_text != "missingParams":
+        return exc
+    return type(exc)(
+        "This FastGPT server cannot delete collections by dataset_id + api_file_ids (FastGPT 4.18 added "
+        "that form; older ones take id or collection_ids only). Nothing was deleted.",
+        response=exc.response,
+        body=exc.body,
+        code=exc.code,
+        status_text=exc.status_text,
+    )
 
 
 def _filename(request: CreateFileCollectionRequest) -> str:

@@ -10,7 +10,7 @@ from typing import Annotated, Any, get_args
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from fastgpt_oapi.core.model import FastGPTModel, tagged_members
+from fastgpt_oapi.core.model import FastGPTModel, ResponseModel, tagged_members
 
 from .interactive import Interactive
 from .message import ChatMessage, ContentPart, FileURLPart, ImageURL, ImageURLPart, TextPart
@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 
-class WireModel(BaseModel):
+class WireModel(ResponseModel):
     """OpenAI-shaped payloads: the wire names are already snake_case. Unknown fields are kept."""
 
     model_config = ConfigDict(extra="allow")

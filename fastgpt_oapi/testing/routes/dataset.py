@@ -52,7 +52,7 @@ from .dataset_checks import (
     missing_params,
     validate,
 )
-from .route import Route, enveloped
+from .route import Route, enveloped, parse_version
 
 __all__ = ["ROUTES", "TEAM_ID", "TMB_ID", "search_item", "search_scores"]
 
@@ -76,6 +76,43 @@ _PAGING: Spec = {
     "offset": ("optional", z.number_or_string),
     "pageNum": ("optional", z.number_or_string),
 }
+
+
+def _since(state: State, version: str) -> bool:
+    """The emulated FastGPT is `version` or newer."""
+    return state.version >= parse_version(version)
+
+
+# A collection tag as the create and update schemas take it: a name, or (4.17.1, `CollectionTagsInputSchema`
+# in collection/createApi.ts at 04b3226b) `{tag, value}`; the handler refuses objects before 4.17.1.
+_TAG_INPUT = z.typed(
+    "string | {tag, value}",
+    lambda v: (
+        isinstance(v, str)
+        or (
+            isinstance(v, dict)
+            and isinstance(v.get("tag"), str)
+            and (isinstance(v.get("value"), str) or z.is_number(v.get("value")))
+        )
+    ),
+)
+
+
+def _tags_in(state: State, dataset_id: str, tags: Any) -> list[str | dict[str, Any]] | None:
+    """Tags as stored: names as they are, typed ones as `{tagId, value}` (the tag found or made by
+    name). Before 4.17.1 only names: an object is the old schema's refusal."""
+    if tags is None:
+        return None
+    typed = [i for i, tag in enumerate(tags) if not isinstance(tag, str)]
+    if typed and not _since(state, "4.17.1"):
+        raise SchemaRefusal([z.issue(["tags", typed[0]], "Invalid input: expected string, received object")])
+    return [
+        tag
+        if isinstance(tag, str)
+        else {"tagId": _store(state).tag_id(dataset_id, tag["tag"]), "value": tag["value"]}
+        for tag in tags
+    ]
+
 
 # `ChunkSettingsSchema` (packages/global/core/dataset/type.ts)
 _CHUNK_SETTINGS: Spec = {
@@ -103,7 +140,7 @@ _CREATE_BASE: Spec = {
     "metadata": ("optional", z.record),
     "customPdfParse": ("optional", z.boolean),
     "datasetId": ("required", z.string),
-    "tags": ("optional", z.array(z.string)),
+    "tags": ("optional", z.array(_TAG_INPUT)),
 }
 
 # ---- lookups -------------------------------------------------------------------------------------
@@ -138,11 +175,24 @@ def _collection(state: State, collection_id: Any) -> Collection:
 
 
 def _data(state: State, data_id: str) -> Data:
-    """`authDatasetData`: data not (yet) there is this plain rejection (HTTP 500)."""
-    found = _store(state).find_data(data_id.lower())
+    """`authDatasetData`: data not (yet) there is this plain rejection (HTTP 500). From 4.17.2 a row
+    exists before it is indexed (`indexStatus`), so it is found while still training."""
+    store = _store(state)
+    found = store.data.get(data_id.lower()) if _since(state, "4.17.2") else store.find_data(data_id.lower())
     if found is None:
         raise failed("common:core.dataset.error.Data not found")
     return found
+
+
+def _writable(state: State, data: Data) -> Data:
+    """4.17.2's `assertDatasetDataWritable`: a chunk still being indexed is `dataNotIndexed`."""
+    if not _store(state).is_ready(data):
+        raise dataset_error("dataNotIndexed")
+    return data
+
+
+def _index_status(state: State, data: Data) -> str:
+    return "indexed" if _store(state).is_ready(data) else "indexing"
 
 
 # ---- wire shapes ---------------------------------------------------------------------------------
@@ -252,6 +302,8 @@ def _collection_doc(collection: Collection) -> dict[str, Any]:
         doc["tags"] = list(collection.tags)
     if collection.forbid is not None:
         doc["forbid"] = collection.forbid
+    if collection.inherit_permission is not None:
+        doc["inheritPermission"] = collection.inherit_permission
     if collection.file_id:
         doc["fileId"] = collection.file_id
     if collection.raw_link:
@@ -308,6 +360,10 @@ _CREATE_DATASET: Spec = {
     "vectorModel": ("optional", z.string),
     "agentModel": ("optional", z.string),
     "vlmModel": ("optional", z.string),
+    # 4.17.0 (`CreateDatasetBodySchema`, api.ts at 037de007): models by id, null or "" for none.
+    "vectorModelId": ("nullish", z.string),
+    "agentModelId": ("nullish", z.string),
+    "vlmModelId": ("nullish", z.string),
     "apiDatasetServer": ("optional", z.record),
 }
 
@@ -317,6 +373,10 @@ def _create_dataset(state: State, params: Params) -> str:
     parent = params.get("parentId") or None
     if parent:
         _dataset(state, parent)
+    if _since(state, "4.17.0"):  # the emulator's models: an id is the model's name
+        for field in ("vectorModel", "agentModel", "vlmModel"):
+            if params.get(f"{field}Id"):
+                params[field] = params[f"{field}Id"]
     return (
         _store(state)
         .add_dataset(
@@ -339,12 +399,26 @@ _LIST_DATASETS: Spec = {
     "type": ("optional", z.one_of(*_DATASET_TYPES)),
     "searchKey": ("optional", z.string),
 }
+# 4.17.0: `type` may be a list of types; `sort` and `tmbIds` (schema-audit-4.18 §3).
+_LIST_DATASETS_417: Spec = {
+    **_LIST_DATASETS,
+    "type": (
+        "optional",
+        lambda v, path: (
+            z.array(z.one_of(*_DATASET_TYPES))(v, path)
+            if isinstance(v, list)
+            else z.one_of(*_DATASET_TYPES)(v, path)
+        ),
+    ),
+    "sort": ("optional", z.string),
+    "tmbIds": ("optional", z.array(z.string)),
+}
 
 
 def _list_datasets(state: State, params: Params) -> list[dict[str, Any]]:
     """FastGPT reads the body only: a `?parentId=` query is ignored (schema-audit 4.1). A `searchKey`
     matches names and intros in every folder, whatever `parentId` and `type` say."""
-    validate(params, _LIST_DATASETS)
+    validate(params, _LIST_DATASETS_417 if _since(state, "4.17.0") else _LIST_DATASETS)
     parent = (params.get("parentId") or "").lower() or None
     if parent:
         _dataset(state, parent)
@@ -355,7 +429,10 @@ def _list_datasets(state: State, params: Params) -> list[dict[str, Any]]:
     else:
         found = [d for d in found if d.parent_id == parent]
         if params.get("type"):
-            found = [d for d in found if d.type == params["type"]]
+            types = params["type"] if isinstance(params["type"], list) else [params["type"]]
+            found = [d for d in found if d.type in types]
+    if params.get("tmbIds") and _since(state, "4.17.0") and TMB_ID not in params["tmbIds"]:
+        found = []  # every dataset here is the key owner's
     found.sort(key=lambda d: (d.updated, d.seq), reverse=True)
     return [
         {
@@ -421,6 +498,10 @@ _SEARCH_TEST: Spec = {
     "datasetDeepSearchModel": ("optional", z.string),
     "datasetDeepSearchMaxTimes": ("optional", z.number),
     "datasetDeepSearchBg": ("optional", z.string),
+    # 4.17.0 (`SearchDatasetTestBodySchema`, api.ts at 037de007); the emulator has none of these models.
+    "rerankModelId": ("optional", z.string),
+    "datasetSearchExtensionModelId": ("optional", z.string),
+    "datasetDeepSearchModelId": ("optional", z.string),
 }
 
 
@@ -472,7 +553,8 @@ _CREATE_COLLECTION: Spec = {
     "parentId": ("nullish", z.parent_id),
     "name": ("required", z.string),
     "type": ("required", z.one_of("folder", "virtual")),
-    "tags": ("optional", z.array(z.string)),
+    "tags": ("optional", z.array(_TAG_INPUT)),
+    "inheritPermission": ("optional", z.boolean),  # 4.17.3 (4173.mdx at 20659c2b)
 }
 
 
@@ -480,17 +562,16 @@ def _create_collection(state: State, params: Params) -> str:
     """An empty collection: a folder, or a "virtual" one for data pushed by hand."""
     validate(params, _CREATE_COLLECTION)
     dataset = _dataset(state, params["datasetId"])
-    return (
-        _store(state)
-        .add_collection(
-            dataset_id=dataset.id,
-            parent_id=_parent(params),
-            name=params["name"],
-            type=params["type"],
-            tags=params.get("tags"),
-        )
-        .id
+    collection = _store(state).add_collection(
+        dataset_id=dataset.id,
+        parent_id=_parent(params),
+        name=params["name"],
+        type=params["type"],
+        tags=_tags_in(state, dataset.id, params.get("tags")),
+        inherit_permission=params.get("inheritPermission") if _since(state, "4.17.3") else None,
     )
+    _training(state, collection)  # 4.17.2: the first statistics snapshot
+    return collection.id
 
 
 def _file_key(dataset_id: str, filename: str) -> str:
@@ -506,7 +587,7 @@ def _source_collection(state: State, params: Params, dataset: Dataset, **fields:
     return _store(state).add_collection(
         dataset_id=dataset.id,
         parent_id=_parent(params),
-        tags=params.get("tags"),
+        tags=_tags_in(state, dataset.id, params.get("tags")),
         settings=chunk_settings(params),
         **fields,
     )
@@ -522,6 +603,7 @@ def _parse(state: State, collection: Collection, text: str | None) -> dict[str, 
         collection.parse_error = "The emulator cannot read this file type"
     else:
         store.import_text(collection, text)
+    _training(state, collection)  # 4.17.2: the first statistics snapshot
     return {"collectionId": collection.id, "results": {"insertLen": 0}}
 
 
@@ -638,6 +720,19 @@ _LIST_COLLECTIONS: Spec = {
     "filterTags": ("optional", z.array(z.string)),
     "simple": ("optional", z.boolean),
 }
+# 4.17.1: typed-tag conditions (page `dataset-collection/list-v2`: `tagFilters[] {tagId, ...}`): a
+# collection with the tag, and one of `values` when given. Older versions strip the key, as zod does.
+_TAG_FILTER: Spec = {"tagId": ("required", z.string), "values": ("optional", z.array(z.number_or_string))}
+_LIST_COLLECTIONS_4171: Spec = {**_LIST_COLLECTIONS, "tagFilters": ("optional", z.array(z.obj(_TAG_FILTER)))}
+
+
+def _matches(collection: Collection, condition: dict[str, Any]) -> bool:
+    return any(
+        isinstance(tag, dict)
+        and tag["tagId"] == condition["tagId"]
+        and ("values" not in condition or tag["value"] in condition["values"])
+        for tag in collection.tags or ()
+    )
 
 
 def _to_number(value: Any) -> float:
@@ -651,6 +746,11 @@ def _to_number(value: Any) -> float:
 
 
 def _training(state: State, collection: Collection, *, simple: bool = False) -> dict[str, Any]:
+    """The collection's training counters. FastGPT >= 4.17.2 precomputes them ("updated
+    asynchronously by collectionUpdate worker", `DatasetCollectionSchema` in type.ts at 01c761fd) and
+    adds `dataAmount`, `processedCount` and `remainingCount`: the emulator answers the snapshot
+    taken at the previous read (or at creation) and takes a new one, so counters lag one read
+    behind the data, as a worker's would."""
     if simple:
         return {
             "trainingAmount": 0,
@@ -659,14 +759,23 @@ def _training(state: State, collection: Collection, *, simple: bool = False) -> 
             "hasError": False,
             "slowestTrainingStatus": "ready",
         }
-    return _store(state).training_status(collection)
+    store = _store(state)
+    live = store.training_status(collection)
+    if not _since(state, "4.17.2"):
+        return live
+    rows = list(store.rows(collection.id))
+    processed = sum(1 for d in rows if store.is_ready(d))
+    live.update(dataAmount=len(rows), processedCount=processed, remainingCount=len(rows) - processed)
+    answer = collection.stats if collection.stats is not None else live
+    collection.stats = live
+    return dict(answer)
 
 
 def _list_collections(state: State, params: Params) -> dict[str, Any]:
     """`listV2`: a page of a folder's collections, newest update first, with their data and training
     counts. `searchText` searches names across every folder; `filterTags` matches tag labels (FastGPT
     matches tag ids, which the emulator does not give out); `simple` skips the counts, as FastGPT."""
-    validate(params, _LIST_COLLECTIONS)
+    validate(params, _LIST_COLLECTIONS_4171 if _since(state, "4.17.1") else _LIST_COLLECTIONS)
     size = min(int(_to_number(params.get("pageSize", 10))), 100)
     offset = (
         int(_to_number(params["offset"]))
@@ -689,7 +798,9 @@ def _list_collections(state: State, params: Params) -> dict[str, Any]:
         found = [c for c in found if c.parent_id == (parent.lower() if parent else None)]
     if params.get("filterTags"):
         wanted = set(params["filterTags"])
-        found = [c for c in found if wanted & set(c.tags or ())]
+        found = [c for c in found if wanted & {t for t in c.tags or () if isinstance(t, str)}]
+    if params.get("tagFilters") and _since(state, "4.17.1"):
+        found = [c for c in found if all(_matches(c, f) for f in params["tagFilters"])]
     found.sort(key=lambda c: (c.updated, c.seq), reverse=True)
     page = found[offset:] if size == 0 else found[offset : offset + size]  # Mongo's limit(0): no limit
     simple = params.get("simple") is True
@@ -708,15 +819,19 @@ def _list_collections(state: State, params: Params) -> dict[str, Any]:
             item["forbid"] = c.forbid
         if "trainingType" in c.settings:
             item["trainingType"] = c.settings["trainingType"]
-        if c.tags:
-            item["tags"] = list(c.tags)
+        if c.tags:  # typed tags with their label, as the list answers them (4.17.1)
+            item["tags"] = [
+                t if isinstance(t, str) else {**t, "label": store.tag_label(c.dataset_id, t["tagId"])}
+                for t in c.tags
+            ]
         if c.file_id:
             item["fileId"] = c.file_id
         if c.raw_link:
             item["rawLink"] = c.raw_link
         item["permission"] = _PERMISSION
-        item["dataAmount"] = 0 if simple else len(store.trained(c.id))
-        item.update(_training(state, c, simple=simple))
+        training = _training(state, c, simple=simple)
+        item["dataAmount"] = 0 if simple else training.pop("dataAmount", len(store.trained(c.id)))
+        item.update(training)
         items.append(item)
     return {"list": items, "total": len(found)}
 
@@ -745,7 +860,7 @@ _UPDATE_COLLECTION: Spec = {
     "id": ("optional", z.object_id),
     "parentId": ("nullish", z.parent_id),
     "name": ("optional", z.string),
-    "tags": ("optional", z.array(z.string)),
+    "tags": ("optional", z.array(_TAG_INPUT)),
     "forbid": ("optional", z.boolean),
     "createTime": ("optional", z.date),
     "datasetId": ("optional", z.string),
@@ -775,7 +890,7 @@ def _update_collection(state: State, params: Params) -> None:
         manual = name.startswith("手动") or name in ("manual", "mark")
         collection.updated = _PINNED if manual else store.clock()
     if params.get("tags") is not None:
-        collection.tags = list(params["tags"])
+        collection.tags = _tags_in(state, collection.dataset_id, params["tags"])
     if params.get("forbid") is not None:
         targets = store.collection_tree(collection.id) if collection.type == "folder" else [collection.id]
         for target in targets:
@@ -785,10 +900,32 @@ def _update_collection(state: State, params: Params) -> None:
 
 
 def _delete_collection(state: State, params: Params) -> None:
-    """`?id=` or a body `collectionIds`; each collection goes with the collections under it and all
-    their data."""
-    validate(params, {"id": ("optional", z.string), "collectionIds": ("optional", z.array(z.string))})
-    ids = [params["id"]] if params.get("id") else params.get("collectionIds")
+    """`?id=` or a body `collectionIds` (any method: FastGPT's entry does not check it); FastGPT 4.18
+    also reads a body `id`, and `datasetId` + `apiFileIds` (page `dataset-collection/delete`; none
+    matching is `unExistCollection`). Each collection goes with the collections under it and all
+    their data. Older versions read no body `id`: such a request is `missingParams`."""
+    query, body = params["query"], params["body"]
+    spec: Spec = {"collectionIds": ("optional", z.array(z.string))}
+    if _since(state, "4.18.0"):
+        spec.update(
+            id=("optional", z.string),
+            datasetId=("optional", z.string),
+            apiFileIds=("optional", z.array(z.string)),
+        )
+    validate(body, spec)
+    validate(query, {"id": ("optional", z.string)})
+    single = query.get("id") or (body.get("id") if _since(state, "4.18.0") else None)
+    ids = [single] if single else body.get("collectionIds")
+    if ids is None and _since(state, "4.18.0") and body.get("datasetId") and body.get("apiFileIds"):
+        dataset = _dataset(state, body["datasetId"])
+        wanted = set(body["apiFileIds"])
+        ids = [
+            c.id
+            for c in _store(state).collections.values()
+            if c.dataset_id == dataset.id and c.api_file_id in wanted
+        ]
+        if not ids:
+            raise dataset_error("unExistCollection")
     if not isinstance(ids, list):
         raise missing_params()
     if not ids:
@@ -917,7 +1054,8 @@ def _list_data(state: State, params: Params) -> dict[str, Any]:
         offset = max(int(_to_number(paging.get("pageNum", 1))) - 1, 0) * int(_to_number(size_value))
     collection = _collection(state, params["collectionId"])
     search = (params.get("searchText") or "").strip().lower()
-    rows = _store(state).trained(collection.id)
+    store = _store(state)
+    rows = list(store.rows(collection.id)) if _since(state, "4.17.2") else store.trained(collection.id)
     if search:
         needle = (params.get("searchText") or "").lower()
         rows = [d for d in rows if needle in d.q.lower() or needle in d.a.lower()]
@@ -934,6 +1072,8 @@ def _list_data(state: State, params: Params) -> dict[str, Any]:
         }
         if d.image_id:
             item["imageId"] = d.image_id
+        if _since(state, "4.17.2"):
+            item["indexStatus"] = _index_status(state, d)
         items.append(item)
     return {"list": items, "total": len(rows)}
 
@@ -958,6 +1098,8 @@ def _data_detail(state: State, params: Params) -> dict[str, Any]:
     detail.update(chunkIndex=data.chunk_index, indexes=data.indexes, isOwner=True)
     if data.metadata:
         detail["metadata"] = data.metadata
+    if _since(state, "4.17.2"):
+        detail["indexStatus"] = _index_status(state, data)
     return detail
 
 
@@ -987,7 +1129,7 @@ def _update_data(state: State, params: Params) -> dict[str, str]:
     the old text in `history` (10 at most), and answers the new text; `a` is left out when empty."""
     validate(params, _UPDATE_DATA)
     store = _store(state)
-    data = _data(state, params["dataId"])
+    data = _writable(state, _data(state, params["dataId"]))
     q = params["q"]
     a = params["a"] if params.get("a") is not None else data.a
     if q != data.q or a != data.a:
@@ -1003,7 +1145,7 @@ def _update_data(state: State, params: Params) -> dict[str, str]:
 
 def _delete_data(state: State, params: Params) -> None:
     validate(params, _BY_OBJECT_ID)
-    _store(state).delete_data(_data(state, params["id"]))
+    _store(state).delete_data(_writable(state, _data(state, params["id"])))
 
 
 # ---- the table -----------------------------------------------------------------------------------
@@ -1032,7 +1174,7 @@ ROUTES = (
     Route(f"{_BASE}/collection/listV2", enveloped(_list_collections), since="4.8.19", reads="body"),
     Route(f"{_BASE}/collection/detail", enveloped(_collection_detail), since="4.5.1", reads="query"),
     Route(f"{_BASE}/collection/update", enveloped(_update_collection), since="4.5.1", reads="body"),
-    Route(f"{_BASE}/collection/delete", enveloped(_delete_collection), since="4.6.3"),
+    Route(f"{_BASE}/collection/delete", enveloped(_delete_collection), since="4.6.3", reads="split"),
     Route(f"{_BASE}/collection/sync", enveloped(_sync_collection), since="4.8.15", reads="body"),
     Route(f"{_BASE}/data/pushData", enveloped(_push_data), since="4.4.5", reads="body"),
     Route(f"{_BASE}/data/v2/list", enveloped(_list_data), since="4.8.12"),

@@ -85,6 +85,11 @@ _DATASET_ERRORS = (
     ("invalidVectorModelOrQAModel", "common:core.dataset.error.invalidVectorModelOrQAModel"),
     ("canNotEditAdminPermission", "common:core.dataset.error.canNotEditAdminPermission"),
     ("noApiServer", "common:core.dataset.error.noApiServer"),
+    # FastGPT 4.17.x (the registry at 09abe9ff): external chunking, then 4.17.2's index guard.
+    ("externalChunkFailed", "dataset:chunk_error.failed"),
+    ("externalChunkInvalidResponse", "dataset:chunk_error.invalid_response"),
+    ("externalChunkNotConfigured", "dataset:chunk_error.not_configured"),
+    ("dataNotIndexed", "common:core.dataset.error.dataNotIndexed"),
 )
 
 

@@ -46,8 +46,9 @@ class Route:
     # Whether this request will be answered as SSE, which changes how a refusal is written.
     streams: Callable[[Params], bool] = _never
     # Where the handler's `params` come from: FastGPT's handlers parse the body or the query with
-    # their own schema, so a field sent in the other place is not seen ("both": merged, body wins).
-    reads: Literal["both", "body", "query"] = "both"
+    # their own schema, so a field sent in the other place is not seen ("both": merged, body wins;
+    # "split": `{"query": ..., "body": ...}`, for a handler that reads a name in one place only).
+    reads: Literal["both", "body", "query", "split"] = "both"
 
     def served(self, version: Version) -> bool:
         if self.since is not None and version < parse_version(self.since):
