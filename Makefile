@@ -4,6 +4,7 @@ POETRY_VERSION := 2.5.1
 TOOLS := .tools
 POETRY := $(TOOLS)/poetry/bin/poetry
 VENV_STAMP := .venv/.installed
+DEMO_STAMP := .venv/.demo
 RUN := $(POETRY) run
 
 .DEFAULT_GOAL := help
@@ -51,8 +52,20 @@ bench: $(VENV_STAMP)  ## Benchmarks against the alternatives (bench/); not part 
 	$(POETRY) sync --with bench
 	$(RUN) python -m bench
 
-demo: $(VENV_STAMP)  ## Streamed, typed chat plus history calls (emulator unless FASTGPT_BASE_URL/FASTGPT_API_KEY are set)
-	$(RUN) python -m examples.demo
+# The demo needs the SDK's runtime alone: the lock's pins of it (hash-checked) into .venv with pip, no
+# Poetry and no dev tools. A .venv that `make install` made already has them; `make install` later
+# completes this one.
+$(DEMO_STAMP): poetry.lock tools/demo_requirements.py
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "Python >= 3.10 is required"; exit 1; }
+	@if [ -f $(VENV_STAMP) ] && [ $(VENV_STAMP) -nt poetry.lock ]; then touch $@; else \
+		$(PYTHON) -m venv .venv && \
+		$(PYTHON) tools/demo_requirements.py > .venv/demo-requirements.txt && \
+		.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+			-r .venv/demo-requirements.txt && \
+		touch $@; fi
+
+demo: $(DEMO_STAMP)  ## Streamed, typed chat plus history calls (emulator unless FASTGPT_BASE_URL/FASTGPT_API_KEY are set)
+	.venv/bin/python -m examples.demo
 
 docs: $(VENV_STAMP)  ## Build the documentation site into site/ (mkdocs --strict, offline)
 	$(RUN) mkdocs build --strict

@@ -10,13 +10,18 @@ import re
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .errors import RequestValidationError
 
+if TYPE_CHECKING:
+    from .options import RequestOption
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_EVENT_BYTES",
+    "CallSettings",
     "ClientConfig",
     "Secret",
     "check_api_key",
@@ -191,6 +196,34 @@ class ClientConfig:
             )
         return replace(self, base_url=base)
 
+    def resolve(self, option: RequestOption | None) -> CallSettings:
+        """One call's settings: the option's where it sets them, else this client's. The one place
+        the two are merged (API calls, streams and storage uploads alike)."""
+        if option is None:
+            return CallSettings(
+                self.timeout, self.connect_timeout, self.max_retries, self.stream_idle_timeout
+            )
+        return CallSettings(
+            timeout=self.timeout if option.timeout is None else option.timeout,
+            connect_timeout=self.connect_timeout
+            if option.connect_timeout is None
+            else option.connect_timeout,
+            max_retries=self.max_retries if option.max_retries is None else option.max_retries,
+            stream_idle_timeout=(
+                self.stream_idle_timeout if option.stream_idle_timeout is None else option.stream_idle_timeout
+            ),
+        )
+
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
         return f"ClientConfig(base_url={self.base_url!r}, app_id={self.app_id!r}, api_key={key})"
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    """What one call waits and retries by (`ClientConfig.resolve`)."""
+
+    timeout: float
+    connect_timeout: float
+    max_retries: int
+    stream_idle_timeout: float | None

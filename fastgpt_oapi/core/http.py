@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 import httpx
 
 from .._version import __version__
-from .config import ClientConfig, check_api_key
+from .config import CallSettings, ClientConfig, check_api_key
 from .errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -48,7 +48,19 @@ if TYPE_CHECKING:
     from .multipart import MultipartBody
     from .options import RequestOption
 
-__all__ = ["HTTPCore", "Hooks", "Outcome", "Pools", "PreparedCall", "RawResponse", "Sender", "Tries"]
+__all__ = [
+    "CallTries",
+    "HTTPCore",
+    "Hooks",
+    "Outcome",
+    "Pools",
+    "PreparedCall",
+    "RawResponse",
+    "Sender",
+    "Tries",
+    "adrive",
+    "drive",
+]
 
 logger = logging.getLogger("fastgpt_oapi")
 
@@ -56,7 +68,7 @@ ResponseT = TypeVar("ResponseT", bound="BaseModel")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Failures while reading a body: the connection broke, or the bytes that came cannot be decoded.
-_READ_ERRORS = (httpx.TransportError, httpx.DecodingError)
+READ_ERRORS = (httpx.TransportError, httpx.DecodingError)
 
 _USER_AGENT = f"fastgpt-oapi/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
 # Sent with every request. Set once on the httpx clients the SDK owns, added per request to a client
@@ -101,7 +113,7 @@ class Pools:
         if isinstance(verify, str):  # a CA bundle path; httpx wants an SSLContext for that now
             verify = ssl.create_default_context(cafile=verify)
         return {
-            "timeout": httpx.Timeout(c.timeout, connect=c.connect_timeout, pool=c.connect_timeout),
+            "timeout": timeout_of(c.resolve(None)),
             "limits": httpx.Limits(
                 max_connections=c.max_connections,
                 max_keepalive_connections=c.max_keepalive_connections,
@@ -263,9 +275,7 @@ class HTTPCore:
         # the URL, the headers and the timeout per call were a tenth of a blocking call (row 2).
         self._urls: dict[str, httpx.URL] = {}
         self._plain_headers: dict[tuple[bool, bool], dict[str, str]] = {}
-        self._timeout = httpx.Timeout(
-            config.timeout, connect=config.connect_timeout, pool=config.connect_timeout
-        )
+        self._timeout = timeout_of(config.resolve(None))
 
     def prepare(
         self,
@@ -303,13 +313,8 @@ class HTTPCore:
             timeout, retries = self._timeout, config.max_retries
         else:
             headers = self._headers(option, stream=stream, json_body=content is not None)
-            connect = option.connect_timeout if option.connect_timeout is not None else config.connect_timeout
-            timeout = httpx.Timeout(
-                option.timeout if option.timeout is not None else config.timeout,
-                connect=connect,
-                pool=connect,  # a full pool fails fast, not after the read timeout
-            )
-            retries = option.max_retries if option.max_retries is not None else config.max_retries
+            settings = config.resolve(option)
+            timeout, retries = timeout_of(settings), settings.max_retries
         if read_cap is not None and (timeout.read is None or timeout.read > read_cap):
             timeout = httpx.Timeout(
                 connect=timeout.connect, read=read_cap, write=timeout.write, pool=timeout.pool
@@ -371,14 +376,6 @@ class HTTPCore:
         )
 
     @staticmethod
-    def classify(exc: httpx.TransportError | httpx.DecodingError) -> Failure:
-        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
-            return Failure.CONNECT
-        if isinstance(exc, httpx.TimeoutException):
-            return Failure.TIMEOUT
-        return Failure.DISCONNECT
-
-    @staticmethod
     def wrap_transport_error(
         exc: httpx.TransportError | httpx.DecodingError, request: httpx.Request | None
     ) -> APIConnectionError:
@@ -399,27 +396,6 @@ class HTTPCore:
         what = "Could not connect to" if isinstance(exc, httpx.ConnectError) else "Connection to"
         end = "" if what == "Could not connect to" else " failed"
         return APIConnectionError(f"{what} {where}{end}: {type(exc).__name__}: {detail}", request=request)
-
-    @staticmethod
-    def retry_delay(
-        call: PreparedCall, attempt: int, failure: Failure, response: httpx.Response | None = None
-    ) -> float | None:
-        """Seconds to wait before the next try, or None when this failure is final."""
-        status = response.status_code if response is not None else None
-        if not should_retry(call.kind, failure, status, attempt, call.max_retries):
-            return None
-        retry_after = None
-        if response is not None:
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if retry_after is None and status == 429:
-                message, _, _ = describe_error_body(HTTPCore.decode_body(response), "")
-                retry_after = retry_after_in_text(message)
-        delay = backoff_delay(attempt, retry_after, random.random())
-        reason = f"HTTP {status}" if status is not None else failure.value
-        logger.info(
-            "retrying %s %s after %s in %.2f s (try %d)", call.method, call.path, reason, delay, attempt
-        )
-        return delay
 
     @staticmethod
     def decode_body(response: httpx.Response) -> object:
@@ -500,6 +476,13 @@ class HTTPCore:
             ) from None
 
 
+def timeout_of(settings: CallSettings) -> httpx.Timeout:
+    """A call's httpx timeout: its read timeout, and its connect timeout for a free pool slot too (a
+    full pool fails fast, not after the read timeout)."""
+    connect = settings.connect_timeout
+    return httpx.Timeout(settings.timeout, connect=connect, pool=connect)
+
+
 def _with_extras(
     request: APIRequest[Any], option: RequestOption, query: dict[str, Any], body: dict[str, Any] | None
 ) -> dict[str, Any] | None:
@@ -531,12 +514,6 @@ def _merge_headers(*layers: Mapping[str, str] | None) -> dict[str, str]:
         for name, value in (layer or {}).items():
             merged[name.lower()] = (name, value)
     return dict(merged.values())
-
-
-def _log(call: PreparedCall, status: int | str, started: float, attempt: int) -> None:
-    if logger.isEnabledFor(logging.DEBUG):
-        elapsed = (time.perf_counter() - started) * 1000
-        logger.debug("%s %s -> %s in %.0f ms (attempt %d)", call.method, call.path, status, elapsed, attempt)
 
 
 def _route_missing(response: httpx.Response) -> bool:
@@ -572,25 +549,107 @@ class Hooks:
 
 
 class Tries:
-    """Every decision about one call's tries, written once for both shells and free of I/O.
+    """Every decision about one request's tries, written once for every shell and free of I/O.
 
     A shell sends `request`, reports what came back to `after`, and either returns the response (None),
-    waits the seconds it is given and sends `request` again, or lets the final error propagate. Besides
-    retries, `after` moves to an endpoint's older path when a server does not serve the current one
-    (a bare 404: nothing ran), and remembers the path that answered in `learned`.
+    waits the seconds it is given and sends `request` again, or lets the final error propagate. Which
+    failures are tried again is `core/retry.py`'s policy, for API calls and storage uploads alike; a
+    subclass says only how its request is built and how its failures read (`CallTries` for FastGPT's
+    API, `StorageTries` in `core/storage.py`, whose errors keep presigned signatures out).
     """
 
-    __slots__ = (
-        "_call",
-        "_client",
-        "_core",
-        "_first_missing",
-        "_learned",
-        "_order",
-        "_owned",
-        "attempt",
-        "request",
-    )
+    __slots__ = ("_kind", "_max_retries", "attempt", "request")
+
+    # A request whose body is read as it goes out (a stream of the source) is built anew for each try.
+    rebuilds = False
+    # Whether the requests may carry the auth of a user's own httpx client (not to a storage host).
+    client_auth = True
+
+    def __init__(self, kind: RequestKind, max_retries: int, request: httpx.Request) -> None:
+        self._kind = kind
+        self._max_retries = max_retries
+        self.attempt = 1
+        self.request = request
+
+    # ---- what a subclass says ----------------------------------------------------------------------
+
+    def describe(self) -> str:
+        """The request in a log line, free of credentials."""
+        raise NotImplementedError
+
+    def build(self) -> httpx.Request:
+        """The request of the next try (when `rebuilds`)."""
+        raise NotImplementedError
+
+    def answered(self, response: httpx.Response) -> bool:
+        return response.is_success
+
+    def elsewhere(self, response: httpx.Response) -> bool:
+        """Whether to ask somewhere else at once (`request` replaced): a path the server does not have."""
+        return False
+
+    def transport_error(self, failure: httpx.TransportError | httpx.DecodingError) -> Exception:
+        raise NotImplementedError
+
+    def status_error(self, response: httpx.Response) -> Exception:
+        raise NotImplementedError
+
+    # ---- the decision -----------------------------------------------------------------------------
+
+    def after(self, outcome: Outcome) -> float | None:
+        """None: `outcome.response` is the answer. A number: wait that long, then send `request`.
+        Otherwise raises the typed error the request ends with."""
+        response, failure = outcome.response, outcome.failure
+        if failure is not None:
+            self._log(type(failure).__name__, outcome.started)
+            delay = self._delay(_classify(failure), None)
+            if delay is None:
+                raise self.transport_error(failure) from failure
+        else:
+            assert response is not None, "an outcome holds a response or a failure"
+            self._log(response.status_code, outcome.started)
+            if self.answered(response):
+                return None
+            if self.elsewhere(response):
+                return 0.0
+            delay = self._delay(Failure.STATUS, response)
+            if delay is None:
+                raise self.status_error(response)
+        self.attempt += 1
+        if self.rebuilds:
+            # The body of the try that failed was read (or begun) as it went out; this one reads anew.
+            # Only a try that provably never arrived, or was declined unread (429, 503), gets here.
+            self.request = self.build()
+        return delay
+
+    def _delay(self, failure: Failure, response: httpx.Response | None) -> float | None:
+        """Seconds to wait before the next try, or None when this failure is final."""
+        status = response.status_code if response is not None else None
+        if not should_retry(self._kind, failure, status, self.attempt, self._max_retries):
+            return None
+        retry_after = None
+        if response is not None:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if retry_after is None and status == 429:
+                message, _, _ = describe_error_body(HTTPCore.decode_body(response), "")
+                retry_after = retry_after_in_text(message)
+        delay = backoff_delay(self.attempt, retry_after, random.random())
+        reason = f"HTTP {status}" if status is not None else failure.value
+        logger.info("retrying %s after %s in %.2f s (try %d)", self.describe(), reason, delay, self.attempt)
+        return delay
+
+    def _log(self, outcome: int | str, started: float) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            elapsed = (time.perf_counter() - started) * 1000
+            logger.debug("%s -> %s in %.0f ms (attempt %d)", self.describe(), outcome, elapsed, self.attempt)
+
+
+class CallTries(Tries):
+    """The tries of one FastGPT API call. Besides retries, moves to an endpoint's older path when a
+    server does not serve the current one (a bare 404, or a refusal the route names: nothing ran), and
+    remembers the path that answered in `learned`."""
+
+    __slots__ = ("_call", "_client", "_core", "_first_missing", "_learned", "_order", "_owned")
 
     def __init__(
         self,
@@ -607,55 +666,86 @@ class Tries:
         self._owned = owned
         self._learned = learned
         self._first_missing: httpx.Response | None = None
-        self.attempt = 1
         if call.fallbacks:
             # The path that answered last time first, then the others newest first.
             start = learned.get(call.path, 0)
             self._order = [start, *(i for i in range(len(call.fallbacks) + 1) if i != start)]
-            self.request = self._build(self._order[0])
         else:
             self._order = [0]
-            self.request = core.build(client, call, owned=owned)
+        super().__init__(call.kind, call.max_retries, self.build())
 
-    def _build(self, index: int) -> httpx.Request:
-        call = self._call
+    @property
+    def rebuilds(self) -> bool:  # type: ignore[override]  # per call, not per class
+        return self._call.body is not None
+
+    def describe(self) -> str:
+        return f"{self._call.method} {self._call.path}"
+
+    def build(self) -> httpx.Request:
+        call, index = self._call, self._order[0]
         if index:
             call = call.at(*call.fallbacks[index - 1])
         return self._core.build(self._client, call, owned=self._owned)
 
-    def after(self, outcome: Outcome) -> float | None:
-        """None: `outcome.response` is the answer. A number: wait that long, then send `request`.
-        Otherwise raises the typed error the call ends with."""
-        call, response, failure = self._call, outcome.response, outcome.failure
-        if failure is not None:
-            _log(call, type(failure).__name__, outcome.started, self.attempt)
-            delay = self._core.retry_delay(call, self.attempt, self._core.classify(failure))
-            if delay is None:
-                raise self._core.wrap_transport_error(failure, self.request) from failure
-        else:
-            assert response is not None, "an outcome holds a response or a failure"
-            _log(call, response.status_code, outcome.started, self.attempt)
-            if response.is_success:
-                if call.fallbacks and self._order[0] != self._learned.get(call.path, 0):
-                    self._learned[call.path] = self._order[0]
-                return None
-            if len(self._order) > 1 and (_route_missing(response) or _form_refused(call, response)):
-                if self._first_missing is None:
-                    self._first_missing = response
-                self._order.pop(0)
-                self.request = self._build(self._order[0])
-                return 0.0
-            delay = self._core.retry_delay(call, self.attempt, Failure.STATUS, response)
-            if delay is None:
-                if self._first_missing is not None and _route_missing(response):
-                    response = self._first_missing  # no path is served: report the current one's 404
-                raise self._core.error_for(response, self._core.decode_body(response))
-        self.attempt += 1
-        if self._call.body is not None:
-            # The body of the try that failed was read (or begun) as it went out; this one reads anew.
-            # Only a try that provably never arrived, or was declined unread (429, 503), gets here.
-            self.request = self._build(self._order[0])
-        return delay
+    def answered(self, response: httpx.Response) -> bool:
+        if not response.is_success:
+            return False
+        call = self._call
+        if call.fallbacks and self._order[0] != self._learned.get(call.path, 0):
+            self._learned[call.path] = self._order[0]
+        return True
+
+    def elsewhere(self, response: httpx.Response) -> bool:
+        if len(self._order) < 2 or not (_route_missing(response) or _form_refused(self._call, response)):
+            return False
+        if self._first_missing is None:
+            self._first_missing = response
+        self._order.pop(0)
+        self.request = self.build()
+        return True
+
+    def transport_error(self, failure: httpx.TransportError | httpx.DecodingError) -> Exception:
+        return self._core.wrap_transport_error(failure, self.request)
+
+    def status_error(self, response: httpx.Response) -> Exception:
+        if self._first_missing is not None and _route_missing(response):
+            response = self._first_missing  # no path is served: report the current one's 404
+        return self._core.error_for(response, self._core.decode_body(response))
+
+
+def _classify(exc: httpx.TransportError | httpx.DecodingError) -> Failure:
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return Failure.CONNECT
+    if isinstance(exc, httpx.TimeoutException):
+        return Failure.TIMEOUT
+    return Failure.DISCONNECT
+
+
+def drive(
+    client: httpx.Client, tries: Tries, sleep: Callable[[float], None], *, read_body: bool
+) -> httpx.Response:
+    """Send `tries.request` until `tries` has an answer (returned: body read, or open for streaming)."""
+    auth = httpx.USE_CLIENT_DEFAULT if tries.client_auth else None
+    while True:
+        outcome = _attempt(client, tries.request, read_body, auth)
+        delay = tries.after(outcome)
+        if delay is None:
+            return outcome.response  # type: ignore[return-value]  # after() returns None only then
+        if delay:
+            sleep(delay)
+
+
+async def adrive(
+    client: httpx.AsyncClient, tries: Tries, sleep: Callable[[float], Awaitable[None]], *, read_body: bool
+) -> httpx.Response:
+    auth = httpx.USE_CLIENT_DEFAULT if tries.client_auth else None
+    while True:
+        outcome = await _aattempt(client, tries.request, read_body, auth)
+        delay = tries.after(outcome)
+        if delay is None:
+            return outcome.response  # type: ignore[return-value]
+        if delay:
+            await sleep(delay)
 
 
 class RawResponse(Generic[ResponseT]):
@@ -762,14 +852,8 @@ class Sender:
     def open(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
         """Send with retries; return a successful response (body read, or open for streaming)."""
         client = self.pools.sync_client()
-        tries = Tries(self.core, call, client, owned=self.pools.owns_sync, learned=self.learned)
-        while True:
-            outcome = _attempt(client, tries.request, read_body)
-            delay = tries.after(outcome)
-            if delay is None:
-                return outcome.response  # type: ignore[return-value]  # after() returns None only then
-            if delay:
-                self.hooks.sleep(delay)
+        tries = CallTries(self.core, call, client, owned=self.pools.owns_sync, learned=self.learned)
+        return drive(client, tries, self.hooks.sleep, read_body=read_body)
 
     # ---- async --------------------------------------------------------------------------------
 
@@ -786,28 +870,22 @@ class Sender:
 
     async def aopen(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
         client = self.pools.async_client()
-        tries = Tries(self.core, call, client, owned=self.pools.owns_async, learned=self.learned)
-        while True:
-            outcome = await _aattempt(client, tries.request, read_body)
-            delay = tries.after(outcome)
-            if delay is None:
-                return outcome.response  # type: ignore[return-value]
-            if delay:
-                await self.hooks.asleep(delay)
+        tries = CallTries(self.core, call, client, owned=self.pools.owns_async, learned=self.learned)
+        return await adrive(client, tries, self.hooks.asleep, read_body=read_body)
 
 
-def _attempt(client: httpx.Client, request: httpx.Request, read_body: bool) -> Outcome:
+def _attempt(client: httpx.Client, request: httpx.Request, read_body: bool, auth: Any) -> Outcome:
     """One try, I/O only. An error status has its body read (to report it) and is closed."""
     started = time.perf_counter()
     try:
-        response = client.send(request, stream=True, follow_redirects=False)
+        response = client.send(request, stream=True, follow_redirects=False, auth=auth)
     except httpx.TransportError as exc:
         return Outcome(None, exc, started)
     if response.is_success and not read_body:
         return Outcome(response, None, started)
     try:
         response.read()
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         response.close()
         if response.is_success:
             return Outcome(response, exc, started)
@@ -818,10 +896,10 @@ def _attempt(client: httpx.Client, request: httpx.Request, read_body: bool) -> O
     return Outcome(response, None, started)
 
 
-async def _aattempt(client: httpx.AsyncClient, request: httpx.Request, read_body: bool) -> Outcome:
+async def _aattempt(client: httpx.AsyncClient, request: httpx.Request, read_body: bool, auth: Any) -> Outcome:
     started = time.perf_counter()
     try:
-        response = await client.send(request, stream=True, follow_redirects=False)
+        response = await client.send(request, stream=True, follow_redirects=False, auth=auth)
     except httpx.TransportError as exc:
         return Outcome(None, exc, started)
     except RuntimeError as exc:
@@ -838,7 +916,7 @@ async def _aattempt(client: httpx.AsyncClient, request: httpx.Request, read_body
         return Outcome(response, None, started)
     try:
         await response.aread()
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         await response.aclose()
         if response.is_success:
             return Outcome(response, exc, started)

@@ -38,11 +38,9 @@ from __future__ import annotations
 import json
 import logging
 import math
-import random
-import time
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -57,12 +55,11 @@ from .errors import (
     error_class_for,
     is_error_envelope,
 )
-from .http import HTTPCore
-from .retry import Failure, RequestKind, backoff_delay, parse_retry_after, should_retry
+from .http import HTTPCore, Tries, adrive, drive, timeout_of
+from .retry import RequestKind, parse_retry_after
 from .upload import redact_url, scrub
 
 if TYPE_CHECKING:
-    from .config import ClientConfig
     from .http import Sender
     from .options import RequestOption
     from .upload import PresignedUpload, UploadSource
@@ -74,7 +71,6 @@ logger = logging.getLogger("fastgpt_oapi")
 # S3's limit, which FastGPT checks too (MAX_MULTIPART_PART_COUNT).
 MAX_PARTS = 10_000
 _BODY_PREVIEW = 300
-_READ_ERRORS = (httpx.TransportError, httpx.DecodingError)
 _S3_ERROR = (
     ("code", "<Code>", "</Code>"),
     ("message", "<Message>", "</Message>"),
@@ -204,83 +200,53 @@ def _etag(response: httpx.Response, number: int) -> str:
 # ---- per request: sending, retries, errors (shared by both shells) -----------------------------------
 
 
-def _settings(config: ClientConfig, option: RequestOption | None) -> tuple[httpx.Timeout, int]:
-    read, connect, retries = config.timeout, config.connect_timeout, config.max_retries
-    if option is not None:
-        read = option.timeout if option.timeout is not None else read
-        connect = option.connect_timeout if option.connect_timeout is not None else connect
-        retries = option.max_retries if option.max_retries is not None else retries
-    return httpx.Timeout(read, connect=connect, pool=connect), retries
+class StorageTries(Tries):
+    """The tries of one storage request: the same decisions as every write (`Tries`), its body read
+    afresh from the source for each, its errors told without the URL's credentials."""
 
+    __slots__ = ("_source", "_step", "_sync", "_timeout")
 
-def _request(step: Step, content: Any, timeout: httpx.Timeout) -> httpx.Request:
-    # Built here, not with client.build_request: that would add the client's default headers, cookies
-    # and params (a user's own httpx client may carry credentials in them).
-    return httpx.Request(
-        step.method,
-        step.url,
-        headers=step.headers,
-        content=content,
-        extensions={"timeout": timeout.as_dict()},
-    )
+    rebuilds = True
+    client_auth = False  # a user's httpx client may carry credentials for FastGPT in its auth
 
+    def __init__(self, step: Step, source: UploadSource, timeout: httpx.Timeout, *, sync: bool) -> None:
+        self._step, self._source, self._timeout, self._sync = step, source, timeout, sync
+        super().__init__(RequestKind.WRITE, step.max_retries, self.build())
 
-def _log(step: Step, outcome: object, started: float, attempt: int) -> None:
-    if logger.isEnabledFor(logging.DEBUG):
-        elapsed = (time.perf_counter() - started) * 1000
-        logger.debug(
-            "storage %s %s (%s) -> %s in %.0f ms (attempt %d)",
+    def describe(self) -> str:
+        return f"the {self._step.what} to {redact_url(self._step.url)}"
+
+    def build(self) -> httpx.Request:
+        step, source = self._step, self._source
+        content: Any = step.body
+        if step.span is not None:
+            content = source.chunks(*step.span) if self._sync else source.achunks(*step.span)
+        # Built here, not with client.build_request: that would add the client's default headers,
+        # cookies and params (a user's own httpx client may carry credentials in them).
+        return httpx.Request(
             step.method,
-            redact_url(step.url),
-            step.what,
-            outcome,
-            elapsed,
-            attempt,
+            step.url,
+            headers=step.headers,
+            content=content,
+            extensions={"timeout": self._timeout.as_dict()},
         )
 
+    def answered(self, response: httpx.Response) -> bool:
+        return response.is_success and not is_error_envelope(HTTPCore.decode_body(response))
 
-def _after_failure(step: Step, attempt: int, exc: Exception, request: httpx.Request) -> float:
-    """The wait before the next try after a transport failure, or raises the error the step ends with."""
-    failure = HTTPCore.classify(exc) if isinstance(exc, _READ_ERRORS) else Failure.DISCONNECT
-    if not should_retry(RequestKind.WRITE, failure, None, attempt, step.max_retries):
-        _fail(step, exc, request)
-    delay = backoff_delay(attempt, None, random.random())
-    logger.info(
-        "retrying the %s to %s after %s in %.2f s", step.what, redact_url(step.url), failure.value, delay
-    )
-    return delay
-
-
-def _fail(step: Step, exc: Exception, request: httpx.Request) -> NoReturn:
-    where = f"the {step.what} to {redact_url(step.url)}"
-    if isinstance(exc, httpx.TimeoutException):
-        raise APITimeoutError(
-            f"Request timed out ({type(exc).__name__}) during {where}.", request=request
-        ) from exc
-    detail = scrub(str(exc), step.url)
-    raise APIConnectionError(
-        f"Connection error during {where}: {type(exc).__name__}: {detail}", request=request
-    ) from exc
-
-
-def _after_response(step: Step, attempt: int, response: httpx.Response) -> float | None:
-    """None when the response is the step's answer; else the wait before the next try, or raises."""
-    body = HTTPCore.decode_body(response)
-    if response.is_success and not is_error_envelope(body):
-        return None
-    if should_retry(RequestKind.WRITE, Failure.STATUS, response.status_code, attempt, step.max_retries):
-        delay = backoff_delay(
-            attempt, parse_retry_after(response.headers.get("retry-after")), random.random()
+    def transport_error(self, failure: httpx.TransportError | httpx.DecodingError) -> Exception:
+        where = self.describe()
+        if isinstance(failure, httpx.TimeoutException):
+            return APITimeoutError(
+                f"Request timed out ({type(failure).__name__}) during {where}.", request=self.request
+            )
+        detail = scrub(str(failure), self._step.url)
+        return APIConnectionError(
+            f"Connection error during {where}: {type(failure).__name__}: {detail}", request=self.request
         )
-        logger.info(
-            "retrying the %s to %s after HTTP %d in %.2f s",
-            step.what,
-            redact_url(step.url),
-            response.status_code,
-            delay,
-        )
-        return delay
-    raise _storage_error(step, response, body)
+
+    def status_error(self, response: httpx.Response) -> Exception:
+        return _storage_error(self._step, response, HTTPCore.decode_body(response))
 
 
 def _storage_error(step: Step, response: httpx.Response, body: object) -> APIStatusError:
@@ -323,14 +289,15 @@ def transfer(
     sender: Sender, presigned: PresignedUpload, source: UploadSource, option: RequestOption | None = None
 ) -> None:
     """Upload `source` as `presigned` says, through the client's sync pool."""
-    timeout, retries = _settings(sender.config, option)
+    settings = sender.config.resolve(option)
     client = sender.pools.sync_client()
-    protocol = _protocol(presigned, source, sender.config.base_url, retries)
+    protocol = _protocol(presigned, source, sender.config.base_url, settings.max_retries)
     try:
         step = next(protocol)
         while True:
             try:
-                response = _send(client, step, source, timeout, sender)
+                tries = StorageTries(step, source, timeout_of(settings), sync=True)
+                response = drive(client, tries, sender.hooks.sleep, read_body=True)
             except Exception as exc:
                 step = protocol.throw(exc)
             else:
@@ -339,52 +306,21 @@ def transfer(
         return
     finally:
         protocol.close()
-
-
-def _send(
-    client: httpx.Client, step: Step, source: UploadSource, timeout: httpx.Timeout, sender: Sender
-) -> httpx.Response:
-    attempt = 1
-    while True:
-        content = source.chunks(*step.span) if step.span is not None else step.body
-        request = _request(step, content, timeout)
-        started = time.perf_counter()
-        try:
-            response = client.send(request, stream=True, follow_redirects=False, auth=None)
-        except httpx.TransportError as exc:
-            _log(step, type(exc).__name__, started, attempt)
-            delay = _after_failure(step, attempt, exc, request)
-        else:
-            try:
-                response.read()
-            except _READ_ERRORS as exc:
-                if response.is_success:  # the answer was cut off: whether it worked is unknown
-                    _log(step, type(exc).__name__, started, attempt)
-                    _fail(step, exc, request)
-            finally:
-                response.close()
-            _log(step, response.status_code, started, attempt)
-            wait = _after_response(step, attempt, response)
-            if wait is None:
-                return response
-            delay = wait
-        attempt += 1
-        if delay:
-            sender.hooks.sleep(delay)
 
 
 async def atransfer(
     sender: Sender, presigned: PresignedUpload, source: UploadSource, option: RequestOption | None = None
 ) -> None:
     """Upload `source` as `presigned` says, through the client's async pool."""
-    timeout, retries = _settings(sender.config, option)
+    settings = sender.config.resolve(option)
     client = sender.pools.async_client()
-    protocol = _protocol(presigned, source, sender.config.base_url, retries)
+    protocol = _protocol(presigned, source, sender.config.base_url, settings.max_retries)
     try:
         step = next(protocol)
         while True:
             try:
-                response = await _asend(client, step, source, timeout, sender)
+                tries = StorageTries(step, source, timeout_of(settings), sync=False)
+                response = await adrive(client, tries, sender.hooks.asleep, read_body=True)
             except Exception as exc:
                 step = protocol.throw(exc)
             else:
@@ -393,35 +329,3 @@ async def atransfer(
         return
     finally:
         protocol.close()
-
-
-async def _asend(
-    client: httpx.AsyncClient, step: Step, source: UploadSource, timeout: httpx.Timeout, sender: Sender
-) -> httpx.Response:
-    attempt = 1
-    while True:
-        content = source.achunks(*step.span) if step.span is not None else step.body
-        request = _request(step, content, timeout)
-        started = time.perf_counter()
-        try:
-            response = await client.send(request, stream=True, follow_redirects=False, auth=None)
-        except httpx.TransportError as exc:
-            _log(step, type(exc).__name__, started, attempt)
-            delay = _after_failure(step, attempt, exc, request)
-        else:
-            try:
-                await response.aread()
-            except _READ_ERRORS as exc:
-                if response.is_success:
-                    _log(step, type(exc).__name__, started, attempt)
-                    _fail(step, exc, request)
-            finally:
-                await response.aclose()
-            _log(step, response.status_code, started, attempt)
-            wait = _after_response(step, attempt, response)
-            if wait is None:
-                return response
-            delay = wait
-        attempt += 1
-        if delay:
-            await sender.hooks.asleep(delay)

@@ -205,3 +205,16 @@ async def test_the_emulator_refuses_what_fastgpt_refuses() -> None:
         )
     assert (no_ids.status_code, bad_order.status_code) == (400, 400)
     assert unknown_app.json()["statusText"] == "appUnExist"
+
+
+async def test_the_raw_view_answers_the_catalog_with_its_http_response(io_mode: str) -> None:
+    wire = Wire(
+        lambda request: httpx.Response(200, json=envelope({"version": "v1"}), headers={"x-trace": "t1"})
+    )
+    raw_view = make_client(wire).ai_model.with_raw_response
+    request = GetModelCatalogRequest(version="v1")
+
+    raw = await run(io_mode, lambda: raw_view.get_catalog(request), lambda: raw_view.aget_catalog(request))
+
+    assert (raw.status_code, raw.headers["x-trace"]) == (200, "t1")
+    assert raw.parse().version == "v1"

@@ -102,10 +102,8 @@ class ChatService(Service[ChatServiceWithRawResponse]):
         self, request: ChatCompletionRequest, option: RequestOption | None
     ) -> tuple[PreparedCall, ChatStreamDecoder]:
         config = self._http.config
-        idle, read = config.stream_idle_timeout, config.timeout
-        if option is not None:
-            idle = option.stream_idle_timeout if option.stream_idle_timeout is not None else idle
-            read = option.timeout if option.timeout is not None else read
+        settings = config.resolve(option)
+        idle, read = settings.stream_idle_timeout, settings.timeout
         # A server that sends no byte at all (not even a heartbeat) is given up on within the idle
         # window too: reads wait no longer than it.
         call, chat_id, data_id = self._prepare(request, option, stream=True, read_cap=idle)
