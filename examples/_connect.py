@@ -1,6 +1,7 @@
 """What every example starts with: a client for your FastGPT server, or for the embedded emulator.
 
-With FASTGPT_BASE_URL and FASTGPT_API_KEY set (and FASTGPT_APP_ID, the app to chat with), the examples
+With FASTGPT_BASE_URL and FASTGPT_API_KEY set (and FASTGPT_APP_ID, the app to chat with: the examples
+pick apps by id, so set it even with an app key, to the key's app), the examples
 talk to that server. Otherwise they start a `FakeFastGPT` in process, so they run anywhere, offline.
 
 The emulator has one app per behaviour ("echo", "workflow", "reasoning", "select", "form", "error",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         GetTotalDataRequest,
         ListLogsRequest,
         ListLogUsersRequest,
+        SearchLogsRequest,
     )
     from .api.chat.model import AnswerEvent, ChatCompletionRequest, ChatMessage, ChatStreamEvent
     from .api.chat.stream import AsyncChatStream, ChatStream
@@ -118,6 +119,7 @@ __all__ = [
     "RequestOption",
     "RequestValidationError",
     "ResponseDriftWarning",
+    "SearchLogsRequest",
     "StreamClosedError",
     "StreamError",
     "StreamEventTooLargeError",
@@ -163,7 +165,14 @@ _HOMES = {
         "api.chat_history.model",
     ),
     **dict.fromkeys(
-        ("GetChartDataRequest", "GetTotalDataRequest", "ListLogUsersRequest", "ListLogsRequest"),
+        (
+            "GetChartDataRequest",
+            "GetTotalDataRequest",
+            "ListLogUsersRequest",
+            "ListLogsRequest",
+            "SearchLogsRequest",
+            "SearchLogsRequest",
+        ),
         "api.app_logs.model",
     ),
 }

@@ -15,6 +15,7 @@ from .core.config import ClientConfig, Secret, check_api_key
 from .core.http import Hooks, Pools, Sender
 
 if TYPE_CHECKING:
+    from .api.ai_model.service import AIModelService
     from .api.app_logs.service import AppLogsService
     from .api.chat.service import ChatService
     from .api.chat_history.service import ChatHistoryService
@@ -92,6 +93,12 @@ class Client:
         from .api.dataset.service import DatasetService
 
         return DatasetService(self._http)
+
+    @cached_property
+    def ai_model(self) -> AIModelService:
+        from .api.ai_model.service import AIModelService
+
+        return AIModelService(self._http)
 
     def with_options(
         self,

@@ -39,6 +39,7 @@ MODULES = (
     "fastgpt_oapi.api.chat_history.model",
     "fastgpt_oapi.api.app_logs.model",
     "fastgpt_oapi.api.dataset.model",
+    "fastgpt_oapi.api.ai_model.model",
 )
 
 TARGET = "_builders.py"

@@ -153,6 +153,8 @@ class APIStatusError(APIError):
         self.code = code
         self.status_text = status_text or None
         self.request_id: str | None = response.headers.get("x-request-id")
+        # What the SDK can tell about the likely cause, shown after FastGPT's own words.
+        self.hint: str | None = None
 
     @property
     def status_code(self) -> int:
@@ -174,7 +176,8 @@ class APIStatusError(APIError):
         parts.append(f"HTTP {self.http_status}")
         if self.request_id:
             parts.append(f"request id {self.request_id}")
-        return f"{text} ({', '.join(parts)})"
+        text = f"{text} ({', '.join(parts)})"
+        return f"{text}. {self.hint}" if self.hint else text
 
 
 class BadRequestError(APIStatusError):
@@ -550,7 +553,32 @@ def make_status_error(
             status_text=status_text,
             retry_after=retry_after,
         )
-    return cls(message, response=response, body=body, code=code, status_text=status_text)
+    error = cls(message, response=response, body=body, code=code, status_text=status_text)
+    if (status_text == "unAuthChat" or code == 504000) and not _sent_app_id(response.request):
+        error.hint = _NO_APP_ID_HINT
+    return error
+
+
+# FastGPT's chat auth refuses a personal API key that names no app with `unAuthChat`: `authChatCrud`
+# rejects `ChatErrEnum.unAuthChat` when no appId is given (and `authChatTargetCrud` when none can be
+# resolved), `projects/app/src/service/support/permission/auth/chat.ts` (the 2026 version with
+# authChatTargetCrud). An app key (FastGPT >= 4.18.0) is bound to its app and needs none.
+_NO_APP_ID_HINT = (
+    "The request carried no appId: a personal API key must name the app. Set app_id on the request, "
+    "or a client default with Client.builder().app_id(...) or FASTGPT_APP_ID; an app key "
+    "(FastGPT >= 4.18.0) needs none."
+)
+
+
+def _sent_app_id(request: httpx.Request) -> bool:
+    """Whether a request named an app: `appId` in its query or its JSON body."""
+    if "appId" in request.url.params:
+        return True
+    try:
+        content = request.content
+    except Exception:  # a streamed body not read: nothing to tell from
+        return True
+    return b'"appId"' in content
 
 
 def make_stream_error(payload: Any, *, request: httpx.Request | None = None) -> StreamError:

@@ -290,17 +290,15 @@ class HTTPCore:
         config = self.config
         route = request.route
         query, body = request.to_wire()
-        if "app_id" in type(request).model_fields and getattr(request, "app_id", None) is None:
-            if config.app_id is not None:
-                (query if "app_id" in route.query else body if body is not None else query)["appId"] = (
-                    config.app_id
-                )
-            elif route.requires_app_id:
-                raise RequestValidationError(
-                    f"{type(request).__name__}.app_id is required: set it on the request, "
-                    "or give the client a default with Client.builder().app_id(...) or FASTGPT_APP_ID",
-                    field="app_id",
-                )
+        # No app id anywhere sends none: an app key (FastGPT >= 4.18) is bound to its app.
+        if (
+            config.app_id is not None
+            and "app_id" in type(request).model_fields
+            and getattr(request, "app_id", None) is None
+        ):
+            (query if "app_id" in route.query else body if body is not None else query)["appId"] = (
+                config.app_id
+            )
         if body_update and body is not None:
             body.update(body_update)
         if option is not None and (option.extra_query or option.extra_body):

@@ -95,8 +95,6 @@ class Route:
     path: str
     query: frozenset[str] = frozenset()
     kind: RequestKind | None = None
-    # CRUD endpoints always need an app id (request field or client default).
-    requires_app_id: bool = False
     # Envelope endpoints answer {code, statusText, message, data}; completions answer bare JSON.
     envelope: bool = True
     # The endpoint's older (method, path) pairs, newest first: where older servers serve it. A server

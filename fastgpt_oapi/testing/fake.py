@@ -24,7 +24,7 @@ from .datasets import DatasetStore
 from .knowledge import KNOWLEDGE_APP_ID, knowledge_app
 from .multipart import is_multipart, parse_multipart
 from .routes import TABLE, parse_version
-from .state import State, is_object_id, object_id
+from .state import State, is_object_id, nanoid, object_id
 from .storage import FakeStorage, MiB
 from .wire import FakeResponse, Refusal, bad_key, json_bytes
 
@@ -45,6 +45,8 @@ __all__ = [
 # The newest FastGPT whose API the emulator follows (schema-audit-4.16, section 5).
 LATEST_VERSION = "4.18.0"
 _LEGACY_RECORD_DELETE = "4.14.10"
+# App keys, bound to one app (doc.fastgpt.io `openapi/intro`: "App keys (FastGPT 4.18.0 or later)").
+_APP_KEYS_SINCE = "4.18.0"
 
 
 @dataclass
@@ -180,6 +182,7 @@ class FakeFastGPT:
             language=language,
         )
         self.apps = {name: app_id for app_id, (name, _) in apps.items()}
+        self._app_keys: dict[str, str] = {}  # app key -> the app it is bound to
         self._failures: list[ScriptedFailure] = []
         self._delays: list[ScriptedDelay] = []
         self.requests: list[RecordedRequest] = []
@@ -273,6 +276,21 @@ class FakeFastGPT:
             self._state.apps[app_id] = (name or app_id, app)
             self.apps[name or app_id] = app_id
         return app_id
+
+    def create_app_key(self, app_id: str) -> str:
+        """A new app key bound to `app_id` (FastGPT >= 4.18.0; an older version refuses it as an unknown key).
+
+        With it a request needs no `appId`: the bound app is used, and `appId` / `sourceType` sent
+        along are ignored, as FastGPT 4.18 does (doc.fastgpt.io `openapi/intro`, "App key"). `api_key`
+        stays a personal key: its CRUD calls must name the app, and are refused with `unAuthChat`
+        otherwise.
+        """
+        if not is_object_id(app_id):
+            raise ValueError("app_id must be 24 hexadecimal characters")
+        with self._state.lock:
+            key = f"fastgpt-{nanoid(32)}"
+            self._app_keys[key] = app_id
+        return key
 
     def fail_next(
         self,
@@ -453,17 +471,24 @@ class FakeFastGPT:
             else {**query, **fields}
         )
         try:
-            self._authenticate(headers)
+            bound = self._authenticate(headers)
+            if bound is not None:  # an app key: its app, whatever the request names
+                params = {k: v for k, v in params.items() if k not in ("appId", "sourceType")}
+                params["appId"] = bound
             with state.lock:
                 return route.handler(state, params)
         except Refusal as refusal:
             return refusal.response(sse=route.streams(params))
 
-    def _authenticate(self, headers: dict[str, str]) -> None:
+    def _authenticate(self, headers: dict[str, str]) -> str | None:
+        """Refuse an unknown key; the app an app key is bound to, None for the personal key."""
         auth = headers.get("authorization", "")
         parts = auth.split(" ")
         token = parts[1] if len(parts) > 1 else ""
+        if token in self._app_keys and self._state.version >= parse_version(_APP_KEYS_SINCE):
+            return self._app_keys[token]
         if token != self.api_key and not (
             token.startswith(self.api_key + "-") and len(token) == len(self.api_key) + 25
         ):
             raise bad_key()
+        return None

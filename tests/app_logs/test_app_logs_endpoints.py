@@ -26,6 +26,7 @@ from fastgpt_oapi.api.app_logs.model import (
     GetTotalDataRequest,
     ListLogsRequest,
     ListLogUsersRequest,
+    SearchLogsRequest,
 )
 
 UTC = timezone.utc
@@ -217,15 +218,23 @@ def log_item(n: int) -> dict[str, Any]:
 
 
 def paged(page: Callable[[int, int], dict[str, Any]]) -> Wire:
+    """A server with `logs/list` only (before FastGPT 4.18.0): `logs/search` is a bare 404."""
+
     def reply(request: httpx.Request) -> httpx.Response:
+        if request.url.path == SEARCH:
+            return httpx.Response(404, text="Cannot POST /api/core/app/logs/search")
         body = json.loads(request.content)
         return httpx.Response(200, json=envelope(page(body["offset"], body["pageSize"])))
 
     return Wire(reply)
 
 
+SEARCH = "/api/core/app/logs/search"
+LIST = "/api/core/app/logs/list"
+
+
 def offsets(wire: Wire) -> list[int]:
-    return [json.loads(r.content)["offset"] for r in wire.requests]
+    return [json.loads(r.content)["offset"] for r in wire.requests if r.url.path == LIST]
 
 
 async def walk_logs(mode: str, wire: Wire, request: ListLogsRequest) -> list[str | None]:
@@ -243,9 +252,9 @@ async def test_iter_logs_walks_every_page(io_mode: str) -> None:
 
     assert got == [f"log{n}" for n in range(5)]
     assert offsets(wire) == [0, 2, 4]
+    assert wire.paths == [SEARCH, LIST, LIST, LIST]  # no search here: learned from its bare 404
     for sent in wire.requests:
         body = body_of(sent)
-        assert sent.url.path == "/api/core/app/logs/list"
         assert (body["appId"], body["pageSize"], body["feedbackType"]) == (APP_ID, 2, "bad")
     assert request.offset == 0
 
@@ -292,6 +301,8 @@ REQUESTS: dict[str, Callable[[], Any]] = {
     "list_logs": lambda: ListLogsRequest(date_start=START, date_end=END),
     "iter_logs": lambda: ListLogsRequest(date_start=START, date_end=END),
     "list_log_users": lambda: ListLogUsersRequest(date_start=START, date_end=END),
+    "iter_log_users": lambda: ListLogUsersRequest(date_start=START, date_end=END),
+    "search_logs": lambda: SearchLogsRequest(date_start=START, date_end=END),
 }
 
 
@@ -311,15 +322,16 @@ def refuse_everything(request: httpx.Request) -> httpx.Response:
 
 
 @pytest.mark.parametrize("method", list(REQUESTS))
-async def test_no_app_id_anywhere_is_refused_before_sending(io_mode: str, method: str) -> None:
-    wire = Wire(refuse_everything)
+async def test_no_app_id_anywhere_sends_none(io_mode: str, method: str) -> None:
+    # FastGPT 4.18 app keys are bound to one app: a request without an app id is sent as it is.
+    wire = Wire(lambda request: httpx.Response(200, json={"code": 200, "message": "", "data": {}}))
 
-    with pytest.raises(RequestValidationError, match="app_id") as caught:
-        await call(make_client(wire, app_id=None), io_mode, method, REQUESTS[method]())
+    await call(make_client(wire, app_id=None), io_mode, method, REQUESTS[method]())
 
-    assert isinstance(caught.value, ValueError)
-    assert caught.value.field == "app_id"
-    assert wire.requests == []
+    assert wire.requests
+    for sent in wire.requests:
+        assert "appId" not in sent.url.params
+        assert b'"appId"' not in sent.content
 
 
 @pytest.mark.parametrize("method", ["get_chart_data", "get_total_data", "list_logs", "list_log_users"])

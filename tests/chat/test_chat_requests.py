@@ -354,6 +354,12 @@ BAD_REQUESTS: list[tuple[str, dict[str, Any]]] = [
     ("detail", {"messages": HI, "detail": "very"}),
     ("show_skill_references", {"messages": HI, "show_skill_references": "please"}),
     ("auth_proxy", {"messages": HI, "auth_proxy": {}}),
+    ("custom_uid", {"messages": HI, "custom_uid": "u" * 1025}),
+    # FastGPT 4.18 refuses the pair (a proxied member is the user already).
+    (
+        "auth_proxy",
+        {"messages": HI, "custom_uid": "u1", "auth_proxy": {"tmb_id": "66e29b870b24ce35330c0e01"}},
+    ),
 ]
 
 
@@ -379,6 +385,17 @@ async def test_invalid_request_is_never_sent(
     if isinstance(info.value, RequestValidationError):
         assert info.value.field == field
     assert script.requests == []
+
+
+def test_custom_uid_and_auth_proxy_are_refused_together_whichever_comes_last() -> None:
+    proxy = {"tmb_id": "66e29b870b24ce35330c0e01"}
+    with_uid = question(chat_id="c1", custom_uid="u1")
+    with pytest.raises(ValueError, match=r"auth_proxy\n.*custom_uid cannot be combined with auth_proxy"):
+        with_uid.auth_proxy = proxy  # type: ignore[assignment]  # a dict, validated into AuthProxy
+    with_proxy = ChatCompletionRequest.model_validate({"messages": HI, "auth_proxy": proxy})
+    with pytest.raises(ValueError, match=r"custom_uid\n.*cannot be combined"):
+        with_proxy.custom_uid = "u1"
+    assert (with_uid.auth_proxy, with_proxy.custom_uid) == (None, None)
 
 
 def test_assigning_a_bad_value_is_refused() -> None:

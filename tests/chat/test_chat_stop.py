@@ -10,7 +10,7 @@ import pytest
 from conftest import APP_ID, envelope, fixture_json, make_client
 from http_support import Wire, body_of, query_of, run
 
-from fastgpt_oapi import Client, PermissionDeniedError, RateLimitError, RequestValidationError
+from fastgpt_oapi import Client, PermissionDeniedError, RateLimitError
 from fastgpt_oapi.api.chat.model import StopChatRequest, StopChatResponse
 
 STOP = "/api/v2/chat/stop"
@@ -63,14 +63,15 @@ async def test_stop_chat_keeps_what_an_older_or_newer_server_sends(io_mode: str)
     assert result.model_extra == {"stoppedAt": 1}
 
 
-async def test_stop_chat_needs_an_app_id(io_mode: str) -> None:
-    wire = Wire(lambda request: httpx.Response(500))
+async def test_stop_chat_without_an_app_id_sends_none(io_mode: str) -> None:
+    # An app key (FastGPT >= 4.18) is bound to its app; the server resolves it.
+    wire = Wire(
+        lambda request: httpx.Response(200, json={"code": 200, "message": "", "data": {"success": True}})
+    )
 
-    with pytest.raises(RequestValidationError, match="app_id") as caught:
-        await stop(io_mode, make_client(wire, app_id=None), StopChatRequest(chat_id="c1"))
+    await stop(io_mode, make_client(wire, app_id=None), StopChatRequest(chat_id="c1"))
 
-    assert caught.value.field == "app_id"
-    assert wire.requests == []
+    assert body_of(wire.last) == {"chatId": "c1"}
 
 
 def test_stop_chat_request_is_checked_before_sending() -> None:

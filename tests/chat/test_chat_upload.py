@@ -454,16 +454,28 @@ async def test_presign_refusals_are_typed_and_nothing_reaches_storage(io_mode: s
     assert not fake.storage.requests
 
 
-async def test_without_an_app_id_nothing_is_sent(io_mode: str) -> None:
+async def test_a_personal_key_without_an_app_id_is_refused_and_told_to_set_it(io_mode: str) -> None:
     fake = FakeFastGPT()
     client = (
         Client.builder().base_url("http://fastgpt.fake").api_key(fake.api_key).transport(fake.transport())
     )
     client = client.async_transport(fake.async_transport())
-    with pytest.raises(RequestValidationError) as caught:
+    with pytest.raises(PermissionDeniedError, match="Set app_id"):
         await upload(client.build(), io_mode, UploadFileRequest(chat_id="c1", filename="a.png", content=b"x"))
-    assert caught.value.field == "app_id"
-    assert nothing_sent(fake)
+    assert fake.count(PRESIGN) == 1
+    assert not fake.storage.requests
+
+
+async def test_an_app_key_uploads_without_an_app_id(io_mode: str) -> None:
+    fake = FakeFastGPT()
+    key = fake.create_app_key(fake.app_id)
+    client = Client.builder().base_url("http://fastgpt.fake").api_key(key).transport(fake.transport())
+    client = client.async_transport(fake.async_transport())
+    uploaded = await upload(
+        client.build(), io_mode, UploadFileRequest(chat_id="c1", filename="a.png", content=b"x")
+    )
+    assert fake.app_id in uploaded.key
+    assert "appId" not in fake.requests[0].body
 
 
 async def test_the_presign_is_a_write_retried_only_when_declined(io_mode: str) -> None:

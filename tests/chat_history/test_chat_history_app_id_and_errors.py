@@ -1,4 +1,4 @@
-"""The app id every chat_history call needs, and FastGPT's error envelopes, on every endpoint."""
+"""The app id of chat_history calls (optional since app keys), and FastGPT's error envelopes, on every endpoint."""
 
 from __future__ import annotations
 
@@ -85,17 +85,41 @@ def refuse_everything(request: httpx.Request) -> httpx.Response:
 
 
 @pytest.mark.parametrize("method", [*ENDPOINTS, *ITERATORS])
-async def test_no_app_id_anywhere_is_refused_before_sending(io_mode: str, method: str) -> None:
-    wire = Wire(refuse_everything)
+async def test_no_app_id_anywhere_sends_none(io_mode: str, method: str) -> None:
+    # FastGPT 4.18 app keys are bound to one app: a request without an app id is sent as it is.
+    wire = Wire(lambda request: httpx.Response(200, json={"code": 200, "message": "", "data": {}}))
     client = make_client(wire, app_id=None)
-    request = {**ENDPOINTS, **ITERATORS}[method]()
 
-    with pytest.raises(RequestValidationError, match="app_id") as caught:
-        await call(client, io_mode, method, request)
+    await call(client, io_mode, method, {**ENDPOINTS, **ITERATORS}[method]())
 
-    assert isinstance(caught.value, ValueError)
-    assert caught.value.field == "app_id"
-    assert wire.requests == []
+    (sent,) = wire.requests
+    assert "appId" not in sent.url.params
+    assert b'"appId"' not in sent.content
+
+
+@pytest.mark.parametrize("method", [*ENDPOINTS, *ITERATORS])
+async def test_a_personal_key_refused_for_no_app_id_is_told_to_set_it(io_mode: str, method: str) -> None:
+    # What FastGPT's chat auth answers a personal key that names no app (authChatCrud: unAuthChat).
+    wire = Wire(lambda request: httpx.Response(500, json=UN_AUTH_CHAT))
+    client = make_client(wire, app_id=None, max_retries=0)
+
+    with pytest.raises(PermissionDeniedError) as caught:
+        await call(client, io_mode, method, {**ENDPOINTS, **ITERATORS}[method]())
+
+    assert "Set app_id" in str(caught.value)
+    assert caught.value.hint is not None
+    assert caught.value.message == UN_AUTH_CHAT["message"]  # FastGPT's own text, kept
+
+
+async def test_an_unauth_chat_for_a_request_that_named_its_app_has_no_app_id_hint(io_mode: str) -> None:
+    wire = Wire(lambda request: httpx.Response(500, json=UN_AUTH_CHAT))
+    client = make_client(wire, max_retries=0)
+
+    with pytest.raises(PermissionDeniedError) as caught:
+        await call(client, io_mode, "get_chat_init", ENDPOINTS["get_chat_init"]())
+
+    assert caught.value.hint is None
+    assert "app_id" not in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -173,7 +173,7 @@ def test_the_raw_view_shares_the_client_and_leaves_the_service_as_it_was() -> No
     assert isinstance(client.chat_history.list_histories(ListHistoriesRequest()), ListHistoriesResponse)
 
 
-SERVICES = ("chat", "chat_history", "app_logs", "dataset")
+SERVICES = ("chat", "chat_history", "app_logs", "dataset", "ai_model")
 
 
 @pytest.mark.parametrize("area", SERVICES)

@@ -16,7 +16,7 @@ from fastgpt_oapi.core.model import APIRequest, OperationResponse, Route
 class FlaggedRequest(APIRequest[OperationResponse]):
     """A POST with a flag in the query and one in the body, so the rule is shown apart from chat/init."""
 
-    route = Route("POST", "/api/test/flagged", query=frozenset({"app_id", "dry_run"}), requires_app_id=True)
+    route = Route("POST", "/api/test/flagged", query=frozenset({"app_id", "dry_run"}))
 
     app_id: str | None = None
     dry_run: bool | None = None

@@ -126,7 +126,7 @@ async def test_validation_errors_do_not_show_the_key(io_mode: str) -> None:
     server = ScriptedServer(reply(200))
     client = make_client(server, app_id=None)
     with pytest.raises(FastGPTError) as caught:
-        await ping(client, io_mode, PingRequest())
+        await ping(client, io_mode, PingRequest(app_id="not-an-app"))
     assert_hidden(str(caught.value))
     with pytest.raises(ValueError, match="timeout") as invalid:
         RequestOption.builder().api_key(OPTION_KEY).timeout(-1).build()

@@ -212,7 +212,8 @@ async def six_records(mode: str, client: Client) -> None:
 
 
 async def test_records_v2_pages_by_cursor(io_mode: str) -> None:
-    fake = FakeFastGPT()
+    # Before 4.18: plain pages of `pageSize`, no turn alignment (4.18's: test_chat_history_records_v2.py).
+    fake = FakeFastGPT(version="4.17.2")
     async with connected(fake, io_mode) as client:
         await six_records(io_mode, client)
         everything = await call(

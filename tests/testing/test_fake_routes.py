@@ -16,7 +16,7 @@ from fastgpt_oapi.api.chat_history.model import DeleteRecordRequest
 from fastgpt_oapi.core.model import APIRequest
 from fastgpt_oapi.testing import FakeFastGPT
 
-_AREAS = ("chat", "chat_history", "app_logs", "dataset")
+_AREAS = ("chat", "chat_history", "app_logs", "dataset", "ai_model")
 _AREA_MODELS = tuple(f"fastgpt_oapi.api.{area}.model" for area in _AREAS)
 _ITEM_DELETE = DeleteRecordRequest.route.fallbacks[0][1]  # where FastGPT <= 4.14.10 deletes a record
 

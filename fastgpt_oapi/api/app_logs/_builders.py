@@ -13,6 +13,7 @@ from fastgpt_oapi.api.app_logs.model import (
     GetTotalDataRequest,
     ListLogsRequest,
     ListLogUsersRequest,
+    SearchLogsRequest,
     Timespan,
 )
 from fastgpt_oapi.api.shared.constants import ChatSource
@@ -23,6 +24,7 @@ __all__ = [
     "GetTotalDataRequestBuilder",
     "ListLogUsersRequestBuilder",
     "ListLogsRequestBuilder",
+    "SearchLogsRequestBuilder",
 ]
 
 
@@ -122,6 +124,54 @@ class ListLogsRequestBuilder(RequestBuilder[ListLogsRequest]):
         return self
 
 
+class SearchLogsRequestBuilder(RequestBuilder[SearchLogsRequest]):
+    _model = SearchLogsRequest
+
+    def app_id(self, app_id: AppId | None) -> SearchLogsRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def date_start(self, date_start: AwareDatetime | str) -> SearchLogsRequestBuilder:
+        self._set("date_start", date_start)
+        return self
+
+    def date_end(self, date_end: AwareDatetime | str) -> SearchLogsRequestBuilder:
+        self._set("date_end", date_end)
+        return self
+
+    def cursor(self, cursor: str | None) -> SearchLogsRequestBuilder:
+        self._set("cursor", cursor)
+        return self
+
+    def sources(self, sources: builtins.list[ChatSource] | None) -> SearchLogsRequestBuilder:
+        self._set("sources", sources)
+        return self
+
+    def tmb_ids(self, tmb_ids: builtins.list[str] | None) -> SearchLogsRequestBuilder:
+        self._set("tmb_ids", tmb_ids)
+        return self
+
+    def out_link_uids(self, out_link_uids: builtins.list[str] | None) -> SearchLogsRequestBuilder:
+        self._set("out_link_uids", out_link_uids)
+        return self
+
+    def chat_search(self, chat_search: str | None) -> SearchLogsRequestBuilder:
+        self._set("chat_search", chat_search)
+        return self
+
+    def feedback_type(self, feedback_type: FeedbackFilter | None) -> SearchLogsRequestBuilder:
+        self._set("feedback_type", feedback_type)
+        return self
+
+    def unread_only(self, unread_only: bool | None) -> SearchLogsRequestBuilder:
+        self._set("unread_only", unread_only)
+        return self
+
+    def error_filter(self, error_filter: ErrorFilter | None) -> SearchLogsRequestBuilder:
+        self._set("error_filter", error_filter)
+        return self
+
+
 class ListLogUsersRequestBuilder(RequestBuilder[ListLogUsersRequest]):
     _model = ListLogUsersRequest
 
@@ -143,4 +193,12 @@ class ListLogUsersRequestBuilder(RequestBuilder[ListLogUsersRequest]):
 
     def sources(self, sources: builtins.list[str] | None) -> ListLogUsersRequestBuilder:
         self._set("sources", sources)
+        return self
+
+    def offset(self, offset: int | None) -> ListLogUsersRequestBuilder:
+        self._set("offset", offset)
+        return self
+
+    def page_size(self, page_size: int | None) -> ListLogUsersRequestBuilder:
+        self._set("page_size", page_size)
         return self

@@ -12,6 +12,8 @@ from fastgpt_oapi.api.app_logs.model import (
     ListLogsResponse,
     ListLogUsersRequest,
     ListLogUsersResponse,
+    SearchLogsRequest,
+    SearchLogsResponse,
     TotalDataResponse,
 )
 from fastgpt_oapi.core.http import RawResponse
@@ -63,6 +65,18 @@ class AppLogsServiceWithRawResponse:
         self, request: ListLogsRequest, request_option: RequestOption | None = None
     ) -> RawResponse[ListLogsResponse]:
         return cast("RawResponse[ListLogsResponse]", await self._service.alist_logs(request, request_option))
+
+    def search_logs(
+        self, request: SearchLogsRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[SearchLogsResponse]:
+        return cast("RawResponse[SearchLogsResponse]", self._service.search_logs(request, request_option))
+
+    async def asearch_logs(
+        self, request: SearchLogsRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[SearchLogsResponse]:
+        return cast(
+            "RawResponse[SearchLogsResponse]", await self._service.asearch_logs(request, request_option)
+        )
 
     def list_log_users(
         self, request: ListLogUsersRequest, request_option: RequestOption | None = None

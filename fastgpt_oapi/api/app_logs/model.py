@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         GetTotalDataRequestBuilder,
         ListLogsRequestBuilder,
         ListLogUsersRequestBuilder,
+        SearchLogsRequestBuilder,
     )
 
 __all__ = [
@@ -47,6 +48,9 @@ __all__ = [
     "ListLogsRequestBuilder",
     "ListLogsResponse",
     "LogUser",
+    "SearchLogsRequest",
+    "SearchLogsRequestBuilder",
+    "SearchLogsResponse",
     "Timespan",
     "TotalDataResponse",
     "UserDataPoint",
@@ -165,6 +169,31 @@ class ListLogsResponse(Page[AppLogItem]):
     """A page of the app's chat log: `list` and `total`."""
 
 
+class SearchLogsResponse(FastGPTModel):
+    """A page of at most 50 logged chats and the cursor of the next page (None after the last one).
+
+    No total: FastGPT does not count the matches (4.18 reference page `openapi/reference/app-log/
+    search`). `has_more` is read when the server sends it.
+    """
+
+    list: builtins.list[AppLogItem] = Field(default_factory=builtins.list)
+    next_cursor: str | None = None
+    has_more: bool | None = None
+
+
+class _FirstLogsPage(Page[AppLogItem]):
+    """The first page `iter_logs` asks for: a `logs/search` page (`next_cursor`, no `total`), or, from
+    a server without it, a `logs/list` page (`list` and `total`)."""
+
+    next_cursor: str | None = None
+    has_more: bool | None = None
+
+    @property
+    def from_search(self) -> bool:
+        # logs/list always counts its matches; logs/search never does.
+        return "total" not in self.model_fields_set
+
+
 # ---- requests ---------------------------------------------------------------------------------
 
 
@@ -174,7 +203,7 @@ class GetChartDataRequest(APIRequest[ChartDataResponse]):
     `offset` is not paging: it is the user-retention window, in `user_timespan` units (server default 1).
     """
 
-    route = Route("POST", "/api/proApi/core/app/logs/getChartData", requires_app_id=True)
+    route = Route("POST", "/api/proApi/core/app/logs/getChartData")
 
     app_id: AppId | None = None
     date_start: AwareDatetime | str
@@ -195,9 +224,7 @@ class GetChartDataRequest(APIRequest[ChartDataResponse]):
 class GetTotalDataRequest(APIRequest[TotalDataResponse]):
     """`GET /api/proApi/core/app/logs/getTotalData` (FastGPT Pro): users, chats and points so far."""
 
-    route = Route(
-        "GET", "/api/proApi/core/app/logs/getTotalData", query=frozenset({"app_id"}), requires_app_id=True
-    )
+    route = Route("GET", "/api/proApi/core/app/logs/getTotalData", query=frozenset({"app_id"}))
 
     app_id: AppId | None = None
 
@@ -211,7 +238,7 @@ class GetTotalDataRequest(APIRequest[TotalDataResponse]):
 class ListLogsRequest(APIRequest[ListLogsResponse]):
     """`POST /api/core/app/logs/list` (FastGPT >= 4.14.4): the app's chats between two dates, with filters."""
 
-    route = Route("POST", "/api/core/app/logs/list", requires_app_id=True)
+    route = Route("POST", "/api/core/app/logs/list")
 
     app_id: AppId | None = None
     date_start: AwareDatetime | str
@@ -233,6 +260,77 @@ class ListLogsRequest(APIRequest[ListLogsResponse]):
         return ListLogsRequestBuilder()
 
 
+_SEARCH_PATH = "/api/core/app/logs/search"
+
+
+class SearchLogsRequest(APIRequest[SearchLogsResponse]):
+    """`POST /api/core/app/logs/search` (FastGPT >= 4.18.0): the app's chats between two dates, 50 per
+    page, by cursor.
+
+    The filters are `list_logs`' (sources, members, share-link users, feedback, errors); `chat_search`
+    matches a chat's title, or its chat id exactly. `cursor`: the previous page's `next_cursor`; left
+    out, the first page. `logs/list` is deprecated in its favour. Source: the 4.18 reference page
+    `openapi/reference/app-log/search` (doc.fastgpt.io, updated 2026-11-19: "The page size is fixed
+    at 50 and the response does not include a total count"; `feedbackType`, `unreadOnly`,
+    `errorFilter`, `dateStart`, `dateEnd`, `sources`, `tmbIds` as in `GetAppChatLogsBodySchema`).
+    """
+
+    route = Route("POST", _SEARCH_PATH)
+
+    app_id: AppId | None = None
+    date_start: AwareDatetime | str
+    date_end: AwareDatetime | str
+    cursor: str | None = Field(default=None, min_length=1)
+    sources: builtins.list[ChatSource] | None = None
+    tmb_ids: builtins.list[str] | None = None
+    out_link_uids: builtins.list[str] | None = None
+    chat_search: str | None = None
+    feedback_type: FeedbackFilter | None = None
+    unread_only: bool | None = None
+    error_filter: ErrorFilter | None = None
+
+    @classmethod
+    def builder(cls) -> SearchLogsRequestBuilder:
+        from ._builders import SearchLogsRequestBuilder
+
+        return SearchLogsRequestBuilder()
+
+    @classmethod
+    def like(cls, request: ListLogsRequest, cursor: str | None = None) -> SearchLogsRequest:
+        """The search with a `list_logs` request's filters (its `offset` and `page_size` aside)."""
+        fields = {k: v for k, v in dict(request).items() if k not in ("offset", "page_size")}
+        return cls.model_construct(**fields, cursor=cursor)
+
+
+class FirstLogsPageRequest(APIRequest[_FirstLogsPage]):
+    """`iter_logs`' first request (not for direct use): a `ListLogsRequest`'s fields sent to
+    `logs/search`, and to `logs/list` on a server without it (a bare 404: nothing ran), which the
+    client then remembers, as for every moved endpoint.
+
+    One body fits both: `logs/search` takes the filters and ignores `offset` / `pageSize` (FastGPT's
+    zod objects drop keys they do not know), `logs/list` pages with them.
+    """
+
+    route = Route("POST", _SEARCH_PATH, fallbacks=(("POST", "/api/core/app/logs/list"),))
+
+    app_id: AppId | None = None
+    date_start: AwareDatetime | str
+    date_end: AwareDatetime | str
+    offset: int = Field(default=0, ge=0)
+    page_size: int = Field(default=20, ge=1)
+    sources: builtins.list[ChatSource] | None = None
+    tmb_ids: builtins.list[str] | None = None
+    out_link_uids: builtins.list[str] | None = None
+    chat_search: str | None = None
+    feedback_type: FeedbackFilter | None = None
+    unread_only: bool | None = None
+    error_filter: ErrorFilter | None = None
+
+    @classmethod
+    def of(cls, request: ListLogsRequest) -> FirstLogsPageRequest:
+        return cls.model_construct(**dict(request))
+
+
 # ---- log users --------------------------------------------------------------------------------
 
 
@@ -250,31 +348,37 @@ class LogUser(FastGPTModel):
     count: int = 0
 
 
-class ListLogUsersResponse(FastGPTModel):
-    """At most 50 users, most chats first. Source: `GetLogUsersResponseSchema` (`LogUserSchema`) in
-    `packages/global/openapi/core/app/log/api.ts` at f88b51b5c1e4987a2b917358339db1aa02bbc292
-    (last changed 58254a47)."""
-
-    list: builtins.list[LogUser] = Field(default_factory=builtins.list)
+class ListLogUsersResponse(Page[LogUser]):
+    """A page of users, most chats first, and `total` (FastGPT >= 4.17.1, which pages and searches them
+    on the server); an older server sends at most 50 users and no total (`reported_total` is None).
+    Source: `GetLogUsersResponseSchema` (`LogUserSchema`) in `packages/global/openapi/core/app/log/
+    api.ts` at f88b51b5c1e4987a2b917358339db1aa02bbc292 (last changed 58254a47); paging from 4.17.1
+    (`document/content/self-host/upgrading/4-17/4171.mdx` 优化 2; 4.18 reference page
+    `openapi/reference/app-log/get-users`: "sorted by chat volume with search and pagination")."""
 
 
 class ListLogUsersRequest(APIRequest[ListLogUsersResponse]):
     """`POST /api/core/app/logs/getUsers` (FastGPT >= 4.14.7): who chatted with the app between two dates.
 
     Chats updated within [`date_start`, `date_end`] are grouped by user; `sources` keeps some chat
-    sources only, `search_key` filters users by name (case-insensitive substring). The key owner needs
+    sources only, `search_key` filters users by name (case-insensitive substring). From FastGPT
+    4.17.1 the server searches and pages them (`offset`, `page_size`; the answer has `total`). The key owner needs
     the app's chat-log permission. Source: `GetLogUsersBodySchema` in
     `packages/global/openapi/core/app/log/api.ts` and `projects/app/src/pages/api/core/app/logs/getUsers.ts`,
     both at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/app/logs/getUsers", requires_app_id=True)
+    route = Route("POST", "/api/core/app/logs/getUsers")
 
     app_id: AppId | None = None
     date_start: AwareDatetime | str
     date_end: AwareDatetime | str
     search_key: str | None = None
     sources: builtins.list[str] | None = None
+    # FastGPT >= 4.17.1 pages the users (FastGPT's pagination fields: `offset`, `pageSize`); left out,
+    # the server's first page of its default size. An older server ignores both.
+    offset: int | None = Field(default=None, ge=0)
+    page_size: int | None = Field(default=None, ge=1)
 
     @classmethod
     def builder(cls) -> ListLogUsersRequestBuilder:

@@ -6,7 +6,16 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from fastgpt_oapi.core.lazy import builders_on_demand
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, RequestPart, Route, tagged_members
@@ -277,6 +286,12 @@ class AuthProxy(RequestPart):
         return self
 
 
+_UID_WITH_PROXY = (
+    "custom_uid cannot be combined with auth_proxy (FastGPT >= 4.18.0 refuses the pair): a proxied "
+    "member is the user already"
+)
+
+
 class ChatCompletionRequest(APIRequest[ChatCompletionResponse]):
     """`POST /api/v2/chat/completions` (v1 on servers without it). `stream` is set by the method.
 
@@ -316,6 +331,24 @@ class ChatCompletionRequest(APIRequest[ChatCompletionResponse]):
     # no effect with an API key (`v1/chat/completions.ts` and `v2/...`, 146ade2d). Sent as given.
     show_skill_references: bool | None = None
     auth_proxy: AuthProxy | None = None
+
+    # FastGPT 4.18 forwards `customUid` to the workflow's `userId` and refuses it together with
+    # `authProxy` (doc.fastgpt.io `openapi/reference/chat/v1-chat-completions`, 4.18; schema-audit-4.18
+    # section 5). Checked on both fields: at construction `auth_proxy` comes second, and an assignment
+    # to either sees the other.
+    @field_validator("custom_uid")
+    @classmethod
+    def _custom_uid_alone(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("auth_proxy") is not None:
+            raise ValueError(_UID_WITH_PROXY)
+        return value
+
+    @field_validator("auth_proxy")
+    @classmethod
+    def _proxy_alone(cls, value: AuthProxy | None, info: ValidationInfo) -> AuthProxy | None:
+        if value is not None and info.data.get("custom_uid") is not None:
+            raise ValueError(_UID_WITH_PROXY)
+        return value
 
     @classmethod
     def builder(cls) -> ChatCompletionRequestBuilder:
@@ -639,7 +672,7 @@ class StopChatRequest(APIRequest[StopChatResponse]):
     answered with `success` all the same.
     """
 
-    route = Route("POST", "/api/v2/chat/stop", requires_app_id=True)
+    route = Route("POST", "/api/v2/chat/stop")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -671,7 +704,7 @@ class UploadFileRequest(APIRequest[PresignedUpload]):
     `content_type` is guessed from it when not given. The SDK adds the file's `size`.
     """
 
-    route = Route("POST", "/api/core/chat/file/presignChatFilePostUrl", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/file/presignChatFilePostUrl")
 
     chat_id: str = Field(min_length=1)
     filename: str | None = Field(default=None, min_length=1)
@@ -728,7 +761,7 @@ class PresignChatFileGetUrlRequest(APIRequest[ChatFileURL]):
     as FastGPT's web client did then (`useFileUpload.tsx` at ac04d4445).
     """
 
-    route = Route("POST", "/api/core/chat/file/presignChatFileGetUrl", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/file/presignChatFileGetUrl")
 
     key: str = Field(min_length=1)
     chat_id: str = Field(min_length=1)

@@ -1,6 +1,7 @@
 """Chat history: the requests and responses of `client.chat_history`.
 
-Every request needs an app id: set `app_id` on it, or give the client a default. The paths are FastGPT's
+With a personal API key every request names its app: set `app_id` on it, or give the client a default;
+an app key (FastGPT >= 4.18.0) is bound to its app and needs none. The paths are FastGPT's
 root CRUD paths, served from 4.8.12 up to the current release (wire spec section 4).
 
 A stored chat message is one `ChatRecord` whatever its `obj` ("Human", "AI" or "System"): the wire
@@ -14,7 +15,7 @@ import builtins
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AliasChoices, AwareDatetime, Field, model_validator
+from pydantic import AliasChoices, AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
 from fastgpt_oapi.core.lazy import builders_on_demand
 from fastgpt_oapi.core.model import (
@@ -371,7 +372,6 @@ class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
     route = Route(
         "POST",
         "/api/core/chat/history/getHistories",
-        requires_app_id=True,
         fallbacks=(("POST", "/api/core/chat/getHistories"),),
     )
 
@@ -397,7 +397,6 @@ class UpdateHistoryRequest(APIRequest[OperationResponse]):
     route = Route(
         "PUT",
         "/api/core/chat/history/updateHistory",
-        requires_app_id=True,
         fallbacks=(("POST", "/api/core/chat/updateHistory"),),
     )
 
@@ -421,7 +420,6 @@ class DeleteHistoryRequest(APIRequest[OperationResponse]):
         "DELETE",
         "/api/core/chat/history/delHistory",
         query=frozenset({"app_id", "chat_id"}),
-        requires_app_id=True,
         fallbacks=(("DELETE", "/api/core/chat/delHistory"),),
     )
 
@@ -442,7 +440,6 @@ class ClearHistoriesRequest(APIRequest[OperationResponse]):
         "DELETE",
         "/api/core/chat/history/clearHistories",
         query=frozenset({"app_id"}),
-        requires_app_id=True,
         fallbacks=(("DELETE", "/api/core/chat/clearHistories"),),
     )
 
@@ -466,7 +463,6 @@ class GetChatInitRequest(APIRequest[ChatInitResponse]):
         "GET",
         "/api/core/chat/init",
         query=frozenset({"app_id", "chat_id", "load_custom_feedbacks"}),
-        requires_app_id=True,
     )
 
     app_id: AppId | None = None
@@ -489,7 +485,6 @@ class ListRecordsRequest(APIRequest[ListRecordsResponse]):
     route = Route(
         "POST",
         "/api/core/chat/record/getPaginationRecords",
-        requires_app_id=True,
         fallbacks=(("POST", "/api/core/chat/getPaginationRecords"),),
     )
 
@@ -514,7 +509,6 @@ class GetRecordDetailRequest(APIRequest[RecordDetailResponse]):
         "GET",
         "/api/core/chat/record/getResData",
         query=frozenset({"app_id", "chat_id", "data_id"}),
-        requires_app_id=True,
         fallbacks=(("GET", "/api/core/chat/getResData"),),
     )
 
@@ -541,7 +535,6 @@ class DeleteRecordRequest(APIRequest[OperationResponse]):
         "DELETE",
         "/api/core/chat/record/delete",
         query=frozenset({"app_id", "chat_id", "data_id"}),
-        requires_app_id=True,
         fallbacks=(("DELETE", "/api/core/chat/item/delete"),),
     )
 
@@ -569,7 +562,7 @@ class UpdateFeedbackRequest(APIRequest[OperationResponse]):
     usual cases.
     """
 
-    route = Route("POST", "/api/core/chat/feedback/updateUserFeedback", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/feedback/updateUserFeedback")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -614,7 +607,7 @@ class QuestionGuideConfig(RequestPart):
 class CreateQuestionGuideRequest(APIRequest[QuestionGuideResponse]):
     """`POST /api/core/ai/agent/v2/createQuestionGuide`: suggest next questions from the chat's last records."""
 
-    route = Route("POST", "/api/core/ai/agent/v2/createQuestionGuide", requires_app_id=True)
+    route = Route("POST", "/api/core/ai/agent/v2/createQuestionGuide")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -661,7 +654,7 @@ class GetHistoryStatusRequest(APIRequest[HistoryStatusResponse]):
     `projects/app/src/pages/api/core/chat/history/getHistoryStatus.ts`, both at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/chat/history/getHistoryStatus", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/history/getHistoryStatus")
 
     app_id: AppId | None = None
     chat_ids: builtins.list[ItemId] = Field(min_length=1, max_length=200)
@@ -681,7 +674,7 @@ class MarkReadRequest(APIRequest[OperationResponse]):
     `projects/app/src/pages/api/core/chat/history/markRead.ts`, both at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/chat/history/markRead", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/history/markRead")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -704,7 +697,7 @@ class BatchDeleteHistoriesRequest(APIRequest[OperationResponse]):
     `packages/service/core/chat/delete.ts` (`deleteChatResourcesBySource`), all at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/chat/history/batchDelete", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/history/batchDelete")
 
     app_id: AppId | None = None
     chat_ids: builtins.list[ItemId] = Field(min_length=1)
@@ -731,7 +724,7 @@ class DeleteRecordsRequest(APIRequest[OperationResponse]):
     9f383002).
     """
 
-    route = Route("DELETE", "/api/core/chat/record/delete", requires_app_id=True)
+    route = Route("DELETE", "/api/core/chat/record/delete")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -760,22 +753,39 @@ class ListRecordsV2Response(Page[ChatRecord]):
     has_more_prev: bool = False
     # Newer records than the last one here exist (ask with `next_id` = the last record's data_id).
     has_more_next: bool = False
+    # FastGPT >= 4.18.0: what to send as `prev_id` / `next_id` for the page before / after this one;
+    # None when there is none (and from older servers, which do not send them). Source: the 4.18
+    # reference page `openapi/reference/chat-record/get-records-v2` ("Pass prevCursor / nextCursor
+    # directly to prevId / nextId (null when no further page exists)").
+    prev_cursor: str | None = None
+    next_cursor: str | None = None
+
+    @property
+    def sent_cursors(self) -> bool:
+        """Whether the server sent the cursors (FastGPT >= 4.18.0), even as null."""
+        return "prev_cursor" in self.model_fields_set or "next_cursor" in self.model_fields_set
+
+
+_CURSORS = ("initial_id", "prev_id", "next_id")
 
 
 class ListRecordsV2Request(APIRequest[ListRecordsV2Response]):
     """`POST /api/core/chat/record/getRecords_v2` (FastGPT >= 4.14.5): a chat's records by cursor.
 
-    With no cursor: the newest `page_size` records. `prev_id` (a record's `data_id`): the records just
-    before it; `next_id`: the records just after it; `initial_id`: the records around it, itself
-    included. FastGPT reads one cursor, in that order of precedence (`prev_id` first); a cursor that
-    is not a record of the chat is refused ("... item not found"). Each page is oldest first.
-    `include_deleted` also lists deleted records. Source: `GetRecordsV2BodyRawSchema` in
-    `packages/global/openapi/core/chat/record/api.ts`,
+    With no cursor: the newest `page_size` records. `prev_id` (a record's `data_id`, or the page's
+    `prev_cursor`): the records just before it; `next_id` (or `next_cursor`): the records just after
+    it; `initial_id`: the records around it, itself included. At most one of the three may be given
+    (FastGPT 4.18 documents it so; older servers read one, `prev_id` first), so a second one is
+    refused before sending. A cursor that is not a record of the chat is refused ("... item not
+    found"). Each page is oldest first; from FastGPT 4.18 a page may hold a few more than `page_size`
+    records, to end on a whole turn. `include_deleted` also lists deleted records. Source:
+    `GetRecordsV2BodyRawSchema` in `packages/global/openapi/core/chat/record/api.ts`,
     `projects/app/src/pages/api/core/chat/record/getRecords_v2.ts` and `getChatItems` in
-    `packages/service/core/chat/controller.ts`, all at f88b51b5.
+    `packages/service/core/chat/controller.ts`, all at f88b51b5; the 4.18 reference page
+    `openapi/reference/chat-record/get-records-v2` (doc.fastgpt.io, updated 2026-11-18).
     """
 
-    route = Route("POST", "/api/core/chat/record/getRecords_v2", requires_app_id=True)
+    route = Route("POST", "/api/core/chat/record/getRecords_v2")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -786,6 +796,15 @@ class ListRecordsV2Request(APIRequest[ListRecordsV2Response]):
     load_custom_feedbacks: bool | None = None
     type: RecordsSource | None = None
     include_deleted: bool | None = None
+
+    @field_validator("initial_id", "prev_id", "next_id")
+    @classmethod
+    def _one_cursor(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # At construction each cursor sees the ones declared before it; on assignment, all others.
+        others = [n for n in _CURSORS if n != info.field_name and info.data.get(n) is not None]
+        if value is not None and others:
+            raise ValueError(f"give at most one of initial_id, prev_id and next_id (also set: {others[0]})")
+        return value
 
     @classmethod
     def builder(cls) -> ListRecordsV2RequestBuilder:
@@ -846,7 +865,6 @@ class GetQuoteRequest(APIRequest[QuoteResponse]):
     route = Route(
         "POST",
         "/api/core/chat/record/getQuote",
-        requires_app_id=True,
         fallbacks=(("POST", "/api/core/chat/quote/getQuote"),),
     )
 
@@ -894,7 +912,6 @@ class GetCollectionQuoteRequest(APIRequest[CollectionQuoteResponse]):
     route = Route(
         "POST",
         "/api/core/chat/record/getCollectionQuote",
-        requires_app_id=True,
         fallbacks=(("POST", "/api/core/chat/quote/getCollectionQuote"),),
     )
 

@@ -59,7 +59,8 @@ def _record_key(record: ChatRecord) -> Hashable:
 
 
 class ChatHistoryService(Service[ChatHistoryServiceWithRawResponse]):
-    """Every call needs an app id: on the request, or the client's default (`Client.builder().app_id`)."""
+    """Calls name their app (`app_id` on the request, or the client's default) unless the key is an
+    app key (FastGPT >= 4.18.0), which is bound to its app."""
 
     # ---- histories ----------------------------------------------------------------------------
 
@@ -310,8 +311,9 @@ class ChatHistoryService(Service[ChatHistoryServiceWithRawResponse]):
     ) -> Iterator[ChatRecord]:
         """The request's page, then every older record, NEWEST FIRST, `request.page_size` per call.
 
-        Each further page is asked for with `prev_id` = the oldest record of the page before, until
-        FastGPT says there is nothing older. Without a cursor that is the whole chat, newest first; a
+        Each further page is asked for with `prev_id` = the page's `prev_cursor` (FastGPT >= 4.18.0)
+        or, from an older server, the oldest record of the page before, until FastGPT says there is
+        nothing older. Without a cursor that is the whole chat, newest first; a
         record is yielded once even if a page repeats it. Deleting that oldest record during the walk
         makes FastGPT refuse the next page ("Prev item not found").
         """
@@ -330,7 +332,9 @@ class _OlderRecords:
     """The walk of `iter_records_v2`, without I/O: which request to send next, and what to hand out.
 
     getRecords_v2 pages by cursor, not offset: `prev_id` asks for the records before a record, and
-    `has_more_prev` says whether there are any. Each page arrives oldest first and is handed out
+    `has_more_prev` says whether there are any. FastGPT >= 4.18.0 hands the cursor out as
+    `prev_cursor` (null at the end), and its pages end on whole turns, so it is followed as given;
+    an older server's next cursor is the page's oldest record. Each page arrives oldest first and is handed out
     newest first. The walk ends when nothing older is left, or on a page with nothing new in it (a
     server that ignores the cursor would otherwise be asked the same thing forever).
     """
@@ -351,9 +355,12 @@ class _OlderRecords:
             if key not in self._seen:
                 self._seen.add(key)
                 fresh.append(record)
-        oldest = page.list[0].data_id if page.list else ""
-        if fresh and oldest and page.has_more_prev:
-            update = {"prev_id": oldest, "initial_id": None, "next_id": None}
+        if page.sent_cursors:  # FastGPT >= 4.18.0: the page says where the older one starts
+            cursor = page.prev_cursor
+        else:
+            cursor = page.list[0].data_id if page.list and page.has_more_prev else None
+        if fresh and cursor:
+            update = {"prev_id": cursor, "initial_id": None, "next_id": None}
             self._next = self._request.model_copy(update=update)
         else:
             self._next = None

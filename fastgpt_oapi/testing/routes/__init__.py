@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from . import app_logs, chat, chat_file, chat_history, dataset, dataset_upload, dataset_v2
+from . import ai_model, app_logs, chat, chat_file, chat_history, dataset, dataset_upload, dataset_v2
 from .route import Handler, Route, Version, enveloped, parse_version
 
 __all__ = ["TABLE", "Handler", "Route", "Version", "enveloped", "parse_version"]
 
-_AREAS = (chat, chat_history, app_logs, chat_file, dataset, dataset_v2, dataset_upload)
+_AREAS = (chat, chat_history, app_logs, chat_file, dataset, ai_model, dataset_v2, dataset_upload)
 
 
 def _table(routes: Iterable[Route]) -> Mapping[str, Route]:

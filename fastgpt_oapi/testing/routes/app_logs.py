@@ -4,10 +4,12 @@ chats and records in the shared state (so feedback, errors and points show up as
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import datetime
 from typing import Any
 
-from ..state import Chat, State, iso, object_id
+from ..state import Chat, State, iso
 from ..wire import Params, chat_sources, invalid, page
 from .route import Route, enveloped
 
@@ -15,8 +17,50 @@ __all__ = ["ROUTES"]
 
 
 def _logs(state: State, params: Params) -> dict[str, Any]:
-    sources = chat_sources(params, "sources", many=True)
     offset, size = page(params, default_size=20)
+    items = _log_items(state, params)
+    return {"total": len(items), "list": items[offset : offset + size]}
+
+
+# logs/search (doc.fastgpt.io 4.18 reference `openapi/reference/app-log/search`): 50 per page, by cursor.
+_SEARCH_SINCE = "4.18.0"
+_SEARCH_PAGE = 50
+
+
+def _search(state: State, params: Params) -> dict[str, Any]:
+    """logs/search: `logs/list`'s filters, `chatSearch` matching a title or the exact chat id, 50 per
+    page; `nextCursor` (opaque: the emulator's is the next offset, encoded) is null after the last."""
+    if not isinstance(params.get("dateStart"), str) or not isinstance(params.get("dateEnd"), str):
+        raise invalid("Data validation error")
+    start = _offset_of(params.get("cursor"))
+    items = _log_items(state, params)
+    search = params.get("chatSearch")
+    if isinstance(search, str) and search:
+        items = [
+            i
+            for i in items
+            if i["chatId"] == search or search.lower() in str(i["customTitle"] or i["title"]).lower()
+        ]
+    end = start + _SEARCH_PAGE
+    cursor = base64.urlsafe_b64encode(f"o:{end}".encode()).decode() if end < len(items) else None
+    return {"list": items[start:end], "nextCursor": cursor}
+
+
+def _offset_of(cursor: Any) -> int:
+    if cursor is None:
+        return 0
+    try:
+        kind, _, number = base64.urlsafe_b64decode(str(cursor).encode()).decode().partition(":")
+        if kind == "o" and number.isdigit():
+            return int(number)
+    except ValueError:
+        pass
+    raise invalid("Invalid cursor")
+
+
+def _log_items(state: State, params: Params) -> list[dict[str, Any]]:
+    """The app's logged chats in the date range, newest first, with `sources` applied."""
+    sources = chat_sources(params, "sources", many=True)
     chats = sorted(_between(state, params), key=lambda c: c.updated, reverse=True)
     if sources is not None:
         chats = [c for c in chats if c.source in sources]
@@ -25,7 +69,8 @@ def _logs(state: State, params: Params) -> dict[str, Any]:
         ai = [r for r in c.records if r.obj == "AI"]
         items.append(
             {
-                "_id": object_id(),
+                # Stable per chat (FastGPT's is the chat document's id), so pages can be told apart.
+                "_id": hashlib.md5(f"{c.app_id}/{c.chat_id}".encode()).hexdigest()[:24],
                 "chatId": c.chat_id,
                 "title": c.title,
                 "customTitle": c.custom_title or None,
@@ -44,7 +89,7 @@ def _logs(state: State, params: Params) -> dict[str, Any]:
                 "outLinkUid": c.uid,
             }
         )
-    return {"total": len(items), "list": items[offset : offset + size]}
+    return items
 
 
 def _total_data(state: State, params: Params) -> dict[str, Any]:
@@ -118,7 +163,8 @@ _DEFAULT_AVATAR = "/imgs/avatar/BlueAvatar.svg"
 def _log_users(state: State, params: Params) -> dict[str, Any]:
     """getUsers: the chats updated in the range, grouped by (`outLinkUid`, `tmbId`): API chats carry the
     key owner's member id, and the completion's `customUid` as `outLinkUid` when given, which then
-    names the user; without one the member's name does. Most chats first, at most 50."""
+    names the user; without one the member's name does. Most chats first: from 4.17.1 a page
+    (`offset` or `pageNum`, `pageSize`, default 20) and `total`; before, at most 50."""
     if not isinstance(params.get("dateStart"), str) or not isinstance(params.get("dateEnd"), str):
         raise invalid("Data validation error")
     sources = params.get("sources")
@@ -143,13 +189,20 @@ def _log_users(state: State, params: Params) -> dict[str, Any]:
     search = params.get("searchKey")
     if isinstance(search, str) and search:
         users = [u for u in users if search.lower() in str(u["name"]).lower()]
+    if state.version >= _PAGED_USERS_SINCE:  # searched and paged on the server (4171.mdx 优化 2)
+        offset, size = page(params, default_size=20)
+        return {"list": users[offset : offset + size], "total": len(users)}
     return {"list": users[:50]}
+
+
+_PAGED_USERS_SINCE = (4, 17, 1)
 
 
 ROUTES = (
     Route("/api/proApi/core/app/logs/getChartData", enveloped(_chart_data)),
     Route("/api/proApi/core/app/logs/getTotalData", enveloped(_total_data)),
     Route("/api/core/app/logs/list", enveloped(_logs)),
+    Route("/api/core/app/logs/search", enveloped(_search), since=_SEARCH_SINCE),
     Route("/api/core/app/logs/getUsers", enveloped(_log_users)),
 )
 

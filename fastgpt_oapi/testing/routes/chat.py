@@ -41,10 +41,17 @@ _SSE_HEADERS = {
 }
 
 
+# FastGPT 4.18.0 refuses `customUid` together with `authProxy` (doc.fastgpt.io 4.18 reference).
+_UID_XOR_PROXY_SINCE = (4, 18, 0)
+
+
 def _completions(state: State, params: Params, *, v2: bool) -> FakeResponse:
     # FastGPT parses the body before it does anything else, and outside the handler's own error
     # handling: a refusal is this JSON 400 even for a stream.
     issues = _BODY(params, [])
+    if state.version >= _UID_XOR_PROXY_SINCE and params.get("customUid") and params.get("authProxy"):
+        # The rule of the 4.18 reference (v1-chat-completions); the issue's wording is the emulator's.
+        issues.append(issue(["customUid"], "customUid cannot be used together with authProxy", "custom"))
     if issues:
         refusal = envelope(400, status_text="error", message="Data validation error")
         return json_response(400, {**refusal, "zodError": issues})

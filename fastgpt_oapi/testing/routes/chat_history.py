@@ -189,10 +189,17 @@ def _batch_delete(state: State, params: Params) -> None:
 
 
 def _records_v2(state: State, params: Params) -> dict[str, Any]:
-    """getRecords_v2: pages by cursor (a record's dataId), as FastGPT's getChatItems does."""
+    """getRecords_v2: pages by cursor (a record's dataId), as FastGPT's getChatItems does.
+
+    From 4.18.0 (reference page `chat-record/get-records-v2`): at most one cursor, pages widened to
+    whole turns (a page starts on a Human record and ends on an AI one, where the chat has them), and
+    `prevCursor` / `nextCursor` to page on, null at either end."""
     app_id = state.require_app(params)
     size = params.get("pageSize", 10)
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise invalid("Data validation error")
+    cursors = state.version >= _CURSORS_SINCE
+    if cursors and sum(1 for k in ("prevId", "nextId", "initialId") if params.get(k)) > 1:
         raise invalid("Data validation error")
     chat = state.chats.get((app_id, str(params.get("chatId") or "")))
     records = chat.records if chat is not None and not chat.deleted else []
@@ -217,12 +224,29 @@ def _records_v2(state: State, params: Params) -> dict[str, Any]:
         more_prev, more_next = at > before, count - at - 1 > after
     else:
         found, more_prev, more_next = records[max(count - size, 0) :], count > size, False
+    page: dict[str, Any] = {"total": count}
+    if cursors and found:
+        first, last = records.index(found[0]), records.index(found[-1])
+        if records[first].obj != "Human" and first > 0 and records[first - 1].obj == "Human":
+            first -= 1
+        if records[last].obj == "Human" and last + 1 < count and records[last + 1].obj != "Human":
+            last += 1
+        found = records[first : last + 1]
+        more_prev, more_next = first > 0, last + 1 < count
+        page["prevCursor"] = found[0].data_id if more_prev else None
+        page["nextCursor"] = found[-1].data_id if more_next else None
+    elif cursors:
+        page["prevCursor"] = page["nextCursor"] = None
     return {
         "list": [{**_record_json(r), "id": r.data_id} for r in found],
-        "total": count,
+        **page,
         "hasMorePrev": more_prev,
         "hasMoreNext": more_next,
     }
+
+
+# getRecords_v2 with cursors and whole-turn pages (doc.fastgpt.io 4.18 reference).
+_CURSORS_SINCE = (4, 18, 0)
 
 
 def _quote(state: State, params: Params) -> list[dict[str, Any]]:

@@ -1,0 +1,152 @@
+"""The models area (FastGPT >= 4.18.0): `GET core/ai/model/catalog` and `POST core/ai/model/summary`,
+answered from a small catalog of the emulator's own: three system models (an LLM, an embedding model,
+a reranker), one of them disabled, and their providers.
+
+Shapes as FastGPT's `GetModelCatalogResponseSchema` and `GetModelSummariesResponseSchema`
+(`packages/global/openapi/core/ai/model/api.ts`, `.../summary.ts`, labring/FastGPT @28b60b36) and the
+4.18 reference pages `openapi/reference/model/catalog` and `.../model/summary`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from ..state import State, is_object_id
+from ..wire import Params, invalid, json_bytes
+from .route import Route, enveloped
+
+__all__ = ["CATALOG_MODELS", "ROUTES"]
+
+_SINCE = "4.18.0"
+
+# Each with `rank`, the emulator's own: the order `orderBy=custom` puts system models in.
+CATALOG_MODELS: tuple[dict[str, Any], ...] = (
+    {
+        "modelId": "68ad85a7463006c963799a01",
+        "model": "gpt-4o-mini",
+        "name": "GPT-4o mini",
+        "provider": "OpenAI",
+        "isSystem": True,
+        "avatar": "/imgs/model/openai.svg",
+        "isActive": True,
+        "isCustom": False,
+        "isDefault": True,
+        "type": "llm",
+        "config": {"maxContext": 128000, "maxResponse": 16000, "vision": True, "toolChoice": True},
+        "inputPrice": 0.15,
+        "outputPrice": 0.6,
+        "rank": 2,
+    },
+    {
+        "modelId": "68ad85a7463006c963799a02",
+        "model": "text-embedding-3-small",
+        "name": "text-embedding-3-small",
+        "provider": "OpenAI",
+        "isSystem": True,
+        "avatar": "/imgs/model/openai.svg",
+        "isActive": True,
+        "isCustom": False,
+        "isDefault": True,
+        "type": "embedding",
+        "config": {"defaultToken": 512, "maxToken": 8000},
+        "charsPointsPrice": 0.02,
+        "rank": 1,
+    },
+    {
+        "modelId": "68ad85a7463006c963799a03",
+        "model": "bge-reranker-v2-m3",
+        "name": "BGE Reranker v2 m3",
+        "provider": "BAAI",
+        "isSystem": True,
+        "avatar": "/imgs/model/baai.svg",
+        "isActive": False,
+        "isCustom": False,
+        "type": "rerank",
+        "config": {},
+        "rank": 3,
+    },
+)
+_PROVIDERS = (
+    {
+        "provider": "OpenAI",
+        "value": {"en": "OpenAI", "zh-CN": "OpenAI", "zh-Hant": "OpenAI"},
+        "avatar": "/imgs/model/openai.svg",
+    },
+    {
+        "provider": "BAAI",
+        "value": {"en": "BAAI", "zh-CN": "智源", "zh-Hant": "智源"},
+        "avatar": "/imgs/model/baai.svg",
+    },
+)
+_DEFAULTS = {"llm": "68ad85a7463006c963799a01", "embedding": "68ad85a7463006c963799a02"}
+_KEY_OWNER = {"name": "root", "avatar": "/imgs/avatar/BlueAvatar.svg", "status": "active"}
+
+
+def _wire(model: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in model.items() if k != "rank"}
+
+
+def _catalog_data(*, ordered: bool, members: bool) -> dict[str, Any]:
+    models = sorted(CATALOG_MODELS, key=lambda m: m["rank"]) if ordered else list(CATALOG_MODELS)
+    items = [{**_wire(m), "sourceMember": _KEY_OWNER} if members else _wire(m) for m in models]
+    return {"models": items, "providers": list(_PROVIDERS), "defaultModelIds": dict(_DEFAULTS)}
+
+
+# The content version: a hash of the catalog, as a client would cache it.
+_VERSION = hashlib.sha256(json_bytes(_catalog_data(ordered=False, members=False))).hexdigest()[:16]
+
+
+def _flag(params: Params, key: str) -> bool:
+    value = params.get(key)
+    if value is None:
+        return False
+    if value not in ("true", "false", True, False):
+        raise invalid("Data validation error")
+    return value in ("true", True)
+
+
+def _catalog(state: State, params: Params) -> dict[str, Any]:
+    version = params.get("version")
+    if version is not None and (not isinstance(version, str) or not version.strip()):
+        raise invalid("Data validation error")
+    order = params.get("orderBy")
+    if order is not None and order != "custom":
+        raise invalid("Data validation error")
+    members = _flag(params, "includeSourceMember")
+    if version == _VERSION and not members:  # the caller's copy is current
+        return {"version": _VERSION}
+    return {"version": _VERSION, "data": _catalog_data(ordered=order == "custom", members=members)}
+
+
+def _summary(state: State, params: Params) -> dict[str, Any]:
+    ids = params.get("modelIds")
+    if (
+        not isinstance(ids, list)
+        or not 1 <= len(ids) <= 100
+        or not all(isinstance(i, str) and 1 <= len(i.strip()) <= 200 for i in ids)
+    ):
+        raise invalid("Data validation error")
+    app_id = params.get("appId")
+    if app_id is not None:
+        if not isinstance(app_id, str) or not is_object_id(app_id):
+            raise invalid("Data validation error")
+        state.require_app(params)
+    by_id = {m["modelId"]: m for m in CATALOG_MODELS}
+    models = []
+    for model_id in ids:
+        model = by_id.get(model_id.strip())
+        if model is None:
+            models.append({"modelId": model_id, "status": "deleted"})
+        else:
+            status = "active" if model["isActive"] else "disabled"
+            models.append(
+                {"modelId": model_id, "name": model["name"], "avatar": model["avatar"], "status": status}
+            )
+    return {"models": models}
+
+
+ROUTES = (
+    Route("/api/core/ai/model/catalog", enveloped(_catalog), since=_SINCE, reads="query"),
+    Route("/api/core/ai/model/summary", enveloped(_summary), since=_SINCE, reads="body"),
+)
