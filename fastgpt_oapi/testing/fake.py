@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, get_args, ove
 
 from .apps import App, Language, builtin_apps
 from .datasets import DatasetStore
+from .ids import is_object_id, nanoid, object_id
 from .knowledge import KNOWLEDGE_APP_ID, knowledge_app
 from .multipart import is_multipart, parse_multipart
 from .routes import TABLE, parse_version
-from .state import State, is_object_id, nanoid, object_id
+from .state import State
 from .storage import FakeStorage, MiB
 from .wire import FakeResponse, Refusal, bad_key, json_bytes
 

@@ -18,7 +18,6 @@ the 400 `Data validation error` envelope and its `zodError` issues.
 from __future__ import annotations
 
 import json
-import math
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -38,21 +37,23 @@ from ..datasets import (
     read_upload,
     text_hash,
 )
+from ..ids import is_object_id, nanoid
 from ..multipart import FormFile
-from ..state import State, iso, nanoid
-from ..wire import Params, Refusal
-from . import dataset_checks as z
-from .dataset_checks import (
+from ..state import State, iso
+from ..wire import (
+    Params,
     SchemaRefusal,
-    Spec,
+    bad_upload_type,
     cast_error,
     dataset_error,
     failed,
     file_not_found,
     missing_params,
-    validate,
 )
+from . import schema as z
+from .paging import paging
 from .route import Route, enveloped, parse_version
+from .schema import Spec, validate
 
 __all__ = ["ROUTES", "TEAM_ID", "TMB_ID", "search_item", "search_scores"]
 
@@ -71,11 +72,6 @@ _DATASET_TYPES = (
 )
 _TRAINING_TYPES = ("chunk", "qa", "imageParse", "backup", "template", "auto")
 _INDEX_TYPES = ("default", "imageEmbedding", "summary", "question", "image", "custom")
-_PAGING: Spec = {
-    "pageSize": ("optional", z.number_or_string),
-    "offset": ("optional", z.number_or_string),
-    "pageNum": ("optional", z.number_or_string),
-}
 
 
 def _since(state: State, version: str) -> bool:
@@ -154,7 +150,7 @@ def _dataset(state: State, dataset_id: Any) -> Dataset:
     """`authDataset`: no id or an unknown one is `unExistDataset`; a malformed one a cast error."""
     if not dataset_id:
         raise dataset_error("unExistDataset")
-    if not isinstance(dataset_id, str) or not z.HEX24.fullmatch(dataset_id):
+    if not is_object_id(dataset_id):
         raise cast_error(str(dataset_id), "datasets")
     found = _store(state).datasets.get(dataset_id.lower())
     if found is None:
@@ -166,7 +162,7 @@ def _collection(state: State, collection_id: Any) -> Collection:
     """`authDatasetCollection`: an unknown collection is `unExistCollection`."""
     if not collection_id:
         raise dataset_error("unExistCollection")
-    if not isinstance(collection_id, str) or not z.HEX24.fullmatch(collection_id):
+    if not is_object_id(collection_id):
         raise cast_error(str(collection_id), "dataset_collections")
     found = _store(state).collections.get(collection_id.lower())
     if found is None:
@@ -673,7 +669,7 @@ def _create_local_file(state: State, params: Params) -> dict[str, Any]:
     filename = unquote(upload.filename)
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in UPLOAD_EXTENSIONS:
-        raise Refusal(500, 510000, "InvalidUploadFileType", "common:error.s3_upload_invalid_file_type")
+        raise bad_upload_type()
     try:
         data = json.loads(params["data"]) if isinstance(params.get("data"), str) else {}
     except ValueError:
@@ -712,7 +708,7 @@ def _create_api_collection(state: State, params: Params) -> None:
 
 
 _LIST_COLLECTIONS: Spec = {
-    **_PAGING,
+    **z.PAGING,
     "datasetId": ("required", z.string),
     "parentId": ("nullish", z.string),
     "searchText": ("optional", z.max_length(100)),
@@ -733,16 +729,6 @@ def _matches(collection: Collection, condition: dict[str, Any]) -> bool:
         and ("values" not in condition or tag["value"] in condition["values"])
         for tag in collection.tags or ()
     )
-
-
-def _to_number(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise failed(f"Invalid paging value: {value!r}") from None
-    if math.isnan(number) or number < 0:
-        raise failed(f"Invalid paging value: {value!r}")
-    return number
 
 
 def _training(state: State, collection: Collection, *, simple: bool = False) -> dict[str, Any]:
@@ -776,17 +762,11 @@ def _list_collections(state: State, params: Params) -> dict[str, Any]:
     counts. `searchText` searches names across every folder; `filterTags` matches tag labels (FastGPT
     matches tag ids, which the emulator does not give out); `simple` skips the counts, as FastGPT."""
     validate(params, _LIST_COLLECTIONS_4171 if _since(state, "4.17.1") else _LIST_COLLECTIONS)
-    size = min(int(_to_number(params.get("pageSize", 10))), 100)
-    offset = (
-        int(_to_number(params["offset"]))
-        if "offset" in params
-        else (int(_to_number(params.get("pageNum", 1))) - 1) * size
-    )
-    offset = max(offset, 0)
+    window = paging(params, max_size=100, style="mongo")
     dataset = _dataset(state, params["datasetId"])
     search = (params.get("searchText") or "").replace("'", "").lower()
     parent = params.get("parentId") or None
-    if not search and parent is not None and not z.HEX24.fullmatch(parent):
+    if not search and parent is not None and not is_object_id(parent):
         raise failed("input must be a 24 character hex string, 12 byte Uint8Array, or an integer")
     store = _store(state)
     found = [c for c in store.collections.values() if c.dataset_id == dataset.id]
@@ -802,7 +782,7 @@ def _list_collections(state: State, params: Params) -> dict[str, Any]:
     if params.get("tagFilters") and _since(state, "4.17.1"):
         found = [c for c in found if all(_matches(c, f) for f in params["tagFilters"])]
     found.sort(key=lambda c: (c.updated, c.seq), reverse=True)
-    page = found[offset:] if size == 0 else found[offset : offset + size]  # Mongo's limit(0): no limit
+    page = window.cut(found)
     simple = params.get("simple") is True
     items = []
     for c in page:
@@ -1038,30 +1018,19 @@ def _list_data(state: State, params: Params) -> dict[str, Any]:
     """`data/v2/list`: a collection's trained data by `chunkIndex` (newest first among equals), at
     most 30 a page, `searchText` matching q or a (case-insensitive)."""
     validate(
-        params, {**_PAGING, "collectionId": ("required", z.object_id), "searchText": ("optional", z.string)}
+        params, {**z.PAGING, "collectionId": ("required", z.object_id), "searchText": ("optional", z.string)}
     )
-    # parsePaginationRequest: paging is read only where `pageSize` is (else the first page of 10);
-    # a `pageSize` of 0 is missingParams; a truthy `offset` wins over `pageNum`.
-    paging = params if "pageSize" in params else {}
-    size_value = paging.get("pageSize", 10)
-    if not size_value:
-        raise missing_params()
-    size = min(int(_to_number(size_value)), 30)
-    offset_value = paging.get("offset") or 0
-    if offset_value:
-        offset = int(_to_number(offset_value))
-    else:
-        offset = max(int(_to_number(paging.get("pageNum", 1))) - 1, 0) * int(_to_number(size_value))
+    window = paging(params, max_size=30, style="request")
     collection = _collection(state, params["collectionId"])
-    search = (params.get("searchText") or "").strip().lower()
+    # A blank `searchText` filters nothing; any other is matched as sent, its spaces included.
+    needle = (params.get("searchText") or "").lower()
     store = _store(state)
     rows = list(store.rows(collection.id)) if _since(state, "4.17.2") else store.trained(collection.id)
-    if search:
-        needle = (params.get("searchText") or "").lower()
+    if needle.strip():
         rows = [d for d in rows if needle in d.q.lower() or needle in d.a.lower()]
     rows.sort(key=lambda d: (d.chunk_index, -d.seq))
     items = []
-    for d in rows[offset : offset + size]:
+    for d in window.cut(rows):
         item: dict[str, Any] = {
             "_id": d.id,
             "datasetId": d.dataset_id,

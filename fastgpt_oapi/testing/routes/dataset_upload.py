@@ -16,11 +16,11 @@ from typing import Any
 
 from ..datasets import read_upload
 from ..state import State
-from ..wire import Params
-from . import dataset_checks as z
+from ..wire import Params, file_not_found
+from . import schema as z
 from .dataset import _CREATE_BASE, _dataset, _parse, _source_collection
-from .dataset_checks import Spec, file_not_found, validate
 from .route import Route, enveloped
+from .schema import Spec, validate
 
 __all__ = ["ROUTES"]
 

@@ -18,13 +18,13 @@ and answer as these FastGPT sources do:
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..datasets import Data, terms
-from ..state import State, iso, object_id
-from ..wire import Params
-from . import dataset_checks as z
+from ..ids import object_id
+from ..state import State, iso
+from ..wire import Params, failed, missing_params
+from . import schema as z
 from .dataset import (
     _CREATE_BASE,
     _DATASET_TYPES,
@@ -39,8 +39,9 @@ from .dataset import (
     _source_collection,
     _vector_model,
 )
-from .dataset_checks import Spec, failed, missing_params, validate
+from .paging import paging
 from .route import Route, enveloped
+from .schema import PAGING, Spec, validate
 
 __all__ = ["ROUTES"]
 
@@ -64,20 +65,8 @@ _LIST_V2: Spec = {
     "sort": ("optional", z.one_of(*_SORTS)),
     "tmbIds": ("optional", z.array(z.object_id)),
     "withAppCount": ("optional", z.boolean),
-    "pageSize": ("optional", z.number_or_string),
-    "offset": ("optional", z.number_or_string),
-    "pageNum": ("optional", z.number_or_string),
+    **PAGING,
 }
-
-
-def _paging_number(value: Any) -> int:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise failed(f"Invalid paging value: {value!r}") from None
-    if math.isnan(number) or number < 0:
-        raise failed(f"Invalid paging value: {value!r}")
-    return int(number)
 
 
 def _list_datasets_v2(state: State, params: Params) -> dict[str, Any]:
@@ -117,12 +106,7 @@ def _list_datasets_v2(state: State, params: Params) -> dict[str, Any]:
         found.sort(key=lambda d: d.seq, reverse=True)
     else:
         found.sort(key=lambda d: (d.updated, d.seq), reverse=True)
-    size = _paging_number(params.get("pageSize", 50))
-    if params.get("offset") is not None:
-        skip = _paging_number(params["offset"])
-    else:
-        skip = max(_paging_number(params.get("pageNum", 1)) - 1, 0) * size
-    page = found[skip : skip + size] if size else found[skip:]  # Mongo's limit(0): no limit
+    page = paging(params, default_size=50, style="mongo").cut(found)
     return {
         "list": [
             {
