@@ -9,7 +9,7 @@ splitting `packages/service/core/dataset/read.ts` (`rawText2Chunks`) and
 `packages/service/core/dataset/training/query.ts`, search
 `packages/service/core/dataset/search/defaultRecall/*`.
 
-Nothing here writes the wire: `routes/dataset.py` turns these records into FastGPT's JSON. What the
+Nothing here writes the wire: `routes/dataset/` turns these records into FastGPT's JSON. What the
 emulator simplifies (no model, no overlap, characters instead of tokens) is said where it is done
 and summed up in docs/testing.md.
 """
