@@ -21,7 +21,6 @@ from ..ids import HEX24
 from ..wire import Params, SchemaRefusal
 
 __all__ = [
-    "CHAT_SOURCES",
     "PAGING",
     "Check",
     "Issue",
@@ -41,6 +40,7 @@ __all__ = [
     "obj",
     "object_id",
     "one_of",
+    "one_or_many",
     "parent_id",
     "parse_date",
     "received",
@@ -122,19 +122,18 @@ def one_of(*values: str) -> Check:
 
 # FastGPT's ChatSourceEnum (`packages/global/core/chat/constants.ts`, 4b7ed6c0): the only values its
 # history and log filters accept (`z.enum(ChatSourceEnum)`).
-CHAT_SOURCES = (
-    "test",
-    "online",
-    "share",
-    "api",
-    "cronJob",
-    "feishu",
-    "official_account",
-    "wecom",
-    "wechat",
-    "mcp",
+chat_source = one_of(
+    "test", "online", "share", "api", "cronJob", "feishu", "official_account", "wecom", "wechat", "mcp"
 )
-chat_source = one_of(*CHAT_SOURCES)
+
+
+def one_or_many(item: Check) -> Check:
+    """`z.union([item, z.array(item)])`."""
+
+    def check(value: Any, path: list[Any]) -> list[Issue]:
+        return array(item)(value, path) if isinstance(value, list) else item(value, path)
+
+    return check
 
 
 def max_length(limit: int) -> Check:

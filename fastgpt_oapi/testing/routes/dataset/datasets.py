@@ -81,14 +81,7 @@ _LIST_DATASETS: Spec = {
 # 4.17.0: `type` may be a list of types; `sort` and `tmbIds` (schema-audit-4.18 §3).
 _LIST_DATASETS_417: Spec = {
     **_LIST_DATASETS,
-    "type": (
-        "optional",
-        lambda v, path: (
-            z.array(z.one_of(*DATASET_TYPES))(v, path)
-            if isinstance(v, list)
-            else z.one_of(*DATASET_TYPES)(v, path)
-        ),
-    ),
+    "type": ("optional", z.one_or_many(z.one_of(*DATASET_TYPES))),
     "sort": ("optional", z.string),
     "tmbIds": ("optional", z.array(z.string)),
 }
@@ -142,7 +135,7 @@ _SEARCH_TEST: Spec = {
     "text": ("optional", z.string),
     "queryImageUrls": (
         "optional",
-        z.array(z.typed("non-empty string", lambda v: isinstance(v, str) and v != ""), most=10),
+        z.array(z.non_empty, most=10),
     ),
     "similarity": ("optional", z.number),
     "limit": ("optional", z.number),
@@ -205,14 +198,7 @@ _SORTS = ("updateTimeDesc", "createTimeDesc", "createTimeAsc")  # AppListSortEnu
 
 _LIST_V2: Spec = {
     "parentId": ("nullish", z.parent_id),
-    "type": (
-        "optional",
-        lambda value, path: (
-            z.array(z.one_of(*DATASET_TYPES))(value, path)
-            if isinstance(value, list)
-            else z.one_of(*DATASET_TYPES)(value, path)
-        ),
-    ),
+    "type": ("optional", z.one_or_many(z.one_of(*DATASET_TYPES))),
     "searchKey": ("optional", z.string),
     "sort": ("optional", z.one_of(*_SORTS)),
     "tmbIds": ("optional", z.array(z.object_id)),

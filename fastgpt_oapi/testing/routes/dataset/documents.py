@@ -112,13 +112,15 @@ def _public_api_server(server: dict[str, Any] | None) -> dict[str, Any] | None:
     return public
 
 
+def _owned(id: str, parent_id: str | None) -> dict[str, Any]:
+    """How every stored document of the key owner's team starts."""
+    return {"_id": id, "parentId": parent_id, "teamId": TEAM_ID, "tmbId": TMB_ID}
+
+
 def dataset_doc(dataset: Dataset) -> dict[str, Any]:
     """The dataset as stored (`DatasetSchema`): model names, not model objects."""
     doc: dict[str, Any] = {
-        "_id": dataset.id,
-        "parentId": dataset.parent_id,
-        "teamId": TEAM_ID,
-        "tmbId": TMB_ID,
+        **_owned(dataset.id, dataset.parent_id),
         "type": dataset.type,
         "avatar": dataset.avatar,
         "name": dataset.name,
@@ -139,10 +141,7 @@ def dataset_doc(dataset: Dataset) -> dict[str, Any]:
 def collection_doc(collection: Collection) -> dict[str, Any]:
     """The collection as stored (`DatasetCollectionSchema`), its chunk settings included."""
     doc: dict[str, Any] = {
-        "_id": collection.id,
-        "parentId": collection.parent_id,
-        "teamId": TEAM_ID,
-        "tmbId": TMB_ID,
+        **_owned(collection.id, collection.parent_id),
         "datasetId": collection.dataset_id,
         "type": collection.type,
         "name": collection.name,

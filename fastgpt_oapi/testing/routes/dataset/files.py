@@ -21,15 +21,10 @@ from .table import route
 __all__ = ["ROUTES"]
 
 
-_POSITIVE_INT = z.typed(
-    "positive integer", lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0
-)
-
-
 _PRESIGN: Spec = {
-    "filename": ("required", z.typed("non-empty string", lambda v: isinstance(v, str) and v != "")),
+    "filename": ("required", z.non_empty),
     "datasetId": ("required", z.object_id),
-    "size": ("optional", _POSITIVE_INT),
+    "size": ("optional", z.integer(least=1)),
 }
 
 
