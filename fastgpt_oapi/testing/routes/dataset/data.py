@@ -16,25 +16,49 @@ from typing import Any
 from ...datasets import Data, terms
 from ...ids import object_id
 from ...state import State, iso
-from ...wire import Params, failed, missing_params
+from ...wire import Params, dataset_error, failed, missing_params
 from .. import schema as z
 from ..paging import paging
 from ..schema import Spec, validate
 from .documents import TEAM_ID
-from .lookups import (
-    BY_OBJECT_ID,
-    INDEX_TYPES,
-    TRAINING_TYPES,
-    custom_indexes,
-    find_collection,
-    find_data,
-    index_status,
-    since,
-    writable,
-)
+from .lookups import BY_OBJECT_ID, TRAINING_TYPES, find_collection, since
 from .table import route
 
 __all__ = ["ROUTES"]
+
+_INDEX_TYPES = ("default", "imageEmbedding", "summary", "question", "image", "custom")
+# An index as a caller writes one: pushData's and insertData's items.
+_INDEX_INPUT = z.obj({"type": ("optional", z.one_of(*_INDEX_TYPES)), "text": ("required", z.string)})
+
+
+def _find_data(state: State, data_id: str) -> Data:
+    """`authDatasetData`: data not (yet) there is this plain rejection (HTTP 500). From 4.17.2 a row
+    exists before it is indexed (`indexStatus`), so it is found while still training."""
+    store = state.datasets
+    found = store.data.get(data_id.lower()) if since(state, "4.17.2") else store.find_data(data_id.lower())
+    if found is None:
+        raise failed("common:core.dataset.error.Data not found")
+    return found
+
+
+def _writable(state: State, data: Data) -> Data:
+    """4.17.2's `assertDatasetDataWritable`: a chunk still being indexed is `dataNotIndexed`."""
+    if not state.datasets.is_ready(data):
+        raise dataset_error("dataNotIndexed")
+    return data
+
+
+def _index_status(state: State, data: Data) -> str:
+    return "indexed" if state.datasets.is_ready(data) else "indexing"
+
+
+def _custom_indexes(indexes: Any) -> list[tuple[str, str]]:
+    """The indexes a caller may set: system ones (`default`, `imageEmbedding`) are FastGPT's to make."""
+    return [
+        (index.get("type") or "custom", index["text"])
+        for index in indexes or []
+        if index.get("type") not in ("default", "imageEmbedding")
+    ]
 
 
 _PUSH_ITEM: Spec = {
@@ -42,10 +66,7 @@ _PUSH_ITEM: Spec = {
     "a": ("optional", z.string),
     "imageId": ("optional", z.string),
     "chunkIndex": ("optional", z.number),
-    "indexes": (
-        "optional",
-        z.array(z.obj({"type": ("optional", z.one_of(*INDEX_TYPES)), "text": ("required", z.string)})),
-    ),
+    "indexes": ("optional", z.array(_INDEX_INPUT)),
     "metadata": ("optional", z.record),
 }
 
@@ -84,7 +105,7 @@ def _push_data(state: State, params: Params) -> dict[str, int]:
             a=item.get("a") or "",
             chunk_index=item.get("chunkIndex", 0),
             ready_at=ready,
-            custom_indexes=custom_indexes(item.get("indexes")),
+            custom_indexes=_custom_indexes(item.get("indexes")),
             metadata=item.get("metadata"),
         )
         data.image_id = item.get("imageId")
@@ -120,14 +141,14 @@ def _list_data(state: State, params: Params) -> dict[str, Any]:
         if d.image_id:
             item["imageId"] = d.image_id
         if since(state, "4.17.2"):
-            item["indexStatus"] = index_status(state, d)
+            item["indexStatus"] = _index_status(state, d)
         items.append(item)
     return {"list": items, "total": len(rows)}
 
 
 def _data_detail(state: State, params: Params) -> dict[str, Any]:
     validate(params, BY_OBJECT_ID)
-    data = find_data(state, params["id"])
+    data = _find_data(state, params["id"])
     collection = state.datasets.collections[data.collection_id]
     detail: dict[str, Any] = {"q": data.q, "a": data.a}
     if data.image_id:
@@ -146,7 +167,7 @@ def _data_detail(state: State, params: Params) -> dict[str, Any]:
     if data.metadata:
         detail["metadata"] = data.metadata
     if since(state, "4.17.2"):
-        detail["indexStatus"] = index_status(state, data)
+        detail["indexStatus"] = _index_status(state, data)
     return detail
 
 
@@ -159,7 +180,7 @@ _UPDATE_DATA: Spec = {
         z.array(
             z.obj(
                 {
-                    "type": ("optional", z.one_of(*INDEX_TYPES)),
+                    "type": ("optional", z.one_of(*_INDEX_TYPES)),
                     "dataId": ("optional", z.string),
                     "text": ("required", z.string),
                 }
@@ -176,13 +197,13 @@ def _update_data(state: State, params: Params) -> dict[str, str]:
     the old text in `history` (10 at most), and answers the new text; `a` is left out when empty."""
     validate(params, _UPDATE_DATA)
     store = state.datasets
-    data = writable(state, find_data(state, params["dataId"]))
+    data = _writable(state, _find_data(state, params["dataId"]))
     q = params["q"]
     a = params["a"] if params.get("a") is not None else data.a
     if q != data.q or a != data.a:
         data.history = [{"q": data.q, "a": data.a, "updateTime": iso(data.updated)}, *data.history[:9]]
     if "indexes" in params:
-        customs = custom_indexes(params["indexes"])
+        customs = _custom_indexes(params["indexes"])
     else:
         customs = [(i["type"], i["text"]) for i in data.indexes if i["type"] != "default"]
     store.set_content(data, q, a, customs)
@@ -192,7 +213,7 @@ def _update_data(state: State, params: Params) -> dict[str, str]:
 
 def _delete_data(state: State, params: Params) -> None:
     validate(params, BY_OBJECT_ID)
-    state.datasets.delete_data(writable(state, find_data(state, params["id"])))
+    state.datasets.delete_data(_writable(state, _find_data(state, params["id"])))
 
 
 # The index types FastGPT rebuilds from a chunk's own content (`isDatasetDataSystemIndexType`).
@@ -201,7 +222,7 @@ _SYSTEM_INDEXES = ("default", "imageEmbedding")
 
 _INDEX_WRITE: Spec = {
     "dataId": ("required", z.object_id),
-    "type": ("required", z.one_of(*INDEX_TYPES)),
+    "type": ("required", z.one_of(*_INDEX_TYPES)),
     "text": ("required", z.string),
 }
 
@@ -219,7 +240,7 @@ def _write_index(state: State, params: Params, *, index_data_id: str | None) -> 
     """`writeDatasetDataIndex`: the text trimmed and not empty, the type not a system one, an
     `indexDataId` that names one of the chunk's indexes; the same text and type change nothing (the
     old index comes back); otherwise a new vector id, in place of the old index or first in the list."""
-    data = find_data(state, params["dataId"])
+    data = _find_data(state, params["dataId"])
     text = params["text"].strip()
     if not text:
         raise failed("Dataset data index text is required")
@@ -254,7 +275,7 @@ def _update_index(state: State, params: Params) -> dict[str, Any]:
 def _delete_index(state: State, params: Params) -> None:
     """`deleteDatasetDataIndex`: an unknown index and the system ones are refused."""
     validate(params, {"dataId": ("required", z.object_id), "indexDataId": ("required", z.string)})
-    data = find_data(state, params["dataId"])
+    data = _find_data(state, params["dataId"])
     target = next((index for index in data.indexes if index["dataId"] == params["indexDataId"]), None)
     if target is None:
         raise failed("Dataset data index not found")
@@ -264,14 +285,11 @@ def _delete_index(state: State, params: Params) -> None:
     _reindex(state, data)
 
 
-_INSERT_INDEX = z.obj({"type": ("optional", z.one_of(*INDEX_TYPES)), "text": ("required", z.string)})
-
-
 _INSERT_DATA: Spec = {
     "collectionId": ("optional", z.string),
     "q": ("optional", z.string),
     "a": ("optional", z.string),
-    "indexes": ("optional", z.array(_INSERT_INDEX)),
+    "indexes": ("optional", z.array(_INDEX_INPUT)),
     "imageId": ("optional", z.string),
     "chunkIndex": ("optional", z.number),
     "metadata": ("optional", z.record),
@@ -298,7 +316,7 @@ def _insert_data(state: State, params: Params) -> str:
         a=a,
         chunk_index=0,
         ready_at=store.clock(),
-        custom_indexes=custom_indexes(params.get("indexes")),
+        custom_indexes=_custom_indexes(params.get("indexes")),
         metadata=params.get("metadata"),
     )
     return data.id

@@ -16,16 +16,7 @@ from ...wire import Params, SchemaRefusal, failed
 from .. import schema as z
 from ..paging import paging
 from ..schema import PAGING, Spec, validate
-from .documents import (
-    PERMISSION,
-    TEAM_ID,
-    TMB_ID,
-    dataset_doc,
-    dataset_list_item,
-    llm_model,
-    search_item,
-    vector_model,
-)
+from .documents import TEAM_ID, TMB_ID, dataset_detail, dataset_list_item, search_item
 from .lookups import BY_OBJECT_ID, DATASET_TYPES, find_dataset, since
 from .table import route
 
@@ -111,17 +102,7 @@ def _list_datasets(state: State, params: Params) -> list[dict[str, Any]]:
 
 def _dataset_detail(state: State, params: Params) -> dict[str, Any]:
     validate(params, BY_OBJECT_ID)
-    dataset = find_dataset(state, params["id"])
-    detail = dataset_doc(dataset)
-    detail.update(
-        status="active",
-        permission=PERMISSION,
-        vectorModel=vector_model(dataset.vector_model),
-        agentModel=llm_model(dataset.agent_model),
-    )
-    if dataset.vlm_model:
-        detail["vlmModel"] = llm_model(dataset.vlm_model)
-    return detail
+    return dataset_detail(find_dataset(state, params["id"]))
 
 
 def _delete_dataset(state: State, params: Params) -> None:

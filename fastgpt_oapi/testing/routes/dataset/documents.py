@@ -17,6 +17,7 @@ __all__ = [
     "TEAM_ID",
     "TMB_ID",
     "collection_doc",
+    "dataset_detail",
     "dataset_doc",
     "dataset_list_item",
     "llm_model",
@@ -44,15 +45,21 @@ PERMISSION = {
 SOURCE_MEMBER = {"name": "root", "avatar": "/imgs/avatar/BlueAvatar.svg", "status": "active"}
 
 
-def vector_model(name: str) -> dict[str, Any]:
-    """The emulator's embedding models, as `getEmbeddingModel` answers: any name is configured."""
+def _model(name: str, kind: str, default: str) -> dict[str, Any]:
+    """The emulator's models, as `getEmbeddingModel` / `getLLMModel` answer: any name is configured."""
     return {
         "provider": "OpenAI",
         "model": name,
         "name": name,
         "isActive": True,
-        "isDefault": name == DEFAULT_VECTOR_MODEL,
-        "type": "embedding",
+        "isDefault": name == default,
+        "type": kind,
+    }
+
+
+def vector_model(name: str) -> dict[str, Any]:
+    return {
+        **_model(name, "embedding", DEFAULT_VECTOR_MODEL),
         "defaultToken": 512,
         "maxToken": 3000,
         "weight": 100,
@@ -61,12 +68,7 @@ def vector_model(name: str) -> dict[str, Any]:
 
 def llm_model(name: str) -> dict[str, Any]:
     return {
-        "provider": "OpenAI",
-        "model": name,
-        "name": name,
-        "isActive": True,
-        "isDefault": name == DEFAULT_LLM_MODEL,
-        "type": "llm",
+        **_model(name, "llm", DEFAULT_LLM_MODEL),
         "maxContext": 128000,
         "maxResponse": 16000,
         "quoteMaxToken": 120000,
@@ -136,6 +138,20 @@ def dataset_doc(dataset: Dataset) -> dict[str, Any]:
     if dataset.api_server is not None:
         doc["apiDatasetServer"] = _public_api_server(dataset.api_server)
     return doc
+
+
+def dataset_detail(dataset: Dataset) -> dict[str, Any]:
+    """`detail`'s answer: the stored dataset with its models as objects, and the owner's permission."""
+    detail = dataset_doc(dataset)
+    detail.update(
+        status="active",
+        permission=PERMISSION,
+        vectorModel=vector_model(dataset.vector_model),
+        agentModel=llm_model(dataset.agent_model),
+    )
+    if dataset.vlm_model:
+        detail["vlmModel"] = llm_model(dataset.vlm_model)
+    return detail
 
 
 def collection_doc(collection: Collection) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from ...datasets import Collection, Data, Dataset, placeholder_page
+from ...datasets import Collection, Dataset, placeholder_page
 from ...ids import is_object_id
 from ...state import State
-from ...wire import Params, SchemaRefusal, cast_error, dataset_error, failed
+from ...wire import Params, SchemaRefusal, cast_error, dataset_error
 from .. import schema as z
 from ..route import parse_version
 from ..schema import Spec
@@ -20,20 +20,15 @@ __all__ = [
     "CHUNK_SETTINGS",
     "CREATE_BASE",
     "DATASET_TYPES",
-    "INDEX_TYPES",
     "TAG_INPUT",
     "TRAINING_TYPES",
-    "custom_indexes",
     "find_collection",
-    "find_data",
     "find_dataset",
-    "index_status",
     "page_title",
     "parent_of",
     "read_link",
     "since",
     "tags_in",
-    "writable",
 ]
 
 T = TypeVar("T")
@@ -49,7 +44,6 @@ DATASET_TYPES = (
     "dingtalk",
 )
 TRAINING_TYPES = ("chunk", "qa", "imageParse", "backup", "template", "auto")
-INDEX_TYPES = ("default", "imageEmbedding", "summary", "question", "image", "custom")
 BY_OBJECT_ID: Spec = {"id": ("required", z.object_id)}
 
 
@@ -141,36 +135,6 @@ def find_dataset(state: State, dataset_id: Any) -> Dataset:
 def find_collection(state: State, collection_id: Any) -> Collection:
     """`authDatasetCollection`."""
     return _find(state.datasets.collections, collection_id, "unExistCollection", "dataset_collections")
-
-
-def find_data(state: State, data_id: str) -> Data:
-    """`authDatasetData`: data not (yet) there is this plain rejection (HTTP 500). From 4.17.2 a row
-    exists before it is indexed (`indexStatus`), so it is found while still training."""
-    store = state.datasets
-    found = store.data.get(data_id.lower()) if since(state, "4.17.2") else store.find_data(data_id.lower())
-    if found is None:
-        raise failed("common:core.dataset.error.Data not found")
-    return found
-
-
-def writable(state: State, data: Data) -> Data:
-    """4.17.2's `assertDatasetDataWritable`: a chunk still being indexed is `dataNotIndexed`."""
-    if not state.datasets.is_ready(data):
-        raise dataset_error("dataNotIndexed")
-    return data
-
-
-def index_status(state: State, data: Data) -> str:
-    return "indexed" if state.datasets.is_ready(data) else "indexing"
-
-
-def custom_indexes(indexes: Any) -> list[tuple[str, str]]:
-    """The indexes a caller may set: system ones (`default`, `imageEmbedding`) are FastGPT's to make."""
-    return [
-        (index.get("type") or "custom", index["text"])
-        for index in indexes or []
-        if index.get("type") not in ("default", "imageEmbedding")
-    ]
 
 
 def parent_of(params: Params) -> str | None:
