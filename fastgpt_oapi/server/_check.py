@@ -145,10 +145,11 @@ class _Walk:
             self.problem(call, reply.text[:200] or "未知错误", "the answer is not JSON")
             return False, None
         if not isinstance(body, dict):
+            # FastGPT rejects with the value itself, which carries no message.
             self.problem(
                 call,
-                reply.text[:200],
-                "the answer must be the envelope {success, message, data}, not a bare value",
+                "(no message)",
+                "no `success` field: the answer must be the envelope {success, message, data}, not a bare value",
             )
             return False, None
         success = body.get("success")

@@ -169,9 +169,7 @@ class _ShareAuthApp:
             return _uid_answer("init", uid)
         if path == "/shareAuth/start":
             question = body.get("question")
-            uid = await call_user(
-                self.hooks.start, token, question if isinstance(question, str) else ""
-            )
+            uid = await call_user(self.hooks.start, token, question if isinstance(question, str) else "")
             if uid is None:
                 return envelope({"uid": token})
             return _uid_answer("start", uid)
