@@ -360,7 +360,9 @@ def _share_auth_walk(walk: _Walk, base_url: str, token: str) -> Generator[_Call,
         url = _join(base_url, path)
         return _Call("POST", url, headers, CheckedRequest("POST", url, headers, None, body), None, body)
 
-    # runtime/auth.ts L20-49 @337cd100: no try/catch, so a failed request shows axios's own message.
+    # runtime/auth.ts L20-49 @337cd100: no try/catch, so a failed request shows axios's own message; a
+    # refusal without message shows `OutLinkErrEnum.unAuthUser` ("unAuthUser",
+    # packages/global/common/error/code/outLink.ts).
     init = call("/shareAuth/init", {"token": token})
     reply = yield init
     body = _hook_answer(walk, init, reply, refused="unAuthUser", failed=None)
