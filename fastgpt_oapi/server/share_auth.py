@@ -80,8 +80,8 @@ class FinishReport(BaseModel):
 
     @property
     def total_points(self) -> float:
-        """The points the run cost: the sum of the nodes' `total_points` (a node's own points include
-        those of its children)."""
+        """The points the run cost: the sum of the listed nodes' `total_points` (the top-level nodes
+        FastGPT reports; a node's children are in its own fields, not added again here)."""
         return sum(node.total_points or 0.0 for node in self.response_data)
 
     @property

@@ -74,7 +74,8 @@ def test_a_sync_library_passes_over_http_and_runs_off_the_event_loop() -> None:
     with served(api_dataset_app(library, token="t0k")) as url:
         report = check_api_dataset(url, token="t0k")
     assert report.ok, str(report)
-    assert library.threads and "MainThread" not in library.threads
+    assert library.threads
+    assert "MainThread" not in library.threads
     assert all("AnyIO" in name or "worker" in name.lower() for name in library.threads), library.threads
 
 
@@ -100,7 +101,9 @@ async def test_the_envelope_and_wire_names() -> None:
     assert top["data"] == [{"id": "dir", "name": "dir", "type": "folder", "parentId": None}]
     assert content["data"] == {"title": "a.md", "content": "hello"}
     assert read["data"] == {"url": "https://example.com/a"}
-    assert missing.status_code == 200  # so FastGPT shows the message, not "Request failed with status code 404"
+    assert (
+        missing.status_code == 200
+    )  # so FastGPT shows the message, not "Request failed with status code 404"
     assert missing.json() == {"success": False, "message": "File not found", "data": None}
 
 
@@ -110,7 +113,8 @@ async def test_a_wrong_token_is_refused_with_a_message() -> None:
         none = await client.post("http://kb/v1/file/list", json={})
         right = await client.post("http://kb/v1/file/list", json={}, headers={"authorization": "Bearer t0k"})
         report = await acheck_api_dataset("http://kb", token="wrong", http_client=client)
-    assert wrong.json()["success"] is False and "token" in wrong.json()["message"]
+    assert wrong.json()["success"] is False
+    assert "token" in wrong.json()["message"]
     assert none.json()["success"] is False
     assert right.json()["success"] is True
     assert report.problems[0].message == "Unauthorized: wrong or missing bearer token"
@@ -126,7 +130,8 @@ async def test_a_failing_library_leaks_nothing(caplog: pytest.LogCaptureFixture)
             answer = await client.get("http://kb/v1/file/content", params={"id": "a"})
     assert answer.json() == {"success": False, "message": "Internal server error", "data": None}
     assert "hunter2" not in answer.text
-    assert "get_content" not in answer.text and "Traceback" not in answer.text
+    assert "get_content" not in answer.text
+    assert "Traceback" not in answer.text
     assert "failed in the library" in caplog.text  # the owner sees it in the log
 
 
@@ -190,13 +195,18 @@ def test_folder_library_lists_ids_as_relative_paths(folder: Path) -> None:
     library = FolderLibrary(folder, read_url_base="https://files.example.com/kb")
     top = {f.id: f for f in library.list_files(None, None)}
     assert sorted(top) == ["empty", "faq.md", "guides", "link-in.md"]  # no hidden, binary or outside entries
-    assert top["guides"].type == "folder" and top["guides"].has_child is True
+    assert top["guides"].type == "folder"
+    assert top["guides"].has_child is True
     assert top["empty"].has_child is False
     assert top["faq.md"].parent_id is None
     inner = library.list_files("guides", None)
     assert [(f.id, f.parent_id) for f in inner] == [("guides/deep", "guides"), ("guides/setup.md", "guides")]
-    assert library.get_content("guides/setup.md") == FileContent(title="setup.md", content="# Setup\n\nRun make install.")
-    assert library.get_read_url("guides/deep/notes.txt") == "https://files.example.com/kb/guides/deep/notes.txt"
+    assert library.get_content("guides/setup.md") == FileContent(
+        title="setup.md", content="# Setup\n\nRun make install."
+    )
+    assert (
+        library.get_read_url("guides/deep/notes.txt") == "https://files.example.com/kb/guides/deep/notes.txt"
+    )
     assert library.get_detail("guides/deep").type == "folder"
     assert [f.id for f in library.list_files(None, "NOTES")] == ["guides/deep/notes.txt"]
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from http_support import run
 
 from fastgpt_oapi.server import CheckReport, acheck_api_dataset, check_api_dataset
-from tests.http_support import run
 
 from .support import hand_written_library, served
 
@@ -51,7 +51,9 @@ async def test_a_correct_hand_written_server_passes(io_mode: str, good: str) -> 
         ("not_json", "<html>502 Bad Gateway</html>", "not JSON"),
     ],
 )
-async def test_each_fault_fails_with_fastgpts_message(io_mode: str, fault: str, message: str, detail: str) -> None:
+async def test_each_fault_fails_with_fastgpts_message(
+    io_mode: str, fault: str, message: str, detail: str
+) -> None:
     with served(hand_written_library(fault=fault)) as url:
         report = await check(io_mode, url)
     assert not report.ok

@@ -9,11 +9,11 @@ import threading
 
 import httpx
 import pytest
+from http_support import run
 
 from fastgpt_oapi.api.shared.model import NodeResponse
 from fastgpt_oapi.server import CheckReport, acheck_share_auth, check_share_auth
 from fastgpt_oapi.server.share_auth import FinishReport, ShareAuthRefused, check_uid, share_auth_app
-from tests.http_support import run
 
 from .support import hand_written_hook, served
 
@@ -57,14 +57,17 @@ async def test_a_correct_hand_written_hook_passes(io_mode: str) -> None:
         ("finish_404", "finish failed", "report (points, tokens) is lost"),
     ],
 )
-async def test_each_fault_fails_with_fastgpts_message(io_mode: str, fault: str, message: str, detail: str) -> None:
+async def test_each_fault_fails_with_fastgpts_message(
+    io_mode: str, fault: str, message: str, detail: str
+) -> None:
     with served(hand_written_hook(fault=fault)) as url:
         report = await check(io_mode, url)
     assert not report.ok
     (problem,) = report.problems
     assert (problem.message, problem.fastgpt_refuses) == (message, fault != "finish_404")
     assert detail in problem.detail
-    assert problem.request.method == "POST" and "/shareAuth/" in problem.request.url
+    assert problem.request.method == "POST"
+    assert "/shareAuth/" in problem.request.url
 
 
 @pytest.mark.system  # waits for a timeout on loopback
@@ -127,9 +130,14 @@ def test_sync_hooks_pass_over_http_off_the_event_loop() -> None:
     with served(share_auth_app(hooks)) as url:
         report = check_share_auth(url, token="alice")
     assert report.ok, str(report)
-    assert hooks.threads and "MainThread" not in hooks.threads
+    assert hooks.threads
+    assert "MainThread" not in hooks.threads
     (finished,) = hooks.reports
-    assert (finished.token, finished.app_name, finished.chat_id) == ("alice", "fastgpt-oapi check", "fastgpt-oapi-check")
+    assert (finished.token, finished.app_name, finished.chat_id) == (
+        "alice",
+        "fastgpt-oapi check",
+        "fastgpt-oapi-check",
+    )
 
 
 async def test_async_hooks_pass_in_process() -> None:
@@ -141,7 +149,9 @@ async def test_async_hooks_pass_in_process() -> None:
 async def test_a_refusal_reaches_fastgpt_as_its_message() -> None:
     async with in_process(share_auth_app(SyncHooks())) as client:
         init = await client.post("http://hook/shareAuth/init", json={"token": "blocked"})
-        start = await client.post("http://hook/shareAuth/start", json={"token": "x", "question": "forbidden?"})
+        start = await client.post(
+            "http://hook/shareAuth/start", json={"token": "x", "question": "forbidden?"}
+        )
         ok = await client.post("http://hook/shareAuth/start", json={"token": "x", "question": "hi"})
         report = await acheck_share_auth("http://hook", token="blocked", http_client=client)
     assert init.status_code == 200
@@ -182,7 +192,8 @@ async def test_finish_reports_are_typed_node_responses_to_bill_from() -> None:
     async with in_process(share_auth_app(hooks)) as client:
         answer = await client.post("http://hook/shareAuth/finish", json=body)
         older = await client.post("http://hook/shareAuth/finish", json={"token": "bob", "responseData": []})
-    assert answer.json()["success"] is True and older.json()["success"] is True
+    assert answer.json()["success"] is True
+    assert older.json()["success"] is True
     report, old = hooks.reports
     assert all(isinstance(node, NodeResponse) for node in report.response_data)
     assert report.response_data[0].model == "gpt-4o-mini"
