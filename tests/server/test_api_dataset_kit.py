@@ -218,7 +218,6 @@ def test_folder_library_lists_ids_as_relative_paths(folder: Path) -> None:
         "guides/../../outside.md",
         "guides/../faq.md",
         "/etc/passwd",
-        str(Path("/etc/passwd")),
         "..\\outside.md",
         "link-out.md",
         "dir-out/x.md",
@@ -247,6 +246,14 @@ async def test_escapes_over_the_wire_are_file_not_found(folder: Path) -> None:
         assert listing.json()["success"] is False
         read = await client.get("http://kb/v1/file/read", params={"id": "faq.md"})
     assert "read_url_base" in read.json()["message"]  # said to the owner, not guessed
+
+
+def test_folder_library_refuses_the_absolute_path_of_a_file_outside(folder: Path) -> None:
+    outside = str(folder.parent / "outside.md")
+    with pytest.raises(FileNotFoundError):
+        FolderLibrary(folder).get_content(outside)
+    with pytest.raises(FileNotFoundError):
+        FolderLibrary(folder).list_files(str(folder.parent), None)
 
 
 def test_folder_library_refuses_non_utf8_text(folder: Path) -> None:
