@@ -21,6 +21,8 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+# The ASGI 3 application type, spelled as Starlette spells it, so `app.mount(path, kit)` type-checks.
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 logger = logging.getLogger("fastgpt_oapi.server")
 

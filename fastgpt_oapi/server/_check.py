@@ -127,7 +127,10 @@ class _Walk:
         return CheckReport(not self.problems, tuple(self.problems), self.requests)
 
     def envelope(self, call: _Call, reply: _Reply) -> tuple[bool, Any]:
-        """FastGPT's `checkRes` (custom/api.ts L46-53 @337cd100): `(True, data)` or a problem."""
+        """FastGPT's `checkRes` (custom/api.ts L46-53 @337cd100): `(True, data)` or a problem.
+
+        `success` must be exactly `true`, as `checkRes` reads it at 337cd100; an older copy of the file (`016a7358`) tests only that `success` is truthy, so a
+        server answering `"true"` works with some FastGPT versions and fails with others."""
         if reply.error is not None:
             self.problem(call, reply.error, reply.error_detail)
             return False, None
@@ -214,36 +217,13 @@ def _api_dataset_walk(
 
     folders: list[str | None] = [base_path or None]
     seen: set[str | None] = {base_path or None}
+    first_file: str | None = None
     while folders and walk.requests < MAX_REQUESTS:
         parent = folders.pop(0)
         listing = call("POST", "/v1/file/list", body=_list_body(parent))
-        ok, data = walk.envelope(listing, (yield listing))
-        if not ok:
-            continue
-        if not isinstance(data, list):
-            detail = f"`data` must be the array of files, got {type(data).__name__ if data is not None else 'null'}"
-            if isinstance(data, dict) and any(isinstance(v, list) for v in data.values()):
-                detail += " (put the array itself in `data`, not {" + ", ".join(f'"{k}"' for k in data) + "})"
-            walk.problem(listing, "Invalid file list format", detail)
-            continue
-        bad = [item for item in data if not _has_file_keys(item)]
-        if bad:
-            walk.problem(
-                listing,
-                "Invalid file data format",
-                f"every item needs a non-empty `id` and `name` and a `type`; first bad item: {json.dumps(bad[0], ensure_ascii=False)[:200]}",
-            )
-            continue
-        for item in data:
+        items = _file_list(walk, listing, (yield listing))
+        for item in items:
             kind = item["type"]
-            if kind not in ("file", "folder"):
-                walk.problem(
-                    listing,
-                    '`type` must be "file" or "folder"',
-                    f"item {item['id']!r} has type {json.dumps(kind)}",
-                    refuses=False,
-                )
-                continue
             if kind == "folder":
                 has_child = item.get("hasChild")
                 if has_child is None or has_child:  # FastGPT: `hasChild ?? type === "folder"`
@@ -258,8 +238,48 @@ def _api_dataset_walk(
                     else:
                         seen.add(folder_id)
                         folders.append(folder_id)
-                continue
-            yield from _check_file(walk, call, str(item["id"]))
+            elif kind == "file":
+                first_file = first_file or str(item["name"])
+                yield from _check_file(walk, call, str(item["id"]))
+
+    if first_file is not None:
+        # FastGPT's file search sends the same call with `searchKey` (custom/api.ts L136-150); what the
+        # server finds is its own business, but the answer must follow the same rules.
+        search = call("POST", "/v1/file/list", body={"searchKey": first_file, **_list_body(base_path)})
+        _file_list(walk, search, (yield search))
+
+
+def _file_list(walk: _Walk, listing: _Call, reply: _Reply) -> list[dict[str, Any]]:
+    """The items of a listing FastGPT accepts (custom/api.ts L152-163), or `[]` after a problem."""
+    ok, data = walk.envelope(listing, reply)
+    if not ok:
+        return []
+    if not isinstance(data, list):
+        detail = (
+            f"`data` must be the array of files, got {type(data).__name__ if data is not None else 'null'}"
+        )
+        if isinstance(data, dict) and any(isinstance(v, list) for v in data.values()):
+            detail += " (put the array itself in `data`, not {" + ", ".join(f'"{k}"' for k in data) + "})"
+        walk.problem(listing, "Invalid file list format", detail)
+        return []
+    bad = [item for item in data if not _has_file_keys(item)]
+    if bad:
+        first = json.dumps(bad[0], ensure_ascii=False)[:200]
+        walk.problem(
+            listing,
+            "Invalid file data format",
+            f"every item needs a non-empty `id` and `name` and a `type`; first bad item: {first}",
+        )
+        return []
+    for item in data:
+        if item["type"] not in ("file", "folder"):
+            walk.problem(
+                listing,
+                '`type` must be "file" or "folder"',
+                f"item {item['id']!r} has type {json.dumps(item['type'])}",
+                refuses=False,
+            )
+    return [item for item in data if item["type"] in ("file", "folder")]
 
 
 def _list_body(parent: str | None) -> dict[str, Any]:

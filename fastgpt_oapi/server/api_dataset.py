@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from ._asgi import (
+    ASGIApp,
     BodyTooLarge,
     Receive,
     Scope,
@@ -247,7 +248,7 @@ def _as_file(item: Any, method: str) -> ApiFile:
     raise TypeError(f"{method} returned {type(item).__name__}, not ApiFile")
 
 
-def api_dataset_app(library: FileLibrary, *, token: str | None = None) -> Any:
+def api_dataset_app(library: FileLibrary, *, token: str | None = None) -> ASGIApp:
     """An ASGI application serving `library` to FastGPT: `POST /v1/file/list`, `GET /v1/file/content`,
     `GET /v1/file/read` and `GET /v1/file/detail`, in FastGPT's `{success, message, data}` envelope.
 

@@ -33,6 +33,7 @@ from pydantic.alias_generators import to_camel
 
 from ..api.shared.model import NodeResponse
 from ._asgi import (
+    ASGIApp,
     BodyTooLarge,
     Receive,
     Scope,
@@ -191,7 +192,7 @@ def _uid_answer(hook: str, uid: object) -> dict[str, Any]:
     return envelope(message=f"Invalid UID from the share-auth hook: {problem}", success=False)
 
 
-def share_auth_app(hooks: ShareAuthHooks) -> Any:
+def share_auth_app(hooks: ShareAuthHooks) -> ASGIApp:
     """An ASGI application answering FastGPT's share-link hook: `POST /shareAuth/init`, `/shareAuth/start`
     and `/shareAuth/finish`, calling `hooks.init(token)`, `hooks.start(token, question)` and
     `hooks.finish(report)`.

@@ -59,7 +59,7 @@ def hand_written_library(
 ) -> FastAPI:
     """The API file library as users write it by hand from FastGPT's docs, with one `fault`:
     `bare` (no envelope), `files` (`{"files": [...]}`), `no_type`, `both`, `neither`, `success_string`,
-    `no_url`, `http_500`, `not_json`, `no_detail`; `token` is checked (401 when wrong) if given, and a
+    `no_url`, `http_500`, `not_json`, `no_detail`, `bad_search` (only the search answers `{"files": [...]}`); `token` is checked (401 when wrong) if given, and a
     `delay` slows every answer."""
     app = FastAPI()
 
@@ -90,7 +90,7 @@ def hand_written_library(
         if fault == "no_type":
             for item in items:
                 item.pop("type")
-        if fault == "files":
+        if fault == "files" or (fault == "bad_search" and "searchKey" in body):
             return wrap({"files": items})
         return wrap(items)
 

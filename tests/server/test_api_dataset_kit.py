@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from fastgpt_oapi.server import CheckReport, acheck_api_dataset, check_api_dataset
+from fastgpt_oapi.server._asgi import ASGIApp
 from fastgpt_oapi.server.api_dataset import (
     ApiDatasetError,
     ApiFile,
@@ -65,8 +66,8 @@ class AsyncLibrary:
         return ApiFile(id="p", name="report.pdf", type="file")
 
 
-def in_process(app: object) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app))  # type: ignore[arg-type]
+def in_process(app: ASGIApp) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
 
 
 def test_a_sync_library_passes_over_http_and_runs_off_the_event_loop() -> None:
@@ -83,7 +84,7 @@ async def test_an_async_library_passes_in_process() -> None:
     async with in_process(api_dataset_app(AsyncLibrary())) as client:
         report = await acheck_api_dataset("http://kb", http_client=client)
     assert report.ok, str(report)
-    assert report.requests == 4
+    assert report.requests == 5
 
 
 async def test_the_envelope_and_wire_names() -> None:
@@ -186,9 +187,9 @@ def test_folder_library_passes_the_check_over_http(folder: Path) -> None:
         subtree = check_api_dataset(url, token="t", base_path="guides")
     assert whole.ok, str(whole)
     assert subtree.ok, str(subtree)
-    # probe + listings (top, guides, deep; `empty` has no children) + 3 calls for each of 4 files
-    assert whole.requests == 1 + 3 + 3 * 4
-    assert subtree.requests == 1 + 2 + 3 * 2
+    # probe + listings (top, guides, deep; `empty` has no children) + 3 calls for each of 4 files + a search
+    assert whole.requests == 1 + 3 + 3 * 4 + 1
+    assert subtree.requests == 1 + 2 + 3 * 2 + 1
 
 
 def test_folder_library_lists_ids_as_relative_paths(folder: Path) -> None:

@@ -32,8 +32,8 @@ async def test_a_correct_hand_written_server_passes(io_mode: str, good: str) -> 
     report = await check(io_mode, good, token="s3cret")
     assert report.ok, str(report)
     assert report.problems == ()
-    # the wrong-token probe, two listings (top, docs), and content + read + detail for two files
-    assert report.requests == 1 + 2 + 3 * 2
+    # the wrong-token probe, two listings (top, docs), content + read + detail for two files, a search
+    assert report.requests == 1 + 2 + 3 * 2 + 1  # and a search
 
 
 @pytest.mark.parametrize(
@@ -49,6 +49,7 @@ async def test_a_correct_hand_written_server_passes(io_mode: str, good: str) -> 
         ("no_detail", "File not found", "`data` is empty"),
         ("http_500", "Request failed with status code 500", "answer HTTP 200 with success: false"),
         ("not_json", "<html>502 Bad Gateway</html>", "not JSON"),
+        ("bad_search", "Invalid file list format", '{"files"}'),
     ],
 )
 async def test_each_fault_fails_with_fastgpts_message(
@@ -93,6 +94,13 @@ async def test_without_a_token_fastgpt_sends_bearer_undefined(io_mode: str) -> N
     with served(hand_written_library(token="undefined")) as url:
         report = await check(io_mode, url)
     assert report.ok, str(report)
+
+
+async def test_the_search_is_fastgpts_listing_with_a_search_key(io_mode: str) -> None:
+    with served(hand_written_library(fault="bad_search")) as url:
+        report = await check(io_mode, url, base_path="docs")
+    (problem,) = report.problems
+    assert problem.request.json == {"searchKey": "guide.md", "parentId": "docs"}
 
 
 @pytest.mark.system  # waits for a timeout on loopback

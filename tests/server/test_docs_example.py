@@ -44,7 +44,7 @@ def test_the_documented_app_passes_both_checks(example: tuple[dict[str, Any], st
     _, url = example
     kb = check_api_dataset(f"{url}/kb", token="kb-secret")
     assert kb.ok, str(kb)
-    assert kb.requests == 1 + 2 + 3 * 2
+    assert kb.requests == 1 + 2 + 3 * 2 + 1
     hook = check_share_auth(f"{url}/hook", token="alice-token")
     assert hook.ok, str(hook)
     stranger = check_share_auth(f"{url}/hook", token="mallory")

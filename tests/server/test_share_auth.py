@@ -13,6 +13,7 @@ from http_support import run
 
 from fastgpt_oapi.api.shared.model import NodeResponse
 from fastgpt_oapi.server import CheckReport, acheck_share_auth, check_share_auth
+from fastgpt_oapi.server._asgi import ASGIApp
 from fastgpt_oapi.server.share_auth import FinishReport, ShareAuthRefused, check_uid, share_auth_app
 
 from .support import hand_written_hook, served
@@ -26,8 +27,8 @@ async def check(mode: str, url: str, token: str = "alice-token", **options: obje
     )
 
 
-def in_process(app: object) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app))  # type: ignore[arg-type]
+def in_process(app: ASGIApp) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
 
 
 async def test_a_correct_hand_written_hook_passes(io_mode: str) -> None:
