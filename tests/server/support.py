@@ -10,9 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
+import pytest
 import uvicorn
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from fastgpt_oapi.server import CheckReport
 
 
 @contextmanager
@@ -153,3 +157,30 @@ def hand_written_hook(*, fault: str | None = None, delay: float = 0.0) -> FastAP
         return JSONResponse({"success": True})
 
     return app
+
+
+# ---- reaching a server: in process (fast) or over loopback HTTP (the `system` tests) ---------------------
+
+WAYS = [
+    "in-process",
+    pytest.param("sync-loopback", marks=pytest.mark.system),
+    pytest.param("async-loopback", marks=pytest.mark.system),
+]
+IN_PROCESS_URL = "http://server"
+
+
+async def check_app(
+    way: str, app: Any, check: Any, acheck: Any, *, prefix: str = "", **options: Any
+) -> tuple[CheckReport, str]:
+    """`check` (sync) or `acheck` (async) run against `app` (at `prefix` in it) the `way` asked: the async
+    check over `httpx.ASGITransport`, or either check against the app served by uvicorn. Returns the
+    report and the base URL checked."""
+    if way == "in-process":
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
+            url = IN_PROCESS_URL + prefix
+            return await acheck(url, http_client=client, **options), url
+    with served(app) as root:
+        url = root + prefix
+        if way == "sync-loopback":
+            return check(url, **options), url
+        return await acheck(url, **options), url

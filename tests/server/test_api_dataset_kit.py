@@ -23,7 +23,7 @@ from fastgpt_oapi.server.api_dataset import (
     api_dataset_app,
 )
 
-from .support import served
+from .support import check_app
 
 # ---- libraries of the user's own, sync and async -----------------------------------------------------------
 
@@ -70,19 +70,19 @@ def in_process(app: ASGIApp) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
 
 
-def test_a_sync_library_passes_over_http_and_runs_off_the_event_loop() -> None:
+async def test_a_sync_library_passes_and_runs_off_the_event_loop(way: str) -> None:
     library = SyncLibrary()
-    with served(api_dataset_app(library, token="t0k")) as url:
-        report = check_api_dataset(url, token="t0k")
+    report, _ = await check_app(
+        way, api_dataset_app(library, token="t0k"), check_api_dataset, acheck_api_dataset, token="t0k"
+    )
     assert report.ok, str(report)
     assert library.threads
     assert "MainThread" not in library.threads
     assert all("AnyIO" in name or "worker" in name.lower() for name in library.threads), library.threads
 
 
-async def test_an_async_library_passes_in_process() -> None:
-    async with in_process(api_dataset_app(AsyncLibrary())) as client:
-        report = await acheck_api_dataset("http://kb", http_client=client)
+async def test_an_async_library_passes(way: str) -> None:
+    report, _ = await check_app(way, api_dataset_app(AsyncLibrary()), check_api_dataset, acheck_api_dataset)
     assert report.ok, str(report)
     assert report.requests == 5
 
@@ -180,11 +180,12 @@ def folder(tmp_path: Path) -> Path:
     return root
 
 
-def test_folder_library_passes_the_check_over_http(folder: Path) -> None:
-    library = FolderLibrary(folder, read_url_base="https://files.example.com/kb/")
-    with served(api_dataset_app(library, token="t")) as url:
-        whole = check_api_dataset(url, token="t")
-        subtree = check_api_dataset(url, token="t", base_path="guides")
+async def test_folder_library_passes_the_check(way: str, folder: Path) -> None:
+    app = api_dataset_app(FolderLibrary(folder, read_url_base="https://files.example.com/kb/"), token="t")
+    whole, _ = await check_app(way, app, check_api_dataset, acheck_api_dataset, token="t")
+    subtree, _ = await check_app(
+        way, app, check_api_dataset, acheck_api_dataset, token="t", base_path="guides"
+    )
     assert whole.ok, str(whole)
     assert subtree.ok, str(subtree)
     # probe + listings (top, guides, deep; `empty` has no children) + 3 calls for each of 4 files + a search

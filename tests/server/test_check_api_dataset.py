@@ -3,7 +3,7 @@ message; the correct one passes. Sync and async checks, over real loopback HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -11,7 +11,7 @@ from http_support import run
 
 from fastgpt_oapi.server import CheckReport, acheck_api_dataset, check_api_dataset
 
-from .support import hand_written_library, served
+from .support import check_app, hand_written_library, served
 
 
 async def check(mode: str, url: str, **options: object) -> CheckReport:
@@ -22,14 +22,12 @@ async def check(mode: str, url: str, **options: object) -> CheckReport:
     )
 
 
-@pytest.fixture
-def good() -> Iterator[str]:
-    with served(hand_written_library(token="s3cret")) as url:
-        yield url
+async def check_library(way: str, app: object, **options: Any) -> tuple[CheckReport, str]:
+    return await check_app(way, app, check_api_dataset, acheck_api_dataset, **options)
 
 
-async def test_a_correct_hand_written_server_passes(io_mode: str, good: str) -> None:
-    report = await check(io_mode, good, token="s3cret")
+async def test_a_correct_hand_written_server_passes(way: str) -> None:
+    report, _ = await check_library(way, hand_written_library(token="s3cret"), token="s3cret")
     assert report.ok, str(report)
     assert report.problems == ()
     # the wrong-token probe, two listings (top, docs), content + read + detail for two files, a search
@@ -53,10 +51,9 @@ async def test_a_correct_hand_written_server_passes(io_mode: str, good: str) -> 
     ],
 )
 async def test_each_fault_fails_with_fastgpts_message(
-    io_mode: str, fault: str, message: str, detail: str
+    way: str, fault: str, message: str, detail: str
 ) -> None:
-    with served(hand_written_library(fault=fault)) as url:
-        report = await check(io_mode, url)
+    report, url = await check_library(way, hand_written_library(fault=fault))
     assert not report.ok
     first = report.problems[0]
     assert first.message == message
@@ -65,9 +62,8 @@ async def test_each_fault_fails_with_fastgpts_message(
     assert first.fastgpt_refuses is (fault != "both")
 
 
-async def test_the_problem_names_the_request_that_showed_it(io_mode: str) -> None:
-    with served(hand_written_library(fault="neither")) as url:
-        report = await check(io_mode, url, token="anything")
+async def test_the_problem_names_the_request_that_showed_it(way: str) -> None:
+    report, url = await check_library(way, hand_written_library(fault="neither"), token="anything")
     problem = next(p for p in report.problems if p.message.startswith("Invalid content type"))
     assert problem.request.method == "GET"
     assert problem.request.url == f"{url}/v1/file/content"
@@ -77,28 +73,25 @@ async def test_the_problem_names_the_request_that_showed_it(io_mode: str) -> Non
     assert f"GET {url}/v1/file/content?id=readme" in str(problem)
 
 
-async def test_a_wrong_token_refused_by_http_status(io_mode: str, good: str) -> None:
-    report = await check(io_mode, good, token="not-the-token")
+async def test_a_wrong_token_refused_by_http_status(way: str) -> None:
+    report, _ = await check_library(way, hand_written_library(token="s3cret"), token="not-the-token")
     assert not report.ok
     assert {p.message for p in report.problems} == {"Request failed with status code 401"}
 
 
-async def test_a_server_that_accepts_any_token_is_reported(io_mode: str) -> None:
-    with served(hand_written_library()) as url:
-        report = await check(io_mode, url, token="s3cret")
+async def test_a_server_that_accepts_any_token_is_reported(way: str) -> None:
+    report, _ = await check_library(way, hand_written_library(), token="s3cret")
     assert [p.message for p in report.problems] == ["The server accepted a wrong bearer token"]
     assert report.problems[0].fastgpt_refuses is False
 
 
-async def test_without_a_token_fastgpt_sends_bearer_undefined(io_mode: str) -> None:
-    with served(hand_written_library(token="undefined")) as url:
-        report = await check(io_mode, url)
+async def test_without_a_token_fastgpt_sends_bearer_undefined(way: str) -> None:
+    report, _ = await check_library(way, hand_written_library(token="undefined"))
     assert report.ok, str(report)
 
 
-async def test_the_search_is_fastgpts_listing_with_a_search_key(io_mode: str) -> None:
-    with served(hand_written_library(fault="bad_search")) as url:
-        report = await check(io_mode, url, base_path="docs")
+async def test_the_search_is_fastgpts_listing_with_a_search_key(way: str) -> None:
+    report, _ = await check_library(way, hand_written_library(fault="bad_search"), base_path="docs")
     (problem,) = report.problems
     assert problem.request.json == {"searchKey": "guide.md", "parentId": "docs"}
 
@@ -134,6 +127,7 @@ def test_the_timeout_is_fastgpts_60_seconds_by_default() -> None:
     assert request.headers["authorization"] == "Bearer undefined"
 
 
+@pytest.mark.system  # a connection attempt on loopback
 async def test_nothing_listening_is_a_network_error(io_mode: str) -> None:
     report = await check(io_mode, "http://127.0.0.1:9", timeout=2.0)
     assert not report.ok

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from fastgpt_oapi.server import CheckReport, acheck_share_auth, check_share_auth
 from fastgpt_oapi.server._asgi import ASGIApp
 from fastgpt_oapi.server.share_auth import FinishReport, ShareAuthRefused, check_uid, share_auth_app
 
-from .support import hand_written_hook, served
+from .support import check_app, hand_written_hook, served
 
 
 async def check(mode: str, url: str, token: str = "alice-token", **options: object) -> CheckReport:
@@ -31,10 +32,14 @@ def in_process(app: ASGIApp) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
 
 
-async def test_a_correct_hand_written_hook_passes(io_mode: str) -> None:
+async def check_hook(way: str, app: object, token: str = "alice-token", **options: Any) -> CheckReport:
+    report, _ = await check_app(way, app, check_share_auth, acheck_share_auth, token=token, **options)
+    return report
+
+
+async def test_a_correct_hand_written_hook_passes(way: str) -> None:
     app = hand_written_hook()
-    with served(app) as url:
-        report = await check(io_mode, url)
+    report = await check_hook(way, app)
     assert report.ok, str(report)
     assert report.requests == 3
     (finished,) = app.state.finished
@@ -59,10 +64,9 @@ async def test_a_correct_hand_written_hook_passes(io_mode: str) -> None:
     ],
 )
 async def test_each_fault_fails_with_fastgpts_message(
-    io_mode: str, fault: str, message: str, detail: str
+    way: str, fault: str, message: str, detail: str
 ) -> None:
-    with served(hand_written_hook(fault=fault)) as url:
-        report = await check(io_mode, url)
+    report = await check_hook(way, hand_written_hook(fault=fault))
     assert not report.ok
     (problem,) = report.problems
     assert (problem.message, problem.fastgpt_refuses) == (message, fault != "finish_404")
@@ -126,10 +130,9 @@ class AsyncHooks:
         self.reports.append(report)
 
 
-def test_sync_hooks_pass_over_http_off_the_event_loop() -> None:
+async def test_sync_hooks_pass_off_the_event_loop(way: str) -> None:
     hooks = SyncHooks()
-    with served(share_auth_app(hooks)) as url:
-        report = check_share_auth(url, token="alice")
+    report = await check_hook(way, share_auth_app(hooks), token="alice")
     assert report.ok, str(report)
     assert hooks.threads
     assert "MainThread" not in hooks.threads
@@ -141,9 +144,8 @@ def test_sync_hooks_pass_over_http_off_the_event_loop() -> None:
     )
 
 
-async def test_async_hooks_pass_in_process() -> None:
-    async with in_process(share_auth_app(AsyncHooks())) as client:
-        report = await acheck_share_auth("http://hook", token="bob", http_client=client)
+async def test_async_hooks_pass(way: str) -> None:
+    report = await check_hook(way, share_auth_app(AsyncHooks()), token="bob")
     assert report.ok, str(report)
 
 
