@@ -40,7 +40,8 @@ WRONG_TOKEN = "fastgpt-oapi-check-wrong-token"
 
 @dataclass(frozen=True)
 class CheckedRequest:
-    """A request the check sent, as FastGPT sends it (the bearer token shown as `***`)."""
+    """A request the check sent, as FastGPT sends it; the bearer token and the share-auth `token` are
+    shown as `***`."""
 
     method: str
     url: str
@@ -378,7 +379,8 @@ def _share_auth_walk(walk: _Walk, base_url: str, token: str) -> Generator[_Call,
 
     def call(path: str, body: dict[str, Any]) -> _Call:
         url = _join(base_url, path)
-        return _Call("POST", url, headers, CheckedRequest("POST", url, headers, None, body), None, body)
+        shown = CheckedRequest("POST", url, headers, None, {**body, "token": "***"})  # a user's credential
+        return _Call("POST", url, headers, shown, None, body)
 
     # runtime/auth.ts L20-49 @337cd100: no try/catch, so a failed request shows axios's own message; a
     # refusal without message shows `OutLinkErrEnum.unAuthUser` ("unAuthUser",

@@ -73,6 +73,9 @@ async def test_each_fault_fails_with_fastgpts_message(
     assert detail in problem.detail
     assert problem.request.method == "POST"
     assert "/shareAuth/" in problem.request.url
+    assert problem.request.json is not None
+    assert problem.request.json["token"] == "***"
+    assert "alice-token" not in str(report)
 
 
 @pytest.mark.system  # waits for a timeout on loopback
