@@ -12,6 +12,7 @@ The kits are pure ASGI and need nothing beyond the SDK's own dependencies.
 
 from __future__ import annotations
 
+from ._asgi import ASGIApp
 from ._check import (
     API_DATASET_TIMEOUT,
     SHARE_AUTH_TIMEOUT,
@@ -27,6 +28,7 @@ from ._check import (
 __all__ = [
     "API_DATASET_TIMEOUT",
     "SHARE_AUTH_TIMEOUT",
+    "ASGIApp",
     "CheckReport",
     "CheckedRequest",
     "Problem",

@@ -288,10 +288,19 @@ class FolderLibrary:
       example the URL a static file server publishes the same folder at); without it the call is refused
       with a message saying so.
     - **Search** (`search_key`): files below `parent_id` whose name contains the key, case-insensitively.
+    - **Size**: a file over `max_file_bytes` (50 MiB by default) is refused with a message rather than
+      read into memory.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, read_url_base: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        read_url_base: str | None = None,
+        max_file_bytes: int = 50 * 1024 * 1024,
+    ) -> None:
         self.root = Path(path).resolve(strict=True)
+        self.max_file_bytes = max_file_bytes
         if not self.root.is_dir():
             raise NotADirectoryError(f"FolderLibrary needs a folder: {path}")
         self.read_url_base = read_url_base.rstrip("/") if read_url_base else None
@@ -389,6 +398,8 @@ class FolderLibrary:
 
     def get_content(self, file_id: str) -> FileContent:
         path = self._file(file_id)
+        if path.stat().st_size > self.max_file_bytes:
+            raise ApiDatasetError(f"File too large: {file_id} is over {self.max_file_bytes} bytes")
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:

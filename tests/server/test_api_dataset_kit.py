@@ -13,8 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fastgpt_oapi.server import CheckReport, acheck_api_dataset, check_api_dataset
-from fastgpt_oapi.server._asgi import ASGIApp
+from fastgpt_oapi.server import ASGIApp, CheckReport, acheck_api_dataset, check_api_dataset
 from fastgpt_oapi.server.api_dataset import (
     ApiDatasetError,
     ApiFile,
@@ -256,6 +255,12 @@ def test_folder_library_refuses_the_absolute_path_of_a_file_outside(folder: Path
         FolderLibrary(folder).get_content(outside)
     with pytest.raises(FileNotFoundError):
         FolderLibrary(folder).list_files(str(folder.parent), None)
+
+
+def test_folder_library_refuses_a_file_over_its_size_limit(folder: Path) -> None:
+    with pytest.raises(ApiDatasetError, match="File too large"):
+        FolderLibrary(folder, max_file_bytes=10).get_content("faq.md")
+    assert FolderLibrary(folder, max_file_bytes=100).get_content("faq.md").content == "# FAQ\n\nAsk away."
 
 
 def test_folder_library_refuses_non_utf8_text(folder: Path) -> None:

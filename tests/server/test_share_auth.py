@@ -13,8 +13,7 @@ import pytest
 from http_support import run
 
 from fastgpt_oapi.api.shared.model import NodeResponse
-from fastgpt_oapi.server import CheckReport, acheck_share_auth, check_share_auth
-from fastgpt_oapi.server._asgi import ASGIApp
+from fastgpt_oapi.server import ASGIApp, CheckReport, acheck_share_auth, check_share_auth
 from fastgpt_oapi.server.share_auth import FinishReport, ShareAuthRefused, check_uid, share_auth_app
 
 from .support import check_app, hand_written_hook, served
