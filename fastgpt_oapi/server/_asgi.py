@@ -1,0 +1,130 @@
+"""The little ASGI the kits need: read a request, answer JSON, run the user's code sync or async.
+
+Pure ASGI 3 on purpose: the kits add no runtime dependency (no Starlette), so they mount in FastAPI or
+Starlette (`app.mount("/kb", kit)`) and run under any ASGI server. A sync user method runs in a worker
+thread through anyio, which httpx already brings and which works under asyncio and trio alike.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from functools import partial
+from typing import Any
+from urllib.parse import parse_qs
+
+import anyio.to_thread
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+# The ASGI 3 application type, spelled as Starlette spells it, so `app.mount(path, kit)` type-checks.
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+logger = logging.getLogger("fastgpt_oapi.server")
+
+# A request body larger than this is refused unread: FastGPT's own bodies are a few hundred bytes, and
+# `finish`'s node responses stay well under it.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def call_user(method: Callable[..., Any], *args: Any) -> Any:
+    """Calls a library or hook method: a coroutine function is awaited, a plain one runs in a worker
+    thread (so blocking file or database code never stalls the server's event loop)."""
+    if inspect.iscoroutinefunction(method):
+        result: Any = await method(*args)
+    else:
+        result = await anyio.to_thread.run_sync(partial(method, *args))
+        if inspect.isawaitable(result):
+            result = await result
+    return result
+
+
+def route_path(scope: Scope) -> str:
+    """The path below the mount point. The ASGI spec puts `root_path` inside `path`; older Starlette
+    mounts strip it; both are handled."""
+    path: str = scope.get("path", "")
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return path or "/"
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def query(scope: Scope) -> dict[str, str]:
+    raw = bytes(scope.get("query_string", b"")).decode("latin-1")
+    return {key: values[-1] for key, values in parse_qs(raw, keep_blank_values=True).items()}
+
+
+async def read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = bytes(message.get("body", b""))
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def parse_json_object(body: bytes) -> dict[str, Any] | None:
+    """The body as a JSON object; `None` when it is not one. An empty body is an empty object."""
+    if not body.strip():
+        return {}
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+async def send_json(send: Send, payload: Any, status: int = 200) -> None:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def envelope(data: Any = None, *, message: str = "", success: bool = True) -> dict[str, Any]:
+    return {"success": success, "message": message, "data": data}
+
+
+async def refuse_non_http(scope: Scope, receive: Receive, send: Send) -> None:
+    """Lifespan events are acknowledged (the kits keep no state to start or stop); websockets are closed."""
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    elif scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1000})
