@@ -34,7 +34,7 @@ from fastgpt_oapi.core.errors import (
 from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.multipart import FieldPart, FilePart, MultipartBody
 from fastgpt_oapi.core.options import RequestOption
-from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
+from fastgpt_oapi.core.paging import OffsetWalk, awalk, walk
 from fastgpt_oapi.core.service import Service
 from fastgpt_oapi.core.storage import atransfer, transfer
 from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, content_name, open_source
@@ -290,18 +290,14 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
 
         A collection that moves up while the walk runs (it was updated) is yielded once.
         """
-        return iterate_pages(
-            lambda offset: self.list_collections(at_offset(request, offset), request_option),
-            OffsetPager(offset=request.offset, page_size=request.page_size, key=_item_key),
-        )
+        return walk(lambda page: self.list_collections(page, request_option), OffsetWalk(request, _item_key))
 
     def aiter_collections(
         self, request: ListCollectionsRequest, request_option: RequestOption | None = None
     ) -> AsyncIterator[CollectionListItem]:
         """Call without `await`: `async for item in client.dataset.aiter_collections(request)`."""
-        return aiterate_pages(
-            lambda offset: self.alist_collections(at_offset(request, offset), request_option),
-            OffsetPager(offset=request.offset, page_size=request.page_size, key=_item_key),
+        return awalk(
+            lambda page: self.alist_collections(page, request_option), OffsetWalk(request, _item_key)
         )
 
     def get_collection(
@@ -381,19 +377,13 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
         self, request: ListDataRequest, request_option: RequestOption | None = None
     ) -> Iterator[DataListItem]:
         """Every chunk of the collection from `request.offset` on, `request.page_size` a page."""
-        return iterate_pages(
-            lambda offset: self.list_data(at_offset(request, offset), request_option),
-            OffsetPager(offset=request.offset, page_size=request.page_size, key=_item_key),
-        )
+        return walk(lambda page: self.list_data(page, request_option), OffsetWalk(request, _item_key))
 
     def aiter_data(
         self, request: ListDataRequest, request_option: RequestOption | None = None
     ) -> AsyncIterator[DataListItem]:
         """Call without `await`: `async for chunk in client.dataset.aiter_data(request)`."""
-        return aiterate_pages(
-            lambda offset: self.alist_data(at_offset(request, offset), request_option),
-            OffsetPager(offset=request.offset, page_size=request.page_size, key=_item_key),
-        )
+        return awalk(lambda page: self.alist_data(page, request_option), OffsetWalk(request, _item_key))
 
     def get_data(self, request: GetDataRequest, request_option: RequestOption | None = None) -> DataDetail:
         return self._http.request(request, request_option)
@@ -637,18 +627,16 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
     ) -> Iterator[DatasetListV2Item]:
         """Every dataset from `request.offset` on, `request.page_size` a page, in list order; a dataset
         that moves up while the walk runs (it was updated) is yielded once."""
-        return iterate_pages(
-            lambda offset: self.list_datasets_v2(at_offset(request, offset), request_option),
-            OffsetPager(offset=request.offset, page_size=request.page_size, key=_dataset_key),
+        return walk(
+            lambda page: self.list_datasets_v2(page, request_option), OffsetWalk(request, _dataset_key)
         )
 
     def aiter_datasets_v2(
         self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
     ) -> AsyncIterator[DatasetListV2Item]:
         """Call without `await`: `async for item in client.dataset.aiter_datasets_v2(request)`."""
-        return aiterate_pages(
-            lambda offset: self.alist_datasets_v2(at_offset(request, offset), request_option),
-            OffsetPager(offset=request.offset, page_size=request.page_size, key=_dataset_key),
+        return awalk(
+            lambda page: self.alist_datasets_v2(page, request_option), OffsetWalk(request, _dataset_key)
         )
 
     def create_data_index(
