@@ -15,11 +15,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Tag, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticSerializationError, to_json
 
-from .config import validate_app_id
 from .errors import FieldProblem, RequestValidationError
+from .ids import OBJECT_ID_PATTERN, is_object_id, validate_app_id
 from .retry import RequestKind
 
 __all__ = [
+    "OBJECT_ID_PATTERN",
     "APIRequest",
     "AppId",
     "CheckedModel",
@@ -31,6 +32,8 @@ __all__ = [
     "RequestPart",
     "ResponseModel",
     "Route",
+    "ScalarResponse",
+    "is_object_id",
     "tagged_members",
     "validate_app_id",
 ]
@@ -285,6 +288,18 @@ class ListData(FastGPTModel):
         if isinstance(data, list):
             return {"list": data}
         return data
+
+
+class ScalarResponse(FastGPTModel):
+    """Base of answers whose `data` is a bare string (an id, a URL, a word): it becomes the model's
+    one field, named by `scalar_field`. An object is read as it is."""
+
+    scalar_field: ClassVar[str]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        return {cls.scalar_field: data} if isinstance(data, str) else data
 
 
 def tagged_members(union: Any) -> dict[str, type[BaseModel]]:
