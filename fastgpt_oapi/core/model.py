@@ -29,6 +29,7 @@ __all__ = [
     "ListData",
     "OperationResponse",
     "RequestBuilder",
+    "RequestFields",
     "RequestPart",
     "ResponseModel",
     "Route",
@@ -288,6 +289,13 @@ class ListData(FastGPTModel):
         if isinstance(data, list):
             return {"list": data}
         return data
+
+
+class RequestFields(BaseModel):
+    """A base for fields several requests share, declared once: the requests combine it with
+    `APIRequest`, so it is configured as `APIRequest` is."""
+
+    model_config = APIRequest.model_config
 
 
 class ScalarResponse(FastGPTModel):

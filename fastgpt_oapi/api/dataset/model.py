@@ -41,6 +41,7 @@ from fastgpt_oapi.core.model import (
     FastGPTModel,
     ListData,
     OperationResponse,
+    RequestFields,
     RequestPart,
     Route,
     ScalarResponse,
@@ -805,13 +806,6 @@ class SearchTestRequest(APIRequest[SearchTestResponse]):
 # ---- requests: collections ----------------------------------------------------------------------
 
 
-class _RequestFields(BaseModel):
-    """A base for fields several requests share, declared once: the requests combine it with
-    APIRequest, so it is configured as APIRequest is."""
-
-    model_config = APIRequest.model_config
-
-
 # A typed tag's value: text, or a number (a datetime tag takes UTC milliseconds).
 TagValue = str | int | float
 
@@ -850,7 +844,7 @@ class CollectionTagFilter(RequestPart):
     values: builtins.list[TagValue] | None = None
 
 
-class _CollectionTarget(_RequestFields):
+class _CollectionTarget(RequestFields):
     dataset_id: ObjectId
     parent_id: ParentId | None = None
     tags: builtins.list[TagInput] | None = None
@@ -858,7 +852,7 @@ class _CollectionTarget(_RequestFields):
     custom_pdf_parse: bool | None = None
 
 
-class ChunkSettings(_RequestFields):
+class ChunkSettings(RequestFields):
     """How FastGPT splits a source into chunks and indexes them: FastGPT's `ChunkSettingsSchema`
     (`packages/global/core/dataset/type.ts` at f88b51b5), shared by every `create_*_collection` request.
 
