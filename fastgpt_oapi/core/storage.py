@@ -57,14 +57,16 @@ from .errors import (
 )
 from .http import HTTPCore, Tries, adrive, drive, timeout_of
 from .retry import RequestKind, parse_retry_after
-from .upload import redact_url, scrub
+from .upload import PresignedUpload, redact_url, scrub
 
 if TYPE_CHECKING:
-    from .http import Sender
-    from .options import RequestOption
-    from .upload import PresignedUpload, UploadSource
+    from collections.abc import Callable
 
-__all__ = ["MAX_PARTS", "atransfer", "transfer"]
+    from .http import PreparedCall, Sender
+    from .options import RequestOption
+    from .upload import UploadSource
+
+__all__ = ["MAX_PARTS", "atransfer", "aupload", "transfer", "upload"]
 
 logger = logging.getLogger("fastgpt_oapi")
 
@@ -329,3 +331,34 @@ async def atransfer(
         return
     finally:
         protocol.close()
+
+
+def upload(
+    sender: Sender,
+    source: UploadSource,
+    presign: Callable[[UploadSource], PreparedCall],
+    option: RequestOption | None = None,
+) -> PresignedUpload:
+    """Ask FastGPT where to put `source` (the call `presign` makes for it), put it there, and close
+    `source` whatever happens; the answer says where it went."""
+    try:
+        presigned = sender.send(presign(source), PresignedUpload)
+        transfer(sender, presigned, source, option)
+    finally:
+        source.close()
+    return presigned
+
+
+async def aupload(
+    sender: Sender,
+    source: UploadSource,
+    presign: Callable[[UploadSource], PreparedCall],
+    option: RequestOption | None = None,
+) -> PresignedUpload:
+    """The async twin of `upload`."""
+    try:
+        presigned = await sender.asend(presign(source), PresignedUpload)
+        await atransfer(sender, presigned, source, option)
+    finally:
+        source.close()
+    return presigned

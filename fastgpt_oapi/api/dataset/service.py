@@ -21,14 +21,14 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Hashable, It
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from fastgpt_oapi.core.errors import BadRequestError, PushAllError, RequestValidationError
+from fastgpt_oapi.core.errors import BadRequestError, PushAllError
 from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.multipart import FieldPart, FilePart, MultipartBody
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import OffsetWalk, awalk, walk
 from fastgpt_oapi.core.service import Service
-from fastgpt_oapi.core.storage import atransfer, transfer
-from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, content_name, open_source
+from fastgpt_oapi.core.storage import aupload, upload
+from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, filename_of, open_source
 
 from ._raw import DatasetServiceWithRawResponse
 from .bulk import DEFAULT_PUSH_CONCURRENCY, PushDataFields, PushRun, apush, push
@@ -105,7 +105,7 @@ __all__ = ["DEFAULT_PUSH_CONCURRENCY", "DatasetService", "PushDataFields"]
 _URI_COMPONENT_SAFE = "!'()*-._~"
 
 
-def _item_key(item: CollectionListItem | DataListItem) -> Hashable:
+def _item_key(item: CollectionListItem | DataListItem | DatasetListV2Item) -> Hashable:
     return item.id or item.model_dump_json()
 
 
@@ -206,7 +206,7 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
         """Upload a file into a new collection: one streamed multipart request to FastGPT (with the API
         key: it is FastGPT's own endpoint). A missing path or a directory raises
         `RequestValidationError` (field `file`) before anything is sent."""
-        filename = _filename(request)
+        filename = filename_of(request, "file")
         source = open_source(request.file, field="file")
         try:
             call = self._file_call(request, source, filename, request_option)
@@ -218,7 +218,7 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
         self, request: CreateFileCollectionRequest, request_option: RequestOption | None = None
     ) -> CreateCollectionWithResultResponse:
         """`create_file_collection`, async. File reads run in worker threads, a chunk at a time."""
-        filename = _filename(request)
+        filename = filename_of(request, "file")
         # In a thread: opening a path is quick, but copying a stream that cannot seek may take a while.
         source = await asyncio.to_thread(open_source, request.file, field="file")
         try:
@@ -533,16 +533,14 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
     ) -> Iterator[DatasetListV2Item]:
         """Every dataset from `request.offset` on, `request.page_size` a page, in list order; a dataset
         that moves up while the walk runs (it was updated) is yielded once."""
-        return walk(
-            lambda page: self.list_datasets_v2(page, request_option), OffsetWalk(request, _dataset_key)
-        )
+        return walk(lambda page: self.list_datasets_v2(page, request_option), OffsetWalk(request, _item_key))
 
     def aiter_datasets_v2(
         self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
     ) -> AsyncIterator[DatasetListV2Item]:
         """Call without `await`: `async for item in client.dataset.aiter_datasets_v2(request)`."""
         return awalk(
-            lambda page: self.alist_datasets_v2(page, request_option), OffsetWalk(request, _dataset_key)
+            lambda page: self.alist_datasets_v2(page, request_option), OffsetWalk(request, _item_key)
         )
 
     def create_data_index(
@@ -613,33 +611,31 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
         missing path or a directory raises `RequestValidationError` (field `file`) before anything is
         sent.
         """
-        filename = _upload_filename(request)
+        filename = filename_of(request, "file")
         source = open_source(request.file, field="file")
-        try:
-            presigned = self._http.send(
-                self._dataset_presign(request, source, filename, request_option), PresignedUpload
-            )
-            transfer(self._http, presigned, source, request_option)
-        finally:
-            source.close()
+        presigned = upload(
+            self._http,
+            source,
+            lambda opened: self._presign(request, opened, filename, request_option),
+            request_option,
+        )
         return _uploaded_dataset_file(request, presigned, filename, source)
 
     async def aupload_dataset_file(
         self, request: UploadDatasetFileRequest, request_option: RequestOption | None = None
     ) -> UploadedDatasetFile:
         """`upload_dataset_file`, async. File reads run in worker threads, a chunk at a time."""
-        filename = _upload_filename(request)
+        filename = filename_of(request, "file")
         source = await asyncio.to_thread(open_source, request.file, field="file")
-        try:
-            presigned = await self._http.asend(
-                self._dataset_presign(request, source, filename, request_option), PresignedUpload
-            )
-            await atransfer(self._http, presigned, source, request_option)
-        finally:
-            source.close()
+        presigned = await aupload(
+            self._http,
+            source,
+            lambda opened: self._presign(request, opened, filename, request_option),
+            request_option,
+        )
         return _uploaded_dataset_file(request, presigned, filename, source)
 
-    def _dataset_presign(
+    def _presign(
         self,
         request: UploadDatasetFileRequest,
         source: UploadSource,
@@ -678,43 +674,17 @@ def _old_delete_error(request: DeleteCollectionRequest, exc: BadRequestError) ->
     )
 
 
-def _filename(request: CreateFileCollectionRequest) -> str:
-    filename = request.filename or content_name(request.file)
-    if not filename:
-        raise RequestValidationError(
-            "CreateFileCollectionRequest.filename is required when file is bytes or a file object without "
-            "a name",
-            field="filename",
-        )
-    return filename
-
-
 # ---- helpers of the FastGPT 4.15 - 4.18 operations ------------------------------------------------
-
-
-def _dataset_key(item: DatasetListV2Item) -> Hashable:
-    return item.id or item.model_dump_json()
-
-
-def _upload_filename(request: UploadDatasetFileRequest) -> str:
-    filename = request.filename or content_name(request.file)
-    if not filename:
-        raise RequestValidationError(
-            "UploadDatasetFileRequest.filename is required when file is bytes or a file object without a name",
-            field="filename",
-        )
-    return filename
 
 
 def _uploaded_dataset_file(
     request: UploadDatasetFileRequest, presigned: PresignedUpload, filename: str, source: UploadSource
 ) -> UploadedDatasetFile:
-    # The type storage was told (a signed header of the PUT), else a guess from the name.
-    stored_type = next((v for k, v in presigned.headers.items() if k.lower() == "content-type"), None)
+    # The type storage was told, else a guess from the name.
     return UploadedDatasetFile(
         key=presigned.key,
         dataset_id=request.dataset_id,
         filename=filename,
         size=source.size,
-        content_type=stored_type or mimetypes.guess_type(filename, strict=False)[0],
+        content_type=presigned.stored_content_type or mimetypes.guess_type(filename, strict=False)[0],
     )
