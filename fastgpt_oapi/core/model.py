@@ -34,6 +34,7 @@ __all__ = [
     "ResponseModel",
     "Route",
     "ScalarResponse",
+    "StrictModel",
     "is_object_id",
     "tagged_members",
     "validate_app_id",
@@ -76,17 +77,24 @@ class FastGPTModel(ResponseModel):
     )
 
 
-class RequestPart(BaseModel):
-    """Base of objects nested in a request body: camelCase on the wire, unknown fields refused."""
+class StrictModel(BaseModel):
+    """Base of the models users build to send: unknown fields refused, read by Python or wire name,
+    written under the wire names; errors name the Python field the caller wrote."""
 
     model_config = ConfigDict(
         extra="forbid",
-        alias_generator=to_camel,
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
-        loc_by_alias=False,  # errors name the Python field, as the request's own do
+        loc_by_alias=False,
     )
+
+
+class RequestPart(StrictModel):
+    """Base of objects nested in a request body: camelCase on the wire, unknown fields refused."""
+
+    # validate_by_name again: the pydantic mypy plugin checks it beside a literal alias_generator.
+    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True)
 
 
 # An older form of an endpoint: (method, path), or (method, path, body fields sent in the query).
@@ -148,18 +156,10 @@ class CheckedModel(BaseModel):
             ) from None
 
 
-class APIRequest(CheckedModel, Generic[ResponseT]):
+class APIRequest(RequestPart, CheckedModel, Generic[ResponseT]):
     """Base of request models. Subclass as `class XRequest(APIRequest[XResponse])` with a `route`."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        validate_assignment=True,
-        loc_by_alias=False,  # errors name the Python field the caller wrote
-    )
+    model_config = ConfigDict(validate_assignment=True)
 
     route: ClassVar[Route]
     response_type: ClassVar[type[BaseModel]]

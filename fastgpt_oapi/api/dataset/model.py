@@ -32,7 +32,6 @@ from pydantic import (
     WrapValidator,
     field_validator,
 )
-from pydantic.alias_generators import to_camel
 
 from fastgpt_oapi.core.lazy import builders_on_demand
 from fastgpt_oapi.core.model import (
@@ -831,14 +830,7 @@ class CollectionTagFilter(RequestPart):
     `tag_id`, and, with `values`, one of these values. FastGPT's full condition object was not read
     from its source: further keys are passed on as given (wire names)."""
 
-    model_config = ConfigDict(
-        extra="allow",
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        loc_by_alias=False,
-    )
+    model_config = ConfigDict(extra="allow")
 
     tag_id: str = Field(min_length=1)
     values: builtins.list[TagValue] | None = None
