@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -60,9 +60,8 @@ from .retry import RequestKind, parse_retry_after
 from .upload import PresignedUpload, redact_url, scrub
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from .http import PreparedCall, Sender
+    from .http import Sender
+    from .model import APIRequest
     from .options import RequestOption
     from .upload import UploadSource
 
@@ -335,14 +334,15 @@ async def atransfer(
 
 def upload(
     sender: Sender,
+    request: APIRequest[PresignedUpload],
     source: UploadSource,
-    presign: Callable[[UploadSource], PreparedCall],
-    option: RequestOption | None = None,
+    option: RequestOption | None,
+    fields: Mapping[str, Any],
 ) -> PresignedUpload:
-    """Ask FastGPT where to put `source` (the call `presign` makes for it), put it there, and close
-    `source` whatever happens; the answer says where it went."""
+    """Ask FastGPT where to put `source` (`request`, with `fields` added to its body), put it there,
+    and close `source` whatever happens; the answer says where it went."""
     try:
-        presigned = sender.send(presign(source), PresignedUpload)
+        presigned = sender.send(sender.prepare(request, option, body_update=fields), PresignedUpload)
         transfer(sender, presigned, source, option)
     finally:
         source.close()
@@ -351,13 +351,14 @@ def upload(
 
 async def aupload(
     sender: Sender,
+    request: APIRequest[PresignedUpload],
     source: UploadSource,
-    presign: Callable[[UploadSource], PreparedCall],
-    option: RequestOption | None = None,
+    option: RequestOption | None,
+    fields: Mapping[str, Any],
 ) -> PresignedUpload:
     """The async twin of `upload`."""
     try:
-        presigned = await sender.asend(presign(source), PresignedUpload)
+        presigned = await sender.asend(sender.prepare(request, option, body_update=fields), PresignedUpload)
         await atransfer(sender, presigned, source, option)
     finally:
         source.close()

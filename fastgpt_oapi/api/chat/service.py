@@ -150,10 +150,7 @@ class ChatService(Service[ChatServiceWithRawResponse]):
         filename = filename_of(request, "content")
         source = open_source(request.content)
         presigned = upload(
-            self._http,
-            source,
-            lambda opened: self._presign(request, opened, filename, request_option),
-            request_option,
+            self._http, request, source, request_option, _presign_fields(request, filename, source)
         )
         preview_url = presigned.preview_url
         if preview_url is None:
@@ -168,10 +165,7 @@ class ChatService(Service[ChatServiceWithRawResponse]):
         # In a thread: opening a path is quick, but copying a stream that cannot seek may take a while.
         source = await asyncio.to_thread(open_source, request.content)
         presigned = await aupload(
-            self._http,
-            source,
-            lambda opened: self._presign(request, opened, filename, request_option),
-            request_option,
+            self._http, request, source, request_option, _presign_fields(request, filename, source)
         )
         preview_url = presigned.preview_url
         if preview_url is None:
@@ -180,14 +174,13 @@ class ChatService(Service[ChatServiceWithRawResponse]):
             ).url
         return _uploaded(request, presigned, preview_url, filename, source)
 
-    def _presign(
-        self, request: UploadFileRequest, source: UploadSource, filename: str, option: RequestOption | None
-    ) -> PreparedCall:
-        update: dict[str, Any] = {"filename": filename, "size": source.size}
-        content_type = _content_type(request, filename)
-        if content_type is not None:
-            update["contentType"] = content_type
-        return self._http.prepare(request, option, body_update=update)
+
+def _presign_fields(request: UploadFileRequest, filename: str, source: UploadSource) -> dict[str, Any]:
+    fields: dict[str, Any] = {"filename": filename, "size": source.size}
+    content_type = _content_type(request, filename)
+    if content_type is not None:
+        fields["contentType"] = content_type
+    return fields
 
 
 def _content_type(request: UploadFileRequest, filename: str) -> str | None:

@@ -613,12 +613,7 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
         """
         filename = filename_of(request, "file")
         source = open_source(request.file, field="file")
-        presigned = upload(
-            self._http,
-            source,
-            lambda opened: self._presign(request, opened, filename, request_option),
-            request_option,
-        )
+        presigned = upload(self._http, request, source, request_option, _presign_fields(filename, source))
         return _uploaded_dataset_file(request, presigned, filename, source)
 
     async def aupload_dataset_file(
@@ -628,25 +623,9 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
         filename = filename_of(request, "file")
         source = await asyncio.to_thread(open_source, request.file, field="file")
         presigned = await aupload(
-            self._http,
-            source,
-            lambda opened: self._presign(request, opened, filename, request_option),
-            request_option,
+            self._http, request, source, request_option, _presign_fields(filename, source)
         )
         return _uploaded_dataset_file(request, presigned, filename, source)
-
-    def _presign(
-        self,
-        request: UploadDatasetFileRequest,
-        source: UploadSource,
-        filename: str,
-        option: RequestOption | None,
-    ) -> PreparedCall:
-        # FastGPT's `size` is a positive int: an empty file goes without it (a single PUT).
-        update: dict[str, Any] = {"filename": filename}
-        if source.size > 0:
-            update["size"] = source.size
-        return self._http.prepare(request, option, body_update=update)
 
     def create_file_id_collection(
         self, request: CreateFileIdCollectionRequest, request_option: RequestOption | None = None
@@ -675,6 +654,11 @@ def _old_delete_error(request: DeleteCollectionRequest, exc: BadRequestError) ->
 
 
 # ---- helpers of the FastGPT 4.15 - 4.18 operations ------------------------------------------------
+
+
+def _presign_fields(filename: str, source: UploadSource) -> dict[str, Any]:
+    # FastGPT's `size` is a positive int: an empty file goes without it (a single PUT).
+    return {"filename": filename, "size": source.size} if source.size > 0 else {"filename": filename}
 
 
 def _uploaded_dataset_file(
