@@ -26,11 +26,12 @@ $(VENV_STAMP): $(POETRY) pyproject.toml poetry.lock
 
 install: $(VENV_STAMP)  ## Install Poetry (if missing) and the project with its dev tools
 
+# -n auto: one pytest-xdist worker per core.
 test: $(VENV_STAMP)  ## Run the whole test suite (what .ci/run runs)
-	$(RUN) pytest
+	$(RUN) pytest -n auto
 
 test-fast: $(VENV_STAMP)  ## The suite without the `system` tests (reliability, loopback, subprocesses, examples, docs build, bench)
-	$(RUN) pytest -m "not system"
+	$(RUN) pytest -n auto -m "not system"
 
 lint: $(VENV_STAMP)  ## ruff check + ruff format --check
 	$(RUN) ruff check .

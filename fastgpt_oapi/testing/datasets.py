@@ -9,7 +9,7 @@ splitting `packages/service/core/dataset/read.ts` (`rawText2Chunks`) and
 `packages/service/core/dataset/training/query.ts`, search
 `packages/service/core/dataset/search/defaultRecall/*`.
 
-Nothing here writes the wire: `routes/dataset.py` turns these records into FastGPT's JSON. What the
+Nothing here writes the wire: `routes/dataset/` turns these records into FastGPT's JSON. What the
 emulator simplifies (no model, no overlap, characters instead of tokens) is said where it is done
 and summed up in docs/testing.md.
 """
@@ -23,12 +23,13 @@ import io
 import itertools
 import math
 import re
-import secrets
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from .ids import object_id
 
 __all__ = [
     "DEFAULT_LLM_MODEL",
@@ -69,10 +70,6 @@ _MAX_INDEX_SIZE = 3000  # the embedding model's maxToken (text-embedding-3-small
 
 # Training modes, earliest stage first (`trainingModeRankMap`): a collection's slowest stage.
 _MODE_RANK = {"parse": 0, "imageParse": 1, "qa": 2, "image": 3, "auto": 4, "chunk": 5}
-
-
-def _object_id() -> str:
-    return secrets.token_hex(12)
 
 
 # ---- records -------------------------------------------------------------------------------------
@@ -198,7 +195,7 @@ class DatasetStore:
     def add_dataset(self, **fields: Any) -> Dataset:
         now = self.clock()
         fields.setdefault("created", now)
-        dataset = Dataset(id=_object_id(), updated=now, seq=self.next_seq(), **fields)
+        dataset = Dataset(id=object_id(), updated=now, seq=self.next_seq(), **fields)
         self.datasets[dataset.id] = dataset
         return dataset
 
@@ -222,7 +219,7 @@ class DatasetStore:
         now = self.clock()
         fields.setdefault("created", now)
         fields.setdefault("updated", now)
-        collection = Collection(id=_object_id(), seq=self.next_seq(), **fields)
+        collection = Collection(id=object_id(), seq=self.next_seq(), **fields)
         self.collections[collection.id] = collection
         self._by_collection[collection.id] = {}
         return collection
@@ -260,7 +257,7 @@ class DatasetStore:
 
     def tag_id(self, dataset_id: str, name: str) -> str:
         """The id of the dataset's typed tag `name`, made when new (FastGPT resolves tags by name)."""
-        return self.tag_ids.setdefault((dataset_id, name), _object_id())
+        return self.tag_ids.setdefault((dataset_id, name), object_id())
 
     def tag_label(self, dataset_id: str, tag_id: str) -> str | None:
         return next((n for (d, n), i in self.tag_ids.items() if d == dataset_id and i == tag_id), None)
@@ -277,7 +274,7 @@ class DatasetStore:
         metadata: dict[str, Any] | None = None,
     ) -> Data:
         data = Data(
-            id=_object_id(),
+            id=object_id(),
             dataset_id=collection.dataset_id,
             collection_id=collection.id,
             q=q,
@@ -302,7 +299,7 @@ class DatasetStore:
         data.q, data.a = q, a
         customs = [(kind, text) for kind, text in custom_indexes if text]
         defaults = [("default", q)] + ([("default", a)] if a else [])
-        data.indexes = [{"type": k, "dataId": _object_id(), "text": t} for k, t in defaults + customs]
+        data.indexes = [{"type": k, "dataId": object_id(), "text": t} for k, t in defaults + customs]
         data.terms = [terms(q + ("\n" + a if a else "")), *(terms(text) for _, text in customs)]
 
     def delete_data(self, data: Data) -> None:

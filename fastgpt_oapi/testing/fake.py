@@ -21,17 +21,18 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, get_args, ove
 
 from .apps import App, Language, builtin_apps
 from .datasets import DatasetStore
+from .ids import is_object_id, nanoid, object_id
 from .knowledge import KNOWLEDGE_APP_ID, knowledge_app
 from .multipart import is_multipart, parse_multipart
 from .routes import TABLE, parse_version
-from .state import State, is_object_id, nanoid, object_id
+from .state import State
 from .storage import FakeStorage, MiB
 from .wire import FakeResponse, Refusal, bad_key, json_bytes
 
 if TYPE_CHECKING:
     import httpx
 
-    from fastgpt_oapi.client import Client
+    from fastgpt_oapi.client import Client, ClientBuilder
 
 __all__ = [
     "LATEST_VERSION",
@@ -47,6 +48,8 @@ LATEST_VERSION = "4.18.0"
 _LEGACY_RECORD_DELETE = "4.14.10"
 # App keys, bound to one app (doc.fastgpt.io `openapi/intro`: "App keys (FastGPT 4.18.0 or later)").
 _APP_KEYS_SINCE = "4.18.0"
+# The parameters of `FakeFastGPT.client` that are not `ClientBuilder` setters.
+_NOT_SETTINGS = frozenset({"self", "configure"})
 
 
 @dataclass
@@ -123,6 +126,14 @@ def _register_app_by_id(app_id: str, app: App, name: str | None = None) -> _Regi
 
 
 _register_app.__qualname__ = _register_app_by_id.__qualname__ = "FakeFastGPT.register_app"
+
+
+def _check_count(times: int, after: int) -> None:
+    """What `fail_next` and `delay_next` refuse: a script that would never apply."""
+    if times < 1:
+        raise ValueError("times must be at least 1")
+    if after < 0:
+        raise ValueError("after cannot be negative")
 
 
 def _check_language(language: str) -> Language:
@@ -305,8 +316,7 @@ class FakeFastGPT:
         """Answer the next `times` requests (to `path`, if given) with this status and body; with
         `after`, only once that many more of those requests have been handled as usual (to fail, say,
         the third `pushData` of a bulk import: `after=2`)."""
-        if after < 0:
-            raise ValueError("after cannot be negative")
+        _check_count(times, after)
         if isinstance(body, dict):
             raw = json_bytes(body)
             hdrs = {"content-type": "application/json", **(headers or {})}
@@ -317,12 +327,19 @@ class FakeFastGPT:
             self._failures.append(ScriptedFailure(status, raw, hdrs, path, times, after))
 
     def delay_next(
-        self, seconds: float, *, path: str | None = None, times: int = 1, chunk_delay: float = 0.0
+        self,
+        seconds: float,
+        *,
+        path: str | None = None,
+        times: int = 1,
+        chunk_delay: float = 0.0,
+        after: int = 0,
     ) -> None:
         """Make the next `times` responses (to `path`, if given) slow, blocking and streamed alike:
         `seconds` pass before a response starts (its status and headers, so a stream's first byte
         too), and `chunk_delay` seconds before each chunk of a streamed body, as
-        `serve(chunk_delay=...)` does for every stream.
+        `serve(chunk_delay=...)` does for every stream. With `after`, only once that many more of
+        those responses have gone out on time, as `fail_next(after=...)`.
 
         In process and over `serve()` alike, a client whose read timeout is shorter gets
         `APITimeoutError`; in process, nothing waits longer than that timeout. A delay also applies
@@ -330,10 +347,9 @@ class FakeFastGPT:
         """
         if seconds < 0 or chunk_delay < 0:
             raise ValueError("delays cannot be negative")
-        if times < 1:
-            raise ValueError("times must be at least 1")
+        _check_count(times, after)
         with self._state.lock:
-            self._delays.append(ScriptedDelay(seconds, chunk_delay, path, times))
+            self._delays.append(ScriptedDelay(seconds, chunk_delay, path, times, after))
 
     def count(self, path: str) -> int:
         """How many requests reached `path`."""
@@ -354,6 +370,7 @@ class FakeFastGPT:
     def client(
         self,
         *,
+        configure: Callable[[ClientBuilder], ClientBuilder] | None = None,
         api_key: str | None = None,
         app_id: str | None = None,
         timeout: float | None = None,
@@ -367,37 +384,31 @@ class FakeFastGPT:
     ) -> Client:
         """A `Client` wired to this emulator through in-process transports (sync and async).
 
-        Each setting is the `ClientBuilder` setter of that name; one left at None keeps the builder's
-        default, except `api_key` and `app_id`, which default to `self.api_key` and `self.app_id`. The
-        client's timeouts hold in process: a response slower than the read timeout (see `delay_next`)
-        raises `APITimeoutError`. The settings a pool of its own would need (`base_url`, limits,
-        `verify`, `proxy`) mean nothing in process; build a client with `transport()` for those.
+        Each keyword setting is the `ClientBuilder` setter of that name; one left at None keeps the
+        builder's default, except `api_key` and `app_id`, which default to `self.api_key` and
+        `self.app_id`. `configure` gets the builder last, so any other setter is reachable and wins
+        over the keywords: `fake.client(configure=lambda b: b.max_connections(4))`. The client's
+        timeouts hold in process: a response slower than the read timeout (see `delay_next`) raises
+        `APITimeoutError`. The settings a pool of its own would need (`base_url`, limits, `verify`,
+        `proxy`) mean nothing in process; build a client with `transport()` for those.
         """
+        # The keywords are named after the setters (a test holds them to it), so they are applied by
+        # name: a setting added to the builder is one keyword here, not one more hand-written call.
+        settings = {k: v for k, v in locals().items() if k not in _NOT_SETTINGS and v is not None}
         from fastgpt_oapi.client import Client
 
+        settings.setdefault("api_key", self.api_key)
+        settings.setdefault("app_id", self.app_id)
         builder = (
             Client.builder()
             .base_url("http://fastgpt.fake")
-            .api_key(self.api_key if api_key is None else api_key)
-            .app_id(self.app_id if app_id is None else app_id)
             .transport(self.transport())
             .async_transport(self.async_transport())
-            .strict_responses(strict_responses)
         )
-        if timeout is not None:
-            builder = builder.timeout(timeout)
-        if connect_timeout is not None:
-            builder = builder.connect_timeout(connect_timeout)
-        if max_retries is not None:
-            builder = builder.max_retries(max_retries)
-        if default_headers is not None:
-            builder = builder.default_headers(default_headers)
-        if max_event_bytes is not None:
-            builder = builder.max_event_bytes(max_event_bytes)
-        if stream_idle_timeout is not None:
-            builder = builder.stream_idle_timeout(stream_idle_timeout)
-        if completions_version is not None:
-            builder = builder.completions_version(completions_version)
+        for name, value in settings.items():
+            builder = getattr(builder, name)(value)
+        if configure is not None:
+            builder = configure(builder)
         return builder.build()
 
     @contextmanager
@@ -435,7 +446,6 @@ class FakeFastGPT:
                 parsed = json.loads(body) if body.strip() else None
             except ValueError:
                 parsed = None
-        state = self._state
         with state.lock:
             self.requests.append(RecordedRequest(method, path, dict(query), parsed))
             scripted = _take(self._failures, path)

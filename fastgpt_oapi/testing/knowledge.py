@@ -13,7 +13,7 @@ from typing import Any
 
 from .apps import App, RunContext, Turn, answer_chunk, node
 from .datasets import DEFAULT_VECTOR_MODEL, DatasetStore, count_tokens
-from .routes.dataset import search_item
+from .routes.dataset.documents import search_item
 
 __all__ = ["KNOWLEDGE_APP_ID", "NO_ANSWER", "knowledge_app"]
 

@@ -6,8 +6,6 @@ write this one `State`; none keeps data of its own.
 
 from __future__ import annotations
 
-import secrets
-import string
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,26 +15,11 @@ from typing import Any
 from .apps import App, Language
 from .datasets import DatasetStore
 from .storage import FakeStorage
-from .wire import Params, invalid, no_app, no_chat
 
-__all__ = ["NEW_CHAT_TITLE", "Chat", "Record", "State", "is_object_id", "iso", "nanoid", "object_id"]
+__all__ = ["NEW_CHAT_TITLE", "Chat", "Record", "State", "iso"]
 
-_ALPHABET = string.ascii_letters + string.digits
 # A chat's title before anything names it (FastGPT's i18n `chat:new_chat`).
 NEW_CHAT_TITLE: dict[Language, str] = {"en": "New chat", "zh": "新对话"}
-_HEX = "0123456789abcdef"
-
-
-def nanoid(n: int = 24) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
-
-
-def object_id() -> str:
-    return "".join(secrets.choice(_HEX) for _ in range(24))
-
-
-def is_object_id(value: str) -> bool:
-    return len(value) == 24 and all(c in _HEX for c in value.lower())
 
 
 def iso(ts: float) -> str:
@@ -99,24 +82,6 @@ class State:
     lock: threading.RLock = field(default_factory=threading.RLock)
     # What the built-in apps and the emulator's own texts are written in.
     language: Language = "en"
-
-    def require_app(self, params: Params) -> str:
-        """The request's `appId`, refused as FastGPT refuses it: missing, malformed or unknown."""
-        app_id = params.get("appId")
-        if not isinstance(app_id, str) or not app_id:
-            raise no_chat()
-        if not is_object_id(app_id):
-            raise invalid("Data validation error")
-        if app_id not in self.apps:
-            raise no_app()
-        return app_id
-
-    def require_chat(self, params: Params) -> Chat:
-        app_id = self.require_app(params)
-        chat = self.chats.get((app_id, str(params.get("chatId", ""))))
-        if chat is None or chat.deleted:
-            raise no_chat()
-        return chat
 
     def live(self, app_id: str) -> list[Chat]:
         return [c for c in self.chats.values() if c.app_id == app_id and not c.deleted]

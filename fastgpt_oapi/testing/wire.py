@@ -1,7 +1,8 @@
-"""What every area of the emulator writes on the wire: responses, the JSON envelope, refusals, paging.
+"""What every area of the emulator writes on the wire: responses, the JSON envelope, and every refusal.
 
 Areas (`routes/`) build their answers from these so that two endpoints never disagree on how FastGPT
-encodes JSON, wraps data or refuses a request.
+encodes JSON, wraps data or refuses a request. Requests are checked by `routes/schema.py`, whose
+refusal (`SchemaRefusal`) is written here too.
 """
 
 from __future__ import annotations
@@ -11,20 +12,25 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "CHAT_SOURCES",
     "FakeResponse",
     "Params",
     "Refusal",
+    "SchemaRefusal",
     "bad_key",
-    "chat_sources",
+    "bad_upload_type",
+    "cast_error",
+    "dataset_error",
     "envelope",
+    "failed",
+    "file_not_found",
     "invalid",
     "json_bytes",
     "json_response",
+    "missing_params",
     "no_app",
     "no_chat",
     "ok",
-    "page",
+    "thrown",
 ]
 
 # A request's query and JSON body merged (the body wins), as FastGPT's handlers read them.
@@ -69,6 +75,13 @@ def ok(data: Any) -> FakeResponse:
     return json_response(200, envelope(200, data))
 
 
+# ---- refusals --------------------------------------------------------------------------------------
+#
+# Every refusal the emulator answers is built here, so two areas never word one FastGPT error two ways.
+# Sources: FastGPT 4.16.0-beta1 (f88b51b5) `packages/global/common/error/code/{dataset,common}.ts`,
+# `packages/service/common/http/entry.ts`, `packages/service/common/response/index.ts`.
+
+
 class Refusal(Exception):
     """FastGPT turning a request down with an error envelope; raised anywhere a handler checks input."""
 
@@ -87,6 +100,23 @@ class Refusal(Exception):
         return json_response(self.status, self.envelope())
 
 
+class SchemaRefusal(Refusal):
+    """FastGPT's answer to a request its zod schema refuses: 400 `Data validation error` with the
+    issues as `zodError` (`packages/service/common/http/entry.ts`). A schema parsed inside a handler
+    (localFile's `data`) fails as an internal error instead: HTTP 500, the issues as the message.
+    Raised by `routes/schema.py`'s `validate`; the issues are its `{code, path, message}` dicts."""
+
+    def __init__(self, issues: list[dict[str, Any]], *, internal: bool = False) -> None:
+        if internal:
+            super().__init__(500, 500, "error", json.dumps(issues, ensure_ascii=False, indent=2))
+        else:
+            super().__init__(400, 400, "error", "Data validation error")
+        self.issues = issues
+
+    def envelope(self) -> dict[str, Any]:
+        return {**super().envelope(), "zodError": self.issues}
+
+
 def bad_key() -> Refusal:
     return Refusal(401, 514, "unAuthApiKey", "common:code_error.error_message.514")
 
@@ -102,33 +132,65 @@ def no_chat() -> Refusal:
 
 
 def invalid(message: str) -> Refusal:
+    """A 400 the handler words itself, not a schema's (a schema's is `SchemaRefusal`)."""
     return Refusal(400, 400, "error", message)
 
 
-# FastGPT's ChatSourceEnum (`packages/global/core/chat/constants.ts`, 4b7ed6c0): the only values its
-# history and log filters accept (`z.enum(ChatSourceEnum)`); any other is a 400.
-CHAT_SOURCES = frozenset(
-    {"test", "online", "share", "api", "cronJob", "feishu", "official_account", "wecom", "wechat", "mcp"}
+# `packages/global/common/error/code/dataset.ts`: code 501000 + the position in this list.
+_DATASET_ERRORS = (
+    ("sameApiCollection", "common:core.dataset.error.sameApiCollection"),
+    ("notSupportSync", "common:core.dataset.error.notSupportSync"),
+    ("unExistDataset", "common:core.dataset.error.unExistDataset"),
+    ("unExistCollection", "common:error_collection_not_exist"),
+    ("unAuthDataset", "common:core.dataset.error.unAuthDataset"),
+    ("unAuthDatasetCollection", "common:core.dataset.error.unAuthDatasetCollection"),
+    ("unAuthDatasetData", "common:core.dataset.error.unAuthDatasetData"),
+    ("unAuthDatasetFile", "common:core.dataset.error.unAuthDatasetFile"),
+    ("unCreateCollection", "common:core.dataset.error.unCreateCollection"),
+    ("unLinkCollection", "common:core.dataset.error.unLinkCollection"),
+    ("invalidVectorModelOrQAModel", "common:core.dataset.error.invalidVectorModelOrQAModel"),
+    ("canNotEditAdminPermission", "common:core.dataset.error.canNotEditAdminPermission"),
+    ("noApiServer", "common:core.dataset.error.noApiServer"),
+    # FastGPT 4.17.x (the registry at 09abe9ff): external chunking, then 4.17.2's index guard.
+    ("externalChunkFailed", "dataset:chunk_error.failed"),
+    ("externalChunkInvalidResponse", "dataset:chunk_error.invalid_response"),
+    ("externalChunkNotConfigured", "dataset:chunk_error.not_configured"),
+    ("dataNotIndexed", "common:core.dataset.error.dataNotIndexed"),
 )
 
 
-def chat_sources(params: Params, key: str, *, many: bool) -> list[str] | None:
-    """The request's source filter (one value, or a list when `many`), refused as FastGPT refuses it."""
-    if key not in params:
-        return None
-    values = params[key] if many else [params[key]]
-    if not isinstance(values, list) or not all(isinstance(v, str) and v in CHAT_SOURCES for v in values):
-        raise invalid("Data validation error")
-    return values
+def dataset_error(status_text: str) -> Refusal:
+    """A registered dataset error: HTTP 500 (the registry gives none of them an `httpStatus`)."""
+    for index, (name, message) in enumerate(_DATASET_ERRORS):
+        if name == status_text:
+            return Refusal(500, 501000 + index, name, message)
+    raise KeyError(status_text)
 
 
-def page(params: Params, default_size: int = 10) -> tuple[int, int]:
-    """`(offset, size)` from either paging style FastGPT accepts: `offset` or `pageNum`, with `pageSize`."""
-    try:
-        size = int(params.get("pageSize", default_size))
-        offset = int(params["offset"]) if "offset" in params else (int(params.get("pageNum", 1)) - 1) * size
-    except (TypeError, ValueError):
-        raise invalid("Data validation error") from None
-    if size < 1 or offset < 0:
-        raise invalid("Data validation error")
-    return offset, size
+def missing_params() -> Refusal:  # common.ts: 507000 + 4
+    return Refusal(500, 507004, "missingParams", "common:error.missingParams")
+
+
+def file_not_found() -> Refusal:  # common.ts: 507000 + 2, the one with `httpStatus: 404`
+    return Refusal(404, 507002, "fileNotFound", "common:error.fileNotFound")
+
+
+def bad_upload_type() -> Refusal:  # the S3 upload errors: 510000 + 0
+    return Refusal(500, 510000, "InvalidUploadFileType", "common:error.s3_upload_invalid_file_type")
+
+
+def failed(message: str) -> Refusal:
+    """A handler's `Promise.reject('...')` or a thrown Error: HTTP 500, `statusText` "error"."""
+    return Refusal(500, 500, "error", message)
+
+
+def thrown(message: str) -> Refusal:
+    """An Error thrown where FastGPT's response writer sets no `statusText`: HTTP 500, `statusText` ""."""
+    return Refusal(500, 500, "", message)
+
+
+def cast_error(value: str, model: str) -> Refusal:
+    # Mongoose, for an id that is no ObjectId where FastGPT's schema takes any string.
+    return failed(
+        f'Cast to ObjectId failed for value "{value}" (type string) at path "_id" for model "{model}"'
+    )

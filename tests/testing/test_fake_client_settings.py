@@ -48,7 +48,8 @@ def test_each_setting_is_typed_as_the_builder_parameter() -> None:
     """`None` means "the builder's default", so each is the setter's type, made optional."""
     client = inspect.signature(FakeFastGPT.client).parameters
     # strict_responses is the one setting whose emulator default is not the builder's: strict.
-    assert list(client)[1:] == [*SETTINGS, "strict_responses"]
+    assert list(client)[1:] == ["configure", *SETTINGS, "strict_responses"]
+    assert client["configure"].kind is inspect.Parameter.KEYWORD_ONLY
     assert client["strict_responses"].default is True
     for name in SETTINGS:
         assert client[name].kind is inspect.Parameter.KEYWORD_ONLY
@@ -56,6 +57,73 @@ def test_each_setting_is_typed_as_the_builder_parameter() -> None:
         setter = list(inspect.signature(getattr(ClientBuilder, name)).parameters.values())[1]
         wanted = setter.annotation if setter.annotation.endswith("| None") else f"{setter.annotation} | None"
         assert client[name].annotation == wanted, name
+
+
+# Setters with no keyword of their own: what the emulator wires itself, and what means nothing to an
+# in-process transport. `configure` reaches them all the same.
+NOT_KEYWORDS = {
+    "base_url",
+    "transport",
+    "async_transport",
+    "http_client",
+    "async_http_client",
+    "max_connections",
+    "max_keepalive_connections",
+    "keepalive_expiry",
+    "verify",
+    "proxy",
+}
+
+
+def _setters() -> list[str]:
+    return [
+        name
+        for name, member in inspect.getmembers(ClientBuilder, inspect.isfunction)
+        if not name.startswith("_") and name != "build"
+    ]
+
+
+def test_every_builder_setter_is_a_keyword_or_left_to_configure() -> None:
+    """A setter added to `ClientBuilder` fails here until it is given a keyword or a reason not to."""
+    keywords = set(inspect.signature(FakeFastGPT.client).parameters) - {"self", "configure"}
+    assert set(_setters()) == keywords | NOT_KEYWORDS
+    assert not keywords & NOT_KEYWORDS
+
+
+# A value for each setter that has no keyword and can be set in process without replacing the
+# emulator's transports (an httpx client of one's own would).
+SAMPLES: dict[str, Any] = {
+    "max_connections": 4,
+    "max_keepalive_connections": 2,
+    "keepalive_expiry": 1.0,
+    "verify": False,
+    "proxy": None,
+}
+
+
+def test_configure_reaches_the_setters_without_a_keyword(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`configure` gets the builder the client is built from, after the keywords, so it wins."""
+    assert set(SAMPLES) < NOT_KEYWORDS
+    reached: dict[str, Any] = {}
+    for name in [*SAMPLES, "app_id"]:
+        original = getattr(ClientBuilder, name)
+
+        def spy(builder: ClientBuilder, value: Any, name: str = name, original: Any = original) -> Any:
+            reached[name] = value
+            return original(builder, value)
+
+        monkeypatch.setattr(ClientBuilder, name, spy)
+
+    def configure(builder: ClientBuilder) -> ClientBuilder:
+        for name, value in SAMPLES.items():
+            builder = getattr(builder, name)(value)
+        return builder.app_id(fake.apps["workflow"])
+
+    fake = FakeFastGPT()
+    with fake.client(app_id=fake.app_id, configure=configure) as client:
+        assert client.app_id == fake.apps["workflow"]
+        assert client.chat.chat(ask()).answer  # still wired to the emulator
+    assert reached == {**SAMPLES, "app_id": fake.apps["workflow"]}
 
 
 def test_settings_left_out_keep_the_emulator_credentials_and_the_builder_defaults() -> None:

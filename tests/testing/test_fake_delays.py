@@ -204,6 +204,25 @@ def test_delay_next_refuses_what_cannot_be_waited() -> None:
         fake.delay_next(0.0, chunk_delay=-0.1)
     with pytest.raises(ValueError, match="times"):
         fake.delay_next(1.0, times=0)
+    with pytest.raises(ValueError, match="after"):
+        fake.delay_next(1.0, after=-1)
+
+
+def test_fail_next_refuses_a_failure_that_would_never_apply() -> None:
+    with pytest.raises(ValueError, match="times"):
+        FakeFastGPT().fail_next(500, times=0)
+
+
+def test_delay_next_after_lets_that_many_responses_go_out_on_time() -> None:
+    fake = FakeFastGPT()
+    fake.delay_next(30.0, path=INIT, after=2)
+    client = fake.client(timeout=0.2, max_retries=0)
+    request = GetChatInitRequest(chat_id="c1")
+    for _ in range(2):
+        client.chat_history.get_chat_init(request)
+    with pytest.raises(APITimeoutError):
+        client.chat_history.get_chat_init(request)
+    client.chat_history.get_chat_init(request)  # used up: on time again
 
 
 # ---- over a socket -----------------------------------------------------------------------------

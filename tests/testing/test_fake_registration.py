@@ -9,7 +9,7 @@ from typing_extensions import assert_type
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage
 from fastgpt_oapi.api.chat_history.model import GetChatInitRequest
 from fastgpt_oapi.testing import FakeFastGPT, RunContext, Turn, answer_chunk
-from fastgpt_oapi.testing.state import is_object_id
+from fastgpt_oapi.testing.ids import is_object_id
 
 BUILTIN = {"echo", "workflow", "reasoning", "select", "form", "error", "tool", "knowledge"}
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from ..state import State, is_object_id
-from ..wire import Params, invalid, json_bytes
+from ..state import State
+from ..wire import Params, json_bytes
+from .auth import require_app
 from .route import Route, enveloped
+from .schema import Spec, array, object_id, one_of, typed, validate
 
 __all__ = ["CATALOG_MODELS", "ROUTES"]
 
@@ -97,41 +99,38 @@ def _catalog_data(*, ordered: bool, members: bool) -> dict[str, Any]:
 _VERSION = hashlib.sha256(json_bytes(_catalog_data(ordered=False, members=False))).hexdigest()[:16]
 
 
-def _flag(params: Params, key: str) -> bool:
-    value = params.get(key)
-    if value is None:
-        return False
-    if value not in ("true", "false", True, False):
-        raise invalid("Data validation error")
-    return value in ("true", True)
+# `z.enum(["true", "false"])` in a query, or the boolean a JSON body would send.
+_FLAG = typed("boolean", lambda v: (v in ("true", "false") and isinstance(v, str)) or isinstance(v, bool))
+_CATALOG: Spec = {
+    "version": ("nullish", typed("non-blank string", lambda v: isinstance(v, str) and bool(v.strip()))),
+    "orderBy": ("nullish", one_of("custom")),
+    "includeSourceMember": ("nullish", _FLAG),
+}
 
 
 def _catalog(state: State, params: Params) -> dict[str, Any]:
-    version = params.get("version")
-    if version is not None and (not isinstance(version, str) or not version.strip()):
-        raise invalid("Data validation error")
-    order = params.get("orderBy")
-    if order is not None and order != "custom":
-        raise invalid("Data validation error")
-    members = _flag(params, "includeSourceMember")
+    validate(params, _CATALOG)
+    version, order = params.get("version"), params.get("orderBy")
+    members = params.get("includeSourceMember") in ("true", True)
     if version == _VERSION and not members:  # the caller's copy is current
         return {"version": _VERSION}
     return {"version": _VERSION, "data": _catalog_data(ordered=order == "custom", members=members)}
 
 
+_MODEL_ID = typed(
+    "a model id of 1-200 characters", lambda v: isinstance(v, str) and 1 <= len(v.strip()) <= 200
+)
+_SUMMARY: Spec = {
+    "modelIds": ("required", array(_MODEL_ID, least=1, most=100)),
+    "appId": ("nullish", object_id),
+}
+
+
 def _summary(state: State, params: Params) -> dict[str, Any]:
-    ids = params.get("modelIds")
-    if (
-        not isinstance(ids, list)
-        or not 1 <= len(ids) <= 100
-        or not all(isinstance(i, str) and 1 <= len(i.strip()) <= 200 for i in ids)
-    ):
-        raise invalid("Data validation error")
-    app_id = params.get("appId")
-    if app_id is not None:
-        if not isinstance(app_id, str) or not is_object_id(app_id):
-            raise invalid("Data validation error")
-        state.require_app(params)
+    validate(params, _SUMMARY)
+    ids = params["modelIds"]
+    if params.get("appId") is not None:
+        require_app(state, params)
     by_id = {m["modelId"]: m for m in CATALOG_MODELS}
     models = []
     for model_id in ids:

@@ -4,23 +4,28 @@ chats and records in the shared state (so feedback, errors and points show up as
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from datetime import datetime
 from typing import Any
 
 from ..state import Chat, State, iso
-from ..wire import Params, chat_sources, invalid, page
+from ..wire import Params, SchemaRefusal
+from .auth import require_app
+from .paging import cursor_after, cursor_offset, paging
 from .route import Route, enveloped
+from .schema import Spec, array, chat_source, issue, string, validate
 
 __all__ = ["ROUTES"]
 
 
 def _logs(state: State, params: Params) -> dict[str, Any]:
-    offset, size = page(params, default_size=20)
+    window = paging(params, default_size=20)
     items = _log_items(state, params)
-    return {"total": len(items), "list": items[offset : offset + size]}
+    return {"total": len(items), "list": window.cut(items)}
 
+
+_SOURCES = array(chat_source)
+_DATE_RANGE: Spec = {"dateStart": ("required", string), "dateEnd": ("required", string)}
 
 # logs/search (doc.fastgpt.io 4.18 reference `openapi/reference/app-log/search`): 50 per page, by cursor.
 _SEARCH_SINCE = "4.18.0"
@@ -30,9 +35,8 @@ _SEARCH_PAGE = 50
 def _search(state: State, params: Params) -> dict[str, Any]:
     """logs/search: `logs/list`'s filters, `chatSearch` matching a title or the exact chat id, 50 per
     page; `nextCursor` (opaque: the emulator's is the next offset, encoded) is null after the last."""
-    if not isinstance(params.get("dateStart"), str) or not isinstance(params.get("dateEnd"), str):
-        raise invalid("Data validation error")
-    start = _offset_of(params.get("cursor"))
+    validate(params, _DATE_RANGE)
+    start = cursor_offset(params.get("cursor"))
     items = _log_items(state, params)
     search = params.get("chatSearch")
     if isinstance(search, str) and search:
@@ -42,25 +46,13 @@ def _search(state: State, params: Params) -> dict[str, Any]:
             if i["chatId"] == search or search.lower() in str(i["customTitle"] or i["title"]).lower()
         ]
     end = start + _SEARCH_PAGE
-    cursor = base64.urlsafe_b64encode(f"o:{end}".encode()).decode() if end < len(items) else None
-    return {"list": items[start:end], "nextCursor": cursor}
-
-
-def _offset_of(cursor: Any) -> int:
-    if cursor is None:
-        return 0
-    try:
-        kind, _, number = base64.urlsafe_b64decode(str(cursor).encode()).decode().partition(":")
-        if kind == "o" and number.isdigit():
-            return int(number)
-    except ValueError:
-        pass
-    raise invalid("Invalid cursor")
+    return {"list": items[start:end], "nextCursor": cursor_after(end, len(items))}
 
 
 def _log_items(state: State, params: Params) -> list[dict[str, Any]]:
     """The app's logged chats in the date range, newest first, with `sources` applied."""
-    sources = chat_sources(params, "sources", many=True)
+    validate(params, {"sources": ("optional", _SOURCES)})
+    sources = params.get("sources")
     chats = sorted(_between(state, params), key=lambda c: c.updated, reverse=True)
     if sources is not None:
         chats = [c for c in chats if c.source in sources]
@@ -93,14 +85,15 @@ def _log_items(state: State, params: Params) -> list[dict[str, Any]]:
 
 
 def _total_data(state: State, params: Params) -> dict[str, Any]:
-    chats = state.live(state.require_app(params))
+    chats = state.live(require_app(state, params))
     users = {c.uid or "api" for c in chats}
     points = sum(r.points for c in chats for r in c.records)
     return {"totalUsers": len(users), "totalChats": len(chats), "totalPoints": round(points, 6)}
 
 
 def _chart_data(state: State, params: Params) -> dict[str, Any]:
-    chat_sources(params, "source", many=True)  # checked, not applied: the Pro handler's filter is not public
+    # Checked, not applied: the Pro handler's filter is not public.
+    validate(params, {"source": ("optional", _SOURCES)})
     chats = _between(state, params)
     days: dict[int, list[Chat]] = {}
     for c in chats:
@@ -165,11 +158,8 @@ def _log_users(state: State, params: Params) -> dict[str, Any]:
     key owner's member id, and the completion's `customUid` as `outLinkUid` when given, which then
     names the user; without one the member's name does. Most chats first: from 4.17.1 a page
     (`offset` or `pageNum`, `pageSize`, default 20) and `total`; before, at most 50."""
-    if not isinstance(params.get("dateStart"), str) or not isinstance(params.get("dateEnd"), str):
-        raise invalid("Data validation error")
+    validate(params, {**_DATE_RANGE, "sources": ("nullish", array(string))})
     sources = params.get("sources")
-    if sources is not None and not (isinstance(sources, list) and all(isinstance(x, str) for x in sources)):
-        raise invalid("Data validation error")
     counts: dict[str | None, int] = {}
     for chat in _between(state, params):
         if not sources or chat.source in sources:
@@ -190,8 +180,7 @@ def _log_users(state: State, params: Params) -> dict[str, Any]:
     if isinstance(search, str) and search:
         users = [u for u in users if search.lower() in str(u["name"]).lower()]
     if state.version >= _PAGED_USERS_SINCE:  # searched and paged on the server (4171.mdx 优化 2)
-        offset, size = page(params, default_size=20)
-        return {"list": users[offset : offset + size], "total": len(users)}
+        return {"list": paging(params, default_size=20).cut(users), "total": len(users)}
     return {"list": users[:50]}
 
 
@@ -209,14 +198,15 @@ ROUTES = (
 
 def _between(state: State, params: Params) -> list[Chat]:
     """The live chats of the app updated within [dateStart, dateEnd] (either may be absent)."""
-    start, end = _when(params.get("dateStart"), 0.0), _when(params.get("dateEnd"), float("inf"))
-    return [c for c in state.live(state.require_app(params)) if start <= c.updated <= end]
+    start, end = _when(params, "dateStart", 0.0), _when(params, "dateEnd", float("inf"))
+    return [c for c in state.live(require_app(state, params)) if start <= c.updated <= end]
 
 
-def _when(value: Any, default: float) -> float:
+def _when(params: Params, key: str, default: float) -> float:
+    value = params.get(key)
     if not isinstance(value, str) or not value:
         return default
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
-        raise invalid("Data validation error") from None
+        raise SchemaRefusal([issue([key], "Invalid input: expected date, received Date")]) from None

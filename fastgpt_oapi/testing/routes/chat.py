@@ -13,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..apps import RunContext, Turn, WorkflowTool, answer_chunk
-from ..state import NEW_CHAT_TITLE, Chat, Record, State, nanoid, object_id
-from ..wire import FakeResponse, Params, Refusal, envelope, invalid, json_bytes, json_response
+from ..ids import nanoid, object_id
+from ..state import NEW_CHAT_TITLE, Chat, Record, State
+from ..wire import FakeResponse, Params, SchemaRefusal, envelope, json_bytes, json_response, thrown
+from .auth import require_app
 from .route import Route, enveloped
 from .schema import (
     Check,
@@ -25,10 +27,12 @@ from .schema import (
     boolean,
     issue,
     max_length,
+    non_empty,
     obj,
     one_of,
     record,
     string,
+    validate,
 )
 from .schema import object_id as an_object_id
 
@@ -53,11 +57,10 @@ def _completions(state: State, params: Params, *, v2: bool) -> FakeResponse:
         # The rule of the 4.18 reference (v1-chat-completions); the issue's wording is the emulator's.
         issues.append(issue(["customUid"], "customUid cannot be used together with authProxy", "custom"))
     if issues:
-        refusal = envelope(400, status_text="error", message="Data validation error")
-        return json_response(400, {**refusal, "zodError": issues})
+        return SchemaRefusal(issues).response(sse=False)
     app_id = params.get("appId") or state.default_app_id
     params = {**params, "appId": app_id}
-    state.require_app(params)
+    require_app(state, params)
     _, app = state.apps[app_id]
     messages = params.get("messages") or []
     last: dict[str, Any] = messages[-1] if messages else {}
@@ -66,7 +69,7 @@ def _completions(state: State, params: Params, *, v2: bool) -> FakeResponse:
         question = json_bytes(params.get("variables") or {}).decode()
         params["detail"] = True
     elif not messages:
-        raise Refusal(500, 500, "", "messages is empty")
+        raise thrown("messages is empty")
     else:
         question = _message_text(last.get("content"))
     chat_id = str(params.get("chatId") or "").strip() or nanoid()
@@ -79,7 +82,7 @@ def _completions(state: State, params: Params, *, v2: bool) -> FakeResponse:
         chat.uid = params.get("customUid")
         state.chats[(app_id, chat_id)] = chat
     if any(r.data_id == data_id for r in chat.records):
-        raise Refusal(500, 500, "", f"Chat dataId already exists: {data_id}")
+        raise thrown(f"Chat dataId already exists: {data_id}")
     chat.variables = {**chat.variables, **(params.get("variables") or {})}
     ctx = RunContext(
         question, chat_id, data_id, dict(chat.variables), chat.pending, len(chat.records), state.language
@@ -103,11 +106,9 @@ def _stop(state: State, params: Params) -> dict[str, Any]:
     returns at once, `completed` always false. A chat that is not there is no error (FastGPT's auth
     lets an unknown chat id through). The emulator's runs are over before any stop can arrive, so
     there is nothing left to interrupt: a chat still marked generating is marked done."""
-    app_id = state.require_app(params)
-    chat_id = params.get("chatId")
-    if not isinstance(chat_id, str) or not chat_id:
-        raise invalid("Data validation error")
-    chat = state.chats.get((app_id, chat_id))
+    app_id = require_app(state, params)
+    validate(params, {"chatId": ("required", non_empty)})
+    chat = state.chats.get((app_id, params["chatId"]))
     status = 1
     if chat is not None and not chat.deleted:
         if chat.generate_status == 0:

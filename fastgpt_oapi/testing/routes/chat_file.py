@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..state import State
-from ..wire import Params, invalid, no_chat
+from ..wire import Params, no_chat
+from .auth import require_app
 from .route import Route, enveloped
+from .schema import Spec, integer, non_empty, validate
 
 __all__ = ["ROUTES"]
 
@@ -19,20 +21,18 @@ __all__ = ["ROUTES"]
 _UID = "66e29b870b24ce35330c0f0a"
 
 
-def _text(params: Params, name: str) -> str:
-    value = params.get(name)
-    if not isinstance(value, str) or not value:
-        raise invalid("Data validation error")
-    return value
+_PRESIGN_POST: Spec = {
+    "chatId": ("required", non_empty),
+    "filename": ("required", non_empty),
+    "size": ("nullish", integer(least=0)),
+}
 
 
 def _presign_post(state: State, params: Params) -> dict[str, Any]:
-    app_id = state.require_app(params)
-    chat_id, filename = _text(params, "chatId"), _text(params, "filename")
+    app_id = require_app(state, params)
+    validate(params, _PRESIGN_POST)
+    chat_id, filename, size = params["chatId"], params["filename"], params.get("size")
     content_type = params.get("contentType")
-    size = params.get("size")
-    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
-        raise invalid("Data validation error")
     # FastGPT's chat file keys: chat/<sourceType>/<sourceId>/<uid>/<chatId>/<file>
     answer = state.storage.presign(
         prefix=f"chat/app/{app_id}/{_UID}/{chat_id}",
@@ -49,8 +49,9 @@ def _presign_post(state: State, params: Params) -> dict[str, Any]:
 
 
 def _presign_get(state: State, params: Params) -> str:
-    app_id = state.require_app(params)
-    key = _text(params, "key")
+    app_id = require_app(state, params)
+    validate(params, {"key": ("required", non_empty)})
+    key = params["key"]
     url = state.storage.preview_url(key)
     if url is None or not key.startswith(f"chat/app/{app_id}/"):
         raise no_chat()

@@ -7,20 +7,23 @@ from __future__ import annotations
 from typing import Any
 
 from ..apps import Language
-from ..state import NEW_CHAT_TITLE, Chat, Record, State, is_object_id, iso
-from ..wire import Params, Refusal, chat_sources, invalid, no_chat, page
+from ..state import NEW_CHAT_TITLE, Chat, Record, State, iso
+from ..wire import Params, SchemaRefusal, dataset_error, failed, no_chat, thrown
+from .auth import require_app, require_chat
+from .paging import paging
 from .route import Route, enveloped
+from .schema import Spec, array, chat_source, integer, issue, non_empty, object_id, validate
 
 __all__ = ["ROUTES"]
 
 
 def _histories(state: State, params: Params) -> dict[str, Any]:
-    app_id = state.require_app(params)
-    offset, size = page(params)
+    app_id = require_app(state, params)
+    window = paging(params)
+    validate(params, {"source": ("optional", chat_source)})
     chats = state.live(app_id)
-    sources = chat_sources(params, "source", many=False)
-    if sources:
-        chats = [c for c in chats if c.source in sources]
+    if params.get("source"):
+        chats = [c for c in chats if c.source == params["source"]]
     chats.sort(key=lambda c: (c.top, c.updated), reverse=True)
     return {
         "list": [
@@ -34,14 +37,14 @@ def _histories(state: State, params: Params) -> dict[str, Any]:
                 "chatGenerateStatus": c.generate_status,
                 "hasBeenRead": c.has_been_read,
             }
-            for c in chats[offset : offset + size]
+            for c in window.cut(chats)
         ],
         "total": len(chats),
     }
 
 
 def _update_history(state: State, params: Params) -> None:
-    chat = state.require_chat(params)
+    chat = require_chat(state, params)
     if "customTitle" in params:
         chat.custom_title = str(params["customTitle"])
     if "title" in params:
@@ -52,17 +55,17 @@ def _update_history(state: State, params: Params) -> None:
 
 
 def _del_history(state: State, params: Params) -> None:
-    state.require_chat(params).deleted = True
+    require_chat(state, params).deleted = True
 
 
 def _clear_histories(state: State, params: Params) -> None:
-    for chat in state.live(state.require_app(params)):
+    for chat in state.live(require_app(state, params)):
         if chat.source == "api":
             chat.deleted = True
 
 
 def _init(state: State, params: Params) -> dict[str, Any]:
-    app_id = state.require_app(params)
+    app_id = require_app(state, params)
     name, _ = state.apps[app_id]
     chat = state.chats.get((app_id, str(params.get("chatId", ""))))
     if chat is not None and chat.generate_status != 0:
@@ -96,24 +99,23 @@ def _init(state: State, params: Params) -> dict[str, Any]:
 
 
 def _records(state: State, params: Params) -> dict[str, Any]:
-    app_id = state.require_app(params)
-    offset, size = page(params)
+    app_id = require_app(state, params)
+    window = paging(params)
     chat = state.chats.get((app_id, str(params.get("chatId", ""))))
     if chat is None or chat.deleted:
         return {"list": [], "total": 0}  # an unknown chat simply has no records
-    newest_first = list(reversed(chat.records))
-    records = list(reversed(newest_first[offset : offset + size]))  # newest page, oldest first
+    records = list(reversed(window.cut(list(reversed(chat.records)))))  # newest page, oldest first
     return {"list": [_record_json(r) for r in records], "total": len(chat.records)}
 
 
 def _res_data(state: State, params: Params) -> list[dict[str, Any]]:
-    chat = state.require_chat(params)
+    chat = require_chat(state, params)
     record = next((r for r in chat.records if r.data_id == params.get("dataId")), None)
     return record.nodes if record else []
 
 
 def _delete_record(state: State, params: Params) -> None:
-    chat = state.require_chat(params)
+    chat = require_chat(state, params)
     targets = {params.get("contentId")}
     if state.version >= (4, 15, 0):  # FastGPT >= 4.15.0 also takes several: contentIds
         targets.update(_id_list(params.get("contentIds")))
@@ -121,10 +123,10 @@ def _delete_record(state: State, params: Params) -> None:
 
 
 def _feedback(state: State, params: Params) -> None:
-    chat = state.require_chat(params)
+    chat = require_chat(state, params)
     record = next((r for r in chat.records if r.data_id == params.get("dataId") and r.obj == "AI"), None)
     if record is None:
-        raise Refusal(500, 500, "", "Chat item not found")
+        raise thrown("Chat item not found")
     # Both fields are rewritten on every call: an omitted one is cleared.
     record.good = params.get("userGoodFeedback") or None
     record.bad = params.get("userBadFeedback") or None
@@ -145,7 +147,7 @@ _GUIDE: dict[Language, tuple[str, tuple[str, ...]]] = {
 
 
 def _question_guide(state: State, params: Params) -> list[str]:
-    chat = state.require_chat(params)
+    chat = require_chat(state, params)
     last = next((r for r in reversed(chat.records) if r.obj == "Human"), None)
     no_topic, questions = _GUIDE[state.language]
     topic = _value_text(last.value)[:12] if last else no_topic
@@ -156,8 +158,9 @@ def _question_guide(state: State, params: Params) -> list[str]:
 
 
 def _history_status(state: State, params: Params) -> dict[str, Any]:
-    app_id = state.require_app(params)
-    wanted = set(_strings(params.get("chatIds"), most=200))
+    app_id = require_app(state, params)
+    validate(params, {"chatIds": ("required", _CHAT_IDS_200)})
+    wanted = set(params["chatIds"])
     return {
         "list": [
             {
@@ -173,9 +176,9 @@ def _history_status(state: State, params: Params) -> dict[str, Any]:
 
 
 def _mark_read(state: State, params: Params) -> None:
-    app_id = state.require_app(params)
-    (chat_id,) = _strings([params.get("chatId")])
-    chat = state.chats.get((app_id, chat_id))
+    app_id = require_app(state, params)
+    validate(params, {"chatId": ("required", non_empty)})
+    chat = state.chats.get((app_id, params["chatId"]))
     if chat is not None:  # an unknown chat is no error: FastGPT's update simply matches nothing
         chat.has_been_read = True
         chat.updated = state.clock()
@@ -183,8 +186,9 @@ def _mark_read(state: State, params: Params) -> None:
 
 def _batch_delete(state: State, params: Params) -> None:
     """A hard delete, unlike delHistory: the chats and their records are gone, deleted or not."""
-    app_id = state.require_app(params)
-    for chat_id in _strings(params.get("chatIds")):
+    app_id = require_app(state, params)
+    validate(params, {"chatIds": ("required", array(non_empty, least=1))})
+    for chat_id in params["chatIds"]:
         state.chats.pop((app_id, chat_id), None)
 
 
@@ -194,13 +198,12 @@ def _records_v2(state: State, params: Params) -> dict[str, Any]:
     From 4.18.0 (reference page `chat-record/get-records-v2`): at most one cursor, pages widened to
     whole turns (a page starts on a Human record and ends on an AI one, where the chat has them), and
     `prevCursor` / `nextCursor` to page on, null at either end."""
-    app_id = state.require_app(params)
+    app_id = require_app(state, params)
+    validate(params, {"pageSize": ("optional", integer(least=1))})
     size = params.get("pageSize", 10)
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise invalid("Data validation error")
     cursors = state.version >= _CURSORS_SINCE
     if cursors and sum(1 for k in ("prevId", "nextId", "initialId") if params.get(k)) > 1:
-        raise invalid("Data validation error")
+        raise SchemaRefusal([issue([], "Only one of prevId, nextId and initialId may be given", "custom")])
     chat = state.chats.get((app_id, str(params.get("chatId") or "")))
     records = chat.records if chat is not None and not chat.deleted else []
     count = len(records)
@@ -208,7 +211,7 @@ def _records_v2(state: State, params: Params) -> dict[str, Any]:
     def position(key: str, what: str) -> int:
         index = next((i for i, r in enumerate(records) if r.data_id == params[key]), None)
         if index is None:
-            raise Refusal(500, 500, "error", f"{what} item not found")
+            raise failed(f"{what} item not found")
         return index
 
     if params.get("prevId"):
@@ -248,10 +251,19 @@ def _records_v2(state: State, params: Params) -> dict[str, Any]:
 # getRecords_v2 with cursors and whole-turn pages (doc.fastgpt.io 4.18 reference).
 _CURSORS_SINCE = (4, 18, 0)
 
+_IDS_200 = array(non_empty, most=200)
+_CHAT_IDS_200 = array(non_empty, least=1, most=200)
+_COLLECTION_QUOTE: Spec = {
+    "collectionId": ("required", object_id),
+    "pageSize": ("optional", integer(least=1, most=30)),
+}
+
 
 def _quote(state: State, params: Params) -> list[dict[str, Any]]:
-    data_ids = _strings(params.get("datasetDataIdList"), least=0, most=200)
-    collection_ids = _strings(params.get("collectionIdList"), least=0, most=200)
+    validate(
+        params, {"datasetDataIdList": ("required", _IDS_200), "collectionIdList": ("required", _IDS_200)}
+    )
+    data_ids, collection_ids = params["datasetDataIdList"], params["collectionIdList"]
     chunks = {str(q.get("id")): q for q in _quoted_chat(state, params, collection_ids)}
     return [
         _cite_json(chunks[i])
@@ -261,12 +273,8 @@ def _quote(state: State, params: Params) -> list[dict[str, Any]]:
 
 
 def _collection_quote(state: State, params: Params) -> dict[str, Any]:
-    collection_id = params.get("collectionId")
-    size = params.get("pageSize", 15)
-    if not isinstance(collection_id, str) or not is_object_id(collection_id):
-        raise invalid("Data validation error")
-    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 30:
-        raise invalid("Data validation error")
+    validate(params, _COLLECTION_QUOTE)
+    collection_id, size = params["collectionId"], params.get("pageSize", 15)
     chunks = [
         q for q in _quoted_chat(state, params, [collection_id]) if q.get("collectionId") == collection_id
     ]
@@ -383,13 +391,13 @@ def _cited(chat: Chat) -> list[dict[str, Any]]:
 
 def _quoted_chat(state: State, params: Params, collection_ids: list[str]) -> list[dict[str, Any]]:
     """The chat's cited chunks, once the chat, the record and the collections check out as in FastGPT."""
-    chat = state.require_chat(params)
-    (data_id,) = _strings([params.get("chatItemDataId")])
-    if not any(r.data_id == data_id for r in chat.records):
+    chat = require_chat(state, params)
+    validate(params, {"chatItemDataId": ("required", non_empty)})
+    if not any(r.data_id == params["chatItemDataId"] for r in chat.records):
         raise no_chat()
     chunks = _cited(chat)
     if not set(collection_ids) <= {str(q.get("collectionId")) for q in chunks}:
-        raise Refusal(500, 501007, "unAuthDatasetFile", "common:core.dataset.error.unAuthDatasetFile")
+        raise dataset_error("unAuthDatasetFile")
     return chunks
 
 
@@ -400,15 +408,6 @@ def _cite_json(quote: dict[str, Any]) -> dict[str, Any]:
     out["updateTime"] = quote.get("updateTime")
     out["index"] = quote.get("chunkIndex", 0)
     return out
-
-
-def _strings(value: Any, *, least: int = 1, most: int | None = None) -> list[str]:
-    """A list of non-empty strings, refused as FastGPT's zod schemas refuse a bad one."""
-    if not isinstance(value, list) or len(value) < least or (most is not None and len(value) > most):
-        raise invalid("Data validation error")
-    if not all(isinstance(v, str) and v for v in value):
-        raise invalid("Data validation error")
-    return value
 
 
 def _id_list(value: Any) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..state import State
@@ -49,11 +49,16 @@ class Route:
     # their own schema, so a field sent in the other place is not seen ("both": merged, body wins;
     # "split": `{"query": ..., "body": ...}`, for a handler that reads a name in one place only).
     reads: Literal["both", "body", "query", "split"] = "both"
+    # `since` / `until` parsed once, here, rather than on every request; a bad string fails at import.
+    _first: Version = field(init=False, repr=False, compare=False)
+    _last: Version | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_first", parse_version(self.since) if self.since else ())
+        object.__setattr__(self, "_last", parse_version(self.until) if self.until else None)
 
     def served(self, version: Version) -> bool:
-        if self.since is not None and version < parse_version(self.since):
-            return False
-        return self.until is None or version <= parse_version(self.until)
+        return self._first <= version and (self._last is None or version <= self._last)
 
 
 def enveloped(handler: Callable[[State, Params], Any]) -> Handler:

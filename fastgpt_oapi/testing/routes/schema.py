@@ -1,7 +1,7 @@
 """A small zod: FastGPT's request schemas checked on raw JSON, the way its zod schemas check them
 (`packages/service/common/http/entry.ts` answers a refusal with the issues as `zodError`). One
-module for every area: the completions body (`routes/chat.py`) and the dataset area
-(`routes/dataset.py`) build their schemas from these checks.
+module for every area: each handler checks its request with `validate(params, spec)`, which refuses
+it as FastGPT does (`wire.SchemaRefusal`), and areas build their specs from these checks.
 
 Each field is `(presence, check)`: `required`; `optional` takes an absent key but not null;
 `nullish` takes both; `nullable` needs the key but takes null. Unknown keys are stripped, as zod
@@ -17,39 +17,47 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from ..ids import HEX24
+from ..wire import Params, SchemaRefusal
+
 __all__ = [
-    "HEX24",
+    "PAGING",
     "Check",
     "Issue",
     "Spec",
     "anything",
     "array",
     "boolean",
+    "chat_source",
     "date",
+    "integer",
     "is_number",
     "issue",
     "max_length",
+    "non_empty",
     "number",
     "number_or_string",
     "obj",
     "object_id",
     "one_of",
+    "one_or_many",
     "parent_id",
     "parse_date",
+    "received",
     "record",
     "string",
     "typed",
     "url",
+    "validate",
 ]
 
 Issue = dict[str, Any]
 Check = Callable[[Any, list[Any]], list[Issue]]
 Spec = dict[str, tuple[str, Check]]
 
-HEX24 = re.compile(r"[0-9a-fA-F]{24}")
 
-
-def _received(value: Any) -> str:
+def received(value: Any) -> str:
+    """The type zod names in "received ...": JSON's, with null apart."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -69,7 +77,7 @@ def typed(name: str, test: Callable[[Any], bool]) -> Check:
     def check(value: Any, path: list[Any]) -> list[Issue]:
         if test(value):
             return []
-        return [issue(path, f"Invalid input: expected {name}, received {_received(value)}")]
+        return [issue(path, f"Invalid input: expected {name}, received {received(value)}")]
 
     return check
 
@@ -112,6 +120,22 @@ def one_of(*values: str) -> Check:
     return check
 
 
+# FastGPT's ChatSourceEnum (`packages/global/core/chat/constants.ts`, 4b7ed6c0): the only values its
+# history and log filters accept (`z.enum(ChatSourceEnum)`).
+chat_source = one_of(
+    "test", "online", "share", "api", "cronJob", "feishu", "official_account", "wecom", "wechat", "mcp"
+)
+
+
+def one_or_many(item: Check) -> Check:
+    """`z.union([item, z.array(item)])`."""
+
+    def check(value: Any, path: list[Any]) -> list[Issue]:
+        return array(item)(value, path) if isinstance(value, list) else item(value, path)
+
+    return check
+
+
 def max_length(limit: int) -> Check:
     def check(value: Any, path: list[Any]) -> list[Issue]:
         if not isinstance(value, str):
@@ -123,10 +147,38 @@ def max_length(limit: int) -> Check:
     return check
 
 
-def array(item: Check, *, most: int | None = None) -> Check:
+def non_empty(value: Any, path: list[Any]) -> list[Issue]:
+    """`z.string().min(1)`."""
+    if not isinstance(value, str):
+        return string(value, path)
+    if not value:
+        return [issue(path, "Too small: expected string to have >=1 characters", "too_small")]
+    return []
+
+
+def integer(*, least: int | None = None, most: int | None = None) -> Check:
+    """`z.number().int()`, with `.min(least)` / `.max(most)`."""
+
+    def check(value: Any, path: list[Any]) -> list[Issue]:
+        if not is_number(value):
+            return number(value, path)
+        if not isinstance(value, int):  # JSON `2.0` too: the emulator has always refused it
+            return [issue(path, "Invalid input: expected int, received number")]
+        if least is not None and value < least:
+            return [issue(path, f"Too small: expected number to be >={least}", "too_small")]
+        if most is not None and value > most:
+            return [issue(path, f"Too big: expected number to be <={most}", "too_big")]
+        return []
+
+    return check
+
+
+def array(item: Check, *, least: int = 0, most: int | None = None) -> Check:
     def check(value: Any, path: list[Any]) -> list[Issue]:
         if not isinstance(value, list):
-            return [issue(path, f"Invalid input: expected array, received {_received(value)}")]
+            return [issue(path, f"Invalid input: expected array, received {received(value)}")]
+        if len(value) < least:
+            return [issue(path, f"Too small: expected array to have >={least} items", "too_small")]
         if most is not None and len(value) > most:
             return [issue(path, f"Too big: expected array to have <={most} items", "too_big")]
         return [issue for i, entry in enumerate(value) for issue in item(entry, [*path, i])]
@@ -137,7 +189,7 @@ def array(item: Check, *, most: int | None = None) -> Check:
 def obj(spec: Spec, *, strict: bool = False) -> Check:
     def check(value: Any, path: list[Any]) -> list[Issue]:
         if not isinstance(value, dict):
-            return [issue(path, f"Invalid input: expected object, received {_received(value)}")]
+            return [issue(path, f"Invalid input: expected object, received {received(value)}")]
         issues: list[Issue] = []
         for key, (presence, inner) in spec.items():
             if key not in value:
@@ -182,3 +234,18 @@ def parse_date(value: Any) -> float | None:
             return None
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
     return None
+
+
+def validate(params: Params, spec: Spec, *, internal: bool = False) -> None:
+    """Refuse `params` as FastGPT refuses a request its schema does not take (see `SchemaRefusal`)."""
+    issues = obj(spec)(params, [])
+    if issues:
+        raise SchemaRefusal(issues, internal=internal)
+
+
+# What a paged list takes, before `routes/paging.py` reads it: numbers, or strings of them.
+PAGING: Spec = {
+    "pageSize": ("optional", number_or_string),
+    "offset": ("optional", number_or_string),
+    "pageNum": ("optional", number_or_string),
+}

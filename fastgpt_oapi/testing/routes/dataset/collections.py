@@ -1,0 +1,266 @@
+"""Collections once made: `collection/listV2`, `detail`, `update`, `delete` and `sync` under
+`/api/core/dataset/`; making them is `collection_create.py`.
+
+Sources: `packages/global/openapi/core/dataset/collection/{index.ts, api.ts}` and the handlers under
+`projects/app/src/pages/api/core/dataset/collection/` at f88b51b5 (4.16.0-beta1), with the 4.17 and
+4.18 changes cited where they apply.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from ...datasets import Collection, text_hash
+from ...ids import is_object_id
+from ...state import State, iso
+from ...wire import Params, dataset_error, failed, file_not_found, missing_params
+from .. import schema as z
+from ..paging import paging
+from ..schema import Spec, validate
+from .documents import PERMISSION, TMB_ID, collection_doc, dataset_doc, training_counts
+from .lookups import (
+    TAG_INPUT,
+    find_collection,
+    find_dataset,
+    page_title,
+    parent_of,
+    read_link,
+    since,
+    tags_in,
+)
+from .table import route
+
+__all__ = ["ROUTES"]
+
+
+_LIST_COLLECTIONS: Spec = {
+    **z.PAGING,
+    "datasetId": ("required", z.string),
+    "parentId": ("nullish", z.string),
+    "searchText": ("optional", z.max_length(100)),
+    "selectFolder": ("optional", z.boolean),
+    "filterTags": ("optional", z.array(z.string)),
+    "simple": ("optional", z.boolean),
+}
+
+
+# 4.17.1: typed-tag conditions (page `dataset-collection/list-v2`: `tagFilters[] {tagId, ...}`): a
+# collection with the tag, and one of `values` when given. Older versions strip the key, as zod does.
+_TAG_FILTER: Spec = {"tagId": ("required", z.string), "values": ("optional", z.array(z.number_or_string))}
+
+
+_LIST_COLLECTIONS_4171: Spec = {**_LIST_COLLECTIONS, "tagFilters": ("optional", z.array(z.obj(_TAG_FILTER)))}
+
+
+def _matches(collection: Collection, condition: dict[str, Any]) -> bool:
+    return any(
+        isinstance(tag, dict)
+        and tag["tagId"] == condition["tagId"]
+        and ("values" not in condition or tag["value"] in condition["values"])
+        for tag in collection.tags or ()
+    )
+
+
+def _list_collections(state: State, params: Params) -> dict[str, Any]:
+    """`listV2`: a page of a folder's collections, newest update first, with their data and training
+    counts. `searchText` searches names across every folder; `filterTags` matches tag labels (FastGPT
+    matches tag ids, which the emulator does not give out); `simple` skips the counts, as FastGPT."""
+    validate(params, _LIST_COLLECTIONS_4171 if since(state, "4.17.1") else _LIST_COLLECTIONS)
+    window = paging(params, max_size=100, style="mongo")
+    dataset = find_dataset(state, params["datasetId"])
+    search = (params.get("searchText") or "").replace("'", "").lower()
+    parent = params.get("parentId") or None
+    if not search and parent is not None and not is_object_id(parent):
+        raise failed("input must be a 24 character hex string, 12 byte Uint8Array, or an integer")
+    store = state.datasets
+    found = [c for c in store.collections.values() if c.dataset_id == dataset.id]
+    if params.get("selectFolder"):
+        found = [c for c in found if c.type == "folder"]
+    if search:
+        found = [c for c in found if search in c.name.lower()]
+    else:
+        found = [c for c in found if c.parent_id == (parent.lower() if parent else None)]
+    if params.get("filterTags"):
+        wanted = set(params["filterTags"])
+        found = [c for c in found if wanted & {t for t in c.tags or () if isinstance(t, str)}]
+    if params.get("tagFilters") and since(state, "4.17.1"):
+        found = [c for c in found if all(_matches(c, f) for f in params["tagFilters"])]
+    found.sort(key=lambda c: (c.updated, c.seq), reverse=True)
+    page = window.cut(found)
+    simple = params.get("simple") is True
+    items = []
+    for c in page:
+        item: dict[str, Any] = {
+            "_id": c.id,
+            "parentId": c.parent_id,
+            "tmbId": TMB_ID,
+            "name": c.name,
+            "type": c.type,
+            "createTime": iso(c.created),
+            "updateTime": iso(c.updated),
+        }
+        if c.forbid is not None:
+            item["forbid"] = c.forbid
+        if "trainingType" in c.settings:
+            item["trainingType"] = c.settings["trainingType"]
+        if c.tags:  # typed tags with their label, as the list answers them (4.17.1)
+            item["tags"] = [
+                t if isinstance(t, str) else {**t, "label": store.tag_label(c.dataset_id, t["tagId"])}
+                for t in c.tags
+            ]
+        if c.file_id:
+            item["fileId"] = c.file_id
+        if c.raw_link:
+            item["rawLink"] = c.raw_link
+        item["permission"] = PERMISSION
+        training = training_counts(state, c, simple=simple)
+        item["dataAmount"] = 0 if simple else training.pop("dataAmount", len(store.trained(c.id)))
+        item.update(training)
+        items.append(item)
+    return {"list": items, "total": len(found)}
+
+
+def _collection_detail(state: State, params: Params) -> dict[str, Any]:
+    """The collection with its dataset, source, file, index count and training counters."""
+    validate(params, {"id": ("required", z.string)})
+    collection = find_collection(state, params["id"])
+    store = state.datasets
+    detail = collection_doc(collection)
+    detail["dataset"] = dataset_doc(store.datasets[collection.dataset_id])
+    detail["sourceName"] = collection.name
+    if collection.source_id:
+        detail["sourceId"] = collection.source_id
+    detail["permission"] = PERMISSION
+    if collection.file_id:
+        detail["file"] = {"filename": collection.name, "contentLength": collection.file_size or 0}
+    detail["indexAmount"] = sum(len(d.indexes) for d in store.trained(collection.id))
+    training = training_counts(state, collection)
+    detail.update(training)
+    detail["errorCount"] = training["finalErrorAmount"]
+    return detail
+
+
+_UPDATE_COLLECTION: Spec = {
+    "id": ("optional", z.object_id),
+    "parentId": ("nullish", z.parent_id),
+    "name": ("optional", z.string),
+    "tags": ("optional", z.array(TAG_INPUT)),
+    "forbid": ("optional", z.boolean),
+    "createTime": ("optional", z.date),
+    "datasetId": ("optional", z.string),
+    "externalFileId": ("optional", z.string),
+}
+
+
+# `getCollectionUpdateTime`: FastGPT pins manual collections to the top of the list.
+_PINNED = datetime(2999, 9, 9, tzinfo=timezone.utc).timestamp()
+
+
+def _update_collection(state: State, params: Params) -> None:
+    """Rename (which also bumps `updateTime`), move, tag, enable or disable (a folder passes it on to
+    everything below it), or re-date a collection, found by `id`."""
+    validate(params, _UPDATE_COLLECTION)
+    store = state.datasets
+    if params.get("datasetId") and params.get("externalFileId"):
+        find_dataset(state, params["datasetId"])
+        raise file_not_found()  # the emulator makes no external-file collections
+    if not params.get("id"):
+        raise missing_params()
+    collection = find_collection(state, params["id"])
+    if "parentId" in params:
+        collection.parent_id = parent_of(params)
+    if params.get("name"):
+        name = params["name"]
+        collection.name = name
+        manual = name.startswith("手动") or name in ("manual", "mark")
+        collection.updated = _PINNED if manual else store.clock()
+    if params.get("tags") is not None:
+        collection.tags = tags_in(state, collection.dataset_id, params["tags"])
+    if params.get("forbid") is not None:
+        targets = store.collection_tree(collection.id) if collection.type == "folder" else [collection.id]
+        for target in targets:
+            store.collections[target].forbid = params["forbid"]
+    if "createTime" in params:
+        collection.created = z.parse_date(params["createTime"]) or 0.0
+
+
+def _delete_collection(state: State, params: Params) -> None:
+    """`?id=` or a body `collectionIds` (any method: FastGPT's entry does not check it); FastGPT 4.18
+    also reads a body `id`, and `datasetId` + `apiFileIds` (page `dataset-collection/delete`; none
+    matching is `unExistCollection`). Each collection goes with the collections under it and all
+    their data. Older versions read no body `id`: such a request is `missingParams`."""
+    query, body = params["query"], params["body"]
+    spec: Spec = {"collectionIds": ("optional", z.array(z.string))}
+    if since(state, "4.18.0"):
+        spec.update(
+            id=("optional", z.string),
+            datasetId=("optional", z.string),
+            apiFileIds=("optional", z.array(z.string)),
+        )
+    validate(body, spec)
+    validate(query, {"id": ("optional", z.string)})
+    single = query.get("id") or (body.get("id") if since(state, "4.18.0") else None)
+    ids = [single] if single else body.get("collectionIds")
+    if ids is None and since(state, "4.18.0") and body.get("datasetId") and body.get("apiFileIds"):
+        dataset = find_dataset(state, body["datasetId"])
+        wanted = set(body["apiFileIds"])
+        ids = [
+            c.id
+            for c in state.datasets.collections.values()
+            if c.dataset_id == dataset.id and c.api_file_id in wanted
+        ]
+        if not ids:
+            raise dataset_error("unExistCollection")
+    if not isinstance(ids, list):
+        raise missing_params()
+    if not ids:
+        raise failed("Cannot destructure property 'teamId' of 'undefined' as it is undefined.")
+    found = [find_collection(state, collection_id).id for collection_id in ids]
+    state.datasets.delete_collections(found)
+
+
+def _sync_collection(state: State, params: Params) -> str:
+    """A link collection reads its page again (`syncCollection`): the same text is "sameRaw"; a
+    changed text replaces the collection by a new one (a new id, as FastGPT's delete-and-create
+    does) whose chunks train again, "success"; a changed title alone renames it, "success". Only
+    link collections sync (`notSupportSync` otherwise); an empty page is refused as unreadable."""
+    validate(params, {"collectionId": ("required", z.object_id)})
+    store = state.datasets
+    collection = find_collection(state, params["collectionId"])
+    if collection.type not in ("link", "apiFile") or not collection.raw_link:
+        raise dataset_error("notSupportSync")
+    page = read_link(state, collection.raw_link)
+    if not page:
+        raise failed("Can not fetch content from link")
+    title = page_title(page)
+    if collection.hash_raw_text and text_hash(page) != collection.hash_raw_text:
+        fresh = store.add_collection(
+            dataset_id=collection.dataset_id,
+            parent_id=collection.parent_id,
+            name=title or collection.name,
+            type=collection.type,
+            created=collection.created,
+            tags=collection.tags,
+            forbid=collection.forbid,
+            settings=dict(collection.settings),
+            raw_link=collection.raw_link,
+            metadata=dict(collection.metadata),
+        )
+        store.delete_collections([collection.id])
+        store.import_text(fresh, page)
+        return "success"
+    if title and collection.name != title:
+        collection.name = title
+        return "success"
+    return "sameRaw"
+
+
+ROUTES = (
+    route("collection/listV2", _list_collections, since="4.8.19"),
+    route("collection/detail", _collection_detail, since="4.5.1", reads="query"),
+    route("collection/update", _update_collection, since="4.5.1"),
+    # `?id=` or a body: both, kept apart.
+    route("collection/delete", _delete_collection, since="4.6.3", reads="split"),
+    route("collection/sync", _sync_collection, since="4.8.15"),
+)
