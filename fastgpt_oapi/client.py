@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 import httpx
 
 from .core.config import ClientConfig, Secret, check_api_key
-from .core.http import Hooks, Pools, Sender
+from .core.http import Hooks, Injected, Pools, Sender
 
 if TYPE_CHECKING:
     from .api.ai_model.service import AIModelService
@@ -31,26 +31,17 @@ class Client:
         self,
         config: ClientConfig,
         *,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
-        transport: httpx.BaseTransport | None = None,
-        async_transport: httpx.AsyncBaseTransport | None = None,
+        injected: Injected | None = None,
         _hooks: Hooks | None = None,
         _parent: Sender | None = None,
     ) -> None:
-        """Prefer `Client.builder()`. `_hooks` replaces how the client sleeps and reads the clock (tests);
-        `_parent` is the sender of the client `with_options` derives this one from."""
+        """Prefer `Client.builder()`. `injected`: the httpx clients or transports to send through.
+        `_hooks` replaces how the client sleeps and reads the clock (tests); `_parent` is the sender
+        of the client `with_options` derives this one from."""
         self._config = config.validated()
         self._owns_pools = _parent is None
         if _parent is None:
-            pools = Pools(
-                self._config,
-                http_client,
-                async_http_client,
-                transport=transport,
-                async_transport=async_transport,
-            )
-            self._http = Sender(self._config, pools, hooks=_hooks)
+            self._http = Sender(self._config, Pools(self._config, injected), hooks=_hooks)
         else:
             self._http = _parent.derive(self._config)
 
@@ -174,10 +165,7 @@ class ClientBuilder:
 
     def __init__(self) -> None:
         self._config = ClientConfig.from_env()
-        self._http_client: httpx.Client | None = None
-        self._async_http_client: httpx.AsyncClient | None = None
-        self._transport: httpx.BaseTransport | None = None
-        self._async_transport: httpx.AsyncBaseTransport | None = None
+        self._injected = Injected()
 
     def _with(self, **changes: object) -> ClientBuilder:
         self._config = replace(self._config, **changes)  # type: ignore[arg-type]
@@ -258,12 +246,12 @@ class ClientBuilder:
 
     def http_client(self, client: httpx.Client) -> ClientBuilder:
         """Use this httpx client for sync calls. The SDK never closes it."""
-        self._http_client = client
+        self._injected = replace(self._injected, http_client=client)
         return self
 
     def async_http_client(self, client: httpx.AsyncClient) -> ClientBuilder:
         """Use this httpx client for async calls. The SDK never closes it."""
-        self._async_http_client = client
+        self._injected = replace(self._injected, async_http_client=client)
         return self
 
     def transport(self, transport: httpx.BaseTransport) -> ClientBuilder:
@@ -271,23 +259,16 @@ class ClientBuilder:
 
         Pool limits, `verify` and `proxy` then belong to the transport.
         """
-        self._transport = transport
+        self._injected = replace(self._injected, transport=transport)
         return self
 
     def async_transport(self, transport: httpx.AsyncBaseTransport) -> ClientBuilder:
         """The async twin of `transport()`."""
-        self._async_transport = transport
+        self._injected = replace(self._injected, async_transport=transport)
         return self
 
     def build(self, *, _hooks: Hooks | None = None) -> Client:
-        return Client(
-            self._config,
-            http_client=self._http_client,
-            async_http_client=self._async_http_client,
-            transport=self._transport,
-            async_transport=self._async_transport,
-            _hooks=_hooks,
-        )
+        return Client(self._config, injected=self._injected, _hooks=_hooks)
 
     def __repr__(self) -> str:
         return f"ClientBuilder({self._config!r})"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .errors import RequestValidationError
+from .ids import validate_app_id
 
 if TYPE_CHECKING:
     from .options import RequestOption
@@ -27,16 +28,6 @@ __all__ = [
     "check_api_key",
     "validate_app_id",
 ]
-
-_APP_ID = re.compile(r"^[0-9a-fA-F]{24}$")
-
-
-def validate_app_id(value: str) -> str:
-    if not _APP_ID.match(value):
-        raise ValueError(
-            f"app_id must be 24 hexadecimal characters (a FastGPT app id), got {len(value)} characters"
-        )
-    return value
 
 
 DEFAULT_BASE_URL = "http://localhost:3000"

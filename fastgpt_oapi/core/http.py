@@ -52,6 +52,7 @@ __all__ = [
     "CallTries",
     "HTTPCore",
     "Hooks",
+    "Injected",
     "Outcome",
     "Pools",
     "PreparedCall",
@@ -76,6 +77,17 @@ _USER_AGENT = f"fastgpt-oapi/{__version__} python/{platform.python_version()} ht
 BASE_HEADERS: Mapping[str, str] = MappingProxyType({"User-Agent": _USER_AGENT, "Accept": "application/json"})
 
 
+@dataclass(frozen=True)
+class Injected:
+    """The httpx pieces a user hands a client: their own httpx clients, used as they are and never
+    closed by the SDK, or transports, which the SDK wraps in pools it owns and closes."""
+
+    http_client: httpx.Client | None = None
+    async_http_client: httpx.AsyncClient | None = None
+    transport: httpx.BaseTransport | None = None
+    async_transport: httpx.AsyncBaseTransport | None = None
+
+
 class Pools:
     """The pooled httpx clients of one `Client`, created on first use and shared by its services.
 
@@ -83,27 +95,20 @@ class Pools:
     (for tests, or a custom network layer) are wrapped in pools the SDK owns and closes.
     """
 
-    def __init__(
-        self,
-        config: ClientConfig,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        async_transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, config: ClientConfig, injected: Injected | None = None) -> None:
+        injected = injected or Injected()
         self._config = config
-        self._sync = http_client
-        self._async = async_http_client  # the user's; the SDK's own are per event loop
+        self._sync = injected.http_client
+        self._async = injected.async_http_client  # the user's; the SDK's own are per event loop
         # An httpx.AsyncClient's connections belong to the event loop that opened them, so the SDK
         # keeps one pool per loop (two `asyncio.run()`s, pytest's loop per test), each closed when its
         # loop shuts down (see `_close_with_loop`) or by `aclose()`.
         self._per_loop: dict[asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncGenerator[None]]] = {}
         # Whether a pool is the SDK's own (it carries BASE_HEADERS and the SDK closes it).
-        self.owns_sync = http_client is None
-        self.owns_async = async_http_client is None
-        self._transport = transport
-        self._async_transport = async_transport
+        self.owns_sync = injected.http_client is None
+        self.owns_async = injected.async_http_client is None
+        self._transport = injected.transport
+        self._async_transport = injected.async_transport
         self._lock = threading.Lock()
         self.closed = False
 

@@ -15,11 +15,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Tag, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticSerializationError, to_json
 
-from .config import validate_app_id
 from .errors import FieldProblem, RequestValidationError
+from .ids import OBJECT_ID_PATTERN, is_object_id, validate_app_id
 from .retry import RequestKind
 
 __all__ = [
+    "OBJECT_ID_PATTERN",
     "APIRequest",
     "AppId",
     "CheckedModel",
@@ -28,9 +29,13 @@ __all__ = [
     "ListData",
     "OperationResponse",
     "RequestBuilder",
+    "RequestFields",
     "RequestPart",
     "ResponseModel",
     "Route",
+    "ScalarResponse",
+    "StrictModel",
+    "is_object_id",
     "tagged_members",
     "validate_app_id",
 ]
@@ -72,17 +77,24 @@ class FastGPTModel(ResponseModel):
     )
 
 
-class RequestPart(BaseModel):
-    """Base of objects nested in a request body: camelCase on the wire, unknown fields refused."""
+class StrictModel(BaseModel):
+    """Base of the models users build to send: unknown fields refused, read by Python or wire name,
+    written under the wire names; errors name the Python field the caller wrote."""
 
     model_config = ConfigDict(
         extra="forbid",
-        alias_generator=to_camel,
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
-        loc_by_alias=False,  # errors name the Python field, as the request's own do
+        loc_by_alias=False,
     )
+
+
+class RequestPart(StrictModel):
+    """Base of objects nested in a request body: camelCase on the wire, unknown fields refused."""
+
+    # validate_by_name again: the pydantic mypy plugin checks it beside a literal alias_generator.
+    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True)
 
 
 # An older form of an endpoint: (method, path), or (method, path, body fields sent in the query).
@@ -144,18 +156,10 @@ class CheckedModel(BaseModel):
             ) from None
 
 
-class APIRequest(CheckedModel, Generic[ResponseT]):
+class APIRequest(RequestPart, CheckedModel, Generic[ResponseT]):
     """Base of request models. Subclass as `class XRequest(APIRequest[XResponse])` with a `route`."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        validate_assignment=True,
-        loc_by_alias=False,  # errors name the Python field the caller wrote
-    )
+    model_config = ConfigDict(validate_assignment=True)
 
     route: ClassVar[Route]
     response_type: ClassVar[type[BaseModel]]
@@ -285,6 +289,25 @@ class ListData(FastGPTModel):
         if isinstance(data, list):
             return {"list": data}
         return data
+
+
+class RequestFields(BaseModel):
+    """A base for fields several requests share, declared once: the requests combine it with
+    `APIRequest`, so it is configured as `APIRequest` is."""
+
+    model_config = APIRequest.model_config
+
+
+class ScalarResponse(FastGPTModel):
+    """Base of answers whose `data` is a bare string (an id, a URL, a word): it becomes the model's
+    one field, named by `scalar_field`. An object is read as it is."""
+
+    scalar_field: ClassVar[str]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        return {cls.scalar_field: data} if isinstance(data, str) else data
 
 
 def tagged_members(union: Any) -> dict[str, type[BaseModel]]:

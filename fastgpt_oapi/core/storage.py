@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -57,14 +57,15 @@ from .errors import (
 )
 from .http import HTTPCore, Tries, adrive, drive, timeout_of
 from .retry import RequestKind, parse_retry_after
-from .upload import redact_url, scrub
+from .upload import PresignedUpload, redact_url, scrub
 
 if TYPE_CHECKING:
     from .http import Sender
+    from .model import APIRequest
     from .options import RequestOption
-    from .upload import PresignedUpload, UploadSource
+    from .upload import UploadSource
 
-__all__ = ["MAX_PARTS", "atransfer", "transfer"]
+__all__ = ["MAX_PARTS", "atransfer", "aupload", "transfer", "upload"]
 
 logger = logging.getLogger("fastgpt_oapi")
 
@@ -329,3 +330,36 @@ async def atransfer(
         return
     finally:
         protocol.close()
+
+
+def upload(
+    sender: Sender,
+    request: APIRequest[PresignedUpload],
+    source: UploadSource,
+    option: RequestOption | None,
+    fields: Mapping[str, Any],
+) -> PresignedUpload:
+    """Ask FastGPT where to put `source` (`request`, with `fields` added to its body), put it there,
+    and close `source` whatever happens; the answer says where it went."""
+    try:
+        presigned = sender.send(sender.prepare(request, option, body_update=fields), PresignedUpload)
+        transfer(sender, presigned, source, option)
+    finally:
+        source.close()
+    return presigned
+
+
+async def aupload(
+    sender: Sender,
+    request: APIRequest[PresignedUpload],
+    source: UploadSource,
+    option: RequestOption | None,
+    fields: Mapping[str, Any],
+) -> PresignedUpload:
+    """The async twin of `upload`."""
+    try:
+        presigned = await sender.asend(sender.prepare(request, option, body_update=fields), PresignedUpload)
+        await atransfer(sender, presigned, source, option)
+    finally:
+        source.close()
+    return presigned

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, BinaryIO, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import PlainValidator, model_validator
+from pydantic import BaseModel, PlainValidator, model_validator
 
 from .errors import RequestValidationError
 from .model import FastGPTModel
@@ -33,6 +33,7 @@ __all__ = [
     "PresignedUpload",
     "UploadSource",
     "content_name",
+    "filename_of",
     "open_source",
     "redact_url",
     "scrub",
@@ -99,6 +100,11 @@ class PresignedUpload(FastGPTModel):
         ):
             raise ValueError("a multipart upload needs completeUrl and a positive partSize")
         return self
+
+    @property
+    def stored_content_type(self) -> str | None:
+        """The content type storage was told (a signed header of the PUT), if FastGPT set one."""
+        return next((v for k, v in self.headers.items() if k.lower() == "content-type"), None)
 
 
 class UploadSource:
@@ -183,6 +189,19 @@ def content_name(content: Any) -> str | None:
     else:
         name = getattr(content, "name", None)  # an int for a file opened from a descriptor
     return (os.path.basename(name) or None) if isinstance(name, str) else None
+
+
+def filename_of(request: BaseModel, field: str) -> str:
+    """The request's `filename`, else the name its file (`field`) comes with; a request whose file
+    has no name and that gives none is refused."""
+    filename: str | None = getattr(request, "filename", None) or content_name(getattr(request, field))
+    if not filename:
+        raise RequestValidationError(
+            f"{type(request).__name__}.filename is required when {field} is bytes or a file object without "
+            "a name",
+            field="filename",
+        )
+    return filename
 
 
 def open_source(content: Any, *, field: str = "content") -> UploadSource:

@@ -1,12 +1,15 @@
-"""The pure paging rules (fastgpt_oapi.core.paging.OffsetPager) shared by every iter_* method."""
+"""The paging rules (fastgpt_oapi.core.paging) shared by every iter_* method."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
+from pydantic import BaseModel
 
-from fastgpt_oapi.core.paging import OffsetPager
+from fastgpt_oapi.core.paging import KeySet, OffsetPager, OffsetWalk, Page, awalk
+from fastgpt_oapi.core.paging import walk as walk_pages
 
 
 def walk(
@@ -108,3 +111,48 @@ def test_any_server_that_reports_a_total_is_walked_in_bounded_steps(seed: int) -
         items = [rng.choice(universe) for _ in range(count)]
         total = first_total if requests == 1 else rng.choice([None, 0, 10**9, rng.randint(0, 100)])
         pager.accept(items, total)
+
+
+class _Req(BaseModel):
+    offset: int = 0
+    page_size: int = 2
+
+
+def _server(items: list[str]) -> Callable[[_Req], Page[str]]:
+    def fetch(request: _Req) -> Page[str]:
+        return Page[str](list=items[request.offset : request.offset + request.page_size], total=len(items))
+
+    return fetch
+
+
+def test_offset_walk_asks_from_the_request_offset_and_leaves_the_request_untouched() -> None:
+    request = _Req(offset=1)
+    asked: list[int] = []
+    fetch = _server(["a", "b", "c", "d", "e"])
+
+    def recording(page: _Req) -> Page[str]:
+        asked.append(page.offset)
+        return fetch(page)
+
+    plan: OffsetWalk[_Req, str] = OffsetWalk(request, lambda item: item)
+    assert list(walk_pages(recording, plan)) == ["b", "c", "d", "e"]
+    assert asked == [1, 3]
+    assert request.offset == 1
+
+
+async def test_awalk_hands_out_what_walk_does() -> None:
+    fetch = _server(["a", "b", "c"])
+
+    async def afetch(page: _Req) -> Page[str]:
+        return fetch(page)
+
+    plan: OffsetWalk[_Req, str] = OffsetWalk(_Req(), lambda item: item, newest_first=True)
+    assert [item async for item in awalk(afetch, plan)] == ["b", "a", "c"]
+    assert plan.next_request() is None
+
+
+def test_key_set_hands_each_key_out_once() -> None:
+    seen: KeySet[str] = KeySet(str.lower)
+    assert seen.fresh(["a", "B", "A"]) == ["a", "B"]
+    assert seen.fresh(["b", "c"]) == ["c"]
+    assert len(seen) == 3

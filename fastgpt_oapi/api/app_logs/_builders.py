@@ -87,14 +87,6 @@ class ListLogsRequestBuilder(RequestBuilder[ListLogsRequest]):
         self._set("date_end", date_end)
         return self
 
-    def offset(self, offset: int) -> ListLogsRequestBuilder:
-        self._set("offset", offset)
-        return self
-
-    def page_size(self, page_size: int) -> ListLogsRequestBuilder:
-        self._set("page_size", page_size)
-        return self
-
     def sources(self, sources: builtins.list[ChatSource] | None) -> ListLogsRequestBuilder:
         self._set("sources", sources)
         return self
@@ -123,6 +115,14 @@ class ListLogsRequestBuilder(RequestBuilder[ListLogsRequest]):
         self._set("error_filter", error_filter)
         return self
 
+    def offset(self, offset: int) -> ListLogsRequestBuilder:
+        self._set("offset", offset)
+        return self
+
+    def page_size(self, page_size: int) -> ListLogsRequestBuilder:
+        self._set("page_size", page_size)
+        return self
+
 
 class SearchLogsRequestBuilder(RequestBuilder[SearchLogsRequest]):
     _model = SearchLogsRequest
@@ -137,10 +137,6 @@ class SearchLogsRequestBuilder(RequestBuilder[SearchLogsRequest]):
 
     def date_end(self, date_end: AwareDatetime | str) -> SearchLogsRequestBuilder:
         self._set("date_end", date_end)
-        return self
-
-    def cursor(self, cursor: str | None) -> SearchLogsRequestBuilder:
-        self._set("cursor", cursor)
         return self
 
     def sources(self, sources: builtins.list[ChatSource] | None) -> SearchLogsRequestBuilder:
@@ -169,6 +165,10 @@ class SearchLogsRequestBuilder(RequestBuilder[SearchLogsRequest]):
 
     def error_filter(self, error_filter: ErrorFilter | None) -> SearchLogsRequestBuilder:
         self._set("error_filter", error_filter)
+        return self
+
+    def cursor(self, cursor: str | None) -> SearchLogsRequestBuilder:
+        self._set("cursor", cursor)
         return self
 
 

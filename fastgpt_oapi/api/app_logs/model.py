@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import AliasChoices, AwareDatetime, Field
 
 from fastgpt_oapi.core.lazy import builders_on_demand
-from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, Route
+from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, RequestFields, Route
 from fastgpt_oapi.core.paging import Page
 
 from ..shared.constants import ChatSource
@@ -235,16 +235,12 @@ class GetTotalDataRequest(APIRequest[TotalDataResponse]):
         return GetTotalDataRequestBuilder()
 
 
-class ListLogsRequest(APIRequest[ListLogsResponse]):
-    """`POST /api/core/app/logs/list` (FastGPT >= 4.14.4): the app's chats between two dates, with filters."""
-
-    route = Route("POST", "/api/core/app/logs/list")
+class _LogFilters(RequestFields):
+    """Which chats of the app `logs/list` and `logs/search` answer (`GetAppChatLogsBodySchema`)."""
 
     app_id: AppId | None = None
     date_start: AwareDatetime | str
     date_end: AwareDatetime | str
-    offset: int = Field(default=0, ge=0)
-    page_size: int = Field(default=20, ge=1)
     sources: builtins.list[ChatSource] | None = None
     tmb_ids: builtins.list[str] | None = None
     out_link_uids: builtins.list[str] | None = None
@@ -252,6 +248,15 @@ class ListLogsRequest(APIRequest[ListLogsResponse]):
     feedback_type: FeedbackFilter | None = None
     unread_only: bool | None = None
     error_filter: ErrorFilter | None = None
+
+
+class ListLogsRequest(_LogFilters, APIRequest[ListLogsResponse]):
+    """`POST /api/core/app/logs/list` (FastGPT >= 4.14.4): the app's chats between two dates, with filters."""
+
+    route = Route("POST", "/api/core/app/logs/list")
+
+    offset: int = Field(default=0, ge=0)
+    page_size: int = Field(default=20, ge=1)
 
     @classmethod
     def builder(cls) -> ListLogsRequestBuilder:
@@ -263,7 +268,7 @@ class ListLogsRequest(APIRequest[ListLogsResponse]):
 _SEARCH_PATH = "/api/core/app/logs/search"
 
 
-class SearchLogsRequest(APIRequest[SearchLogsResponse]):
+class SearchLogsRequest(_LogFilters, APIRequest[SearchLogsResponse]):
     """`POST /api/core/app/logs/search` (FastGPT >= 4.18.0): the app's chats between two dates, 50 per
     page, by cursor.
 
@@ -277,17 +282,7 @@ class SearchLogsRequest(APIRequest[SearchLogsResponse]):
 
     route = Route("POST", _SEARCH_PATH)
 
-    app_id: AppId | None = None
-    date_start: AwareDatetime | str
-    date_end: AwareDatetime | str
     cursor: str | None = Field(default=None, min_length=1)
-    sources: builtins.list[ChatSource] | None = None
-    tmb_ids: builtins.list[str] | None = None
-    out_link_uids: builtins.list[str] | None = None
-    chat_search: str | None = None
-    feedback_type: FeedbackFilter | None = None
-    unread_only: bool | None = None
-    error_filter: ErrorFilter | None = None
 
     @classmethod
     def builder(cls) -> SearchLogsRequestBuilder:
@@ -302,7 +297,7 @@ class SearchLogsRequest(APIRequest[SearchLogsResponse]):
         return cls.model_construct(**fields, cursor=cursor)
 
 
-class FirstLogsPageRequest(APIRequest[_FirstLogsPage]):
+class FirstLogsPageRequest(_LogFilters, APIRequest[_FirstLogsPage]):
     """`iter_logs`' first request (not for direct use): a `ListLogsRequest`'s fields sent to
     `logs/search`, and to `logs/list` on a server without it (a bare 404: nothing ran), which the
     client then remembers, as for every moved endpoint.
@@ -313,18 +308,8 @@ class FirstLogsPageRequest(APIRequest[_FirstLogsPage]):
 
     route = Route("POST", _SEARCH_PATH, fallbacks=(("POST", "/api/core/app/logs/list"),))
 
-    app_id: AppId | None = None
-    date_start: AwareDatetime | str
-    date_end: AwareDatetime | str
     offset: int = Field(default=0, ge=0)
     page_size: int = Field(default=20, ge=1)
-    sources: builtins.list[ChatSource] | None = None
-    tmb_ids: builtins.list[str] | None = None
-    out_link_uids: builtins.list[str] | None = None
-    chat_search: str | None = None
-    feedback_type: FeedbackFilter | None = None
-    unread_only: bool | None = None
-    error_filter: ErrorFilter | None = None
 
     @classmethod
     def of(cls, request: ListLogsRequest) -> FirstLogsPageRequest:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Hashable, Iterator, Sequence
+from typing import Any
 
+from fastgpt_oapi.core.model import APIRequest
 from fastgpt_oapi.core.options import RequestOption
-from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
+from fastgpt_oapi.core.paging import KeySet, OffsetPager, OffsetWalk, PagePlan, awalk, walk
 from fastgpt_oapi.core.service import Service
 
 from ._raw import AppLogsServiceWithRawResponse
@@ -23,6 +25,7 @@ from .model import (
     SearchLogsRequest,
     SearchLogsResponse,
     TotalDataResponse,
+    _FirstLogsPage,
 )
 
 __all__ = ["AppLogsService"]
@@ -97,71 +100,13 @@ class AppLogsService(Service[AppLogsServiceWithRawResponse]):
         first bare 404 and kept for the client's pool, as for every moved endpoint. A request with an
         `offset` walks `logs/list` (search has no offsets).
         """
-        if request.offset:
-            return self._list_pages(request, request_option)
-        return self._walk(request, request_option)
+        return walk(lambda page: self._http.request(page, request_option), _logs_plan(request))
 
     def aiter_logs(
         self, request: ListLogsRequest, request_option: RequestOption | None = None
     ) -> AsyncIterator[AppLogItem]:
         """Call without `await`: `async for log in client.app_logs.aiter_logs(request)`."""
-        if request.offset:
-            return self._alist_pages(request, request_option)
-        return self._awalk(request, request_option)
-
-    def _walk(self, request: ListLogsRequest, option: RequestOption | None) -> Iterator[AppLogItem]:
-        first = self._http.request(FirstLogsPageRequest.of(request), option)
-        if first.from_search:
-            walk = _CursorWalk()
-            yield from walk.accept(first.list, first.next_cursor, first.has_more)
-            while (cursor := walk.next_cursor) is not None:
-                page = self.search_logs(SearchLogsRequest.like(request, cursor), option)
-                yield from walk.accept(page.list, page.next_cursor, page.has_more)
-        else:
-            pager = OffsetPager(offset=0, page_size=request.page_size, key=_log_key)
-            yield from pager.accept(first.list, first.reported_total)
-            yield from self._list_pages(request, option, pager)
-
-    async def _awalk(
-        self, request: ListLogsRequest, option: RequestOption | None
-    ) -> AsyncIterator[AppLogItem]:
-        first = await self._http.arequest(FirstLogsPageRequest.of(request), option)
-        if first.from_search:
-            walk = _CursorWalk()
-            for item in walk.accept(first.list, first.next_cursor, first.has_more):
-                yield item
-            while (cursor := walk.next_cursor) is not None:
-                page = await self.asearch_logs(SearchLogsRequest.like(request, cursor), option)
-                for item in walk.accept(page.list, page.next_cursor, page.has_more):
-                    yield item
-        else:
-            pager = OffsetPager(offset=0, page_size=request.page_size, key=_log_key)
-            for item in pager.accept(first.list, first.reported_total):
-                yield item
-            async for item in self._alist_pages(request, option, pager):
-                yield item
-
-    def _list_pages(
-        self,
-        request: ListLogsRequest,
-        option: RequestOption | None,
-        pager: OffsetPager[AppLogItem] | None = None,
-    ) -> Iterator[AppLogItem]:
-        return iterate_pages(
-            lambda offset: self.list_logs(at_offset(request, offset), option),
-            pager or OffsetPager(offset=request.offset, page_size=request.page_size, key=_log_key),
-        )
-
-    def _alist_pages(
-        self,
-        request: ListLogsRequest,
-        option: RequestOption | None,
-        pager: OffsetPager[AppLogItem] | None = None,
-    ) -> AsyncIterator[AppLogItem]:
-        return aiterate_pages(
-            lambda offset: self.alist_logs(at_offset(request, offset), option),
-            pager or OffsetPager(offset=request.offset, page_size=request.page_size, key=_log_key),
-        )
+        return awalk(lambda page: self._http.arequest(page, request_option), _logs_plan(request))
 
     def list_log_users(
         self, request: ListLogUsersRequest, request_option: RequestOption | None = None
@@ -183,43 +128,73 @@ class AppLogsService(Service[AppLogsServiceWithRawResponse]):
         A server before 4.17.1 does not page the users: its one answer (at most 50, without a total)
         is the whole walk.
         """
-        walk = _UsersWalk(request)
-        while (page_request := walk.next_request) is not None:
-            yield from walk.accept(self.list_log_users(page_request, request_option))
+        return walk(lambda page: self.list_log_users(page, request_option), _UsersWalk(request))
 
-    async def aiter_log_users(
+    def aiter_log_users(
         self, request: ListLogUsersRequest, request_option: RequestOption | None = None
     ) -> AsyncIterator[LogUser]:
         """Call without `await`: `async for user in client.app_logs.aiter_log_users(request)`."""
-        walk = _UsersWalk(request)
-        while (page_request := walk.next_request) is not None:
-            for user in walk.accept(await self.alist_log_users(page_request, request_option)):
-                yield user
+        return awalk(lambda page: self.alist_log_users(page, request_option), _UsersWalk(request))
 
 
-class _CursorWalk:
+_LogsPage = _FirstLogsPage | SearchLogsResponse | ListLogsResponse
+# Any page: each of `iter_logs`' walks is sent (and so answered by) the requests it asks for.
+_LogsPlan = PagePlan[APIRequest[Any], Any, AppLogItem]
+
+
+def _logs_plan(request: ListLogsRequest) -> _LogsPlan:
+    # search has no offsets: a request with one walks logs/list.
+    return OffsetWalk(request, _log_key) if request.offset else _LogsWalk(request)
+
+
+class _LogsWalk:
+    """The walk of `iter_logs` from its start, without I/O: the first page comes from `logs/search`
+    where the server has it, else from `logs/list` (`FirstLogsPageRequest`), and says which walk
+    follows: by cursor over `logs/search`, or by offset over `logs/list`."""
+
+    def __init__(self, request: ListLogsRequest) -> None:
+        self._request = request
+        self._rest: _LogsPlan | None = None
+
+    def next_request(self) -> APIRequest[Any] | None:
+        if self._rest is None:
+            return FirstLogsPageRequest.of(self._request)
+        return self._rest.next_request()
+
+    def accept(self, page: _LogsPage) -> Sequence[AppLogItem]:
+        if self._rest is None:  # the first page, which says where it came from
+            self._rest = _rest_of_logs(self._request, page)
+        return self._rest.accept(page)
+
+
+def _rest_of_logs(request: ListLogsRequest, first: _LogsPage) -> _LogsPlan:
+    if isinstance(first, _FirstLogsPage) and first.from_search:
+        return _SearchWalk(request)
+    return OffsetWalk(request, _log_key)
+
+
+class _SearchWalk:
     """The walk over `logs/search` pages, without I/O: each page's `next_cursor` asks for the next one.
 
     It ends on a page without a cursor (or one saying `has_more: false`), on an empty page, or on a
     cursor seen before or a page with nothing new (a server repeating itself would loop forever).
     """
 
-    def __init__(self) -> None:
-        self._seen: set[Hashable] = set()
+    def __init__(self, request: ListLogsRequest) -> None:
+        self._request = request
+        self._seen = KeySet(_log_key)
         self._cursors: set[str] = set()
-        self.next_cursor: str | None = None
+        self._next_cursor: str | None = None
 
-    def accept(
-        self, items: Sequence[AppLogItem], cursor: str | None, has_more: bool | None
-    ) -> list[AppLogItem]:
-        fresh = []
-        for item in items:
-            key = _log_key(item)
-            if key not in self._seen:
-                self._seen.add(key)
-                fresh.append(item)
-        ends = not cursor or has_more is False or not fresh or cursor in self._cursors
-        self.next_cursor = None if ends else cursor
+    def next_request(self) -> SearchLogsRequest | None:
+        cursor = self._next_cursor
+        return None if cursor is None else SearchLogsRequest.like(self._request, cursor)
+
+    def accept(self, page: SearchLogsResponse | _FirstLogsPage) -> list[AppLogItem]:
+        fresh = self._seen.fresh(page.list)
+        cursor = page.next_cursor
+        ends = not cursor or page.has_more is False or not fresh or cursor in self._cursors
+        self._next_cursor = None if ends else cursor
         if cursor:
             self._cursors.add(cursor)
         return fresh
@@ -236,7 +211,6 @@ class _UsersWalk:
         )
         self._done = False
 
-    @property
     def next_request(self) -> ListLogUsersRequest | None:
         offset = None if self._done else self._pager.next_offset
         if offset is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -18,7 +17,16 @@ from pydantic import (
 )
 
 from fastgpt_oapi.core.lazy import builders_on_demand
-from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, RequestPart, Route, tagged_members
+from fastgpt_oapi.core.model import (
+    APIRequest,
+    AppId,
+    FastGPTModel,
+    RequestPart,
+    Route,
+    ScalarResponse,
+    is_object_id,
+    tagged_members,
+)
 from fastgpt_oapi.core.retry import RequestKind
 from fastgpt_oapi.core.upload import FileContent, PresignedUpload
 
@@ -246,7 +254,6 @@ _JS_WHITESPACE = (
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-_OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
 
 
 class AuthProxy(RequestPart):
@@ -275,7 +282,7 @@ class AuthProxy(RequestPart):
     @field_validator("tmb_id")
     @classmethod
     def _tmb_id(cls, value: str | None) -> str | None:
-        if value is not None and not _OBJECT_ID.fullmatch(value):
+        if value is not None and not is_object_id(value):
             raise ValueError("must be 24 hexadecimal characters (a FastGPT team member id)")
         return value
 
@@ -743,15 +750,11 @@ class UploadedFile(BaseModel):
         return FileURLPart(url=self.preview_url, name=self.filename, key=self.key)
 
 
-class ChatFileURL(FastGPTModel):
+class ChatFileURL(ScalarResponse):
     """A signed URL for a stored chat file (`presignChatFileGetUrl` answers a bare string)."""
 
+    scalar_field = "url"
     url: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_string(cls, data: Any) -> Any:
-        return {"url": data} if isinstance(data, str) else data
 
 
 class PresignChatFileGetUrlRequest(APIRequest[ChatFileURL]):

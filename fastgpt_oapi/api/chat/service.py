@@ -9,11 +9,10 @@ import string
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from fastgpt_oapi.core.errors import RequestValidationError
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.service import Service
-from fastgpt_oapi.core.storage import atransfer, transfer
-from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, content_name, open_source
+from fastgpt_oapi.core.storage import aupload, upload
+from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, filename_of, open_source
 
 from ._raw import ChatServiceWithRawResponse
 from .model import (
@@ -148,15 +147,11 @@ class ChatService(Service[ChatServiceWithRawResponse]):
         (`core/storage.py`). A missing path or a directory raises `RequestValidationError` (field
         `content`) before anything is sent.
         """
-        filename = _filename(request)
+        filename = filename_of(request, "content")
         source = open_source(request.content)
-        try:
-            presigned = self._http.send(
-                self._presign(request, source, filename, request_option), PresignedUpload
-            )
-            transfer(self._http, presigned, source, request_option)
-        finally:
-            source.close()
+        presigned = upload(
+            self._http, request, source, request_option, _presign_fields(request, filename, source)
+        )
         preview_url = presigned.preview_url
         if preview_url is None:
             preview_url = self._http.request(_file_url_request(request, presigned), request_option).url
@@ -166,16 +161,12 @@ class ChatService(Service[ChatServiceWithRawResponse]):
         self, request: UploadFileRequest, request_option: RequestOption | None = None
     ) -> UploadedFile:
         """`upload_file`, async. File reads run in worker threads, a chunk at a time."""
-        filename = _filename(request)
+        filename = filename_of(request, "content")
         # In a thread: opening a path is quick, but copying a stream that cannot seek may take a while.
         source = await asyncio.to_thread(open_source, request.content)
-        try:
-            presigned = await self._http.asend(
-                self._presign(request, source, filename, request_option), PresignedUpload
-            )
-            await atransfer(self._http, presigned, source, request_option)
-        finally:
-            source.close()
+        presigned = await aupload(
+            self._http, request, source, request_option, _presign_fields(request, filename, source)
+        )
         preview_url = presigned.preview_url
         if preview_url is None:
             preview_url = (
@@ -183,24 +174,13 @@ class ChatService(Service[ChatServiceWithRawResponse]):
             ).url
         return _uploaded(request, presigned, preview_url, filename, source)
 
-    def _presign(
-        self, request: UploadFileRequest, source: UploadSource, filename: str, option: RequestOption | None
-    ) -> PreparedCall:
-        update: dict[str, Any] = {"filename": filename, "size": source.size}
-        content_type = _content_type(request, filename)
-        if content_type is not None:
-            update["contentType"] = content_type
-        return self._http.prepare(request, option, body_update=update)
 
-
-def _filename(request: UploadFileRequest) -> str:
-    filename = request.filename or content_name(request.content)
-    if not filename:
-        raise RequestValidationError(
-            "UploadFileRequest.filename is required when content is bytes or a file object without a name",
-            field="filename",
-        )
-    return filename
+def _presign_fields(request: UploadFileRequest, filename: str, source: UploadSource) -> dict[str, Any]:
+    fields: dict[str, Any] = {"filename": filename, "size": source.size}
+    content_type = _content_type(request, filename)
+    if content_type is not None:
+        fields["contentType"] = content_type
+    return fields
 
 
 def _content_type(request: UploadFileRequest, filename: str) -> str | None:
@@ -218,13 +198,11 @@ def _uploaded(
     filename: str,
     source: UploadSource,
 ) -> UploadedFile:
-    # The type storage was told (a signed header of the PUT), else the one the SDK sent.
-    stored_type = next((v for k, v in presigned.headers.items() if k.lower() == "content-type"), None)
     return UploadedFile(
         key=presigned.key,
         preview_url=preview_url,
         filename=filename,
-        content_type=stored_type or _content_type(request, filename),
+        content_type=presigned.stored_content_type or _content_type(request, filename),
         size=source.size,
     )
 

@@ -19,6 +19,7 @@ from pydantic import AliasChoices, AwareDatetime, Field, ValidationInfo, field_v
 
 from fastgpt_oapi.core.lazy import builders_on_demand
 from fastgpt_oapi.core.model import (
+    OBJECT_ID_PATTERN,
     APIRequest,
     AppId,
     FastGPTModel,
@@ -918,7 +919,7 @@ class GetCollectionQuoteRequest(APIRequest[CollectionQuoteResponse]):
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1, max_length=256)
     chat_item_data_id: str = Field(min_length=1, max_length=256)
-    collection_id: str = Field(pattern=r"^[0-9a-fA-F]{24}$")
+    collection_id: str = Field(pattern=OBJECT_ID_PATTERN)
     anchor: int
     initial_id: str | None = Field(default=None, min_length=1)
     prev_id: str | None = Field(default=None, min_length=1)

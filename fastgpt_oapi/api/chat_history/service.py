@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Hashable, Iterator
 
 from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.options import RequestOption
-from fastgpt_oapi.core.paging import OffsetPager, aiterate_pages, at_offset, iterate_pages
+from fastgpt_oapi.core.paging import KeySet, OffsetWalk, awalk, walk
 from fastgpt_oapi.core.service import Service
 
 from ._raw import ChatHistoryServiceWithRawResponse
@@ -41,9 +40,6 @@ from .model import (
     UpdateFeedbackRequest,
     UpdateHistoryRequest,
 )
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["ChatHistoryService"]
 
@@ -82,18 +78,14 @@ class ChatHistoryService(Service[ChatHistoryServiceWithRawResponse]):
 
         A chat that moves up while the walk runs (it got a new message) is yielded once.
         """
-        return iterate_pages(
-            lambda offset: self.list_histories(at_offset(request, offset), request_option),
-            OffsetPager(offset=request.offset, page_size=request.page_size, key=_history_key),
-        )
+        return walk(lambda page: self.list_histories(page, request_option), OffsetWalk(request, _history_key))
 
     def aiter_histories(
         self, request: ListHistoriesRequest, request_option: RequestOption | None = None
     ) -> AsyncIterator[ChatHistoryItem]:
         """Call without `await`: `async for chat in client.chat_history.aiter_histories(request)`."""
-        return aiterate_pages(
-            lambda offset: self.alist_histories(at_offset(request, offset), request_option),
-            OffsetPager(offset=request.offset, page_size=request.page_size, key=_history_key),
+        return awalk(
+            lambda page: self.alist_histories(page, request_option), OffsetWalk(request, _history_key)
         )
 
     def update_history(
@@ -157,22 +149,18 @@ class ChatHistoryService(Service[ChatHistoryServiceWithRawResponse]):
         FastGPT pages from the newest end, so this order needs no look-ahead: stop whenever you have
         seen enough. For reading order, reverse what you collected: `reversed(list(...))`.
         """
-        return iterate_pages(
-            lambda offset: self.list_records(at_offset(request, offset), request_option),
-            OffsetPager(
-                offset=request.offset, page_size=request.page_size, key=_record_key, newest_first=True
-            ),
+        return walk(
+            lambda page: self.list_records(page, request_option),
+            OffsetWalk(request, _record_key, newest_first=True),
         )
 
     def aiter_records(
         self, request: ListRecordsRequest, request_option: RequestOption | None = None
     ) -> AsyncIterator[ChatRecord]:
         """Async `iter_records` (newest first); call without `await`."""
-        return aiterate_pages(
-            lambda offset: self.alist_records(at_offset(request, offset), request_option),
-            OffsetPager(
-                offset=request.offset, page_size=request.page_size, key=_record_key, newest_first=True
-            ),
+        return awalk(
+            lambda page: self.alist_records(page, request_option),
+            OffsetWalk(request, _record_key, newest_first=True),
         )
 
     def get_record_detail(
@@ -317,15 +305,13 @@ class ChatHistoryService(Service[ChatHistoryServiceWithRawResponse]):
         record is yielded once even if a page repeats it. Deleting that oldest record during the walk
         makes FastGPT refuse the next page ("Prev item not found").
         """
-        return _iterate_older(lambda page: self.list_records_v2(page, request_option), _OlderRecords(request))
+        return walk(lambda page: self.list_records_v2(page, request_option), _OlderRecords(request))
 
     def aiter_records_v2(
         self, request: ListRecordsV2Request, request_option: RequestOption | None = None
     ) -> AsyncIterator[ChatRecord]:
         """Async `iter_records_v2` (newest first); call without `await`."""
-        return _aiterate_older(
-            lambda page: self.alist_records_v2(page, request_option), _OlderRecords(request)
-        )
+        return awalk(lambda page: self.alist_records_v2(page, request_option), _OlderRecords(request))
 
 
 class _OlderRecords:
@@ -342,19 +328,13 @@ class _OlderRecords:
     def __init__(self, request: ListRecordsV2Request) -> None:
         self._request = request
         self._next: ListRecordsV2Request | None = request
-        self._seen: set[Hashable] = set()
+        self._seen = KeySet(_record_key)
 
-    @property
     def next_request(self) -> ListRecordsV2Request | None:
         return self._next
 
     def accept(self, page: ListRecordsV2Response) -> list[ChatRecord]:
-        fresh = []
-        for record in reversed(page.list):
-            key = _record_key(record)
-            if key not in self._seen:
-                self._seen.add(key)
-                fresh.append(record)
+        fresh = self._seen.fresh(reversed(page.list))
         if page.sent_cursors:  # FastGPT >= 4.18.0: the page says where the older one starts
             cursor = page.prev_cursor
         else:
@@ -365,18 +345,3 @@ class _OlderRecords:
         else:
             self._next = None
         return fresh
-
-
-def _iterate_older(
-    fetch: Callable[[ListRecordsV2Request], ListRecordsV2Response], walk: _OlderRecords
-) -> Iterator[ChatRecord]:
-    while (request := walk.next_request) is not None:
-        yield from walk.accept(fetch(request))
-
-
-async def _aiterate_older(
-    fetch: Callable[[ListRecordsV2Request], Awaitable[ListRecordsV2Response]], walk: _OlderRecords
-) -> AsyncIterator[ChatRecord]:
-    while (request := walk.next_request) is not None:
-        for record in walk.accept(await fetch(request)):
-            yield record

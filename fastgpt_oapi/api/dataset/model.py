@@ -15,7 +15,6 @@ Ids are FastGPT's Mongo ObjectIds (24 hexadecimal characters); the requests chec
 from __future__ import annotations
 
 import builtins
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -32,9 +31,7 @@ from pydantic import (
     ValidatorFunctionWrapHandler,
     WrapValidator,
     field_validator,
-    model_validator,
 )
-from pydantic.alias_generators import to_camel
 
 from fastgpt_oapi.core.lazy import builders_on_demand
 from fastgpt_oapi.core.model import (
@@ -43,8 +40,11 @@ from fastgpt_oapi.core.model import (
     FastGPTModel,
     ListData,
     OperationResponse,
+    RequestFields,
     RequestPart,
     Route,
+    ScalarResponse,
+    is_object_id,
 )
 from fastgpt_oapi.core.paging import Page
 from fastgpt_oapi.core.upload import FileContent, PresignedUpload
@@ -180,17 +180,15 @@ MAX_PUSH_ITEMS = 200
 
 # ---- ids and enums ------------------------------------------------------------------------------
 
-_OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
-
 
 def _check_object_id(value: str) -> str:
-    if not _OBJECT_ID.fullmatch(value):  # not match(): `$` would let a trailing newline through
+    if not is_object_id(value):
         raise ValueError(f"must be 24 hexadecimal characters (a FastGPT id), got {len(value)} characters")
     return value
 
 
 def _check_parent_id(value: str) -> str:
-    if value and not _OBJECT_ID.fullmatch(value):
+    if value and not is_object_id(value):
         raise ValueError(
             f"must be 24 hexadecimal characters (a FastGPT id), or '' for the top level, got {len(value)} "
             "characters"
@@ -243,16 +241,12 @@ _ID = AliasChoices("_id", "id")
 # ---- responses ----------------------------------------------------------------------------------
 
 
-class IdResponse(FastGPTModel):
+class IdResponse(ScalarResponse):
     """An answer whose `data` is a bare id (the new dataset's, the new collection's): it is `.id`
     (`ObjectIdSchema`, `packages/global/common/type/mongo.ts` at f88b51b5)."""
 
+    scalar_field = "id"
     id: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_string(cls, data: Any) -> Any:
-        return {"id": data} if isinstance(data, str) else data
 
 
 class CreateDatasetResponse(IdResponse):
@@ -566,16 +560,12 @@ class CollectionDetail(DatasetChunkSettings, CollectionTrainingStatus):
     remaining_count: int | None = None
 
 
-class SyncCollectionResponse(FastGPTModel):
+class SyncCollectionResponse(ScalarResponse):
     """`sync_collection`'s answer, a bare string on the wire (`SyncCollectionResponseSchema`, `collection/api.ts` at f88b51b5):
     "sameRaw" (the source did not change), "success" (the collection was rebuilt) or "failed"."""
 
+    scalar_field = "result"
     result: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_string(cls, data: Any) -> Any:
-        return {"result": data} if isinstance(data, str) else data
 
 
 class PushDataResponse(FastGPTModel):
@@ -815,22 +805,6 @@ class SearchTestRequest(APIRequest[SearchTestResponse]):
 # ---- requests: collections ----------------------------------------------------------------------
 
 
-class _RequestFields(BaseModel):
-    """A base for fields several requests share, declared once: the requests combine it with
-    APIRequest, so it is configured as APIRequest is."""
-
-    # As APIRequest's; spelled out for the pydantic mypy plugin.
-    model_config = ConfigDict(
-        extra="forbid",
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        validate_assignment=True,
-        loc_by_alias=False,
-    )
-
-
 # A typed tag's value: text, or a number (a datetime tag takes UTC milliseconds).
 TagValue = str | int | float
 
@@ -856,20 +830,13 @@ class CollectionTagFilter(RequestPart):
     `tag_id`, and, with `values`, one of these values. FastGPT's full condition object was not read
     from its source: further keys are passed on as given (wire names)."""
 
-    model_config = ConfigDict(
-        extra="allow",
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        loc_by_alias=False,
-    )
+    model_config = ConfigDict(extra="allow")
 
     tag_id: str = Field(min_length=1)
     values: builtins.list[TagValue] | None = None
 
 
-class _CollectionTarget(_RequestFields):
+class _CollectionTarget(RequestFields):
     dataset_id: ObjectId
     parent_id: ParentId | None = None
     tags: builtins.list[TagInput] | None = None
@@ -877,7 +844,7 @@ class _CollectionTarget(_RequestFields):
     custom_pdf_parse: bool | None = None
 
 
-class ChunkSettings(_RequestFields):
+class ChunkSettings(RequestFields):
     """How FastGPT splits a source into chunks and indexes them: FastGPT's `ChunkSettingsSchema`
     (`packages/global/core/dataset/type.ts` at f88b51b5), shared by every `create_*_collection` request.
 

@@ -35,7 +35,7 @@ from pydantic import (
     model_serializer,
 )
 
-from fastgpt_oapi.core.model import CheckedModel
+from fastgpt_oapi.core.model import CheckedModel, StrictModel
 
 __all__ = [
     "AssistantAudio",
@@ -81,16 +81,9 @@ class ImageURLPart(BaseModel):
     key: str | None = None
 
 
-class FileURLPart(BaseModel):
+class FileURLPart(StrictModel):
     """FastGPT's document part: the file must be reachable at `url` (or stored under `key`)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        loc_by_alias=False,  # errors name the Python field, as requests' do
-    )
     type: Literal["file_url"] = "file_url"
     name: str | None = None
     url: str
@@ -157,20 +150,12 @@ _PART_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
-class ChatMessage(CheckedModel):
+class ChatMessage(StrictModel, CheckedModel):
     """One OpenAI-style chat message. With a `chat_id`, send only the new user message.
 
     Build it with `ChatMessage.user/system/developer/assistant(...)` or `ChatMessage.tool(...)`; the
     rules of the table in this module's docstring are checked when it is built.
     """
-
-    model_config = ConfigDict(
-        extra="forbid",
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        loc_by_alias=False,  # errors name the Python field, as requests' do
-    )
 
     # `role` comes first: the checks below read it from the fields validated before them.
     role: Role

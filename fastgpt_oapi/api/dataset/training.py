@@ -1,0 +1,153 @@
+"""`wait_for_training`: poll a collection until FastGPT's training of it is over.
+
+`TrainingWatch` is one wait, free of I/O: what each poll's detail means and how long to wait before
+the next; `poll` and `apoll` are the two thin shells that poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING
+
+from fastgpt_oapi.core.errors import (
+    APIResponseValidationError,
+    APITimeoutError,
+    RequestValidationError,
+    TrainingFailedError,
+)
+
+from .model import CollectionDetail, DataListItem, GetCollectionRequest, ListDataRequest
+
+if TYPE_CHECKING:
+    from fastgpt_oapi.core.http import Hooks
+
+__all__ = ["TrainingWatch", "apoll", "indexed", "poll"]
+
+
+def poll(
+    watch: TrainingWatch,
+    get_collection: Callable[[GetCollectionRequest], CollectionDetail],
+    iter_data: Callable[[ListDataRequest], Iterable[DataListItem]],
+) -> CollectionDetail:
+    """Poll with `get_collection` (and read the chunks with `iter_data`) until `watch` says done."""
+    while True:
+        detail = get_collection(watch.request)
+        delay = watch.after(detail)
+        if delay is None and watch.verifies(detail):
+            delay = watch.after_check(sum(1 for item in iter_data(watch.data_request) if not indexed(item)))
+        if delay is None:
+            return detail
+        watch.hooks.sleep(delay)
+
+
+async def apoll(
+    watch: TrainingWatch,
+    get_collection: Callable[[GetCollectionRequest], Awaitable[CollectionDetail]],
+    iter_data: Callable[[ListDataRequest], AsyncIterable[DataListItem]],
+) -> CollectionDetail:
+    """The async twin of `poll`."""
+    while True:
+        detail = await get_collection(watch.request)
+        delay = watch.after(detail)
+        if delay is None and watch.verifies(detail):
+            delay = watch.after_check(
+                sum([not indexed(item) async for item in iter_data(watch.data_request)])
+            )
+        if delay is None:
+            return detail
+        await watch.hooks.asleep(delay)
+
+
+class TrainingWatch:
+    """One `wait_for_training`, without I/O: what each poll's detail means, and how long to wait."""
+
+    def __init__(
+        self,
+        collection_id: str,
+        *,
+        timeout: float,
+        poll_interval: float,
+        on_progress: Callable[[CollectionDetail], object] | None,
+        hooks: Hooks,
+    ) -> None:
+        self.request = GetCollectionRequest(id=collection_id)  # checks the id before the first poll
+        if timeout < 0:
+            raise RequestValidationError(
+                f"wait_for_training: timeout cannot be negative, got {timeout}", field="timeout"
+            )
+        if poll_interval <= 0:
+            raise RequestValidationError(
+                f"wait_for_training: poll_interval must be positive, got {poll_interval}",
+                field="poll_interval",
+            )
+        self._timeout = timeout
+        self._interval = poll_interval
+        self._on_progress = on_progress
+        self.hooks = hooks
+        self._clock = hooks.clock
+        self._deadline = hooks.clock() + timeout
+        self.data_request = ListDataRequest(collection_id=collection_id, page_size=30)
+
+    @staticmethod
+    def verifies(detail: CollectionDetail) -> bool:
+        """Whether the counters' "done" is to be checked against the data: FastGPT >= 4.17.2, whose
+        counters are updated asynchronously (it reports `processedCount` / `remainingCount`)."""
+        return bool(detail.model_fields_set & {"processed_count", "remaining_count"})
+
+    def after_check(self, pending: int) -> float | None:
+        """After the counters said done: None when no chunk is left unindexed, else the wait."""
+        if not pending:
+            return None
+        return self._wait_or_time_out(f"{pending} chunk(s) not indexed yet", None)
+
+    def _wait_or_time_out(self, what: str, stage: str | None) -> float:
+        left = self._deadline - self._clock()
+        if left <= 0:
+            raise APITimeoutError(
+                f"Collection {self.request.id} was still training after {self._timeout:g} s: "
+                f"{what} (stage: {stage or 'unknown'})."
+            )
+        return min(self._interval, left)
+
+    def after(self, detail: CollectionDetail) -> float | None:
+        """None when training is over (the detail is the answer), else the seconds to wait before the
+        next poll; raises when it failed or the deadline has passed."""
+        if self._on_progress is not None:
+            self._on_progress(detail)
+        reported = detail.model_fields_set
+        if not reported & {"training_amount", "active_training_amount"}:
+            raise APIResponseValidationError(
+                f"collection/detail of {self.request.id} carries no training counters (trainingAmount, "
+                "activeTrainingAmount): this server does not report training progress, so it cannot be "
+                "waited for",
+                body=detail.model_dump(by_alias=True),
+            )
+        if "active_training_amount" in reported:
+            active = detail.active_training_amount
+        else:  # a server that counts only the whole queue: what has not failed is still running
+            active = max(detail.training_amount - detail.final_error_amount, 0)
+        if not active and detail.remaining_count:  # 4.17.2: rows written, not indexed yet
+            return self._wait_or_time_out(f"{detail.remaining_count} chunk(s) not indexed yet", None)
+        if not active:
+            if detail.final_error_amount or detail.has_error:
+                raise TrainingFailedError(
+                    f"Training of collection {self.request.id} ended with {detail.final_error_amount} chunk(s) "
+                    f"failed for good (stage: {detail.slowest_training_mode or 'unknown'}); the rest is "
+                    "trained. FastGPT keeps the failed ones in its training queue, to retry or delete.",
+                    collection_id=self.request.id,
+                    training_amount=detail.training_amount,
+                    final_error_amount=detail.final_error_amount,
+                    slowest_training_mode=detail.slowest_training_mode,
+                )
+            return None
+        return self._wait_or_time_out(f"{active} chunk(s) in training", detail.slowest_training_mode)
+
+
+# FastGPT >= 4.17.2's index states of a chunk that is done: indexed, or failed for good (its
+# `DatasetDataIndexStatusEnum`, as `assertDatasetDataWritable` in
+# `packages/service/core/dataset/data/utils.ts` tells them apart). None: an older server.
+_DONE_INDEX_STATES = frozenset({"indexed", "error", "rebuildIndexFailed", "rebuildSynonymFailed"})
+
+
+def indexed(item: DataListItem) -> bool:
+    return item.index_status is None or item.index_status in _DONE_INDEX_STATES
