@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
@@ -846,13 +847,10 @@ class Sender:
         response_type: type[ResponseT],
         finish: Callable[[ResponseT], ResponseT] | None,
     ) -> ResponseT:
-        def parsed() -> ResponseT:
-            model = self.core.parse(call, response, response_type)
-            return model if finish is None else finish(model)
-
         if self._raw:
-            return RawResponse(response, parsed)  # type: ignore[return-value]  # the wrappers say RawResponse[...]
-        return parsed()
+            parse = partial(_parsed, self.core, call, response, response_type, finish)
+            return RawResponse(response, parse)  # type: ignore[return-value]  # the wrappers say RawResponse[...]
+        return _parsed(self.core, call, response, response_type, finish)
 
     def open(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
         """Send with retries; return a successful response (body read, or open for streaming)."""
@@ -877,6 +875,17 @@ class Sender:
         client = self.pools.async_client()
         tries = CallTries(self.core, call, client, owned=self.pools.owns_async, learned=self.learned)
         return await adrive(client, tries, self.hooks.asleep, read_body=read_body)
+
+
+def _parsed(
+    core: HTTPCore,
+    call: PreparedCall,
+    response: httpx.Response,
+    response_type: type[ResponseT],
+    finish: Callable[[ResponseT], ResponseT] | None,
+) -> ResponseT:
+    parsed = core.parse(call, response, response_type)
+    return parsed if finish is None else finish(parsed)
 
 
 def _attempt(client: httpx.Client, request: httpx.Request, read_body: bool, auth: Any) -> Outcome:
