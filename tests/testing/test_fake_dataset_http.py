@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from dataset_support import BASE, Clock
+from dataset._support import BASE, Clock
 
 from fastgpt_oapi.testing import FakeFastGPT
 

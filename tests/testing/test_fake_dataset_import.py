@@ -8,7 +8,7 @@ import json
 
 import httpx
 import pytest
-from dataset_support import BASE, Api, Clock
+from dataset._support import BASE, Api, Clock
 
 from fastgpt_oapi.testing import FakeFastGPT
 from fastgpt_oapi.testing.datasets import chunk_settings, csv_to_markdown_table, read_upload, split_text

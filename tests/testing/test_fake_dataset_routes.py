@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from dataset_support import BASE, OBJECT_ID, Api, Clock
+from dataset._support import BASE, OBJECT_ID, Api, Clock
 
 from fastgpt_oapi.testing import FakeFastGPT
 

@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 import pytest
-from dataset_support import Api, Clock
+from dataset._support import Api, Clock
 
 from fastgpt_oapi.testing import FakeFastGPT
 from fastgpt_oapi.testing.datasets import count_tokens, score, terms

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dataset_support import Clock
+from dataset._support import Clock
 from http_support import drain, run
 
 from fastgpt_oapi import Client, InternalServerError, NotFoundError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from dataset_support import multipart
+from dataset._support import multipart
 
 from fastgpt_oapi.testing.multipart import FormFile, is_multipart, parse_multipart
 
