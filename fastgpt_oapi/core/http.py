@@ -678,7 +678,9 @@ class CallTries(Tries):
             self._order = [start, *(i for i in range(len(call.fallbacks) + 1) if i != start)]
         else:
             self._order = [0]
-        super().__init__(call.kind, call.max_retries, self.build())
+        # Tries.__init__'s fields set here: one call less on the way of every API call.
+        self._kind, self._max_retries, self.attempt = call.kind, call.max_retries, 1
+        self.request = self.build()
 
     @property
     def rebuilds(self) -> bool:  # type: ignore[override]  # per call, not per class
@@ -850,7 +852,8 @@ class Sender:
         if self._raw:
             parse = partial(_parsed, self.core, call, response, response_type, finish)
             return RawResponse(response, parse)  # type: ignore[return-value]  # the wrappers say RawResponse[...]
-        return _parsed(self.core, call, response, response_type, finish)
+        parsed = self.core.parse(call, response, response_type)  # `_parsed`, inlined: every call passes here
+        return parsed if finish is None else finish(parsed)
 
     def open(self, call: PreparedCall, *, read_body: bool) -> httpx.Response:
         """Send with retries; return a successful response (body read, or open for streaming)."""
