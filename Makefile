@@ -7,6 +7,10 @@ VENV_STAMP := .venv/.installed
 DEMO_STAMP := .venv/.demo
 RUN := $(POETRY) run
 
+# Python may write its bytecode caches: without them every pytest worker compiles the package and
+# rewrites every test module's asserts afresh on each run (some environments set this variable).
+unexport PYTHONDONTWRITEBYTECODE
+
 .DEFAULT_GOAL := help
 .PHONY: help install test test-fast lint format typecheck check demo bench docs docs-serve clean codegen
 

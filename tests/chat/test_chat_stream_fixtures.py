@@ -887,6 +887,7 @@ async def test_fixture_decodes_field_by_field(name: str, chunking: str, ending: 
     assert script.streams[0].closed
 
 
+@pytest.mark.system  # some two thousand streams through a client: the exhaustive cut, slow by design
 async def test_any_single_cut_point(io_mode: str) -> None:
     """The richest transcript cut in two at every byte: inside lines, between CR and LF, inside every
     multi-byte character."""
