@@ -46,9 +46,12 @@ def within(module: str, *prefixes: str) -> bool:
     return any(module == p or module.startswith(p + ".") for p in prefixes)
 
 
+COMMON = "fastgpt_oapi.api.shared"  # what two services share lives here, and belongs to none
+
+
 def service_of(module: str) -> str | None:
     parts = module.split(".")
-    if len(parts) >= 3 and parts[:2] == ["fastgpt_oapi", "api"] and parts[2] != "shared":
+    if len(parts) >= 3 and parts[:2] == ["fastgpt_oapi", "api"] and not within(module, COMMON):
         return parts[2]
     return None
 
