@@ -2,8 +2,8 @@
 
 `iter_histories` walks the app's chats page by page, and `iter_records` a chat's records, newest first
 (so an export can stop early); each chat's records are reversed into reading order before writing.
-Memory holds one chat at a time. Fields are written under their Python (snake_case) names:
-pydantic's `model_dump()` alone would write FastGPT's camelCase wire names.
+Memory holds one chat at a time. Fields are written under their Python (snake_case) names, what
+`model_dump()` writes by default (`by_alias=True` would write FastGPT's camelCase wire names).
 
 Run it with `python -m examples.export_histories chats.jsonl` (or with no argument, to write the lines
 to standard output). It exports the app in FASTGPT_APP_ID; against the embedded emulator it first makes

@@ -27,6 +27,7 @@ from examples.interactive import answer_until_done, decide
 from examples.relay import app, fastgpt
 from fastgpt_oapi import Client
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage, Interactive, UserSelectInteractive
+from fastgpt_oapi.api.chat_history.model import ListRecordsRequest, ListRecordsResponse
 from fastgpt_oapi.testing import FakeFastGPT, RunContext, Turn, answer_chunk
 
 REPO = Path(__file__).resolve().parents[1]
@@ -334,3 +335,17 @@ def test_the_example_pytest_suite_passes() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "configfile: pytest.ini" in done.stdout  # its own settings, asyncio_mode = auto among them
     assert "12 passed" in done.stdout, done.stdout
+
+
+def test_what_the_export_recipe_says_of_model_dump(fake: FakeFastGPT) -> None:
+    """docs/recipes.md: `model_dump()` writes Python names, `by_alias=True` the wire names, and either
+    reads back into an equal model."""
+    with fake.client() as client:
+        client.chat.chat(ChatCompletionRequest(messages=[ChatMessage.user("hi")], chat_id="dump"))
+        page = client.chat_history.list_records(ListRecordsRequest(chat_id="dump"))
+    record = page.list[-1]
+    assert "data_id" in record.model_dump()
+    assert "dataId" in record.model_dump(by_alias=True)
+    assert "dataId" not in record.model_dump()
+    for dump in (page.model_dump(), page.model_dump(by_alias=True)):
+        assert ListRecordsResponse.model_validate(dump) == page
