@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+
+from fastgpt_oapi import Client
+from fastgpt_oapi.testing import FakeFastGPT
+from fastgpt_oapi.testing.storage import StorageRequest
 
 T = TypeVar("T")
 
@@ -60,3 +66,33 @@ def body_of(request: httpx.Request) -> Any:
         return None
     assert request.headers["content-type"] == "application/json"
     return json.loads(request.content)
+
+
+# ---- uploads over loopback: what reaches the storage host -------------------------------------------
+
+
+def served_client(base_url: str, api_key: str, app_id: str | None = None) -> Client:
+    """A client of a served emulator with a default header that must never reach the storage host."""
+    builder = (
+        Client.builder().base_url(base_url).api_key(api_key).default_headers({"X-Trace": "trace-secret"})
+    )
+    return (builder.app_id(app_id) if app_id else builder).build()
+
+
+def small_upload(tmp_path: Path, *, multipart: bool) -> tuple[FakeFastGPT, Path, bytes]:
+    """An emulator that asks for 64 KiB parts above 100 KiB (or never), and a 150 KiB file for it."""
+    fake = FakeFastGPT(upload_part_size=64 * 1024, multipart_threshold=100 * 1024 if multipart else None)
+    data = os.urandom(150 * 1024)
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(data)
+    return fake, path, data
+
+
+def assert_storage_saw_no_credentials(requests: list[StorageRequest], port: str, *, multipart: bool) -> None:
+    """3 parts and the completion, or one PUT, all to the storage host, none with the key or the
+    client's own headers."""
+    assert len(requests) == (4 if multipart else 1)
+    for request in requests:
+        assert request.host == f"localhost:{port}"
+        assert request.authorization is None
+        assert "x-trace" not in request.headers

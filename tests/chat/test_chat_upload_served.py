@@ -17,24 +17,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from http_support import run
+from http_support import assert_storage_saw_no_credentials, run, served_client, small_upload
 
 from fastgpt_oapi import Client
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage, UploadedFile, UploadFileRequest
 from fastgpt_oapi.testing import FakeFastGPT
 
 pytestmark = pytest.mark.system  # loopback servers, a subprocess, 50 MB files
-
-
-def served_client(base_url: str, api_key: str, app_id: str) -> Client:
-    return (
-        Client.builder()
-        .base_url(base_url)
-        .api_key(api_key)
-        .app_id(app_id)
-        .default_headers({"X-Trace": "trace-secret"})
-        .build()
-    )
 
 
 def fetch(base_url: str, fake: FakeFastGPT, uploaded: UploadedFile) -> tuple[int, bytes]:
@@ -60,10 +49,7 @@ async def upload(client: Client, mode: str, request: UploadFileRequest) -> Uploa
 async def test_over_http_the_key_never_reaches_the_storage_host(
     io_mode: str, multipart: bool, tmp_path: Path
 ) -> None:
-    fake = FakeFastGPT(upload_part_size=64 * 1024, multipart_threshold=100 * 1024 if multipart else None)
-    data = os.urandom(150 * 1024)
-    path = tmp_path / "scan.pdf"
-    path.write_bytes(data)
+    fake, path, data = small_upload(tmp_path, multipart=multipart)
     with fake.serve() as base_url:
         port = base_url.rsplit(":", 1)[1]
         client = served_client(base_url, fake.api_key, fake.app_id)
@@ -71,12 +57,8 @@ async def test_over_http_the_key_never_reaches_the_storage_host(
         requests = list(fake.storage.requests)
         chat_and_preview = fetch(base_url, fake, uploaded)
 
-    assert len(requests) == (4 if multipart else 1)  # 3 parts and the completion, or one PUT
-    for request in requests:
-        assert request.host == f"localhost:{port}"
-        assert request.authorization is None
-        assert "x-trace" not in request.headers
-        assert "user-agent" not in request.headers
+    assert_storage_saw_no_credentials(requests, port, multipart=multipart)
+    assert all("user-agent" not in request.headers for request in requests)
     puts = [r for r in requests if r.method == "PUT"]
     for put in puts:
         assert put.headers == {

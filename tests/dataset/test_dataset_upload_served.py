@@ -4,20 +4,17 @@ SDK sends to a host that is not FastGPT's; then `create/fileId` makes the collec
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from http_support import run
+from http_support import assert_storage_saw_no_credentials, run, served_client, small_upload
 
-from fastgpt_oapi import Client
 from fastgpt_oapi.api.dataset.model import (
     CreateDatasetRequest,
     CreateFileIdCollectionRequest,
     GetCollectionRequest,
     UploadDatasetFileRequest,
 )
-from fastgpt_oapi.testing import FakeFastGPT
 
 pytestmark = pytest.mark.system  # loopback servers
 
@@ -26,19 +23,10 @@ pytestmark = pytest.mark.system  # loopback servers
 async def test_over_http_the_key_never_reaches_the_storage_host(
     io_mode: str, multipart: bool, tmp_path: Path
 ) -> None:
-    fake = FakeFastGPT(upload_part_size=64 * 1024, multipart_threshold=100 * 1024 if multipart else None)
-    data = os.urandom(150 * 1024)
-    path = tmp_path / "scan.pdf"
-    path.write_bytes(data)
+    fake, path, data = small_upload(tmp_path, multipart=multipart)
     with fake.serve() as base_url:
         port = base_url.rsplit(":", 1)[1]
-        client = (
-            Client.builder()
-            .base_url(base_url)
-            .api_key(fake.api_key)
-            .default_headers({"X-Trace": "trace-secret"})
-            .build()
-        )
+        client = served_client(base_url, fake.api_key)
         try:
             dataset_id = client.dataset.create_dataset(CreateDatasetRequest(name="Scans")).id
             request = UploadDatasetFileRequest(dataset_id=dataset_id, file=path)
@@ -55,10 +43,6 @@ async def test_over_http_the_key_never_reaches_the_storage_host(
             await client.aclose()
         requests = list(fake.storage.requests)
 
-    assert len(requests) == (4 if multipart else 1)  # 3 parts and the completion, or one PUT
-    for storage_request in requests:
-        assert storage_request.host == f"localhost:{port}"
-        assert storage_request.authorization is None
-        assert "x-trace" not in storage_request.headers
+    assert_storage_saw_no_credentials(requests, port, multipart=multipart)
     assert fake.storage.objects[uploaded.key].data == data
     assert (detail.name, detail.file_id) == ("scan.pdf", uploaded.key)
