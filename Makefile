@@ -25,7 +25,7 @@ $(POETRY): tools/poetry-simple-index/pyproject.toml tools/poetry-simple-index/po
 
 $(VENV_STAMP): $(POETRY) pyproject.toml poetry.lock
 	$(POETRY) check --lock
-	$(POETRY) sync
+	$(POETRY) sync --all-extras
 	@touch $@
 
 install: $(VENV_STAMP)  ## Install Poetry (if missing) and the project with its dev tools
@@ -54,7 +54,7 @@ codegen: $(VENV_STAMP)  ## Regenerate the typed request builders
 check: lint typecheck  ## Lint and type-check (what pre-commit runs)
 
 bench: $(VENV_STAMP)  ## Benchmarks against the alternatives (bench/); not part of `make test`
-	$(POETRY) sync --with bench
+	$(POETRY) sync --all-extras --with bench
 	$(RUN) python -m bench
 
 # The demo needs the SDK's runtime alone: the lock's pins of it (hash-checked) into .venv with pip, no

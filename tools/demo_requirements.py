@@ -19,8 +19,9 @@ def requirements(text: str, group: str = "main") -> list[str]:
     lines = []
     for block in text.split("[[package]]")[1:]:
         head = block.split("\n[", 1)[0]  # up to the package's first sub-table
-        fields = dict(re.findall(r"^(name|version|groups|markers) = (.*)$", head, re.MULTILINE))
-        if f'"{group}"' not in fields.get("groups", ""):
+        fields = dict(re.findall(r"^(name|version|groups|markers|optional) = (.*)$", head, re.MULTILINE))
+        # optional: an extra's package (the command line's Typer and rich), not the SDK's runtime
+        if f'"{group}"' not in fields.get("groups", "") or fields.get("optional") == "true":
             continue
         name, version = fields["name"].strip('"'), fields["version"].strip('"')
         marker = fields.get("markers", "")
