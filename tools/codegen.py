@@ -39,6 +39,8 @@ from types import ModuleType
 
 from pydantic import BaseModel
 
+from fastgpt_oapi.core.model import Route
+
 MODULES = (
     "fastgpt_oapi.core.options",
     "fastgpt_oapi.api.chat.model",
@@ -371,18 +373,17 @@ def _since_by_method(coverage: str) -> dict[str, str]:
             header = cells
             continue
         if header and len(cells) == len(header):
-            row = dict(zip(header, cells))
+            row = dict(zip(header, cells, strict=True))
             for name in row["SDK"].replace("`", "").split(","):
                 since.setdefault(name.strip(), row["since"])
     return since
 
 
-def _endpoint(route: object) -> str:
-    method, path, query = getattr(route, "method"), getattr(route, "path"), getattr(route, "query")
+def _endpoint(route: Route) -> str:
     from pydantic.alias_generators import to_camel
 
-    suffix = "?" + "&".join(f"{to_camel(q)}=" for q in sorted(query)) if query else ""
-    return f"`{method} {path}{suffix}`"
+    query = "?" + "&".join(f"{to_camel(q)}=" for q in sorted(route.query)) if route.query else ""
+    return f"`{route.method} {route.path}{query}`"
 
 
 def _first_sentence(doc: str | None) -> str:
@@ -410,8 +411,8 @@ def method_rows(module_name: str, since: dict[str, str]) -> list[str]:
     rows = []
     for function in functions:
         name = function.name
-        if name.startswith("a") and name[1:] in names or name.startswith("async_"):
-            continue  # an async twin (`aiter_x`, `async_collection`), documented with its sync method
+        if name.startswith("a") and name[1:] in names:
+            continue  # `aiter_x`: an async twin defined with `def`, documented with its sync method
         hints = typing.get_type_hints(getattr(cls, name))
         route = getattr(hints.get("request"), "route", None)
         if route is not None and name in single:
