@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         DeleteRecordsRequestBuilder,
         GetChatInitRequestBuilder,
         GetCollectionQuoteRequestBuilder,
+        GetFeedbackRecordIdsRequestBuilder,
         GetHistoryStatusRequestBuilder,
         GetQuoteRequestBuilder,
         GetRecordDetailRequestBuilder,
@@ -90,11 +91,14 @@ __all__ = [
     "DeleteRecordRequestBuilder",
     "DeleteRecordsRequest",
     "DeleteRecordsRequestBuilder",
+    "FeedbackRecordIds",
     "FileValue",
     "GetChatInitRequest",
     "GetChatInitRequestBuilder",
     "GetCollectionQuoteRequest",
     "GetCollectionQuoteRequestBuilder",
+    "GetFeedbackRecordIdsRequest",
+    "GetFeedbackRecordIdsRequestBuilder",
     "GetHistoryStatusRequest",
     "GetHistoryStatusRequestBuilder",
     "GetQuoteRequest",
@@ -595,6 +599,35 @@ class UpdateFeedbackRequest(APIRequest[OperationResponse]):
         from ._builders import UpdateFeedbackRequestBuilder
 
         return UpdateFeedbackRequestBuilder()
+
+
+class FeedbackRecordIds(FastGPTModel):
+    """`get_feedback_record_ids`'s answer: the matching AI records' `data_id`s, oldest first, and their
+    count (`GetFeedbackRecordIdsResponseSchema`, `packages/global/openapi/core/chat/feedback/api.ts`
+    @ 91dbd164)."""
+
+    total: int = 0
+    data_ids: builtins.list[str] = Field(default_factory=builtins.list)
+
+
+class GetFeedbackRecordIdsRequest(APIRequest[FeedbackRecordIds]):
+    """`POST /api/core/chat/feedback/getFeedbackRecordIds`: which AI records of a chat were liked
+    ("good"), disliked ("bad") or either ("has_feedback"); `unread_only` leaves out those an admin
+    marked read. Source: `GetFeedbackRecordIdsBodySchema` in `feedback/api.ts` @ 91dbd164 and
+    `projects/app/src/pages/api/core/chat/feedback/getFeedbackRecordIds.ts` @ 15cbf014."""
+
+    route = Route("POST", "/api/core/chat/feedback/getFeedbackRecordIds")
+
+    app_id: AppId | None = None
+    chat_id: str = Field(min_length=1)
+    feedback_type: Literal["has_feedback", "good", "bad"] = "has_feedback"
+    unread_only: bool | None = None
+
+    @classmethod
+    def builder(cls) -> GetFeedbackRecordIdsRequestBuilder:
+        from ._builders import GetFeedbackRecordIdsRequestBuilder
+
+        return GetFeedbackRecordIdsRequestBuilder()
 
 
 class QuestionGuideConfig(RequestPart):
