@@ -165,6 +165,7 @@ __all__ = [
     "SyncCollectionResponse",
     "TagInput",
     "TagValue",
+    "TrainingProgress",
     "TrainingType",
     "UpdateCollectionRequest",
     "UpdateCollectionRequestBuilder",
@@ -585,6 +586,22 @@ class PushAllResult:
     inserted: int
     items: int
     batches: builtins.list[PushDataResponse]
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """What `wait_for_training([id, ...])` reports after each round of polls, for all its collections.
+
+    `details`: the last detail of each collection polled so far, by id; `finished`: how many are done
+    (trained, or failed for good) of `total`; `remaining`: chunks not trained yet across the
+    unfinished ones (in training, or written but not indexed yet on FastGPT >= 4.17.2), what a bar
+    counts down.
+    """
+
+    details: dict[str, CollectionDetail]
+    finished: int
+    total: int
+    remaining: int
 
 
 class DataListItem(FastGPTModel):
