@@ -296,13 +296,16 @@ def render_raw_source(module_name: str) -> str:
             assert function.returns is not None
             returns = ast.unparse(function.returns)
             params = ast.unparse(function.args)
-            annotations = [ast.unparse(a.annotation) for a in function.args.args if a.annotation is not None]
+            every = [*function.args.args, *function.args.kwonlyargs]
+            annotations = [ast.unparse(a.annotation) for a in every if a.annotation is not None]
             for used in sorted(set().union(*map(_names_in, [returns, *annotations]))):
                 if used in bindings:
                     imports.add(bindings[used])
                 elif not hasattr(builtins, used) and used != "self":
                     raise NameError(f"{service}.{function.name}: cannot tell where {used!r} comes from")
-            arguments = ", ".join(a.arg for a in function.args.args[1:])
+            arguments = ", ".join(
+                [a.arg for a in function.args.args[1:]] + [f"{a.arg}={a.arg}" for a in function.args.kwonlyargs]
+            )
             call = f"self._service.{function.name}({arguments})"
             prefix = "async def" if function is twin else "def"
             body += [

@@ -15,7 +15,7 @@ Ids are FastGPT's Mongo ObjectIds (24 hexadecimal characters); the requests chec
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -47,6 +47,7 @@ from fastgpt_oapi.core.model import (
     is_object_id,
 )
 from fastgpt_oapi.core.paging import Page
+from fastgpt_oapi.core.progress import ProgressCallback
 from fastgpt_oapi.core.upload import FileContent, PresignedUpload
 
 from ..shared.model import QuoteItem, QuoteScore
@@ -142,6 +143,10 @@ __all__ = [
     "ListDatasetsRequest",
     "ListDatasetsRequestBuilder",
     "ListDatasetsResponse",
+    "MirrorFailure",
+    "MirrorProgress",
+    "MirrorResult",
+    "MirrorStage",
     "ModelInfo",
     "NonEmptyStr",
     "ObjectId",
@@ -149,6 +154,7 @@ __all__ = [
     "ParagraphChunkAIMode",
     "ParentId",
     "Permission",
+    "ProgressCallback",
     "PushAllResult",
     "PushDataRequest",
     "PushDataRequestBuilder",
@@ -602,6 +608,86 @@ class TrainingProgress:
     finished: int
     total: int
     remaining: int
+
+
+MirrorStage = Literal["plan", "unchanged", "upload", "uploaded", "deleted", "failed", "done"]
+
+
+@dataclass(frozen=True)
+class MirrorProgress:
+    """One event of `mirror_folder`'s `on_progress`, in this order for a run:
+
+    - `"plan"` once, after the folder was read and compared with the dataset: `files_total` actions
+      to take, `bytes_total` bytes to upload (the files to create or replace);
+    - per file, `"unchanged"` (skipped, nothing sent), or `"upload"` several times (`sent` of this
+      file's `size`, as the bytes are written to the connection) then `"uploaded"` (its new
+      `collection_id`), or `"failed"` (`error`);
+    - `"deleted"` per collection removed (`prune=True`; `path` is its name);
+    - `"done"` once, at the end.
+
+    `bytes_done` (of `bytes_total`) and `files_done` (of `files_total`) count across the run: what a
+    bytes bar and a files bar draw. A dry run sends `"plan"` and `"done"` only.
+    """
+
+    stage: MirrorStage
+    path: str | None = None
+    sent: int = 0
+    size: int = 0
+    bytes_done: int = 0
+    bytes_total: int = 0
+    files_done: int = 0
+    files_total: int = 0
+    collection_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class MirrorFailure:
+    """A file `mirror_folder` could not mirror: its relative `path`, the exception's class name
+    (`error`: `"BadRequestError"`, `"APIConnectionError"`, ...) and its `message`."""
+
+    path: str
+    error: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "error": self.error, "message": self.message}
+
+
+@dataclass
+class MirrorResult:
+    """What `mirror_folder` did (with `dry_run=True`: would do), by relative path (POSIX `/`):
+    `created` (new collections), `updated` (replaced: a new collection, the old one deleted),
+    `unchanged` (same content hash: nothing sent), `deleted` (collections removed by `prune=True`,
+    by name), `failed` (`MirrorFailure`s: the other files went on). `collection_ids`: the collections
+    this run created (created and updated files), the ones to `wait_for_training`.
+
+    `summary()` is the short form a command line prints: counts, and the failures in full.
+    """
+
+    created: builtins.list[str] = field(default_factory=builtins.list)
+    updated: builtins.list[str] = field(default_factory=builtins.list)
+    unchanged: builtins.list[str] = field(default_factory=builtins.list)
+    deleted: builtins.list[str] = field(default_factory=builtins.list)
+    failed: builtins.list[MirrorFailure] = field(default_factory=builtins.list)
+    collection_ids: builtins.list[str] = field(default_factory=builtins.list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """No file failed."""
+        return not self.failed
+
+    def summary(self) -> dict[str, Any]:
+        """`{"created": n, "updated": n, "unchanged": n, "deleted": n, "failed": [{"path", "error",
+        "message"}, ...]}`."""
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "deleted": len(self.deleted),
+            "failed": [failure.as_dict() for failure in self.failed],
+        }
 
 
 class DataListItem(FastGPTModel):

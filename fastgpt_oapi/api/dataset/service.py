@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+import os
 import sys
 from collections.abc import (
     AsyncIterable,
@@ -30,7 +31,7 @@ from collections.abc import (
 from typing import TYPE_CHECKING, Any, cast, overload
 from urllib.parse import quote
 
-from fastgpt_oapi.core.errors import BadRequestError, PushAllError
+from fastgpt_oapi.core.errors import BadRequestError, FastGPTError, PushAllError
 from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.multipart import FieldPart, FilePart, MultipartBody
 from fastgpt_oapi.core.options import RequestOption
@@ -42,6 +43,7 @@ from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, filename_of,
 
 from ._raw import DatasetServiceWithRawResponse
 from .bulk import DEFAULT_PUSH_CONCURRENCY, PushDataFields, PushRun, apush, push
+from .mirror import MirrorRun
 from .model import (
     MAX_PUSH_ITEMS,
     CollectionDetail,
@@ -83,6 +85,8 @@ from .model import (
     ListDatasetsResponse,
     ListDatasetsV2Request,
     ListDatasetsV2Response,
+    MirrorProgress,
+    MirrorResult,
     PushAllResult,
     PushDataRequest,
     PushDataResponse,
@@ -644,6 +648,120 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
             lambda request: self.aget_collection(request, request_option),
             lambda request: self.aiter_data(request, request_option),
         )
+
+    # ---- helper: mirroring a folder -----------------------------------------------------------
+
+    def mirror_folder(
+        self,
+        dataset_id: str,
+        folder: str | os.PathLike[str],
+        *,
+        pattern: str | None = None,
+        prune: bool = False,
+        dry_run: bool = False,
+        on_progress: Callable[[MirrorProgress], object] | None = None,
+        request_option: RequestOption | None = None,
+    ) -> MirrorResult:
+        """Keep `folder` in the dataset: one file collection per file, named by its path relative to
+        the folder (POSIX `/`), at the dataset's top level, its content's sha256 in the collection's
+        `metadata` (under `"fastgptOapiMirror"`).
+
+        A file whose collection has the same hash is skipped (nothing uploaded); a changed one gets a
+        new collection, and the old one is deleted after it was made; a new one is created.
+        `prune=True` also deletes the mirror's collections whose file is gone (only those: a
+        collection without the mirror's metadata is never replaced or deleted, whatever its name).
+        `dry_run=True` reads the folder and the dataset and sends no write: the result says what would
+        happen. `pattern`: a glob over relative paths (with a `/`: the whole path, else the file
+        name; `*` crosses folders); files and folders whose name starts with `.` are left out.
+
+        A file that fails (unreadable, refused, a network error) is in the result's `failed`; the others
+        go on. A refused key (`AuthenticationError`, `PermissionDeniedError`) stops the run and is
+        raised. Run again after a failure, it does only what is left: what landed is found in the
+        dataset by name and hash (even a create whose answer was lost) and not sent again.
+        `on_progress` hears `MirrorProgress` events (stages, bytes as they are sent); an exception it
+        raises stops the run and comes out of this call (the file being uploaded is cut off, so
+        FastGPT makes no collection of it). Training is not waited for: pass the result's
+        `collection_ids` to `wait_for_training`.
+        """
+        run = MirrorRun(
+            dataset_id,
+            folder,
+            pattern=pattern,
+            prune=prune,
+            dry_run=dry_run,
+            on_progress=on_progress,
+            request_option=request_option,
+        )
+        run.scan()
+        for item in run.to_inspect(list(self.iter_collections(run.list_request, request_option))):
+            try:
+                run.inspected(item, self.get_collection(run.detail_request(item), request_option))
+            except FastGPTError as exc:
+                run.inspect_failed(item, exc)
+        for action in run.plan():
+            try:
+                if action.file is not None:
+                    created = self.create_file_collection(
+                        run.create_request(action),
+                        run.create_option(action),
+                        on_progress=run.bytes_reporter(action),
+                    )
+                    run.created(action, created.collection_id)
+                for collection_id in action.delete_ids:
+                    self.delete_collection(run.delete_request(collection_id), request_option)
+                    run.deleted(action, collection_id)
+            except FastGPTError as exc:
+                run.failed(action, exc)
+            else:
+                run.finished(action)
+        return run.done()
+
+    async def amirror_folder(
+        self,
+        dataset_id: str,
+        folder: str | os.PathLike[str],
+        *,
+        pattern: str | None = None,
+        prune: bool = False,
+        dry_run: bool = False,
+        on_progress: Callable[[MirrorProgress], object] | None = None,
+        request_option: RequestOption | None = None,
+    ) -> MirrorResult:
+        """`mirror_folder`, async: the folder is read and hashed in a worker thread, `on_progress`
+        called on the event loop."""
+        run = MirrorRun(
+            dataset_id,
+            folder,
+            pattern=pattern,
+            prune=prune,
+            dry_run=dry_run,
+            on_progress=on_progress,
+            request_option=request_option,
+        )
+        await asyncio.to_thread(run.scan)
+        listing = [item async for item in self.aiter_collections(run.list_request, request_option)]
+        for item in run.to_inspect(listing):
+            try:
+                run.inspected(item, await self.aget_collection(run.detail_request(item), request_option))
+            except FastGPTError as exc:
+                run.inspect_failed(item, exc)
+        for action in run.plan():
+            try:
+                if action.file is not None:
+                    created = await self.acreate_file_collection(
+                        run.create_request(action),
+                        run.create_option(action),
+                        on_progress=run.bytes_reporter(action),
+                    )
+                    run.created(action, created.collection_id)
+                for collection_id in action.delete_ids:
+                    await self.adelete_collection(run.delete_request(collection_id), request_option)
+                    run.deleted(action, collection_id)
+            except FastGPTError as exc:
+                run.failed(action, exc)
+            else:
+                run.finished(action)
+        return run.done()
 
     # ---- FastGPT 4.15 - 4.18 System OpenAPI operations ----------------------------------------
     # listV2, data indexes, insertData, apiCollectionV2, the presigned upload and create/fileId.
