@@ -74,9 +74,12 @@ if TYPE_CHECKING:
         ListDataRequest,
         ListDatasetsRequest,
         ListDatasetsV2Request,
+        MirrorProgress,
+        MirrorResult,
         PushDataRequest,
         SearchTestRequest,
         SyncCollectionRequest,
+        TrainingProgress,
         UpdateCollectionRequest,
         UpdateDataIndexRequest,
         UpdateDataRequest,
@@ -110,6 +113,7 @@ if TYPE_CHECKING:
     )
     from .core.http import RawResponse
     from .core.options import RequestOption
+    from .core.progress import ProgressCallback
 
 __all__ = [
     "APIConnectionError",
@@ -176,8 +180,11 @@ __all__ = [
     "ListRecordsRequest",
     "ListRecordsV2Request",
     "MarkReadRequest",
+    "MirrorProgress",
+    "MirrorResult",
     "NotFoundError",
     "PermissionDeniedError",
+    "ProgressCallback",
     "PushAllError",
     "PushDataRequest",
     "RateLimitError",
@@ -193,6 +200,7 @@ __all__ = [
     "StreamEventTooLargeError",
     "SyncCollectionRequest",
     "TrainingFailedError",
+    "TrainingProgress",
     "UnprocessableEntityError",
     "UpdateCollectionRequest",
     "UpdateDataIndexRequest",
@@ -212,6 +220,7 @@ _HOMES = {
     "RequestOption": "core.options",
     "ResponseDriftWarning": "core.drift",
     "RawResponse": "core.http",
+    "ProgressCallback": "core.progress",
     **dict.fromkeys(
         ("AnswerEvent", "ChatCompletionRequest", "ChatMessage", "ChatStreamEvent"), "api.chat.model"
     ),
@@ -242,9 +251,12 @@ _HOMES = {
             "ListDataRequest",
             "ListDatasetsRequest",
             "ListDatasetsV2Request",
+            "MirrorProgress",
+            "MirrorResult",
             "PushDataRequest",
             "SearchTestRequest",
             "SyncCollectionRequest",
+            "TrainingProgress",
             "UpdateCollectionRequest",
             "UpdateDataIndexRequest",
             "UpdateDataRequest",

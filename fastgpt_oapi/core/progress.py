@@ -12,4 +12,4 @@ from typing import TypeAlias
 
 __all__ = ["ProgressCallback"]
 
-ProgressCallback: TypeAlias = Callable[[int, "int | None"], object]
+ProgressCallback: TypeAlias = Callable[[int, int | None], object]
