@@ -304,7 +304,8 @@ def render_raw_source(module_name: str) -> str:
                 elif not hasattr(builtins, used) and used != "self":
                     raise NameError(f"{service}.{function.name}: cannot tell where {used!r} comes from")
             arguments = ", ".join(
-                [a.arg for a in function.args.args[1:]] + [f"{a.arg}={a.arg}" for a in function.args.kwonlyargs]
+                [a.arg for a in function.args.args[1:]]
+                + [f"{a.arg}={a.arg}" for a in function.args.kwonlyargs]
             )
             call = f"self._service.{function.name}({arguments})"
             prefix = "async def" if function is twin else "def"
