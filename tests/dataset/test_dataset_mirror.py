@@ -4,6 +4,7 @@ emulator), what the dataset holds after it, and runs cut off by injected failure
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def sha256(text: str) -> str:
 async def test_the_first_run_creates_a_collection_per_file_named_by_its_path(
     io_mode: str, tmp_path: Path
 ) -> None:
-    _fake, client, dataset = setup()
+    fake, client, dataset = setup()
     root = folder(tmp_path, {**FILES, ".hidden.md": "no", ".git/config.md": "no"})
     result = await mirror(io_mode, client, dataset, root)
 
@@ -96,6 +97,10 @@ async def test_the_first_run_creates_a_collection_per_file_named_by_its_path(
             "size": len(text),
         }
     assert sorted(result.collection_ids) == sorted(c.id for c in stored.values())
+    # The hash goes under `metadata` and, for GridFS-era servers, `collectionMetadata` too.
+    sent = json.loads(next(r for r in fake.requests if r.path == LOCAL_FILE).body["data"])
+    assert sent["metadata"] == sent["collectionMetadata"]
+    assert set(sent["metadata"]) == {"fastgptOapiMirror"}
 
 
 async def test_a_second_run_uploads_nothing(io_mode: str, tmp_path: Path) -> None:

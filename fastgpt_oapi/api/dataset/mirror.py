@@ -175,7 +175,10 @@ class MirrorRun:
         self._remote.setdefault(item.name, []).append((item.id, sha if isinstance(sha, str) else None))
 
     def inspect_failed(self, item: CollectionListItem, exc: FastGPTError) -> None:
-        """A candidate whose detail could not be read: its file is left alone this run."""
+        """A candidate whose detail could not be read: its file is left alone this run (a refused key
+        stops the run)."""
+        if isinstance(exc, (AuthenticationError, PermissionDeniedError)):
+            raise exc
         self._local.pop(item.name, None)
         self._seen.add(item.name)
         self._fail(item.name, exc)
