@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from http_support import run
+from http_support import run, served_client
 
 from fastgpt_oapi import (
     AuthenticationError,
@@ -319,3 +319,21 @@ async def test_bad_input_is_refused_before_anything_is_sent(io_mode: str, tmp_pa
         await mirror(io_mode, client, "6651f0c1a2b3c4d5e6f7a8b9", tmp_path / "missing")
     assert caught.value.errors[0].field == "folder"
     assert len(fake.requests) == sent
+
+
+async def test_over_http_a_second_run_uploads_nothing(io_mode: str, tmp_path: Path) -> None:
+    fake = FakeFastGPT()
+    root = folder(tmp_path, FILES)
+    with fake.serve() as base_url:
+        client = served_client(base_url, fake.api_key)
+        try:
+            dataset = client.dataset.create_dataset(CreateDatasetRequest(name="Docs")).id
+            events: list[MirrorProgress] = []
+            first = await mirror(io_mode, client, dataset, root, on_progress=events.append)
+            second = await mirror(io_mode, client, dataset, root)
+        finally:
+            await client.aclose()
+    assert len(first.created) == 3
+    assert sorted(second.unchanged) == sorted(FILES)
+    assert fake.count(LOCAL_FILE) == 3
+    assert events[-1].bytes_done == sum(len(t) for t in FILES.values())

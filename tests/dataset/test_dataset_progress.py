@@ -4,6 +4,7 @@ httpx writes them to the socket) and in process; and what a callback that raises
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -174,10 +175,11 @@ async def test_a_chat_upload_stopped_by_its_callback_is_aborted_and_raises_as_is
                 )
         finally:
             await client.aclose()
-    first, second, abort = fake.storage.requests  # nothing sent again
-    assert (first.method, len(first.body)) == ("PUT", 65536)
-    assert (second.method, len(second.body)) == ("PUT", 0)  # its headers went, none of its bytes
-    assert (abort.method, abort.path.rsplit("/", 1)[-1]) == ("POST", "abort")
+    requests = list(fake.storage.requests)
+    puts = sorted(len(r.body) for r in requests if r.method == "PUT")
+    # Part 1 whole; part 2's headers may have gone, none of its bytes; nothing sent again.
+    assert puts in ([65536], [0, 65536])
+    assert [r.path.rsplit("/", 1)[-1] for r in requests if r.method == "POST"] == ["abort"]
     assert not fake.storage.objects
 
 
@@ -253,7 +255,11 @@ async def test_push_all_of_a_generator_has_no_total(io_mode: str) -> None:
         on_progress=lambda d, t: reports.append((d, t)),
     )
     assert reports[0] == (0, None)
-    assert sorted(d for d, _ in reports) == [0, 100, 200, 250]
+    done = [d for d, _ in reports]
+    # Batches of 100, 100 and 50, two at a time: they may be acknowledged in any order.
+    assert done[0] == 0
+    assert done[-1] == 250
+    assert sorted(b - a for a, b in itertools.pairwise(done)) == [50, 100, 100]
     assert {t for _, t in reports} == {None}
 
 
