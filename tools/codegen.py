@@ -410,7 +410,13 @@ def method_rows(module_name: str, since: dict[str, str]) -> list[str]:
     cls = getattr(module, node.name)
     service = module_name.split(".")[-2]
     single = {sync.name for sync, _ in raw_methods(module_name)}
-    functions = [f for f in node.body if isinstance(f, ast.FunctionDef) and not f.name.startswith("_")]
+    defined = [f for f in node.body if isinstance(f, ast.FunctionDef) and not f.name.startswith("_")]
+    # An overloaded method is one row, its implementation's, returning what each overload returns.
+    overloads: dict[str, list[str]] = {}
+    for f in defined:
+        if any(ast.unparse(d).endswith("overload") for d in f.decorator_list) and f.returns is not None:
+            overloads.setdefault(f.name, []).append(f"`{ast.unparse(f.returns)}`")
+    functions = [f for f in defined if not any(ast.unparse(d).endswith("overload") for d in f.decorator_list)]
     names = {f.name for f in functions} | {f.name for f in node.body if isinstance(f, ast.AsyncFunctionDef)}
     rows = []
     for function in functions:
@@ -425,8 +431,11 @@ def method_rows(module_name: str, since: dict[str, str]) -> list[str]:
             sends = f"{_endpoint(route)}, page after page"
         else:
             sends = _first_sentence(inspect.getdoc(getattr(cls, name)))
-        returned = f"`{ast.unparse(function.returns)}`" if function.returns is not None else "`None`"
-        returned += _listed(hints.get("return"))
+        if name in overloads:
+            returned = " or ".join(overloads[name])
+        else:
+            returned = f"`{ast.unparse(function.returns)}`" if function.returns is not None else "`None`"
+            returned += _listed(hints.get("return"))
         rows.append(f"| `{name}` | {sends} | {returned} | {since.get(f'{service}.{name}', '')} |")
     return rows
 

@@ -538,8 +538,8 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
         | None = None,
         request_option: RequestOption | None = None,
     ) -> CollectionDetail | list[CollectionDetail]:
-        """Poll `get_collection` every `poll_interval` seconds until nothing of the collection is left
-        in FastGPT's training queue, and return its last detail. `on_progress` sees each poll's detail
+        """Poll `get_collection` every `poll_interval` seconds until nothing of the collection (or of
+        several) is left in FastGPT's training queue, and return its last detail (several: a list). `on_progress` sees each poll's detail
         (`training_amount`, `active_training_amount`, `final_error_amount`, `slowest_training_mode`,
         ...), the last one included.
 
