@@ -51,6 +51,8 @@ _FIELD_VALUE_TYPES = {
 _REPLY_KEYS = ("answer", "reasoning", "quotes", "interactive", "then", "error", "title")
 _RULE_KEYS = ("match", "regex", *_REPLY_KEYS)
 _QUOTE_KEYS = ("q", "a", "sourceName", "score", "id", "datasetId", "collectionId", "sourceId", "chunkIndex")
+# What an app without a `default` answers when no rule matches.
+_NO_RULE = {"answer": 'No rule matched "{{question}}".'}
 _TEMPLATE = re.compile(r"\{\{\s*(question|form\.[^}\s]+)\s*\}\}")
 
 
@@ -247,7 +249,7 @@ def parse_apps(data: Any, *, reserved: frozenset[str] = frozenset()) -> list[Scr
             _rule(r, f"{where}.rules[{j}]", asking)
             for j, r in enumerate(_list(item.get("rules", []), f"{where}.rules"))
         )
-        default_raw = item.get("default", {"answer": ""})
+        default_raw = item.get("default", _NO_RULE)
         default = _reply(_object(default_raw, f"{where}.default", _REPLY_KEYS), f"{where}.default", asking)
         if default.interactive is not None:
             asking[f"scripted{len(asking):02d}"] = Rule(default)
