@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fastgpt_oapi import AuthenticationError
+from fastgpt_oapi import AuthenticationError, Client
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage
 from fastgpt_oapi.testing import FakeFastGPT
 from fastgpt_oapi.testing.standalone import EmulatorOptions, run
@@ -189,3 +189,18 @@ def test_run_serves_until_stop_is_set_off_the_main_thread() -> None:
         stop.set()
         worker.join(timeout=30)
     assert (codes, err.getvalue()) == ([0], "")
+
+
+@pytest.mark.parametrize(("host", "reached"), [("0.0.0.0", "127.0.0.1"), ("::1", "[::1]"), ("::", "[::1]")])
+def test_fake_serve_on_any_interface_or_ipv6_gives_a_url_to_connect_to(host: str, reached: str) -> None:
+    if ":" in host:
+        try:
+            with socket.socket(socket.AF_INET6) as probe:
+                probe.bind(("::1", 0))
+        except OSError:
+            pytest.skip("no IPv6 loopback on this machine")
+    fake = FakeFastGPT()
+    with fake.serve(host=host) as base_url:
+        assert base_url.startswith(f"http://{reached}:")
+        with Client.builder().base_url(base_url).api_key(fake.api_key).app_id(fake.app_id).build() as client:
+            assert client.chat.chat(ask("anywhere")).answer == "You said: anywhere"
