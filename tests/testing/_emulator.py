@@ -1,7 +1,7 @@
 """The standalone emulator run as a user runs it: a subprocess, its JSON line read from a real pipe.
 
-`EMULATOR` is the one place that says how it is started: when the command line lands, this becomes
-`[sys.executable, "-m", "fastgpt_oapi", "emulator"]` and every test follows.
+`EMULATOR` is the one place that says how it is started: the command line's `emulator` command, as a
+user types it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import httpx
 
 from fastgpt_oapi import Client
 
-EMULATOR = [sys.executable, "-m", "fastgpt_oapi.testing.standalone"]
+EMULATOR = [sys.executable, "-m", "fastgpt_oapi", "emulator"]
 # A fresh interpreter importing the emulator on a loaded 2-core machine: generous.
 START_TIMEOUT = 60.0
 
