@@ -444,26 +444,31 @@ class _ChatIds:
         return f"{type(self).__name__}(chat_id={self.chat_id!r}, data_id={self.data_id!r}, {state})"
 
 
+def _text_delta(event: ChatStreamEvent) -> str:
+    return event.text if isinstance(event, ChunkEvent) else ""
+
+
+def _reasoning_delta(event: ChatStreamEvent) -> str:
+    return event.reasoning if isinstance(event, ChunkEvent) else ""
+
+
 class ChatStream(_ChatIds, EventStream[ChatStreamEvent, ChatStreamDecoder]):
     """A streamed completion: iterate it for `ChatStreamEvent`s; use it as a context manager."""
 
     @property
     def text_stream(self) -> Iterator[str]:
         """Only the answer text, delta by delta (heartbeats and reasoning left out)."""
-        for event in self:
-            if isinstance(event, ChunkEvent):
-                text = event.text
-                if text:
-                    yield text
+        return self._deltas(_text_delta)
 
     @property
     def reasoning_stream(self) -> Iterator[str]:
         """Only the reasoning text, delta by delta (heartbeats and answer text left out)."""
+        return self._deltas(_reasoning_delta)
+
+    def _deltas(self, delta_of: Callable[[ChatStreamEvent], str]) -> Iterator[str]:
         for event in self:
-            if isinstance(event, ChunkEvent):
-                reasoning = event.reasoning
-                if reasoning:
-                    yield reasoning
+            if delta := delta_of(event):
+                yield delta
 
     def get_final_response(self) -> ChatStreamResult:
         """Read what is left, then return the assembled result."""
@@ -476,20 +481,17 @@ class AsyncChatStream(_ChatIds, AsyncEventStream[ChatStreamEvent, ChatStreamDeco
     """The async twin of `ChatStream`: `async for event in stream`, `async with`."""
 
     @property
-    async def text_stream(self) -> AsyncIterator[str]:
-        async for event in self:
-            if isinstance(event, ChunkEvent):
-                text = event.text
-                if text:
-                    yield text
+    def text_stream(self) -> AsyncIterator[str]:
+        return self._deltas(_text_delta)
 
     @property
-    async def reasoning_stream(self) -> AsyncIterator[str]:
+    def reasoning_stream(self) -> AsyncIterator[str]:
+        return self._deltas(_reasoning_delta)
+
+    async def _deltas(self, delta_of: Callable[[ChatStreamEvent], str]) -> AsyncIterator[str]:
         async for event in self:
-            if isinstance(event, ChunkEvent):
-                reasoning = event.reasoning
-                if reasoning:
-                    yield reasoning
+            if delta := delta_of(event):
+                yield delta
 
     async def get_final_response(self) -> ChatStreamResult:
         await self.until_done()
