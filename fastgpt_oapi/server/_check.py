@@ -16,18 +16,6 @@ import httpx
 
 from .share_auth import check_uid
 
-__all__ = [
-    "API_DATASET_TIMEOUT",
-    "SHARE_AUTH_TIMEOUT",
-    "CheckReport",
-    "CheckedRequest",
-    "Problem",
-    "acheck_api_dataset",
-    "acheck_share_auth",
-    "check_api_dataset",
-    "check_share_auth",
-]
-
 # custom/api.ts L34-41 @337cd100: `timeout: 60000` on the API dataset's axios instance.
 API_DATASET_TIMEOUT = 60.0
 # FastGPT's share-auth calls use its shared axios (`packages/service/common/api/axios.ts`), which sets no
