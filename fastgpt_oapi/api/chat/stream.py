@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -452,18 +452,28 @@ def _reasoning_delta(event: ChatStreamEvent) -> str:
     return event.reasoning if isinstance(event, ChunkEvent) else ""
 
 
-class ChatStream(_ChatIds, EventStream[ChatStreamEvent, ChatStreamDecoder]):
-    """A streamed completion: iterate it for `ChatStreamEvent`s; use it as a context manager."""
+_DeltasT = TypeVar("_DeltasT", Iterator[str], AsyncIterator[str])
+
+
+class _TextStreams(Generic[_DeltasT]):
+    """The text views of both stream classes; each walks its events in `_deltas`, sync or async."""
+
+    def _deltas(self, delta_of: Callable[[ChatStreamEvent], str]) -> _DeltasT:
+        raise NotImplementedError
 
     @property
-    def text_stream(self) -> Iterator[str]:
+    def text_stream(self) -> _DeltasT:
         """Only the answer text, delta by delta (heartbeats and reasoning left out)."""
         return self._deltas(_text_delta)
 
     @property
-    def reasoning_stream(self) -> Iterator[str]:
+    def reasoning_stream(self) -> _DeltasT:
         """Only the reasoning text, delta by delta (heartbeats and answer text left out)."""
         return self._deltas(_reasoning_delta)
+
+
+class ChatStream(_ChatIds, _TextStreams[Iterator[str]], EventStream[ChatStreamEvent, ChatStreamDecoder]):
+    """A streamed completion: iterate it for `ChatStreamEvent`s; use it as a context manager."""
 
     def _deltas(self, delta_of: Callable[[ChatStreamEvent], str]) -> Iterator[str]:
         for event in self:
@@ -477,16 +487,10 @@ class ChatStream(_ChatIds, EventStream[ChatStreamEvent, ChatStreamDecoder]):
         return self._decoder.result()
 
 
-class AsyncChatStream(_ChatIds, AsyncEventStream[ChatStreamEvent, ChatStreamDecoder]):
+class AsyncChatStream(
+    _ChatIds, _TextStreams[AsyncIterator[str]], AsyncEventStream[ChatStreamEvent, ChatStreamDecoder]
+):
     """The async twin of `ChatStream`: `async for event in stream`, `async with`."""
-
-    @property
-    def text_stream(self) -> AsyncIterator[str]:
-        return self._deltas(_text_delta)
-
-    @property
-    def reasoning_stream(self) -> AsyncIterator[str]:
-        return self._deltas(_reasoning_delta)
 
     async def _deltas(self, delta_of: Callable[[ChatStreamEvent], str]) -> AsyncIterator[str]:
         async for event in self:
