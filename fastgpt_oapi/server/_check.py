@@ -488,10 +488,9 @@ def _drive(run: _Run, client: httpx.Client) -> CheckReport:
             response = client.request(
                 call.method, call.url, headers=call.headers, params=call.params, json=call.json
             )
+            run.answered(response)
         except httpx.HTTPError as exc:
             run.failed(exc)
-        else:
-            run.answered(response)
     return run.report()
 
 
@@ -501,10 +500,9 @@ async def _adrive(run: _Run, client: httpx.AsyncClient) -> CheckReport:
             response = await client.request(
                 call.method, call.url, headers=call.headers, params=call.params, json=call.json
             )
+            run.answered(response)
         except httpx.HTTPError as exc:
             run.failed(exc)
-        else:
-            run.answered(response)
     return run.report()
 
 
