@@ -3,6 +3,7 @@ pseudo-terminal, typing and reading as a person would."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
@@ -92,7 +93,8 @@ def test_output_json_is_the_final_result(connected: Cli, fake: FakeFastGPT) -> N
     assert result["answer"] == 'About "why": this is the considered answer.'
     assert result["reasoning"] == 'The user asked "why"; let me think first.'
     assert result["finish_reason"] == "stop"
-    assert len(result["chat_id"]) == 24 and len(result["data_id"]) == 24
+    assert len(result["chat_id"]) == 24
+    assert len(result["data_id"]) == 24
     assert {"response_data", "new_variables", "tool_calls", "interactive"} <= set(result)
     stored = records(fake, result["chat_id"], fake.apps["reasoning"])
     assert [r.data_id for r in stored if r.obj == "AI"] == [result["data_id"]]
@@ -200,13 +202,13 @@ class _CutShort(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.0"
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.end_headers()
         for part in ("Half an ", "answer"):
-            chunk = '{"choices":[{"delta":{"content":"%s"},"index":0,"finish_reason":null}]}' % part
+            chunk = json.dumps({"choices": [{"delta": {"content": part}, "index": 0, "finish_reason": None}]})
             self.wfile.write(f"event: answer\ndata: {chunk}\n\n".encode())
             self.wfile.flush()
 
@@ -360,7 +362,12 @@ def test_a_session_keeps_one_chat_id_and_ctrl_d_ends_it(terminal: Any, fake: Fak
     assert term.wait() == 0
     assert f"continue with --chat-id {chat_id[1]}" in term.plain()
     stored = records(fake, chat_id[1])
-    assert [r.text for r in stored] == ["first question", "You said: first question", "second", "You said: second"]
+    assert [r.text for r in stored] == [
+        "first question",
+        "You said: first question",
+        "second",
+        "You said: second",
+    ]
 
 
 def test_reasoning_is_shown_dimmed(terminal: Any) -> None:
@@ -444,7 +451,7 @@ def test_one_turn_on_a_terminal_hints_how_to_continue(terminal: Any, fake: FakeF
     assert term.wait() == 0
     hint = re.search(r"continue with --chat-id (\w+)", term.plain())
     assert hint, term.plain()
-    assert [r.text for r in records(fake, hint[1])][0] == "hello"
+    assert records(fake, hint[1])[0].text == "hello"
 
 
 def test_events_need_a_message_in_a_terminal(terminal: Any, fake: FakeFastGPT) -> None:
@@ -452,3 +459,18 @@ def test_events_need_a_message_in_a_terminal(terminal: Any, fake: FakeFastGPT) -
     assert term.wait() == 2
     assert "need a message" in term.plain()
     assert fake.count(COMPLETIONS) == 0
+
+
+def test_chat_help_loads_no_request_model(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from fastgpt_oapi.cli.app import run\n"
+        "code = run(['chat', '--help'])\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('fastgpt_oapi.api', 'httpx', 'fastgpt_oapi.client')))\n"
+        "print('LOADED', loaded, code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=cli_env(tmp_path)
+    )
+    assert "LOADED [] 0" in done.stdout, done.stderr
+    assert "--chat-id" in done.stdout

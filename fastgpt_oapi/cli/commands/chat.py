@@ -15,6 +15,7 @@ models are imported inside the functions: `--help` loads none.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
@@ -41,7 +42,8 @@ def chat(
         str | None,
         typer.Argument(
             help="The message; '-' reads it from stdin (as does no message when stdin is not a terminal)."
-            " None on a terminal: an interactive session.",
+            " Left out on a terminal: an interactive session.",
+            metavar="MESSAGE|-",
             show_default=False,
         ),
     ] = None,
@@ -50,12 +52,13 @@ def chat(
         typer.Option("--events", help='Every stream event as a JSON line: {"event": ..., "data": ...}'),
     ] = False,
     chat_id: Annotated[
-        str | None, typer.Option("--chat-id", help="Continue this chat (default: a new one)")
+        str | None, typer.Option("--chat-id", metavar="ID", help="Continue this chat (default: a new one)")
     ] = None,
     var: Annotated[
         list[str] | None,
         typer.Option(
             "--var",
+            metavar="KEY=VALUE",
             help="A workflow variable: key=value (a string) or key:=JSON (a number, true, a list...);"
             " repeatable",
             show_default=False,
@@ -250,6 +253,7 @@ class _Render:
         self.reasoning = reasoning
         self.detail = detail
         self.answer_tail = ""  # the last character of the answer written ("" before any)
+        self.wrote_answer = False
         self.answer_open = False  # the answer's current line has text and no newline yet
         self.reasoning_open = False
         self.tools: dict[str, list[str]] = {}  # tool id -> [name, params]
@@ -270,6 +274,7 @@ class _Render:
             self._dim("\n")
             self.reasoning_open = False
         self.out.write(text)
+        self.wrote_answer = True
         self.answer_tail = text[-1]
         self.answer_open = text[-1] != "\n"
 
@@ -290,6 +295,7 @@ class _Render:
         if self.answer_open and self.out.is_terminal:
             self.out.write("\n")
             self.answer_open = False
+            self.answer_tail = "\n"
 
     def _dim(self, text: str) -> None:
         out = self.out
@@ -360,10 +366,8 @@ def _session(state: State, *, chat_id: str | None, variables: dict[str, Any], de
     from ...api.chat.service import new_id
     from ...core.errors import APIStatusError, FastGPTError
 
-    try:  # line editing and history at the prompt, where the platform has it
+    with contextlib.suppress(ImportError):  # line editing and history at the prompt (not on Windows)
         import readline  # noqa: F401
-    except ImportError:  # pragma: no cover - Windows
-        pass
 
     out = state.out
     client = state.client()
@@ -395,6 +399,8 @@ def _session(state: State, *, chat_id: str | None, variables: dict[str, Any], de
                 result = stream.get_final_response()
         except KeyboardInterrupt:
             render.finish()
+            if out.is_terminal and not render.wrote_answer:
+                out.write("\n")  # after the terminal's "^C"
             _stop(client, chat_id, out)
             continue
         except FastGPTError as error:
@@ -585,4 +591,3 @@ def _ask_agent(out: Output, asked: Any) -> ChatMessage:
         answers.append((_pick(text, values) or text) if values else text)
     reply: ChatMessage = asked.reply(*answers)
     return reply
-
