@@ -1,7 +1,7 @@
 """Generate the typed request builders and raw-response wrappers: `python tools/codegen.py [--check]`,
 run from the repository root.
 
-For every model class with a `builder()` classmethod in the modules below, writes a `<Model>Builder`
+For every model class that declares a `builder` (`Builds`) in the modules below, writes a `<Model>Builder`
 with one setter per field into `_builders.py` beside the module. Setter parameter types are the field
 annotations exactly as written in the source, so mypy checks builder calls as strictly as constructor
 calls (real methods, no dynamic attribute lookup). The names those annotations use are imported the
@@ -78,7 +78,10 @@ def _module_tree(module: ModuleType) -> ast.Module:
 
 
 def builder_models(module_name: str) -> list[type[BaseModel]]:
-    """The module's models that have a `builder()` classmethod, in the order the source defines them."""
+    """The module's models that declare a builder (`builder: ClassVar[Builds[XBuilder]] = Builds()`), in
+    the order the source defines them."""
+    from fastgpt_oapi.core.lazy import Builds
+
     module = importlib.import_module(module_name)
     found = []
     for node in _module_tree(module).body:
@@ -88,7 +91,7 @@ def builder_models(module_name: str) -> list[type[BaseModel]]:
         if (
             isinstance(obj, type)
             and issubclass(obj, BaseModel)
-            and isinstance(inspect.getattr_static(obj, "builder", None), classmethod)
+            and isinstance(inspect.getattr_static(obj, "builder", None), Builds)
         ):
             found.append(obj)
     return found

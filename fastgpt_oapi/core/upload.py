@@ -156,6 +156,14 @@ class UploadSource:
             )
         return block
 
+    def _in_memory(self, offset: int, length: int) -> Iterator[bytes] | None:
+        """The chunks of `[offset, offset + length)` of an in-memory source; None for a file, read by
+        `_read_at` (sync or in a worker thread)."""
+        if self._data is None:
+            return None
+        data, end = self._data, offset + length
+        return (data[i : min(i + CHUNK_SIZE, end)].tobytes() for i in range(offset, end, CHUNK_SIZE))
+
     def chunks(self, offset: int, length: int) -> Iterator[bytes]:
         """The bytes of `[offset, offset + length)`, `CHUNK_SIZE` at a time (reported to `progress`)."""
         progress = self.progress
@@ -184,24 +192,23 @@ class UploadSource:
                     progress(sent, self.size)
 
     def _chunks(self, offset: int, length: int) -> Iterator[bytes]:
-        end = offset + length
-        if self._data is not None:
-            for i in range(offset, end, CHUNK_SIZE):
-                yield self._data[i : min(i + CHUNK_SIZE, end)].tobytes()
+        in_memory = self._in_memory(offset, length)
+        if in_memory is not None:
+            yield from in_memory
             return
-        position = offset
+        position, end = offset, offset + length
         while position < end:
             block = self._read_at(position, min(CHUNK_SIZE, end - position))
             position += len(block)
             yield block
 
     async def _achunks(self, offset: int, length: int) -> AsyncGenerator[bytes, None]:
-        end = offset + length
-        if self._data is not None:
-            for i in range(offset, end, CHUNK_SIZE):
-                yield self._data[i : min(i + CHUNK_SIZE, end)].tobytes()
+        in_memory = self._in_memory(offset, length)
+        if in_memory is not None:
+            for chunk in in_memory:
+                yield chunk
             return
-        position = offset
+        position, end = offset, offset + length
         while position < end:
             block = await asyncio.to_thread(self._read_at, position, min(CHUNK_SIZE, end - position))
             position += len(block)

@@ -40,7 +40,7 @@ def test_help_lists_the_commands_and_loads_no_request_model(tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert "LOADED [] 0" in done.stdout
-    for command in ("config", "kb", "schema"):
+    for command in ("chat", "completion", "config", "emulator", "kb", "schema"):
         assert f"  {command} " in done.stdout
 
 
@@ -230,7 +230,7 @@ def test_a_terminal_error_is_one_readable_line(connected: Cli, fake: FakeFastGPT
 def test_schema_is_the_command_tree_with_the_exit_codes(cli: Cli) -> None:
     tree = cli("schema").json()
     names = {c["name"] for c in tree["commands"]}
-    assert {"config", "kb", "schema"} <= names
+    assert {"completion", "config", "emulator", "kb", "schema"} <= names
     assert tree["exit_codes"]["rate_limited"] == 6
     assert tree["exit_codes"]["usage"] == 2
     kb = next(c for c in tree["commands"] if c["name"] == "kb")
