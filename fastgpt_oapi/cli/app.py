@@ -144,11 +144,14 @@ def root(
 
 def _register() -> None:
     # One line per group; each module imports the SDK's models inside its commands, not at the top.
-    from .commands import config, kb, schema
+    from .commands import check, config, history, kb, logs, schema
 
     app.add_typer(config.app, name="config")
     app.add_typer(kb.app, name="kb")
     app.command("schema")(schema.schema)
+    app.add_typer(history.app, name="history")
+    app.add_typer(logs.app, name="logs")
+    app.add_typer(check.app, name="check")
 
 
 _register()
