@@ -151,15 +151,17 @@ def previous(tmp_path: Path) -> Iterator[Path]:
 def test_a_failure_midway_leaves_no_half_file(
     connected: Cli, fake: FakeFastGPT, tmp_path: Path, previous: Path, chats: list[str]
 ) -> None:
-    # The 12th chat's records fail (every retry too): 11 chats were written to the temporary file.
-    fake.fail_next(500, path="/api/core/chat/record/getPaginationRecords", after=11, times=10)
+    # The 12th chat's records fail (a POST: the SDK does not send it again): 11 chats were written to the temporary file.
+    fake.fail_next(500, path="/api/core/chat/record/getPaginationRecords", after=11)
     fresh = tmp_path / "fresh.jsonl"
     run = connected("history", "export", "--out", str(fresh))
     assert run.code == 8, run.stderr
     assert run.error()["status"] == 500
     assert not fresh.exists()
-    fake.fail_next(500, path="/api/core/chat/record/getPaginationRecords", after=11, times=10)
+    fake.fail_next(500, path="/api/core/chat/record/getPaginationRecords", after=11)
     again = connected("history", "export", "--format", "csv", "--out", str(previous))
     assert again.code == 8
     assert previous.read_text(encoding="utf-8") == "the previous export\n"  # untouched
     assert sorted(p.name for p in tmp_path.iterdir() if not p.is_dir()) == ["export.csv"]
+    # Every scripted failure was used: each run failed midway, after 11 chats.
+    assert fake.count("/api/core/chat/record/getPaginationRecords") == 2 * (11 + 1)
