@@ -84,7 +84,9 @@ class ExportSink:
 
 
 @contextmanager
-def export_sink(out: Output, fmt: ExportFormat, path: Path | None, *, columns: Sequence[str]) -> Iterator[ExportSink]:
+def export_sink(
+    out: Output, fmt: ExportFormat, path: Path | None, *, columns: Sequence[str]
+) -> Iterator[ExportSink]:
     """An `ExportSink` on stdout, or on a temporary file renamed to `path` when the block ends without
     an exception (removed when it raises)."""
     if path is None:

@@ -44,13 +44,18 @@ def free_port() -> int:
 
 
 def test_the_folder_library_kit_passes(cli: Cli, tmp_path: Path) -> None:
-    with served(api_dataset_app(FolderLibrary(folder(tmp_path), read_url_base="https://files.example.com/kb/"), token="s3cret")) as url:
+    with served(
+        api_dataset_app(
+            FolderLibrary(folder(tmp_path), read_url_base="https://files.example.com/kb/"), token="s3cret"
+        )
+    ) as url:
         run = cli("check", "api-dataset", url, "--token", "s3cret")
         text = cli("check", "api-dataset", url, "--token", "s3cret", "-o", "text")
         subtree = cli("check", "api-dataset", url, "--token", "s3cret", "--base-path", "guides")
     assert run.code == 0, run.stderr
     report = run.json()
-    assert report["ok"] is True and report["problems"] == []
+    assert report["ok"] is True
+    assert report["problems"] == []
     assert report["requests"] > 6  # the whole tree: lists, and content/read/detail per file
     assert text.code == 0
     assert text.stdout.splitlines()[-1].startswith(f"ok: API file library at {url}, ")
@@ -68,12 +73,13 @@ def test_a_files_envelope_fails_with_fastgpts_message(cli: Cli) -> None:
     assert report["ok"] is False
     first = report["problems"][0]
     assert first["message"] == "Invalid file list format"
-    assert first["request"]["method"] == "POST" and first["request"]["url"] == f"{url}/v1/file/list"
+    assert first["request"]["method"] == "POST"
+    assert first["request"]["url"] == f"{url}/v1/file/list"
     assert first["fastgpt_refuses"] is True
     assert text.code == 1
     lines = text.stdout.splitlines()
     assert lines[0].startswith("FastGPT refuses: Invalid file list format (")
-    assert lines[1].strip() == f'after POST {url}/v1/file/list {{}}'
+    assert lines[1].strip() == f"after POST {url}/v1/file/list {{}}"
     assert lines[-1].startswith(f"failed: 1 problem(s): API file library at {url}")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -51,7 +50,7 @@ def chats(fake: FakeFastGPT, clock: Clock) -> list[str]:
     ids = []
     for n in range(25):
         clock.now += 60
-        chat(fake, f"c{n:02d}", f"question {n}", "line one\nline two, with a comma and a \"quote\"")
+        chat(fake, f"c{n:02d}", f"question {n}", 'line one\nline two, with a comma and a "quote"')
         ids.append(f"c{n:02d}")
     clock.now += 86400
     chat(fake, "late", "asked a day later", "and again")
@@ -80,12 +79,15 @@ def test_jsonl_is_one_line_per_chat_with_its_records_oldest_first(
         assert line["records"] == expected[line["chat_id"]]
         assert [r["obj"] for r in line["records"]] == ["Human", "AI", "Human", "AI"]
         assert line["app_id"] == fake.app_id
-        assert "update_time" in line and "chatId" not in line  # snake_case
+        assert "update_time" in line
+        assert "chatId" not in line
     assert "26 chats, 104 records" in run.stderr  # the summary line (stderr is not a terminal)
     assert "\x1b[" not in run.stderr
 
 
-def test_csv_is_one_row_per_record_quoted_properly(connected: Cli, fake: FakeFastGPT, chats: list[str]) -> None:
+def test_csv_is_one_row_per_record_quoted_properly(
+    connected: Cli, fake: FakeFastGPT, chats: list[str]
+) -> None:
     run = connected("history", "export", "--format", "csv")
     assert run.code == 0, run.stderr
     rows = list(csv.DictReader(io.StringIO(run.stdout, newline="")))
@@ -102,10 +104,13 @@ def test_csv_is_one_row_per_record_quoted_properly(connected: Cli, fake: FakeFas
     for chat_id, got in by_chat.items():
         assert [r["data_id"] for r in got] == [r["data_id"] for r in expected[chat_id]]
     multi = [r for r in rows if r["obj"] == "Human" and r["text"].startswith("line one")]
-    assert multi and multi[0]["text"] == 'line one\nline two, with a comma and a "quote"'
+    assert multi
+    assert multi[0]["text"] == 'line one\nline two, with a comma and a "quote"'
 
 
-def test_since_exports_only_chats_updated_since_whole(connected: Cli, fake: FakeFastGPT, chats: list[str]) -> None:
+def test_since_exports_only_chats_updated_since_whole(
+    connected: Cli, fake: FakeFastGPT, chats: list[str]
+) -> None:
     run = connected("history", "export", "--since", "2026-12-02T00:00:00Z")
     assert run.code == 0, run.stderr
     [line] = run.lines()
@@ -142,10 +147,10 @@ def test_out_writes_the_file_atomically(connected: Cli, tmp_path: Path, chats: l
 
 
 @pytest.fixture
-def previous(tmp_path: Path) -> Iterator[Path]:
+def previous(tmp_path: Path) -> Path:
     target = tmp_path / "export.csv"
     target.write_text("the previous export\n", encoding="utf-8")
-    yield target
+    return target
 
 
 def test_a_failure_midway_leaves_no_half_file(

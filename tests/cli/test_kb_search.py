@@ -19,7 +19,9 @@ from .conftest import Cli
 def dataset_id(fake: FakeFastGPT) -> str:
     with fake.client() as client:
         dataset = client.dataset.create_dataset(CreateDatasetRequest(name="Help")).id
-        faq = client.dataset.create_collection(CreateCollectionRequest(dataset_id=dataset, name="FAQ", type="virtual"))
+        faq = client.dataset.create_collection(
+            CreateCollectionRequest(dataset_id=dataset, name="FAQ", type="virtual")
+        )
         client.dataset.push_data(
             PushDataRequest(
                 collection_id=faq.id,

@@ -44,7 +44,9 @@ def chats(fake: FakeFastGPT, clock: Clock) -> list[str]:
     with fake.client() as client:
         for chat_id in ids:
             clock.now += 86400 * 2 if chat_id == "late1" else 30
-            client.chat.chat(ChatCompletionRequest(chat_id=chat_id, messages=[ChatMessage.user(f"hi {chat_id}")]))
+            client.chat.chat(
+                ChatCompletionRequest(chat_id=chat_id, messages=[ChatMessage.user(f"hi {chat_id}")])
+            )
     return ids
 
 
@@ -78,7 +80,9 @@ def test_a_date_range_and_csv(connected: Cli, fake: FakeFastGPT, chats: list[str
     assert len(early.lines()) == 55
 
 
-def test_out_and_a_failure_midway(connected: Cli, fake: FakeFastGPT, tmp_path: Path, chats: list[str]) -> None:
+def test_out_and_a_failure_midway(
+    connected: Cli, fake: FakeFastGPT, tmp_path: Path, chats: list[str]
+) -> None:
     target = tmp_path / "logs.jsonl"
     path = "/api/core/app/logs/list" if fake.version == "4.17.0" else "/api/core/app/logs/search"
     fake.fail_next(500, path=path, after=1)

@@ -80,7 +80,8 @@ def api_dataset(
     ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="The server's base URL, as given to FastGPT's API dataset")],
     token: Annotated[
-        str | None, typer.Option("--token", help="The bearer token FastGPT sends (the dataset's authorization)")
+        str | None,
+        typer.Option("--token", help="The bearer token FastGPT sends (the dataset's authorization)"),
     ] = None,
     base_path: Annotated[
         str | None, typer.Option("--base-path", help="The folder id the dataset starts from (its basePath)")

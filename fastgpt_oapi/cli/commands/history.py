@@ -84,7 +84,11 @@ def export(
     since_at = parse_when(since, flag="--since")
     app_id = state.settings().app_id
     if not app_id:
-        raise CliError("no app: pass --app-id, set FASTGPT_APP_ID, or save app_id in a profile", ExitCode.USAGE, kind="usage")
+        raise CliError(
+            "no app: pass --app-id, set FASTGPT_APP_ID, or save app_id in a profile",
+            ExitCode.USAGE,
+            kind="usage",
+        )
     client = state.client()
     history = client.chat_history
     listing = ListHistoriesRequest(app_id=app_id, page_size=_PAGE, start_update_time=since_at)
