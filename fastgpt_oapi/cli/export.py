@@ -54,6 +54,8 @@ def parse_when(text: str | None, *, flag: str) -> datetime | None:
 
 
 def _csv_value(value: Any) -> str:
+    if isinstance(value, datetime):  # as the JSON lines write it (pydantic's `Z` for UTC)
+        value = value.isoformat().replace("+00:00", "Z")
     value = to_jsonable(value)
     if value is None:
         return ""
@@ -115,6 +117,7 @@ def export_sink(
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
+        out.hint(f"{target} not written: the export stopped")
         raise
 
 
@@ -142,7 +145,9 @@ class ProgressCounter:
             self._task = self._progress.add_task(self._text())
 
     def _text(self) -> str:
-        return f"{self._label}: " + ", ".join(f"{n} {unit}" for unit, n in self.counts.items())
+        return f"{self._label}: " + ", ".join(
+            f"{n} {unit}{'' if n == 1 else 's'}" for unit, n in self.counts.items()
+        )
 
     def add(self, unit: str, n: int = 1) -> None:
         self.counts[unit] += n
@@ -156,8 +161,7 @@ class ProgressCounter:
 
     def done(self, where: Path | None) -> None:
         self.close()
-        summary = f"{self._label}: " + ", ".join(f"{n} {unit}" for unit, n in self.counts.items())
-        self._out.hint(summary + (f" written to {where}" if where is not None else ""))
+        self._out.hint(self._text() + (f" written to {where}" if where is not None else ""))
 
     def __enter__(self) -> ProgressCounter:
         return self

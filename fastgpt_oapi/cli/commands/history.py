@@ -93,7 +93,7 @@ def export(
     history = client.chat_history
     listing = ListHistoriesRequest(app_id=app_id, page_size=_PAGE, start_update_time=since_at)
     with (
-        ProgressCounter(state.out, "history export", "chats", "records") as progress,
+        ProgressCounter(state.out, "history export", "chat", "record") as progress,
         export_sink(state.out, fmt, out_file, columns=CSV_COLUMNS) as sink,
     ):
         for chat in history.iter_histories(listing):
@@ -109,6 +109,6 @@ def export(
             else:
                 for record in records:
                     sink.row(_csv_row(chat, record))
-            progress.add("chats")
-            progress.add("records", len(records))
+            progress.add("chat")
+            progress.add("record", len(records))
     progress.done(out_file)

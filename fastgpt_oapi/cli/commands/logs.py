@@ -79,7 +79,7 @@ def export(
     client = state.client()
     request = ListLogsRequest(date_start=start, date_end=end, page_size=50)
     with (
-        ProgressCounter(state.out, "logs export", "chats") as progress,
+        ProgressCounter(state.out, "logs export", "chat") as progress,
         export_sink(state.out, fmt, out_file, columns=CSV_COLUMNS) as sink,
     ):
         for item in client.app_logs.iter_logs(request):
@@ -87,5 +87,5 @@ def export(
                 sink.json(item)
             else:
                 sink.row(item.model_dump(mode="json"))
-            progress.add("chats")
+            progress.add("chat")
     progress.done(out_file)
