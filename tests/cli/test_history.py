@@ -168,6 +168,7 @@ def test_a_failure_midway_leaves_no_half_file(
     assert run.code == 8, run.stderr
     assert run.error()["status"] == 500
     assert not fresh.exists()
+    assert f"{fresh} not written" in run.stderr
     fake.fail_next(500, path="/api/core/chat/record/getPaginationRecords", after=11)
     again = connected("history", "export", "--format", "csv", "--out", str(previous))
     assert again.code == 8

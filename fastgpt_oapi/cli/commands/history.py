@@ -97,7 +97,9 @@ def export(
         export_sink(state.out, fmt, out_file, columns=CSV_COLUMNS) as sink,
     ):
         for chat in history.iter_histories(listing):
-            # The server filters by update time where it can; this keeps an older one to the same rule.
+            # FastGPT filters by `startUpdateTime` (`updateTime: {$gte}` in
+            # projects/app/src/pages/api/core/chat/history/getHistories.ts @054c3f18); this check holds a
+            # server that ignores it to the same rule.
             if since_at is not None and chat.update_time is not None and chat.update_time < since_at:
                 continue
             newest_first = list(
