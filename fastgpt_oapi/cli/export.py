@@ -22,6 +22,8 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import typer
+
 from .app import CliError
 from .exit_codes import ExitCode
 from .output import Output, dumps, to_jsonable
@@ -30,6 +32,10 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
 __all__ = ["ExportFormat", "ExportSink", "ProgressCounter", "export_sink", "parse_when"]
+
+
+# A shell's status for a program ended by SIGPIPE (128 + 13).
+_BROKEN_PIPE = 141
 
 
 class ExportFormat(str, Enum):
@@ -96,8 +102,16 @@ def export_sink(
         reconfigure = getattr(stream, "reconfigure", None)
         if callable(reconfigure):  # UTF-8 whatever the locale says; CSV keeps its own CRLF
             reconfigure(encoding="utf-8", newline="" if fmt is ExportFormat.csv else None)
-        yield ExportSink(stream, fmt, columns)
-        stream.flush()
+        try:
+            yield ExportSink(stream, fmt, columns)
+            stream.flush()
+        except BrokenPipeError:
+            # The reader stopped (`| head`): end quietly, as shell tools do, with 128 + SIGPIPE. What is
+            # still buffered goes nowhere (so Python's own flush at exit fails no more).
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+            raise typer.Exit(_BROKEN_PIPE) from None
         return
     target = path.expanduser()
     folder = target.parent if str(target.parent) else Path(".")

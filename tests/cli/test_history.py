@@ -210,3 +210,28 @@ def test_progress_goes_to_a_terminals_stderr_and_data_stays_clean(
     assert len(done.stdout.decode().splitlines()) == 26  # no progress in the data
     assert b"history export: 26 chats, 104 records" in seen
     assert b"\x1b[?25l" in seen  # rich's live display (the cursor hidden while it counts)
+
+
+def test_a_reader_that_stops_early_ends_the_export_quietly(
+    fake: FakeFastGPT, served: str, tmp_path: Path, chats: list[str]
+) -> None:
+    # `history export | head -1`: the pipe closes after the first line; no traceback, 128 + SIGPIPE.
+    env = cli_env(
+        tmp_path,
+        {"FASTGPT_BASE_URL": served, "FASTGPT_API_KEY": fake.api_key, "FASTGPT_APP_ID": fake.app_id},
+    )
+    with subprocess.Popen(
+        [sys.executable, "-m", "fastgpt_oapi", "history", "export"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        first = json.loads(process.stdout.readline())
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 141, stderr
+    assert first["chat_id"] in chats
+    assert stderr == ""
