@@ -78,8 +78,9 @@ def test_a_files_envelope_fails_with_fastgpts_message(cli: Cli) -> None:
     assert first["fastgpt_refuses"] is True
     assert text.code == 1
     lines = text.stdout.splitlines()
+    assert len(lines) == 2  # one line per problem, then the verdict
     assert lines[0].startswith("FastGPT refuses: Invalid file list format (")
-    assert lines[1].strip() == f"after POST {url}/v1/file/list {{}}"
+    assert lines[0].endswith(f") after POST {url}/v1/file/list {{}}")
     assert lines[-1].startswith(f"failed: 1 problem(s): API file library at {url}")
 
 

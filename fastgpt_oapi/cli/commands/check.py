@@ -27,7 +27,7 @@ def _report(out: Output, report: CheckReport, what: str, url: str) -> None:
         for problem in report.problems:
             prefix = "FastGPT refuses" if problem.fastgpt_refuses else "contract"
             detail = f" ({problem.detail})" if problem.detail else ""
-            out.write(f"{prefix}: {problem.message}{detail}\n    after {problem.request}\n")
+            out.write(f"{prefix}: {problem.message}{detail} after {problem.request}\n")
         verdict = "ok" if report.ok else f"failed: {len(report.problems)} problem(s)"
         out.write(f"{verdict}: {what} at {url}, {report.requests} requests\n")
 
