@@ -121,6 +121,9 @@ def test_since_exports_only_chats_updated_since_whole(
     [line] = run.lines()
     assert line["chat_id"] == "late"
     assert len(line["records"]) == 4  # the whole chat, not only what is new
+    # FastGPT filters on the server (getHistories' startUpdateTime); the command asks it to.
+    sent = [r.body for r in fake.requests if r.path == "/api/core/chat/history/getHistories"]
+    assert {body["startUpdateTime"] for body in sent} == {"2026-12-02T00:00:00Z"}
     # A bare date is local time; in UTC, the day before takes everything.
     assert len(connected("history", "export", "--since", "2026-11-29").lines()) == 26
     bad = connected("history", "export", "--since", "yesterday")
