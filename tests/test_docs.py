@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import functools
 import re
 import subprocess
 import sys
@@ -152,3 +153,38 @@ def test_readme_quick_start_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest
     assert async_output.strip()
     assert async_output.strip() in sync_output
     assert fake.count("/api/v2/chat/completions") == 3
+
+
+def test_every_include_links_the_file_it_shows() -> None:
+    # On a forge or in an editor the page shows the include marker, not the code: the link beside it is
+    # how that reader gets to the code. The site turns these links into the file names
+    # (tools/mkdocs_hooks.py), since it shows the code itself.
+    for page in sorted((REPO / "docs").glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for block in SNIPPETS.finditer(text):
+            after = text[block.end() :].split("\n```", 1)[1].split("\n\n", 1)[0]
+            for path in dict.fromkeys(spec.partition(":")[0] for spec in block.group(1).splitlines()):
+                assert f"](../{path})" in after, f"{page.name}: no link to {path} after its include"
+                assert (REPO / path).is_file()
+
+
+def test_the_site_shows_example_links_as_names() -> None:
+    sys.path.insert(0, str(REPO / "tools"))
+    try:
+        import mkdocs_hooks
+    finally:
+        sys.path.remove(str(REPO / "tools"))
+    page = "(From [`examples/relay.py`](../examples/relay.py).) See [errors](errors.md)."
+    assert mkdocs_hooks.on_page_markdown(page) == "(From `examples/relay.py`.) See [errors](errors.md)."
+
+
+def test_the_landing_page_and_the_package_description_name_every_part() -> None:
+    landing = (REPO / "docs" / "index.md").read_text(encoding="utf-8")
+    services = [name for name, value in vars(Client).items() if isinstance(value, functools.cached_property)]
+    assert "dataset" in services
+    for part in [*services, "testing", "server", "the command line"]:
+        assert f"- **{part}**" in landing, part
+    description = re.search(r'^description = "(.*)"$', (REPO / "pyproject.toml").read_text(), re.MULTILINE)
+    assert description is not None
+    for words in ("knowledge bases", "emulator", "server kits", "command line"):
+        assert words in description.group(1)

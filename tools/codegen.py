@@ -1,7 +1,7 @@
 """Generate the typed request builders and raw-response wrappers: `python tools/codegen.py [--check]`,
 run from the repository root.
 
-For every model class with a `builder()` classmethod in the modules below, writes a `<Model>Builder`
+For every model class that declares a `builder` (`Builds`) in the modules below, writes a `<Model>Builder`
 with one setter per field into `_builders.py` beside the module. Setter parameter types are the field
 annotations exactly as written in the source, so mypy checks builder calls as strictly as constructor
 calls (real methods, no dynamic attribute lookup). The names those annotations use are imported the
@@ -13,6 +13,12 @@ For every service, writes `<Service>WithRawResponse` into `_raw.py` beside it: o
 method that sends one request and returns its model (found by reading the method: one `self._http`
 send, no loop, a response model returned), with the same parameters and `RawResponse[<model>]`
 returned, so `client.<service>.with_raw_response` is typed as strictly as the service.
+
+For every service page of the docs (`docs/<service>.md`), rewrites the method table between
+`<!-- methods -->` and `<!-- /methods -->`: one row per public method, its endpoint read from its request
+model's `Route` (or, for a method of several requests, from its docstring), its return annotation, and
+the since-version of its row in `docs/coverage.md`. So a new method is documented there by its code and
+its coverage row; the page's prose says the rest.
 
 This is a development tool: it lives outside the package so it does not ship in the wheel.
 """
@@ -32,6 +38,8 @@ from pathlib import Path
 from types import ModuleType
 
 from pydantic import BaseModel
+
+from fastgpt_oapi.core.model import Route
 
 MODULES = (
     "fastgpt_oapi.core.options",
@@ -70,7 +78,10 @@ def _module_tree(module: ModuleType) -> ast.Module:
 
 
 def builder_models(module_name: str) -> list[type[BaseModel]]:
-    """The module's models that have a `builder()` classmethod, in the order the source defines them."""
+    """The module's models that declare a builder (`builder: ClassVar[Builds[XBuilder]] = Builds()`), in
+    the order the source defines them."""
+    from fastgpt_oapi.core.lazy import Builds
+
     module = importlib.import_module(module_name)
     found = []
     for node in _module_tree(module).body:
@@ -80,7 +91,7 @@ def builder_models(module_name: str) -> list[type[BaseModel]]:
         if (
             isinstance(obj, type)
             and issubclass(obj, BaseModel)
-            and isinstance(inspect.getattr_static(obj, "builder", None), classmethod)
+            and isinstance(inspect.getattr_static(obj, "builder", None), Builds)
         ):
             found.append(obj)
     return found
@@ -347,6 +358,101 @@ def _write(path: Path, new: str, check: bool) -> bool:
     return False
 
 
+# ---- the service pages' method tables ----------------------------------------------------------
+
+DOCS = Path("docs")
+TABLE_START, TABLE_END = "<!-- methods -->", "<!-- /methods -->"
+
+
+def _since_by_method(coverage: str) -> dict[str, str]:
+    """`dataset.get_dataset` -> its since-version, from the coverage table's rows (the first row wins)."""
+    since: dict[str, str] = {}
+    header: list[str] = []
+    for line in coverage.splitlines():
+        if not line.startswith("|") or line.startswith("|---"):
+            continue
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if cells[:2] == ["operation", "method"]:
+            header = cells
+            continue
+        if header and len(cells) == len(header):
+            row = dict(zip(header, cells, strict=True))
+            for name in row["SDK"].replace("`", "").split(","):
+                since.setdefault(name.strip(), row["since"])
+    return since
+
+
+def _endpoint(route: Route) -> str:
+    from pydantic.alias_generators import to_camel
+
+    query = "?" + "&".join(f"{to_camel(q)}=" for q in sorted(route.query)) if route.query else ""
+    return f"`{route.method} {route.path}{query}`"
+
+
+def _first_sentence(doc: str | None) -> str:
+    text = " ".join((doc or "").split("\n\n", 1)[0].split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def _listed(model: object) -> str:
+    """`: list of X` for a response whose `list` field holds the items."""
+    field = getattr(model, "model_fields", {}).get("list")
+    items = typing.get_args(field.annotation) if field is not None else ()
+    return f": `list` of `{getattr(items[0], '__name__', items[0])}`" if len(items) == 1 else ""
+
+
+def method_rows(module_name: str, since: dict[str, str]) -> list[str]:
+    """The table rows of one service: its public sync methods in source order."""
+    module = importlib.import_module(module_name)
+    node = _service_class(module)
+    cls = getattr(module, node.name)
+    service = module_name.split(".")[-2]
+    single = {sync.name for sync, _ in raw_methods(module_name)}
+    functions = [f for f in node.body if isinstance(f, ast.FunctionDef) and not f.name.startswith("_")]
+    names = {f.name for f in functions} | {f.name for f in node.body if isinstance(f, ast.AsyncFunctionDef)}
+    rows = []
+    for function in functions:
+        name = function.name
+        if name.startswith("a") and name[1:] in names:
+            continue  # `aiter_x`: an async twin defined with `def`, documented with its sync method
+        hints = typing.get_type_hints(getattr(cls, name))
+        route = getattr(hints.get("request"), "route", None)
+        if route is not None and name in single:
+            sends = _endpoint(route)
+        elif route is not None and name.startswith("iter_"):
+            sends = f"{_endpoint(route)}, page after page"
+        else:
+            sends = _first_sentence(inspect.getdoc(getattr(cls, name)))
+        returned = f"`{ast.unparse(function.returns)}`" if function.returns is not None else "`None`"
+        returned += _listed(hints.get("return"))
+        rows.append(f"| `{name}` | {sends} | {returned} | {since.get(f'{service}.{name}', '')} |")
+    return rows
+
+
+def render_method_table(module_name: str, since: dict[str, str]) -> str:
+    head = ["| method | FastGPT endpoint | returns | since |", "|---|---|---|---|"]
+    return "\n".join([TABLE_START, *head, *method_rows(module_name, since), TABLE_END])
+
+
+def method_table_pages(root: Path = Path()) -> list[tuple[Path, str]]:
+    """(page, its text with a fresh table) for every service page that has the markers."""
+    coverage = root / DOCS / "coverage.md"
+    if not coverage.exists():
+        return []
+    since = _since_by_method(coverage.read_text(encoding="utf-8"))
+    pages = []
+    for module_name in SERVICE_MODULES:
+        page = root / DOCS / f"{module_name.split('.')[-2]}.md"
+        text = page.read_text(encoding="utf-8") if page.exists() else ""
+        if TABLE_START not in text:
+            continue
+        before, rest = text.split(TABLE_START, 1)
+        after = rest.split(TABLE_END, 1)[1]
+        pages.append((page, before + render_method_table(module_name, since) + after))
+    return pages
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--check", action="store_true", help="fail if a builder file is out of date")
@@ -356,6 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         raise ValueError("two modules would share one _builders.py")
     stale = [target(m) for m in MODULES if not regenerate(m, args.check)]
     stale += [raw_target(m) for m in SERVICE_MODULES if not _write(raw_target(m), render_raw(m), args.check)]
+    stale += [page for page, text in method_table_pages() if not _write(page, text, args.check)]
     if stale and args.check:
         print("out of date (run `make codegen`):", ", ".join(_shown(path) for path in stale), file=sys.stderr)
         return 1

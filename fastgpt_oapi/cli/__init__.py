@@ -19,6 +19,12 @@ INSTALL_HINT = "fastgpt-oapi: the command line needs its extra: pip install 'fas
 
 def main(argv: Sequence[str] | None = None, *, prog_name: str = "fastgpt-oapi") -> None:
     """Run the command line with `argv` (default: the process's arguments); exits with its status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["--version"], ["-V"]):  # the answer needs no parser: skip importing one
+        from .._version import __version__
+
+        print(f"fastgpt-oapi {__version__}")
+        raise SystemExit(0)
     try:
         import rich  # noqa: F401
         import typer  # noqa: F401
@@ -27,4 +33,4 @@ def main(argv: Sequence[str] | None = None, *, prog_name: str = "fastgpt-oapi") 
         raise SystemExit(1) from None
     from .app import run
 
-    raise SystemExit(run(list(sys.argv[1:] if argv is None else argv), prog_name=prog_name))
+    raise SystemExit(run(args, prog_name=prog_name))

@@ -148,14 +148,21 @@ class UploadSource:
             )
         return block
 
+    def _in_memory(self, offset: int, length: int) -> Iterator[bytes] | None:
+        """The chunks of `[offset, offset + length)` of an in-memory source; None for a file, read by
+        `_read_at` (sync or in a worker thread)."""
+        if self._data is None:
+            return None
+        data, end = self._data, offset + length
+        return (data[i : min(i + CHUNK_SIZE, end)].tobytes() for i in range(offset, end, CHUNK_SIZE))
+
     def chunks(self, offset: int, length: int) -> Iterator[bytes]:
         """The bytes of `[offset, offset + length)`, `CHUNK_SIZE` at a time."""
-        end = offset + length
-        if self._data is not None:
-            for i in range(offset, end, CHUNK_SIZE):
-                yield self._data[i : min(i + CHUNK_SIZE, end)].tobytes()
+        in_memory = self._in_memory(offset, length)
+        if in_memory is not None:
+            yield from in_memory
             return
-        position = offset
+        position, end = offset, offset + length
         while position < end:
             block = self._read_at(position, min(CHUNK_SIZE, end - position))
             position += len(block)
@@ -164,12 +171,12 @@ class UploadSource:
     async def achunks(self, offset: int, length: int) -> AsyncIterator[bytes]:
         """As `chunks`, each file read in a worker thread: a read may block (a network file system, a
         cold disk), and the event loop must not wait for it. One hop per chunk is cheap next to sending it."""
-        end = offset + length
-        if self._data is not None:
-            for i in range(offset, end, CHUNK_SIZE):
-                yield self._data[i : min(i + CHUNK_SIZE, end)].tobytes()
+        in_memory = self._in_memory(offset, length)
+        if in_memory is not None:
+            for chunk in in_memory:
+                yield chunk
             return
-        position = offset
+        position, end = offset, offset + length
         while position < end:
             block = await asyncio.to_thread(self._read_at, position, min(CHUNK_SIZE, end - position))
             position += len(block)

@@ -25,7 +25,7 @@ import math
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,10 +201,7 @@ class DatasetStore:
 
     def dataset_tree(self, dataset_id: str) -> list[str]:
         """The dataset and its descendants (`findDatasetAndAllChildren`)."""
-        found = [dataset_id]
-        for current in found:
-            found += [d.id for d in self.datasets.values() if d.parent_id == current]
-        return found
+        return _tree(dataset_id, self.datasets)
 
     def delete_dataset(self, dataset_id: str) -> None:
         """Delete a dataset with its child datasets, their collections and data."""
@@ -226,10 +223,7 @@ class DatasetStore:
 
     def collection_tree(self, collection_id: str) -> list[str]:
         """The collection and its descendants (`findCollectionAndChild`)."""
-        found = [collection_id]
-        for current in found:
-            found += [c.id for c in self.collections.values() if c.parent_id == current]
-        return found
+        return _tree(collection_id, self.collections)
 
     def delete_collections(self, collection_ids: Iterable[str]) -> None:
         """Delete collections with their child collections and all their data."""
@@ -394,6 +388,14 @@ class DatasetStore:
             if total > limit:
                 break
         return hits
+
+
+def _tree(root_id: str, nodes: Mapping[str, Dataset | Collection]) -> list[str]:
+    """`root_id` and the ids of its descendants among `nodes`, by `parent_id`, parents first."""
+    found = [root_id]
+    for current in found:
+        found += [node.id for node in nodes.values() if node.parent_id == current]
+    return found
 
 
 def text_hash(text: str) -> str:
