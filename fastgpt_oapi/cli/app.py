@@ -144,7 +144,7 @@ def root(
 
 def _register() -> None:
     # One line per group; each module imports the SDK's models inside its commands, not at the top.
-    from .commands import chat, completion, config, emulator, kb, schema
+    from .commands import chat, check, completion, config, emulator, history, kb, logs, schema
 
     app.add_typer(config.app, name="config")
     app.add_typer(kb.app, name="kb")
@@ -152,6 +152,9 @@ def _register() -> None:
     app.command("completion")(completion.completion)
     app.command("emulator")(emulator.emulator)
     app.command("chat")(chat.chat)
+    app.add_typer(history.app, name="history")
+    app.add_typer(logs.app, name="logs")
+    app.add_typer(check.app, name="check")
 
 
 _register()

@@ -40,7 +40,7 @@ def test_help_lists_the_commands_and_loads_no_request_model(tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert "LOADED [] 0" in done.stdout
-    for command in ("chat", "completion", "config", "emulator", "kb", "schema"):
+    for command in ("chat", "check", "completion", "config", "emulator", "history", "kb", "logs", "schema"):
         assert f"  {command} " in done.stdout
 
 
