@@ -19,7 +19,9 @@ from server.support import hand_written_library, served
 from fastgpt_oapi import ConflictError, InternalServerError
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage
 from fastgpt_oapi.api.dataset.model import (
+    ApiDatasetServer,
     ApiFileItem,
+    ApiFileServer,
     CreateApiCollectionRequest,
     CreateApiCollectionV2Request,
     CreateDatasetRequest,
@@ -65,7 +67,7 @@ WAYS = ["mounted", pytest.param("loopback", marks=pytest.mark.system)]
 
 
 def api_dataset(fake: FakeFastGPT, url: str, authorization: str | None = TOKEN) -> str:
-    server = {"apiServer": {"baseUrl": url, **({"authorization": authorization} if authorization else {})}}
+    server = ApiDatasetServer(api_server=ApiFileServer(base_url=url, authorization=authorization))
     with fake.client() as client:
         request = CreateDatasetRequest(name="Handbook", type="apiDataset", api_dataset_server=server)
         return client.dataset.create_dataset(request).id
