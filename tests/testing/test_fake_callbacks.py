@@ -482,3 +482,20 @@ def test_finish_sends_the_body_of_the_version_played(version: str | None, keys: 
     assert finish["path"] == "/shareAuth/finish"
     assert list(finish["body"]) == keys
     assert finish["body"]["responseData"][0]["totalPoints"] == 1.5
+
+
+async def test_a_share_link_chat_through_the_async_transport_asks_the_mounted_hook() -> None:
+    hooks = Hooks()
+    fake = FakeFastGPT()
+    app_id = fake.register_app(billed_app, name="Support bot")
+    fake.mount(HOOK_URL, share_auth_app(hooks))
+    share_id = fake.create_share_link(app_id, hook_url=HOOK_URL)
+    async with httpx.AsyncClient(transport=fake.async_transport(), base_url="http://fastgpt.fake") as web:
+        answer = await web.post(
+            "/api/v2/chat/completions",
+            json=completion(share_id, "alice-token", "hi", chatId="a1", stream=True),
+        )
+    assert answer.status_code == 200
+    assert "You asked: hi" in answer.text
+    assert hooks.calls == ["start", "finish"]
+    assert [r.total_points for r in hooks.reports] == [1.5]
