@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, get_args, overload
 
 from .apps import App, Language, builtin_apps
@@ -25,7 +25,8 @@ from .ids import is_object_id, nanoid, object_id
 from .knowledge import KNOWLEDGE_APP_ID, knowledge_app
 from .multipart import is_multipart, parse_multipart
 from .routes import TABLE, parse_version
-from .state import State
+from .routes.share import SHARE, ShareVisit, check_chat_owner, find_share_link, hook_init, share_identity
+from .state import ShareLink, State
 from .storage import FakeStorage, MiB
 from .wire import FakeResponse, Refusal, bad_key, json_bytes
 
@@ -48,6 +49,18 @@ LATEST_VERSION = "4.18.0"
 _LEGACY_RECORD_DELETE = "4.14.10"
 # App keys, bound to one app (doc.fastgpt.io `openapi/intro`: "App keys (FastGPT 4.18.0 or later)").
 _APP_KEYS_SINCE = "4.18.0"
+# Where a request may come through a share link instead of with a key (`routes/share.py`): the
+# completions, which ask the hook's `start`, and chat init and history reads, which ask its `init`.
+_COMPLETIONS = frozenset({"/api/v1/chat/completions", "/api/v2/chat/completions"})
+_SHARE_PATHS = _COMPLETIONS | {
+    "/api/core/chat/init",
+    "/api/core/chat/outLink/init",
+    "/api/core/chat/history/getHistories",
+    "/api/core/chat/getHistories",
+    "/api/core/chat/record/getPaginationRecords",
+    "/api/core/chat/getPaginationRecords",
+    "/api/core/chat/record/getRecords_v2",
+}
 # The parameters of `FakeFastGPT.client` that are not `ClientBuilder` setters.
 _NOT_SETTINGS = frozenset({"self", "configure"})
 
@@ -299,6 +312,38 @@ class FakeFastGPT:
             self.apps[name or app_id] = app_id
         return app_id
 
+    def create_share_link(self, app_id: str, *, hook_url: str | None = None, name: str = "share") -> str:
+        """A share link to `app_id`; returns its share id. Chats through it need no API key but
+        `outLinkAuthData: {shareId, outLinkUid}` in the completions body (`shareId` and `outLinkUid` at
+        the top level for chat init and history reads), `outLinkUid` being the visitor's token.
+
+        With `hook_url` (the link's identity hook, FastGPT's commercial edition), the emulator POSTs to
+        `{hook_url}/shareAuth/init` on chat init and history reads, `/shareAuth/start` before each
+        completion and `/shareAuth/finish` after it, with the bodies of the version played, over HTTP or
+        to an app given to `mount`; a refusal refuses the chat with FastGPT's error (`routes/share.py`).
+        """
+        if not is_object_id(app_id):
+            raise ValueError("app_id must be 24 hexadecimal characters")
+        if hook_url is not None and not hook_url.startswith(("http://", "https://")):
+            raise ValueError(f"hook_url must be an http(s) URL, got {hook_url!r}")
+        with self._state.lock:
+            share_id = nanoid(24)
+            self._state.share_links[share_id] = ShareLink(share_id, app_id, name, hook_url)
+        return share_id
+
+    def mount(self, base_url: str, app: Any) -> None:
+        """Serve `app` (an ASGI application, such as `fastgpt_oapi.server.api_dataset_app(...)` or a
+        FastAPI app) in process at `base_url`: the emulator's calls to URLs under it (an API dataset's
+        `baseUrl`, a share link's hook URL, a file's `previewUrl`) go to the app instead of the network.
+        The app runs on an event loop of its own in a worker thread, so the emulator's sync handlers can
+        wait for it; it sees the full path, with `base_url`'s path as its `root_path`. A later mount at
+        the same base URL replaces it; `unmount(base_url)` removes it."""
+        self._state.callbacks.mount(base_url, app)
+
+    def unmount(self, base_url: str) -> None:
+        """Stop serving the app mounted at `base_url`: calls there go to the network again."""
+        self._state.callbacks.unmount(base_url)
+
     def create_app_key(self, app_id: str) -> str:
         """A new app key bound to `app_id` (FastGPT >= 4.18.0; an older version refuses it as an unknown key).
 
@@ -482,7 +527,7 @@ class FakeFastGPT:
         if route is None or not route.served(state.version):
             return FakeResponse(404, {"content-type": "text/plain"}, [f"Cannot {method} {path}".encode()])
         fields = parsed if isinstance(parsed, dict) else {}
-        params = (
+        params: dict[str, Any] = (
             dict(fields)
             if route.reads == "body"
             else dict(query)
@@ -492,6 +537,18 @@ class FakeFastGPT:
             else {**query, **fields}
         )
         try:
+            identity = share_identity({**query, **fields}) if path in _SHARE_PATHS else None
+            if identity is not None:  # a share link: no key; its app, and its hook asked first
+                with state.lock:
+                    link = find_share_link(state, *identity)
+                    visit = ShareVisit(link, identity[1])
+                    params = {**params, "appId": link.app_id}
+                    if path not in _COMPLETIONS:
+                        visit = replace(visit, uid=hook_init(state, visit))
+                        if params.get("chatId"):
+                            check_chat_owner(state, visit, (link.app_id, str(params["chatId"])))
+                    params[SHARE] = visit
+                    return route.handler(state, params)
             bound = self._authenticate(headers)
             if bound is not None:  # an app key: its app, whatever the request names
                 params = {k: v for k, v in params.items() if k not in ("appId", "sourceType")}

@@ -13,10 +13,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .apps import App, Language
+from .callbacks import Outbound
 from .datasets import DatasetStore
 from .storage import FakeStorage
 
-__all__ = ["NEW_CHAT_TITLE", "Chat", "Record", "State", "iso"]
+__all__ = ["NEW_CHAT_TITLE", "Chat", "Record", "ShareLink", "State", "iso"]
 
 # A chat's title before anything names it (FastGPT's i18n `chat:new_chat`).
 NEW_CHAT_TITLE: dict[Language, str] = {"en": "New chat", "zh": "新对话"}
@@ -65,6 +66,18 @@ class Chat:
     has_been_read: bool = False
     # 0 generating, 1 done, 2 error. The emulator's runs finish before they are answered.
     generate_status: int = 1
+    # A chat made through a share link: the link, and the uid its hook gave (`outLinkUid` in FastGPT).
+    share_id: str | None = None
+
+
+@dataclass
+class ShareLink:
+    """A share link (`FakeFastGPT.create_share_link`): the app it runs and its identity hook's root URL."""
+
+    share_id: str
+    app_id: str
+    name: str
+    hook_url: str | None = None
 
 
 @dataclass
@@ -82,6 +95,9 @@ class State:
     lock: threading.RLock = field(default_factory=threading.RLock)
     # What the built-in apps and the emulator's own texts are written in.
     language: Language = "en"
+    # Calls out to users' servers (API file libraries, share-link hooks), and the apps mounted in process.
+    callbacks: Outbound = field(default_factory=Outbound)
+    share_links: dict[str, ShareLink] = field(default_factory=dict)
 
     def live(self, app_id: str) -> list[Chat]:
         return [c for c in self.chats.values() if c.app_id == app_id and not c.deleted]

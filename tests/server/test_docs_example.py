@@ -75,3 +75,21 @@ async def test_the_documented_hook_bills_points(example: dict[str, Any]) -> None
         refused = await fastgpt.post("/shareAuth/start", json={"token": "alice-token", "question": "more?"})
     assert example["hooks"].balances["alice-token"] == -2.0
     assert refused.json() == {"success": False, "message": "No points left: please top up", "data": None}
+
+
+def the_emulator_block() -> str:
+    section = PAGE.read_text(encoding="utf-8").split("\n## Trying the kits against the emulator\n", 1)[1]
+    match = re.search(r"^```python\n(.*?)^```\n", section, re.MULTILINE | re.DOTALL)
+    assert match is not None
+    return match.group(1)
+
+
+def test_the_documented_emulator_run_reads_the_library_and_bills_through_the_hook(
+    example: dict[str, Any],
+) -> None:
+    """The page's second block, run after the app's block as the page says: the emulator reads the
+    file from the mounted app's `/kb`, the knowledge app cites it, and the hook bills and refuses."""
+    exec(compile(the_emulator_block(), str(PAGE), "exec"), example)
+    assert example["cited"] == "setup.md"
+    assert example["hooks"].balances["alice-token"] == 0.0
+    assert example["refused"] == "No points left: please top up"

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime
 
 from fastgpt_oapi.api.dataset.model import (
+    ApiDatasetServer,
     ApiFileItem,
     ChunkSettingMode,
     ChunkSplitMode,
@@ -140,7 +141,9 @@ class CreateDatasetRequestBuilder(RequestBuilder[CreateDatasetRequest]):
         self._set("vlm_model_id", vlm_model_id)
         return self
 
-    def api_dataset_server(self, api_dataset_server: dict[str, Any] | None) -> CreateDatasetRequestBuilder:
+    def api_dataset_server(
+        self, api_dataset_server: ApiDatasetServer | dict[str, Any] | None
+    ) -> CreateDatasetRequestBuilder:
         self._set("api_dataset_server", api_dataset_server)
         return self
 

@@ -78,6 +78,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_PUSH_ITEMS",
+    "ApiDatasetServer",
+    "ApiFileServer",
     "ChunkSettingMode",
     "ChunkSettings",
     "ChunkSplitMode",
@@ -125,6 +127,8 @@ __all__ = [
     "DeleteDataRequestBuilder",
     "DeleteDatasetRequest",
     "DeleteDatasetRequestBuilder",
+    "DingtalkServer",
+    "FeishuServer",
     "GetCollectionRequest",
     "GetCollectionRequestBuilder",
     "GetDataRequest",
@@ -180,6 +184,7 @@ __all__ = [
     "UpdateDataRequestBuilder",
     "UpdateDataResponse",
     "WebsiteConfig",
+    "YuqueServer",
 ]
 
 # FastGPT's limit on one pushData call (`PushDataBodySchema`: `data: z.array(...).max(200)`).
@@ -760,6 +765,57 @@ class UpdateDataResponse(FastGPTModel):
 # ---- requests: datasets -------------------------------------------------------------------------
 
 
+class ApiFileServer(RequestPart):
+    """An API file library ("API 文件库"): the server FastGPT reads an `apiDataset`'s files from
+    (`POST {base_url}/v1/file/list`, `GET .../v1/file/content`, `/read`, `/detail`; see
+    `fastgpt_oapi.server.api_dataset` for a ready one). `authorization` is sent as
+    `Authorization: Bearer <authorization>`; `base_path` is the folder id FastGPT lists first.
+    Source: `APIFileServerSchema`, `packages/global/core/dataset/apiDataset/type.ts` @ 04b3226b."""
+
+    base_url: str = Field(min_length=1)
+    authorization: str | None = None
+    base_path: str | None = None
+
+
+class FeishuServer(RequestPart):
+    """A Feishu folder (`FeishuServerSchema`, `apiDataset/type.ts` @ 04b3226b)."""
+
+    app_id: str
+    app_secret: str | None = None
+    folder_token: str
+
+
+class YuqueServer(RequestPart):
+    """A Yuque knowledge base (`YuqueServerSchema`, `apiDataset/type.ts` @ 04b3226b)."""
+
+    user_id: str
+    token: str | None = None
+    base_path: str | None = None
+
+
+class DingtalkServer(RequestPart):
+    """A DingTalk knowledge base (`DingtalkServerSchema`, `apiDataset/type.ts` @ 04b3226b)."""
+
+    app_key: str
+    app_secret: str | None = None
+    user_id: str
+    operator_id: str | None = None
+    workspace_id: str | None = None
+    root_node_id: str | None = None
+    workspace_name: str | None = None
+
+
+class ApiDatasetServer(RequestPart):
+    """Where a dataset of type `apiDataset` (or a Feishu, Yuque, DingTalk one) reads its files: one of
+    the servers (`ApiDatasetServerSchema`, `packages/global/core/dataset/apiDataset/type.ts` @ 04b3226b;
+    the key-by-key form of the wire, `{"apiServer": {"baseUrl": ...}}`, is accepted as a dict too)."""
+
+    api_server: ApiFileServer | None = None
+    feishu_server: FeishuServer | None = None
+    yuque_server: YuqueServer | None = None
+    dingtalk_server: DingtalkServer | None = None
+
+
 class CreateDatasetRequest(APIRequest[CreateDatasetResponse]):
     """`POST /api/core/dataset/create`: a new dataset (or a dataset folder, `type="folder"`).
 
@@ -786,7 +842,8 @@ class CreateDatasetRequest(APIRequest[CreateDatasetResponse]):
     vector_model_id: str | None = Field(default=None, min_length=1)
     agent_model_id: str | None = Field(default=None, min_length=1)
     vlm_model_id: str | None = Field(default=None, min_length=1)
-    api_dataset_server: dict[str, Any] | None = None
+    # With `type="apiDataset"`: `ApiDatasetServer(api_server=ApiFileServer(base_url=...))`.
+    api_dataset_server: ApiDatasetServer | dict[str, Any] | None = None
 
     builder: ClassVar[Builds[CreateDatasetRequestBuilder]] = Builds()
 

@@ -10,12 +10,13 @@ read back.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..apps import RunContext, Turn, WorkflowTool, answer_chunk
 from ..ids import nanoid, object_id
 from ..state import NEW_CHAT_TITLE, Chat, Record, State
-from ..wire import FakeResponse, Params, SchemaRefusal, envelope, json_bytes, json_response, thrown
+from ..wire import FakeResponse, Params, SchemaRefusal, envelope, json_bytes, json_response, no_chat, thrown
 from .auth import require_app
 from .route import Route, enveloped
 from .schema import (
@@ -35,6 +36,7 @@ from .schema import (
     validate,
 )
 from .schema import object_id as an_object_id
+from .share import SHARE, ShareVisit, check_chat_owner, hook_finish, hook_start
 
 __all__ = ["ROUTES"]
 
@@ -73,6 +75,12 @@ def _completions(state: State, params: Params, *, v2: bool) -> FakeResponse:
     else:
         question = _message_text(last.get("content"))
     chat_id = str(params.get("chatId") or "").strip() or nanoid()
+    visit: ShareVisit | None = params.get(SHARE)
+    if visit is not None:  # a share link: its hook's `start` first (`authShareChat`)
+        if params.get("authProxy"):
+            raise no_chat()
+        visit = replace(visit, uid=hook_start(state, visit, question))
+        check_chat_owner(state, visit, (app_id, chat_id))
     data_id = str(params.get("responseChatItemId") or nanoid(16))
     now = state.clock()
     chat = state.chats.get((app_id, chat_id))
@@ -80,6 +88,8 @@ def _completions(state: State, params: Params, *, v2: bool) -> FakeResponse:
         title = question[:20] or NEW_CHAT_TITLE[state.language]
         chat = Chat(app_id, chat_id, title=title, created=now, updated=now)
         chat.uid = params.get("customUid")
+        if visit is not None:
+            chat.uid, chat.share_id, chat.source = visit.uid, visit.link.share_id, "share"
         state.chats[(app_id, chat_id)] = chat
     if any(r.data_id == data_id for r in chat.records):
         raise thrown(f"Chat dataId already exists: {data_id}")
@@ -89,6 +99,9 @@ def _completions(state: State, params: Params, *, v2: bool) -> FakeResponse:
     )
     turn = app(ctx)
     _store(chat, question, last.get("content"), data_id, turn, now)
+    if visit is not None:
+        app_name, _ = state.apps[app_id]
+        hook_finish(state, visit, app_name=app_name, chat_id=chat_id, nodes=turn.nodes)
     detail = params.get("detail") is True
     if params.get("stream") is True:
         return FakeResponse(200, dict(_SSE_HEADERS), _sse(turn, detail, v2))

@@ -25,6 +25,7 @@ from .schema import (
     string,
     validate,
 )
+from .share import SHARE
 
 __all__ = ["ROUTES"]
 
@@ -34,6 +35,9 @@ def _histories(state: State, params: Params) -> dict[str, Any]:
     window = paging(params)
     validate(params, {"source": ("optional", chat_source)})
     chats = state.live(app_id)
+    visit = params.get(SHARE)
+    if visit is not None:  # a share link's visitor sees the chats the hook's uid made through it
+        chats = [c for c in chats if c.share_id == visit.link.share_id and c.uid == visit.uid]
     if params.get("source"):
         chats = [c for c in chats if c.source == params["source"]]
     chats.sort(key=lambda c: (c.top, c.updated), reverse=True)
@@ -357,6 +361,8 @@ ROUTES = (
     Route("/api/core/chat/history/clearHistories", enveloped(_clear_histories), since=_DOCUMENTED),
     Route("/api/core/chat/clearHistories", enveloped(_clear_histories)),
     Route("/api/core/chat/init", enveloped(_init)),
+    # A share link's chat page opens its chat here (`shareId`, `outLinkUid`, `chatId` in the query).
+    Route("/api/core/chat/outLink/init", enveloped(_init)),
     Route("/api/core/chat/record/getPaginationRecords", enveloped(_records), since=_DOCUMENTED),
     Route("/api/core/chat/getPaginationRecords", enveloped(_records)),
     Route("/api/core/chat/record/getResData", enveloped(_res_data), since=_DOCUMENTED),

@@ -20,9 +20,10 @@ from ...datasets import UPLOAD_EXTENSIONS, Collection, Dataset, chunk_settings, 
 from ...ids import nanoid
 from ...multipart import FormFile
 from ...state import State
-from ...wire import Params, Refusal, bad_upload_type, failed, file_not_found
+from ...wire import Params, Refusal, bad_upload_type, dataset_error, failed, file_not_found
 from .. import schema as z
 from ..schema import Spec, validate
+from .api_files import file_server
 from .documents import training_counts
 from .lookups import CREATE_BASE, TAG_INPUT, find_dataset, page_title, parent_of, read_link, since, tags_in
 from .table import route
@@ -167,22 +168,28 @@ def _create_local_file(state: State, params: Params) -> dict[str, Any]:
     return parse_source(state, collection, read_upload(filename, upload.data))
 
 
-_API_SERVERS = ("apiServer", "yuqueServer", "feishuServer", "dingtalkServer")
-
-
-def _unreachable(dataset: Dataset) -> Refusal:
-    """Asking the dataset's file server: "Can not find api dataset server" without one; with one, the
-    network error FastGPT answers when it cannot reach it ("网络连接异常"), as the emulator never can."""
-    server = dataset.api_server or {}
-    if not any(server.get(kind) for kind in _API_SERVERS):
-        return failed("Can not find api dataset server")
-    return failed("网络连接异常")
-
-
-def _create_api_collection(state: State, params: Params) -> None:
-    """Refused: FastGPT would read the file from the dataset's file server (`_unreachable`)."""
+def _create_api_collection(state: State, params: Params) -> dict[str, Any]:
+    """One file of the dataset's file server (`apiCollection.ts`): a file already in the dataset is
+    `sameApiCollection`; the content is read at once (`readApiServerFileContent`, `api_files.py`) and
+    the collection named after its title, else the request's `name`; then it is parsed like any text."""
     validate(params, {**CREATE_BASE, "name": ("required", z.string), "apiFileId": ("required", z.string)})
-    raise _unreachable(find_dataset(state, params["datasetId"]))
+    dataset = find_dataset(state, params["datasetId"])
+    file_id = params["apiFileId"]
+    if any(
+        c.dataset_id == dataset.id and c.api_file_id == file_id for c in state.datasets.collections.values()
+    ):
+        raise dataset_error("sameApiCollection")
+    title, text = file_server(state, dataset).content(file_id)
+    collection = source_collection(
+        state,
+        params,
+        dataset,
+        name=title or params["name"],
+        type="apiFile",
+        api_file_id=file_id,
+        metadata={"relatedImgId": file_id},
+    )
+    return parse_source(state, collection, text)
 
 
 _API_FILE = z.obj(
@@ -200,39 +207,58 @@ _API_FILE = z.obj(
 
 
 def _create_api_collection_v2(state: State, params: Params) -> None:
-    """Collections from an API dataset's files, in one transaction, answering `null`.
+    """Collections from an API dataset's files, answering `null` (`apiCollectionV2.ts` @ f1268f1e).
 
-    Files whose id the dataset has already (and repeats in the list) are skipped; each file becomes
-    an `apiFile` collection named after it. A folder with `hasChild` needs its files listed by the
-    dataset's file server, which the emulator cannot reach: refused as FastGPT refuses a dataset
-    without a server ("Can not find api dataset server") or an unreachable one ("网络连接异常"), and
-    nothing is created. A file's content is read by FastGPT's parse task later; the emulator cannot
-    read it either, so its parse fails (the collection shows one `parse` error)."""
+    A folder with `hasChild` is listed by the dataset's file server, recursively, and becomes a folder
+    collection; each file becomes an `apiFile` collection named after it; files whose id the dataset has
+    already (or the list repeats) are skipped. A listing FastGPT refuses refuses the request, and
+    nothing is created. Each file's content is read by FastGPT's parse task: here at once, and a
+    refusal (FastGPT's message) leaves the collection's parse failed, as FastGPT's task does."""
     validate(params, {**CREATE_BASE, "apiFiles": ("required", z.array(_API_FILE))})
     dataset = find_dataset(state, params["datasetId"])
-    files = params["apiFiles"]
-    if any(item.get("hasChild") for item in files):
-        raise _unreachable(dataset)
+    files: list[dict[str, Any]] = params["apiFiles"]
+    server = file_server(state, dataset) if any(f.get("hasChild") for f in files) else None
+
+    def walk(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for item in items:
+            found.append(item)
+            if item.get("hasChild") and server is not None:
+                found += [f for f in walk(server.list_files(item["id"])) if f["type"] == "file"]
+        return found
+
+    everything = walk(files)  # every listing first: a refused one creates nothing
     store = state.datasets
-    seen = {
-        c.metadata.get("relatedImgId")
-        for c in store.collections.values()
-        if c.dataset_id == dataset.id and c.type == "apiFile"
-    }
-    for item in files:
-        if item["type"] != "file" or item["id"] in seen:
+    seen = {c.api_file_id for c in store.collections.values() if c.dataset_id == dataset.id}
+    for item in everything:
+        if item["id"] in seen:
             continue
         seen.add(item["id"])
-        collection = source_collection(
-            state,
-            params,
-            dataset,
-            name=item["name"],
-            type="apiFile",
-            metadata={"relatedImgId": item["id"]},
-        )
-        collection.parse_until = store.clock() + store.training_delay
-        collection.parse_error = f"The emulator cannot read API file {item['id']}"
+        if item["type"] == "folder" and item.get("hasChild"):
+            store.add_collection(
+                dataset_id=dataset.id,
+                parent_id=None,
+                name=item["name"],
+                type="folder",
+                api_file_id=item["id"],
+            )
+        elif item["type"] == "file":
+            collection = source_collection(
+                state,
+                params,
+                dataset,
+                name=item["name"],
+                type="apiFile",
+                api_file_id=item["id"],
+                metadata={"relatedImgId": item["id"]},
+            )
+            try:
+                _, text = file_server(state, dataset).content(item["id"])
+            except Refusal as refusal:
+                collection.parse_until = store.clock() + store.training_delay
+                collection.parse_error = refusal.message
+                continue
+            parse_source(state, collection, text)
 
 
 def _create_file_id(state: State, params: Params) -> dict[str, Any]:
