@@ -398,13 +398,13 @@ def test_api_collections_are_refused_as_fastgpt_refuses_them(api: Api) -> None:
     served = api.dataset(
         "api",
         type="apiDataset",
-        apiDatasetServer={"apiServer": {"baseUrl": "http://files", "authorization": "k"}},
+        apiDatasetServer={"apiServer": {"baseUrl": "http://127.0.0.1:9", "authorization": "k"}},
     )
     unreachable = api.post("collection/create/apiCollection", {**body, "datasetId": served})
     assert (unreachable.status, unreachable.body["message"]) == (500, "网络连接异常")
     # the server's secret is not given back
     assert api.get("detail", id=served).data["apiDatasetServer"] == {
-        "apiServer": {"baseUrl": "http://files", "authorization": ""}
+        "apiServer": {"baseUrl": "http://127.0.0.1:9", "authorization": ""}
     }
 
 
