@@ -322,7 +322,10 @@ async def test_api_collections_v2_make_one_collection_per_new_file(io_mode: str)
     fake = FakeFastGPT()
     async with fake.client() as client:
         dataset_id = dataset(
-            client, "Api", type="apiDataset", api_dataset_server={"apiServer": {"baseUrl": "http://127.0.0.1:9"}}
+            client,
+            "Api",
+            type="apiDataset",
+            api_dataset_server={"apiServer": {"baseUrl": "http://127.0.0.1:9"}},
         )
         first = CreateApiCollectionV2Request(
             dataset_id=dataset_id,
