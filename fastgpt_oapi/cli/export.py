@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -41,6 +41,14 @@ _BROKEN_PIPE = 141
 class ExportFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
+
+
+# The options both exports take, declared once.
+OutFile = Annotated[
+    Path | None,
+    typer.Option("--out", metavar="FILE", help="Write to FILE (atomically: all or nothing), not stdout"),
+]
+SINCE_HELP = "Only chats updated at or after this ISO date or date-time (local time without an offset)"
 
 
 def parse_when(text: str | None, *, flag: str) -> datetime | None:

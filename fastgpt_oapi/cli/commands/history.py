@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..app import CliError, state_of
 from ..exit_codes import ExitCode
-from ..export import ExportFormat, ProgressCounter, export_sink, parse_when
+from ..export import SINCE_HELP, ExportFormat, OutFile, ProgressCounter, export_sink, parse_when
 
 if TYPE_CHECKING:
     from ...api.chat_history.model import ChatHistoryItem, ChatRecord
@@ -61,17 +60,13 @@ def export(
         typer.Option(
             "--since",
             metavar="DATE",
-            help="Only chats updated at or after this ISO date or date-time (local time without an"
-            " offset); such a chat is exported whole",
+            help=f"{SINCE_HELP}; such a chat is exported whole",
         ),
     ] = None,
     fmt: Annotated[
         ExportFormat, typer.Option("--format", help="jsonl: one line per chat; csv: one row per record")
     ] = ExportFormat.jsonl,
-    out_file: Annotated[
-        Path | None,
-        typer.Option("--out", metavar="FILE", help="Write to FILE (atomically: all or nothing), not stdout"),
-    ] = None,
+    out_file: OutFile = None,
 ) -> None:
     """Every chat of the app (--app-id) with its records, oldest record first.
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..app import state_of
-from ..export import ExportFormat, ProgressCounter, export_sink, parse_when
+from ..export import SINCE_HELP, ExportFormat, OutFile, ProgressCounter, export_sink, parse_when
 
 app = typer.Typer(help="The app's chat log: export it.", no_args_is_help=True)
 
@@ -52,7 +51,7 @@ def export(
         typer.Option(
             "--since",
             metavar="DATE",
-            help="Only chats updated at or after this ISO date or date-time (local time without an offset)",
+            help=SINCE_HELP,
         ),
     ] = None,
     until: Annotated[
@@ -62,10 +61,7 @@ def export(
     fmt: Annotated[
         ExportFormat, typer.Option("--format", help="jsonl: one line per chat; csv: one row per chat")
     ] = ExportFormat.jsonl,
-    out_file: Annotated[
-        Path | None,
-        typer.Option("--out", metavar="FILE", help="Write to FILE (atomically: all or nothing), not stdout"),
-    ] = None,
+    out_file: OutFile = None,
 ) -> None:
     """The app's chat log (--app-id): every logged chat in the date range, with its counters.
 
