@@ -41,15 +41,18 @@ __all__ = [
     "Dataset",
     "DatasetStore",
     "Hit",
+    "ParseFailure",
     "chunk_settings",
     "count_tokens",
     "csv_to_markdown_table",
+    "decode_text",
     "placeholder_page",
     "read_upload",
     "score",
     "split_text",
     "terms",
     "text_hash",
+    "trainable",
 ]
 
 DEFAULT_VECTOR_MODEL = "text-embedding-3-small"
@@ -134,7 +137,7 @@ class Collection:
         return self.file_id or self.raw_link  # getCollectionSourceData
 
 
-@dataclass
+@dataclass(slots=True)
 class Data:
     id: str
     dataset_id: str
@@ -150,7 +153,9 @@ class Data:
     metadata: dict[str, Any] | None = None
     image_id: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
-    terms: list[frozenset[str]] = field(default_factory=list)  # per searchable text, for the scorer
+    # Per searchable text, for the scorer: made by the first search that reads the chunk (`_terms_of`),
+    # so a large import costs no memory for them until it is searched.
+    terms: list[frozenset[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -181,11 +186,20 @@ class DatasetStore:
         self.tag_ids: dict[tuple[str, str], str] = {}
         self.datasets: dict[str, Dataset] = {}
         self.collections: dict[str, Collection] = {}
-        self.data: dict[str, Data] = {}
+        self._data: dict[str, Data] = {}
         # What a link collection reads: url -> page text. Links not here read as `placeholder_page`.
         self.web_pages: dict[str, str] = {}
         self._by_collection: dict[str, dict[str, Data]] = {}
+        # Source texts whose parse task has not run yet: collection id -> (collection, text, when the
+        # parse ends, when its chunks are trained). `_settle` runs the tasks that are due.
+        self._pending: dict[str, tuple[Collection, str, float, float]] = {}
         self._seq = itertools.count()
+
+    @property
+    def data(self) -> dict[str, Data]:
+        """Every chunk by id, those of parse tasks that have ended included."""
+        self._settle()
+        return self._data
 
     def next_seq(self) -> int:
         return next(self._seq)
@@ -240,18 +254,40 @@ class DatasetStore:
 
     def _drop_collections(self, collection_ids: list[str]) -> None:
         for collection_id in collection_ids:
+            self._pending.pop(collection_id, None)
             for data_id in self._by_collection.pop(collection_id, {}):
-                del self.data[data_id]
+                del self._data[data_id]
             del self.collections[collection_id]
 
     def import_text(self, collection: Collection, text: str) -> None:
-        """Split `text` by the collection's settings into its chunks (`rawText2Chunks`), trained after
-        the delay; the collection remembers the text's length and hash, as FastGPT does."""
-        collection.raw_text_length = len(text)
-        collection.hash_raw_text = text_hash(text)
-        ready = self.clock() + self.training_delay
-        for index, chunk in enumerate(split_text(text, collection.settings)):
-            self.add_data(collection, q=chunk, a="", chunk_index=index, ready_at=ready)
+        """Queue the parse task of a source collection, as FastGPT's create handlers do
+        (`pushDatasetToParseQueue`): nothing is split here, so the create call answers at once,
+        whatever the size. When the task ends (the collection's `parse_until`, else now) the text is
+        split by the collection's settings (`rawText2Chunks`), its chunks pushed as the parse queue
+        pushes them (`trainable`), trained by the time the parse ends (or after the training delay
+        when no parse time is set); the collection then remembers the text's length and hash
+        (`datasetParseQueue`, step 5, `projects/app/src/service/core/dataset/queues/datasetParse.ts`
+        @ 01ff56b4)."""
+        now = self.clock()
+        due = collection.parse_until if collection.parse_until is not None else now
+        ready = collection.parse_until if collection.parse_until is not None else now + self.training_delay
+        self._pending[collection.id] = (collection, text, due, ready)
+
+    def _settle(self) -> None:
+        """Run the parse tasks that are due (reads call it first, so they see what FastGPT would)."""
+        if not self._pending:
+            return
+        now = self.clock()
+        for collection_id, (collection, text, due, ready) in list(self._pending.items()):
+            if now < due:
+                continue
+            del self._pending[collection_id]
+            collection.raw_text_length = len(text)
+            collection.hash_raw_text = text_hash(text)
+            mode = collection.mode
+            for index, chunk in enumerate(split_text(text, collection.settings)):
+                if trainable(chunk, "", None, mode):
+                    self.add_data(collection, q=chunk, a="", chunk_index=index, ready_at=ready)
 
     # -- data --
 
@@ -288,7 +324,7 @@ class DatasetStore:
             metadata=metadata,
         )
         self.set_content(data, q, a, custom_indexes)
-        self.data[data.id] = data
+        self._data[data.id] = data
         self._by_collection[collection.id][data.id] = data
         return data
 
@@ -300,10 +336,10 @@ class DatasetStore:
         customs = [(kind, text) for kind, text in custom_indexes if text]
         defaults = [("default", q)] + ([("default", a)] if a else [])
         data.indexes = [{"type": k, "dataId": object_id(), "text": t} for k, t in defaults + customs]
-        data.terms = [terms(q + ("\n" + a if a else "")), *(terms(text) for _, text in customs)]
+        data.terms = None  # made again by the next search that reads it
 
     def delete_data(self, data: Data) -> None:
-        del self.data[data.id]
+        del self._data[data.id]
         del self._by_collection[data.collection_id][data.id]
 
     def is_ready(self, data: Data) -> bool:
@@ -311,15 +347,17 @@ class DatasetStore:
 
     def rows(self, collection_id: str) -> Iterable[Data]:
         """The collection's data, trained or not (FastGPT >= 4.17.2 writes rows before indexing)."""
+        self._settle()
         return self._by_collection.get(collection_id, {}).values()
 
     def trained(self, collection_id: str) -> list[Data]:
         """The collection's data that finished training: what every read sees."""
+        self._settle()
         now = self.clock()
         return [d for d in self._by_collection.get(collection_id, {}).values() if now >= d.ready_at]
 
     def find_data(self, data_id: str) -> Data | None:
-        data = self.data.get(data_id)
+        data = self.data.get(data_id)  # settles first
         return data if data is not None and self.is_ready(data) else None
 
     # -- training --
@@ -328,6 +366,7 @@ class DatasetStore:
         """The collection's remaining training, as FastGPT's collection detail and listV2 count it:
         `trainingAmount`, `activeTrainingAmount`, `finalErrorAmount`, `hasError`,
         `slowestTrainingMode` (omitted when nothing is left) and `slowestTrainingStatus`."""
+        self._settle()
         now = self.clock()
         counts: dict[str, list[int]] = {}  # mode -> [active, final error]
         if collection.parse_until is not None and now < collection.parse_until:
@@ -379,7 +418,7 @@ class DatasetStore:
             if collection.dataset_id not in wanted or collection.forbid:
                 continue
             for data in self.trained(collection.id):
-                value = max((score(query, t) for t in data.terms), default=0.0)
+                value = max((score(query, t) for t in _terms_of(data)), default=0.0)
                 if value > 0:
                     scored.append((value, data.seq, data, collection))
         scored.sort(key=lambda item: (-item[0], item[1]))
@@ -394,6 +433,27 @@ class DatasetStore:
             if total > limit:
                 break
         return hits
+
+
+def _terms_of(data: Data) -> list[frozenset[str]]:
+    """The chunk's searchable texts as term sets: q (with a), then each index but the default ones
+    (`set_content`), made once and kept until the chunk changes."""
+    if data.terms is None:
+        text = data.q + ("\n" + data.a if data.a else "")
+        customs = [index["text"] for index in data.indexes if index["type"] != "default"]
+        data.terms = [terms(text), *(terms(custom) for custom in customs)]
+    return data.terms
+
+
+def trainable(q: str, a: str, image_id: str | None, mode: str) -> bool:
+    """Whether `pushDataListToTrainingQueue` keeps an item (`packages/service/core/dataset/training/
+    controller.ts` @ 0352c5d0): one with neither `q` nor `imageId` is dropped, and in the `qa` and
+    `auto` modes one whose `q + a` is longer than the agent model's `getLLMMaxChunkSize` (128,000
+    characters here); `chunk` mode has no length limit. Nothing is trimmed and nothing is
+    deduplicated: a whitespace-only `q` and a repeated item are queued like any other."""
+    if not q and not image_id:
+        return False
+    return not (mode in ("qa", "auto") and len(q) + len(a) > _LLM_MAX_CHUNK)
 
 
 def text_hash(text: str) -> str:
@@ -621,13 +681,84 @@ def csv_to_markdown_table(text: str) -> str:
     return "\n".join([line(rows[0]), separator, *(line(row) for row in rows[1:])])
 
 
-def read_upload(filename: str, data: bytes) -> str | None:
-    """An uploaded file's text as the dataset reads it, or None if the emulator cannot read this
-    type (.docx, .pdf, .xlsx, .pptx: FastGPT parses them, the emulator fails their parse step)."""
+@dataclass(frozen=True)
+class ParseFailure:
+    """Why a source's parse task fails: the collection ends with one failed `parse` task."""
+
+    reason: str
+
+
+# Byte order marks, longest first: FastGPT's detector (jschardet) reports these encodings for them.
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+# What a text may hold besides printable characters: tab, newlines, form feed and vertical tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# Han ideographs, CJK punctuation, kana, Hangul and full-width forms: what GBK text is made of.
+_CJK_TEXT = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def decode_text(data: bytes) -> str | None:
+    """A text file's bytes as text, the encoding detected as FastGPT detects it, or None when no
+    encoding gives text (the parse then fails rather than store replacement characters).
+
+    FastGPT (`getDatasetFileRawText`, `packages/service/common/s3/sources/dataset/index.ts`
+    @ 013a0dfd) asks `detectFileEncoding` (`packages/global/common/file/tools.ts` @ 1082f3fd:
+    jschardet over the first 200 bytes, lower-cased) and decodes with it (`readFileRawText`,
+    `packages/service/worker/readFile/extension/rawText.ts` @ 167c83c0: Node's decoder for utf-8,
+    utf-16le, latin1 and the like, iconv-lite for the rest, such as gb2312, utf-16be and
+    windows-1252). The emulator, with the standard library only, reads the whole file:
+    1. a byte order mark names the encoding (UTF-8, UTF-16 LE or BE), and the mark is dropped (JS's
+       `trim`, which the splitter applies to every chunk, drops U+FEFF too);
+    2. else strict UTF-8;
+    3. else GB18030 (a superset of GBK and GB2312), when it decodes cleanly and most of its
+       non-ASCII characters are CJK;
+    4. else Windows-1252 (what jschardet names Latin-1 text), strictly.
+    Text that still holds control characters (NUL and the like: a binary file, or UTF-16 without
+    a mark) is refused, as is a mark followed by bytes its encoding cannot read.
+    """
+    text: str | None = None
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(codec)
+            except UnicodeDecodeError:
+                return None
+            break
+    else:
+        text = _decode_unmarked(data)
+    if text is None or _CONTROL.search(text):
+        return None
+    return text
+
+
+def _decode_unmarked(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        chinese = data.decode("gb18030")
+    except UnicodeDecodeError:
+        chinese = None
+    if chinese is not None:
+        wide = [ch for ch in chinese if ord(ch) > 0x7F]
+        if wide and sum(1 for ch in wide if _CJK_TEXT.match(ch)) >= 0.9 * len(wide):
+            return chinese
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: no character in Windows-1252
+        return None
+
+
+def read_upload(filename: str, data: bytes) -> str | ParseFailure:
+    """An uploaded file's text as the dataset reads it (its encoding detected: `decode_text`), or
+    why its parse fails: a type the emulator cannot read (.docx, .pdf, .xlsx, .pptx: FastGPT parses
+    them, the emulator fails their parse step), or bytes that no encoding reads as text."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in READABLE_EXTENSIONS:
-        return None
-    text = data.decode("utf-8-sig", "replace")
+        return ParseFailure("The emulator cannot read this file type")
+    text = decode_text(data)
+    if text is None:
+        return ParseFailure("The emulator cannot detect the text encoding of this file")
     if extension == "csv":
         return csv_to_markdown_table(text)
     if extension == "html":
