@@ -25,7 +25,7 @@ import math
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +50,7 @@ __all__ = [
     "read_upload",
     "score",
     "split_text",
+    "iter_chunks",
     "terms",
     "text_hash",
     "trainable",
@@ -145,17 +146,35 @@ class Data:
     q: str
     a: str  # "" when none, as FastGPT's training items default it
     chunk_index: int
-    indexes: list[dict[str, Any]]  # {type, dataId, text}, as FastGPT stores them
     mode: str  # the training mode it went through
     ready_at: float  # it exists, for every read, from this time on (the end of its training)
     updated: float
     seq: int
     metadata: dict[str, Any] | None = None
     image_id: str | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: Sequence[dict[str, Any]] = ()
+    # {type, dataId, text}, as FastGPT stores them; None: the default ones only, made when first read
+    # (`indexes`), so a large import holds no index until one is asked for.
+    stored_indexes: list[dict[str, Any]] | None = None
     # Per searchable text, for the scorer: made by the first search that reads the chunk (`_terms_of`),
     # so a large import costs no memory for them until it is searched.
     terms: list[frozenset[str]] | None = None
+
+    @property
+    def indexes(self) -> list[dict[str, Any]]:
+        """The chunk's indexes: a `default` one for q (and one for a, if any), then the caller's."""
+        if self.stored_indexes is None:
+            defaults = [self.q] + ([self.a] if self.a else [])
+            self.stored_indexes = [{"type": "default", "dataId": object_id(), "text": t} for t in defaults]
+        return self.stored_indexes
+
+    @indexes.setter
+    def indexes(self, value: list[dict[str, Any]]) -> None:
+        self.stored_indexes = value
+
+    def index_count(self) -> int:
+        """`len(self.indexes)`, without making the default indexes."""
+        return len(self.stored_indexes) if self.stored_indexes is not None else 1 + (1 if self.a else 0)
 
 
 @dataclass(frozen=True)
@@ -185,7 +204,7 @@ class DatasetStore:
         # Typed tags (FastGPT >= 4.17.1), per dataset: tag name -> tag id, created when first used.
         self.tag_ids: dict[tuple[str, str], str] = {}
         self.datasets: dict[str, Dataset] = {}
-        self.collections: dict[str, Collection] = {}
+        self._collections: dict[str, Collection] = {}
         self._data: dict[str, Data] = {}
         # What a link collection reads: url -> page text. Links not here read as `placeholder_page`.
         self.web_pages: dict[str, str] = {}
@@ -194,6 +213,13 @@ class DatasetStore:
         # parse ends, when its chunks are trained). `_settle` runs the tasks that are due.
         self._pending: dict[str, tuple[Collection, str, float, float]] = {}
         self._seq = itertools.count()
+
+    @property
+    def collections(self) -> dict[str, Collection]:
+        """Every collection by id, with what the parse tasks that have ended wrote on them (the
+        text's length and hash)."""
+        self._settle()
+        return self._collections
 
     @property
     def data(self) -> dict[str, Data]:
@@ -234,7 +260,7 @@ class DatasetStore:
         fields.setdefault("created", now)
         fields.setdefault("updated", now)
         collection = Collection(id=object_id(), seq=self.next_seq(), **fields)
-        self.collections[collection.id] = collection
+        self._collections[collection.id] = collection
         self._by_collection[collection.id] = {}
         return collection
 
@@ -242,7 +268,7 @@ class DatasetStore:
         """The collection and its descendants (`findCollectionAndChild`)."""
         found = [collection_id]
         for current in found:
-            found += [c.id for c in self.collections.values() if c.parent_id == current]
+            found += [c.id for c in self._collections.values() if c.parent_id == current]
         return found
 
     def delete_collections(self, collection_ids: Iterable[str]) -> None:
@@ -257,7 +283,7 @@ class DatasetStore:
             self._pending.pop(collection_id, None)
             for data_id in self._by_collection.pop(collection_id, {}):
                 del self._data[data_id]
-            del self.collections[collection_id]
+            del self._collections[collection_id]
 
     def import_text(self, collection: Collection, text: str) -> None:
         """Queue the parse task of a source collection, as FastGPT's create handlers do
@@ -285,7 +311,7 @@ class DatasetStore:
             collection.raw_text_length = len(text)
             collection.hash_raw_text = text_hash(text)
             mode = collection.mode
-            for index, chunk in enumerate(split_text(text, collection.settings)):
+            for index, chunk in enumerate(iter_chunks(text, collection.settings)):
                 if trainable(chunk, "", None, mode):
                     self.add_data(collection, q=chunk, a="", chunk_index=index, ready_at=ready)
 
@@ -316,7 +342,6 @@ class DatasetStore:
             q=q,
             a=a,
             chunk_index=chunk_index,
-            indexes=[],
             mode=collection.mode,
             ready_at=ready_at,
             updated=ready_at,
@@ -334,8 +359,9 @@ class DatasetStore:
         `search`)."""
         data.q, data.a = q, a
         customs = [(kind, text) for kind, text in custom_indexes if text]
-        defaults = [("default", q)] + ([("default", a)] if a else [])
-        data.indexes = [{"type": k, "dataId": object_id(), "text": t} for k, t in defaults + customs]
+        data.stored_indexes = None  # the default ones, made when first read
+        if customs:
+            data.indexes += [{"type": k, "dataId": object_id(), "text": t} for k, t in customs]
         data.terms = None  # made again by the next search that reads it
 
     def delete_data(self, data: Data) -> None:
@@ -440,7 +466,7 @@ def _terms_of(data: Data) -> list[frozenset[str]]:
     (`set_content`), made once and kept until the chunk changes."""
     if data.terms is None:
         text = data.q + ("\n" + data.a if data.a else "")
-        customs = [index["text"] for index in data.indexes if index["type"] != "default"]
+        customs = [i["text"] for i in data.stored_indexes or () if i["type"] != "default"]
         data.terms = [terms(text), *(terms(custom) for custom in customs)]
     return data.terms
 
@@ -552,55 +578,100 @@ _LEVELS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def split_text(text: str, settings: dict[str, Any]) -> list[str]:
     """`text` as chunks, by a collection's stored chunk settings (see the rules above)."""
-    if not text.strip():
-        return []
+    return list(iter_chunks(text, settings))
+
+
+def iter_chunks(text: str, settings: dict[str, Any]) -> Iterator[str]:
+    """`split_text`, a chunk at a time: a Markdown text is read a section at a time, so splitting a
+    large text holds little beside the text and the chunks made."""
+    length = _stripped_length(text)
+    if not length:
+        return
     trigger = settings.get("chunkTriggerType", "minSize")
-    length = len(text.strip())
     if trigger == "maxSize" and length < _LLM_MAX_CHUNK * 0.7:
-        return [text.strip()]
+        yield text.strip()
+        return
     if trigger != "forceChunk" and length < int(settings.get("chunkTriggerMinSize", 1000)):
-        return [text.strip()]
+        yield text.strip()
+        return
     size = max(int(settings.get("chunkSize") or 512), 1)
     if _is_markdown_table(text):
-        chunks = _table_chunks(text, size)
+        chunks: Iterable[str] = _table_chunks(text, size)
     elif settings.get("chunkSplitter"):
         separators = [s for s in str(settings["chunkSplitter"]).replace("\\n", "\n").split("|") if s]
         pattern = "|".join(re.escape(s) for s in separators)
         chunks = re.split(pattern, text) if pattern else [text]
     else:
         chunks = _markdown_chunks(text, size, int(settings.get("paragraphChunkDeep", 5)))
-    return [chunk.strip() for chunk in chunks if chunk.strip()]
+    for chunk in chunks:
+        stripped = chunk.strip()
+        if stripped:
+            yield stripped
 
 
-def _markdown_chunks(text: str, size: int, depth: int) -> list[str]:
-    sections: list[tuple[list[str], list[str]]] = []  # (heading lines, body lines)
+def _stripped_length(text: str) -> int:
+    """`len(text.strip())`, without copying the text."""
+    start, end = 0, len(text)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end - start
+
+
+# What `str.splitlines` splits at.
+_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """`text.splitlines()`, a line at a time."""
+    start = 0
+    for found in _LINE_BREAK.finditer(text):
+        yield text[start : found.start()]
+        start = found.end()
+    if start < len(text):
+        yield text[start:]
+
+
+def _sections(text: str, depth: int) -> Iterator[tuple[list[str], list[str]]]:
+    """The text's sections, in order: (heading lines, parents first; body lines)."""
     chain: list[tuple[int, str]] = []
     body: list[str] = []
     fenced = False
-    for line in text.splitlines():
+    for line in _lines(text):
         if _FENCE.match(line):
             fenced = not fenced
         heading = None if fenced else _HEADING.match(line)
         if heading is not None and len(heading.group(1)) <= depth:
-            sections.append(([h for _, h in chain], body))
+            yield [h for _, h in chain], body
             level = len(heading.group(1))
             chain = [(lv, h) for lv, h in chain if lv < level] + [(level, line.strip())]
             body = []
         else:
             body.append(line)
-    sections.append(([h for _, h in chain], body))
-    chunks: list[str] = []
-    for position, (titles, lines) in enumerate(sections):
-        content = "\n".join(lines).strip()
-        title = "\n".join(titles)
-        if not content:
-            following = sections[position + 1][0] if position + 1 < len(sections) else []
-            if title and following[: len(titles)] != titles:  # a heading with no text and no children
-                chunks.append(title)
-            continue
-        room = max(size - len(title) - 1, 64) if title else size  # 64: FastGPT's minChunkSize
-        chunks += [f"{title}\n{piece}" if title else piece for piece in _pack(content, room)]
-    return chunks
+    yield [h for _, h in chain], body
+
+
+def _markdown_chunks(text: str, size: int, depth: int) -> Iterator[str]:
+    previous: tuple[list[str], list[str]] | None = None
+    for section in _sections(text, depth):
+        if previous is not None:
+            yield from _section_chunks(*previous, section[0], size)
+        previous = section
+    if previous is not None:
+        yield from _section_chunks(*previous, [], size)
+
+
+def _section_chunks(titles: list[str], lines: list[str], following: list[str], size: int) -> list[str]:
+    """One section's chunks; `following` is the next section's heading lines."""
+    content = "\n".join(lines).strip()
+    title = "\n".join(titles)
+    if not content:
+        if title and following[: len(titles)] != titles:  # a heading with no text and no children
+            return [title]
+        return []
+    room = max(size - len(title) - 1, 64) if title else size  # 64: FastGPT's minChunkSize
+    return [f"{title}\n{piece}" if title else piece for piece in _pack(content, room)]
 
 
 def _pack(text: str, size: int, level: int = 0) -> list[str]:

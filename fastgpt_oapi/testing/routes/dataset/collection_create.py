@@ -86,9 +86,9 @@ def parse_source(state: State, collection: Collection, text: str | ParseFailure 
         collection.parse_error = text.reason
     elif text is None:
         collection.parse_error = "The emulator cannot read this file type"
-    else:
+    training_counts(state, collection)  # 4.17.2: the first statistics snapshot, before any chunk
+    if isinstance(text, str):
         store.import_text(collection, text)
-    training_counts(state, collection)  # 4.17.2: the first statistics snapshot
     return {"collectionId": collection.id, "results": {"insertLen": 0}}
 
 
