@@ -208,7 +208,7 @@ class DatasetStore:
         self._data: dict[str, Data] = {}
         # What a link collection reads: url -> page text. Links not here read as `placeholder_page`.
         self.web_pages: dict[str, str] = {}
-        self._by_collection: dict[str, dict[str, Data]] = {}
+        self._by_collection: dict[str, list[Data]] = {}  # a list: 8 bytes a chunk
         # Source texts whose parse task has not run yet: collection id -> (collection, text, when the
         # parse ends, when its chunks are trained). `_settle` runs the tasks that are due.
         self._pending: dict[str, tuple[Collection, str, float, float]] = {}
@@ -261,7 +261,7 @@ class DatasetStore:
         fields.setdefault("updated", now)
         collection = Collection(id=object_id(), seq=self.next_seq(), **fields)
         self._collections[collection.id] = collection
-        self._by_collection[collection.id] = {}
+        self._by_collection[collection.id] = []
         return collection
 
     def collection_tree(self, collection_id: str) -> list[str]:
@@ -281,8 +281,8 @@ class DatasetStore:
     def _drop_collections(self, collection_ids: list[str]) -> None:
         for collection_id in collection_ids:
             self._pending.pop(collection_id, None)
-            for data_id in self._by_collection.pop(collection_id, {}):
-                del self._data[data_id]
+            for data in self._by_collection.pop(collection_id, []):
+                del self._data[data.id]
             del self._collections[collection_id]
 
     def import_text(self, collection: Collection, text: str) -> None:
@@ -311,9 +311,10 @@ class DatasetStore:
             collection.raw_text_length = len(text)
             collection.hash_raw_text = text_hash(text)
             mode = collection.mode
+            batch = self.next_seq()  # one for the task's chunks: their chunkIndex orders them
             for index, chunk in enumerate(iter_chunks(text, collection.settings)):
                 if trainable(chunk, "", None, mode):
-                    self.add_data(collection, q=chunk, a="", chunk_index=index, ready_at=ready)
+                    self.add_data(collection, q=chunk, a="", chunk_index=index, ready_at=ready, seq=batch)
 
     # -- data --
 
@@ -334,6 +335,7 @@ class DatasetStore:
         ready_at: float,
         custom_indexes: Iterable[tuple[str, str]] = (),
         metadata: dict[str, Any] | None = None,
+        seq: int | None = None,
     ) -> Data:
         data = Data(
             id=object_id(),
@@ -345,12 +347,12 @@ class DatasetStore:
             mode=collection.mode,
             ready_at=ready_at,
             updated=ready_at,
-            seq=self.next_seq(),
+            seq=self.next_seq() if seq is None else seq,
             metadata=metadata,
         )
         self.set_content(data, q, a, custom_indexes)
         self._data[data.id] = data
-        self._by_collection[collection.id][data.id] = data
+        self._by_collection[collection.id].append(data)
         return data
 
     def set_content(self, data: Data, q: str, a: str, custom_indexes: Iterable[tuple[str, str]]) -> None:
@@ -366,7 +368,7 @@ class DatasetStore:
 
     def delete_data(self, data: Data) -> None:
         del self._data[data.id]
-        del self._by_collection[data.collection_id][data.id]
+        self._by_collection[data.collection_id].remove(data)
 
     def is_ready(self, data: Data) -> bool:
         return self.clock() >= data.ready_at
@@ -374,13 +376,13 @@ class DatasetStore:
     def rows(self, collection_id: str) -> Iterable[Data]:
         """The collection's data, trained or not (FastGPT >= 4.17.2 writes rows before indexing)."""
         self._settle()
-        return self._by_collection.get(collection_id, {}).values()
+        return self._by_collection.get(collection_id, [])
 
     def trained(self, collection_id: str) -> list[Data]:
         """The collection's data that finished training: what every read sees."""
         self._settle()
         now = self.clock()
-        return [d for d in self._by_collection.get(collection_id, {}).values() if now >= d.ready_at]
+        return [d for d in self._by_collection.get(collection_id, []) if now >= d.ready_at]
 
     def find_data(self, data_id: str) -> Data | None:
         data = self.data.get(data_id)  # settles first
@@ -400,7 +402,7 @@ class DatasetStore:
         elif collection.parse_error is not None:
             counts["parse"] = [0, 1]
         else:
-            for data in self._by_collection.get(collection.id, {}).values():
+            for data in self._by_collection.get(collection.id, []):
                 if now < data.ready_at:
                     counts.setdefault(data.mode, [0, 0])[0] += 1
         active = sum(c[0] for c in counts.values())
