@@ -6,6 +6,7 @@ after the create call has answered."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from dataset._support import Api, Clock, upload
@@ -16,6 +17,7 @@ from fastgpt_oapi.api.dataset.model import (
     CreateCollectionRequest,
     CreateDatasetRequest,
     CreateFileCollectionRequest,
+    DataItem,
     ListDataRequest,
     PushDataRequest,
 )
@@ -79,7 +81,9 @@ def test_csv_and_html_are_decoded_before_they_are_read() -> None:
     ],
     ids=["latin-1", "utf-16-bom", "gbk"],
 )
-async def test_an_uploaded_file_keeps_its_text_whatever_its_encoding(io_mode: str, raw: bytes, text: str) -> None:
+async def test_an_uploaded_file_keeps_its_text_whatever_its_encoding(
+    io_mode: str, raw: bytes, text: str
+) -> None:
     with FakeFastGPT().client() as client:
         dataset_id = client.dataset.create_dataset(CreateDatasetRequest(name="kb")).id
         request = CreateFileCollectionRequest(dataset_id=dataset_id, file=raw, filename="menu.md")
@@ -136,7 +140,11 @@ async def test_push_to_a_qa_collection_drops_items_too_long_for_the_agent_model(
             CreateCollectionRequest(dataset_id=dataset_id, name="faq", type="virtual")
         ).id
         fake.datasets.collections[collection_id].settings["trainingType"] = "qa"
-        items = [{"q": "short", "a": "answer"}, {"q": "q" * 100_000, "a": "a" * 28_001}, {"q": "q" * 128_000}]
+        items: list[DataItem | dict[str, Any]] = [
+            {"q": "short", "a": "answer"},
+            {"q": "q" * 100_000, "a": "a" * 28_001},
+            {"q": "q" * 128_000},
+        ]
         request = PushDataRequest(collection_id=collection_id, data=items)
         pushed = await run(
             io_mode, lambda: client.dataset.push_data(request), lambda: client.dataset.apush_data(request)
@@ -154,7 +162,11 @@ def test_an_empty_file_is_a_ready_collection_with_no_chunks_as_fastgpt_answers_i
         {"data": json.dumps({"datasetId": api.dataset()})}, {"file": ("empty.md", b"", "text/markdown")}
     )
     detail = api.collection(answer.data["collectionId"])
-    assert (detail["slowestTrainingStatus"], detail["hasError"], detail["rawTextLength"]) == ("ready", False, 0)
+    assert (detail["slowestTrainingStatus"], detail["hasError"], detail["rawTextLength"]) == (
+        "ready",
+        False,
+        0,
+    )
     assert api.data(answer.data["collectionId"]) == []
 
 
