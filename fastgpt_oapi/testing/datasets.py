@@ -305,9 +305,8 @@ class DatasetStore:
             return
         now = self.clock()
         for collection_id, (collection, text, due, ready) in list(self._pending.items()):
-            if now < due:
-                continue
-            del self._pending[collection_id]
+            if now < due or self._pending.pop(collection_id, None) is None:
+                continue  # not due, or run by another reader meanwhile
             collection.raw_text_length = len(text)
             collection.hash_raw_text = text_hash(text)
             mode = collection.mode
