@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         DeleteRecordsRequest,
         GetChatInitRequest,
         GetCollectionQuoteRequest,
+        GetFeedbackRecordIdsRequest,
         GetHistoryStatusRequest,
         GetQuoteRequest,
         GetRecordDetailRequest,
@@ -73,9 +74,12 @@ if TYPE_CHECKING:
         ListDataRequest,
         ListDatasetsRequest,
         ListDatasetsV2Request,
+        MirrorProgress,
+        MirrorResult,
         PushDataRequest,
         SearchTestRequest,
         SyncCollectionRequest,
+        TrainingProgress,
         UpdateCollectionRequest,
         UpdateDataIndexRequest,
         UpdateDataRequest,
@@ -109,6 +113,7 @@ if TYPE_CHECKING:
     )
     from .core.http import RawResponse
     from .core.options import RequestOption
+    from .core.progress import ProgressCallback
 
 __all__ = [
     "APIConnectionError",
@@ -156,6 +161,7 @@ __all__ = [
     "GetCollectionRequest",
     "GetDataRequest",
     "GetDatasetRequest",
+    "GetFeedbackRecordIdsRequest",
     "GetHistoryStatusRequest",
     "GetModelCatalogRequest",
     "GetModelSummaryRequest",
@@ -174,8 +180,11 @@ __all__ = [
     "ListRecordsRequest",
     "ListRecordsV2Request",
     "MarkReadRequest",
+    "MirrorProgress",
+    "MirrorResult",
     "NotFoundError",
     "PermissionDeniedError",
+    "ProgressCallback",
     "PushAllError",
     "PushDataRequest",
     "RateLimitError",
@@ -191,6 +200,7 @@ __all__ = [
     "StreamEventTooLargeError",
     "SyncCollectionRequest",
     "TrainingFailedError",
+    "TrainingProgress",
     "UnprocessableEntityError",
     "UpdateCollectionRequest",
     "UpdateDataIndexRequest",
@@ -210,6 +220,7 @@ _HOMES = {
     "RequestOption": "core.options",
     "ResponseDriftWarning": "core.drift",
     "RawResponse": "core.http",
+    "ProgressCallback": "core.progress",
     **dict.fromkeys(
         ("AnswerEvent", "ChatCompletionRequest", "ChatMessage", "ChatStreamEvent"), "api.chat.model"
     ),
@@ -240,9 +251,12 @@ _HOMES = {
             "ListDataRequest",
             "ListDatasetsRequest",
             "ListDatasetsV2Request",
+            "MirrorProgress",
+            "MirrorResult",
             "PushDataRequest",
             "SearchTestRequest",
             "SyncCollectionRequest",
+            "TrainingProgress",
             "UpdateCollectionRequest",
             "UpdateDataIndexRequest",
             "UpdateDataRequest",
@@ -260,6 +274,7 @@ _HOMES = {
             "DeleteRecordsRequest",
             "GetChatInitRequest",
             "GetCollectionQuoteRequest",
+            "GetFeedbackRecordIdsRequest",
             "GetHistoryStatusRequest",
             "GetQuoteRequest",
             "GetRecordDetailRequest",

@@ -1,7 +1,7 @@
 """Generate the typed request builders and raw-response wrappers: `python tools/codegen.py [--check]`,
 run from the repository root.
 
-For every model class with a `builder()` classmethod in the modules below, writes a `<Model>Builder`
+For every model class that declares a `builder` (`Builds`) in the modules below, writes a `<Model>Builder`
 with one setter per field into `_builders.py` beside the module. Setter parameter types are the field
 annotations exactly as written in the source, so mypy checks builder calls as strictly as constructor
 calls (real methods, no dynamic attribute lookup). The names those annotations use are imported the
@@ -78,7 +78,10 @@ def _module_tree(module: ModuleType) -> ast.Module:
 
 
 def builder_models(module_name: str) -> list[type[BaseModel]]:
-    """The module's models that have a `builder()` classmethod, in the order the source defines them."""
+    """The module's models that declare a builder (`builder: ClassVar[Builds[XBuilder]] = Builds()`), in
+    the order the source defines them."""
+    from fastgpt_oapi.core.lazy import Builds
+
     module = importlib.import_module(module_name)
     found = []
     for node in _module_tree(module).body:
@@ -88,7 +91,7 @@ def builder_models(module_name: str) -> list[type[BaseModel]]:
         if (
             isinstance(obj, type)
             and issubclass(obj, BaseModel)
-            and isinstance(inspect.getattr_static(obj, "builder", None), classmethod)
+            and isinstance(inspect.getattr_static(obj, "builder", None), Builds)
         ):
             found.append(obj)
     return found
@@ -296,13 +299,17 @@ def render_raw_source(module_name: str) -> str:
             assert function.returns is not None
             returns = ast.unparse(function.returns)
             params = ast.unparse(function.args)
-            annotations = [ast.unparse(a.annotation) for a in function.args.args if a.annotation is not None]
+            every = [*function.args.args, *function.args.kwonlyargs]
+            annotations = [ast.unparse(a.annotation) for a in every if a.annotation is not None]
             for used in sorted(set().union(*map(_names_in, [returns, *annotations]))):
                 if used in bindings:
                     imports.add(bindings[used])
                 elif not hasattr(builtins, used) and used != "self":
                     raise NameError(f"{service}.{function.name}: cannot tell where {used!r} comes from")
-            arguments = ", ".join(a.arg for a in function.args.args[1:])
+            arguments = ", ".join(
+                [a.arg for a in function.args.args[1:]]
+                + [f"{a.arg}={a.arg}" for a in function.args.kwonlyargs]
+            )
             call = f"self._service.{function.name}({arguments})"
             prefix = "async def" if function is twin else "def"
             body += [
@@ -406,7 +413,13 @@ def method_rows(module_name: str, since: dict[str, str]) -> list[str]:
     cls = getattr(module, node.name)
     service = module_name.split(".")[-2]
     single = {sync.name for sync, _ in raw_methods(module_name)}
-    functions = [f for f in node.body if isinstance(f, ast.FunctionDef) and not f.name.startswith("_")]
+    defined = [f for f in node.body if isinstance(f, ast.FunctionDef) and not f.name.startswith("_")]
+    # An overloaded method is one row, its implementation's, returning what each overload returns.
+    overloads: dict[str, list[str]] = {}
+    for f in defined:
+        if any(ast.unparse(d).endswith("overload") for d in f.decorator_list) and f.returns is not None:
+            overloads.setdefault(f.name, []).append(f"`{ast.unparse(f.returns)}`")
+    functions = [f for f in defined if not any(ast.unparse(d).endswith("overload") for d in f.decorator_list)]
     names = {f.name for f in functions} | {f.name for f in node.body if isinstance(f, ast.AsyncFunctionDef)}
     rows = []
     for function in functions:
@@ -421,8 +434,11 @@ def method_rows(module_name: str, since: dict[str, str]) -> list[str]:
             sends = f"{_endpoint(route)}, page after page"
         else:
             sends = _first_sentence(inspect.getdoc(getattr(cls, name)))
-        returned = f"`{ast.unparse(function.returns)}`" if function.returns is not None else "`None`"
-        returned += _listed(hints.get("return"))
+        if name in overloads:
+            returned = " or ".join(overloads[name])
+        else:
+            returned = f"`{ast.unparse(function.returns)}`" if function.returns is not None else "`None`"
+            returned += _listed(hints.get("return"))
         rows.append(f"| `{name}` | {sends} | {returned} | {since.get(f'{service}.{name}', '')} |")
     return rows
 

@@ -144,11 +144,14 @@ def root(
 
 def _register() -> None:
     # One line per group; each module imports the SDK's models inside its commands, not at the top.
-    from .commands import config, kb, schema
+    from .commands import chat, completion, config, emulator, kb, schema
 
     app.add_typer(config.app, name="config")
     app.add_typer(kb.app, name="kb")
     app.command("schema")(schema.schema)
+    app.command("completion")(completion.completion)
+    app.command("emulator")(emulator.emulator)
+    app.command("chat")(chat.chat)
 
 
 _register()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
@@ -152,6 +153,31 @@ class Output:
 
     # ---- everything else goes to stderr ----
 
+    @contextmanager
+    def progress(self, description: str, *, unit: Literal["bytes", "items"] = "items") -> Iterator[Bar]:
+        """A progress bar on stderr while the block runs, when stderr is a terminal; otherwise a bar
+        that draws nothing (a log or a pipe wants the summary, not redraws)."""
+        if not self.stderr_is_terminal:
+            yield Bar()
+            return
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        counts = (DownloadColumn(), TransferSpeedColumn()) if unit == "bytes" else (MofNCompleteColumn(),)
+        columns = (TextColumn("{task.description}"), BarColumn(), *counts, TimeRemainingColumn())
+        with Progress(*columns, console=self.err_console, transient=False) as shown:
+            task = shown.add_task(description, total=None)
+            yield Bar(
+                lambda done, total, label: shown.update(task, completed=done, total=total, description=label)
+            )
+
     def hint(self, message: str) -> None:
         """A hint or progress note for a person; stderr, dimmed on a terminal."""
         if self.stderr_is_terminal:
@@ -177,3 +203,16 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+class Bar:
+    """A progress bar's handle: `update(done, total)`; `label` replaces the description."""
+
+    def __init__(self, draw: Callable[[int, int | None, str | None], object] | None = None) -> None:
+        self._draw = draw
+        self._label: str | None = None
+
+    def update(self, done: int, total: int | None = None, label: str | None = None) -> None:
+        if self._draw is not None:
+            self._label = label or self._label
+            self._draw(done, total, self._label)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fastgpt_oapi.core.lazy import builders_on_demand
+from fastgpt_oapi.core.lazy import Builds, builders_on_demand
 
 if TYPE_CHECKING:
     from ._builders import RequestOptionBuilder
@@ -31,11 +31,7 @@ class RequestOption(BaseModel):
     extra_body: dict[str, Any] | None = None
     extra_query: dict[str, str | int | float | bool] | None = None
 
-    @classmethod
-    def builder(cls) -> RequestOptionBuilder:
-        from ._builders import RequestOptionBuilder
-
-        return RequestOptionBuilder()
+    builder: ClassVar[Builds[RequestOptionBuilder]] = Builds()
 
     def __repr_args__(self) -> Any:
         yield from super().__repr_args__()

@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -286,50 +286,87 @@ def _storage_error(step: Step, response: httpx.Response, body: object) -> APISta
 # ---- the shells ----------------------------------------------------------------------------------
 
 
+class _Transfer:
+    """One upload's `_protocol` as `transfer` / `atransfer` drive it: the tries of each step, the step's
+    response or failure fed back, and the protocol closed however the upload ends."""
+
+    def __init__(
+        self,
+        sender: Sender,
+        presigned: PresignedUpload,
+        source: UploadSource,
+        option: RequestOption | None,
+        *,
+        sync: bool,
+    ) -> None:
+        settings = sender.config.resolve(option)
+        self._source = source
+        self._timeout = timeout_of(settings)
+        self._sync = sync
+        self._protocol = _protocol(presigned, source, sender.config.base_url, settings.max_retries)
+        self._step: Step | None = None
+
+    def __enter__(self) -> _Transfer:
+        self._step = self._advance(lambda: next(self._protocol))
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._protocol.close()
+
+    @property
+    def pending(self) -> bool:
+        return self._step is not None
+
+    def tries(self) -> StorageTries:
+        """The tries of the step to send next (while `pending`)."""
+        assert self._step is not None
+        return StorageTries(self._step, self._source, self._timeout, sync=self._sync)
+
+    def answered(self, response: httpx.Response) -> None:
+        self._step = self._advance(lambda: self._protocol.send(response))
+
+    def failed(self, error: Exception) -> None:
+        """Throw the step's failure into the protocol: it raises it again, or goes on (the abort)."""
+        self._step = self._advance(lambda: self._protocol.throw(error))
+
+    @staticmethod
+    def _advance(resume: Callable[[], Step]) -> Step | None:
+        try:
+            return resume()
+        except StopIteration:
+            return None
+
+
 def transfer(
     sender: Sender, presigned: PresignedUpload, source: UploadSource, option: RequestOption | None = None
 ) -> None:
     """Upload `source` as `presigned` says, through the client's sync pool."""
-    settings = sender.config.resolve(option)
+    run = _Transfer(sender, presigned, source, option, sync=True)
     client = sender.pools.sync_client()
-    protocol = _protocol(presigned, source, sender.config.base_url, settings.max_retries)
-    try:
-        step = next(protocol)
-        while True:
+    with run:
+        while run.pending:
             try:
-                tries = StorageTries(step, source, timeout_of(settings), sync=True)
-                response = drive(client, tries, sender.hooks.sleep, read_body=True)
+                response = drive(client, run.tries(), sender.hooks.sleep, read_body=True)
             except Exception as exc:
-                step = protocol.throw(exc)
+                run.failed(exc)
             else:
-                step = protocol.send(response)
-    except StopIteration:
-        return
-    finally:
-        protocol.close()
+                run.answered(response)
 
 
 async def atransfer(
     sender: Sender, presigned: PresignedUpload, source: UploadSource, option: RequestOption | None = None
 ) -> None:
     """Upload `source` as `presigned` says, through the client's async pool."""
-    settings = sender.config.resolve(option)
+    run = _Transfer(sender, presigned, source, option, sync=False)
     client = sender.pools.async_client()
-    protocol = _protocol(presigned, source, sender.config.base_url, settings.max_retries)
-    try:
-        step = next(protocol)
-        while True:
+    with run:
+        while run.pending:
             try:
-                tries = StorageTries(step, source, timeout_of(settings), sync=False)
-                response = await adrive(client, tries, sender.hooks.asleep, read_body=True)
+                response = await adrive(client, run.tries(), sender.hooks.asleep, read_body=True)
             except Exception as exc:
-                step = protocol.throw(exc)
+                run.failed(exc)
             else:
-                step = protocol.send(response)
-    except StopIteration:
-        return
-    finally:
-        protocol.close()
+                run.answered(response)
 
 
 def upload(

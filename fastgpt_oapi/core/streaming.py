@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import chain, islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -170,6 +171,13 @@ class _Base(Generic[EventT, DecoderT]):
         self._response = response
         self._decoder.start(StreamOrigin(response, suspect=first is not None, head=first or b""))
 
+    def _opened_as_events(self, response: httpx.Response) -> bool:
+        """Open a `text/event-stream` response; False for any other, whose first chunk is sniffed."""
+        if not _is_event_stream(response):
+            return False
+        self._opened(response, None)
+        return True
+
     def _abandon(self) -> None:
         """Closed before its end: what is left of the body is never read, and reading on says so."""
         self._closed = True
@@ -187,6 +195,23 @@ class _Base(Generic[EventT, DecoderT]):
     def _read_failed(self, exc: httpx.TransportError | httpx.DecodingError) -> APIConnectionError:
         request = self._response.request if self._response is not None else None
         return self._decoder.read_failed(self._http.core.wrap_transport_error(exc, request))
+
+    @contextmanager
+    def _reading(self) -> Iterator[DecoderT]:
+        """Around the read of the events (the shell closes the stream after it): a failed read
+        raised as the SDK's error and kept by the decoder, the stream done once read to its end."""
+        decoder = self._decoder
+        finished = False
+        try:
+            yield decoder
+            finished = True
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            raise self._read_failed(exc) from exc
+        except FastGPTError as exc:
+            decoder.error = decoder.error or exc  # e.g. the request refused: a later read says so again
+            raise
+        finally:
+            self._done = finished
 
     def _status(self) -> str:
         return "done" if self._done else "closed" if self._closed else "open" if self._response else "new"
@@ -209,9 +234,7 @@ class EventStream(_Base[EventT, DecoderT]):
         self._check_open()
         response = self._http.open(self._call, read_body=False)
         chunks = response.iter_raw() if _raw_is_body(response) else response.iter_bytes()
-        if _is_event_stream(response):
-            self._opened(response, None)
-        else:
+        if not self._opened_as_events(response):
             chunks = self._sniff(response, chunks)
         self._chunks = chunks
         return chunks
@@ -238,25 +261,17 @@ class EventStream(_Base[EventT, DecoderT]):
         if self._done:
             return
         self._check_open()
-        decoder = self._decoder
-        finished = False
         try:
-            feed = decoder.feed
-            for chunk in self._open():
-                # Not `yield from`: a plain loop over a chunk's zero or one events is cheaper.
-                for event in feed(chunk):  # noqa: UP028
-                    yield event
-                if decoder.error is not None:  # closed meanwhile: read no further
-                    raise decoder.error
-            yield from decoder.finish()
-            finished = True
-        except (httpx.TransportError, httpx.DecodingError) as exc:
-            raise self._read_failed(exc) from exc
-        except FastGPTError as exc:
-            decoder.error = decoder.error or exc  # e.g. the request refused: a later read says so again
-            raise
+            with self._reading() as decoder:
+                feed = decoder.feed
+                for chunk in self._open():
+                    # Not `yield from`: a plain loop over a chunk's zero or one events is cheaper.
+                    for event in feed(chunk):  # noqa: UP028
+                        yield event
+                    if decoder.error is not None:  # closed meanwhile: read no further
+                        raise decoder.error
+                yield from decoder.finish()
         finally:
-            self._done = finished
             self.close()
 
     def until_done(self) -> None:
@@ -300,9 +315,7 @@ class AsyncEventStream(_Base[EventT, DecoderT]):
         self._check_open()
         response = await self._http.aopen(self._call, read_body=False)
         chunks = response.aiter_raw() if _raw_is_body(response) else response.aiter_bytes()
-        if _is_event_stream(response):
-            self._opened(response, None)
-        else:
+        if not self._opened_as_events(response):
             chunks = self._sniff(response, chunks)
         self._chunks = chunks
         return chunks
@@ -339,25 +352,17 @@ class AsyncEventStream(_Base[EventT, DecoderT]):
         if self._done:
             return
         self._check_open()
-        decoder = self._decoder
-        finished = False
         try:
-            feed = decoder.feed
-            async for chunk in await self._open():
-                for event in feed(chunk):
+            with self._reading() as decoder:
+                feed = decoder.feed
+                async for chunk in await self._open():
+                    for event in feed(chunk):
+                        yield event
+                    if decoder.error is not None:  # closed meanwhile: read no further
+                        raise decoder.error
+                for event in decoder.finish():
                     yield event
-                if decoder.error is not None:  # closed meanwhile: read no further
-                    raise decoder.error
-            for event in decoder.finish():
-                yield event
-            finished = True
-        except (httpx.TransportError, httpx.DecodingError) as exc:
-            raise self._read_failed(exc) from exc
-        except FastGPTError as exc:
-            decoder.error = decoder.error or exc  # e.g. the request refused: a later read says so again
-            raise
         finally:
-            self._done = finished
             await self.aclose()
 
     async def until_done(self) -> None:

@@ -12,12 +12,13 @@ same bytes).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
 import re
 import stat
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from typing import Annotated, Any, BinaryIO, Literal
 from urllib.parse import parse_qsl, urlsplit
 
@@ -25,6 +26,7 @@ from pydantic import BaseModel, PlainValidator, model_validator
 
 from .errors import RequestValidationError
 from .model import FastGPTModel
+from .progress import ProgressCallback
 
 __all__ = [
     "CHUNK_SIZE",
@@ -112,9 +114,14 @@ class UploadSource:
 
     Built by `open_source`. A file it opened itself (a path, or the spool of a stream) is closed by
     `close()`; a file object the caller handed in is left open.
+
+    `progress` (None by default), when set, hears `(bytes sent, size)` as a transport pulls the
+    chunks: at the start of each span, then after each chunk, when the transport comes back for the
+    next one (it has written the previous one to the connection by then). A span read again (another
+    try, a part sent again) starts from its offset again.
     """
 
-    __slots__ = ("_data", "_file", "_owned", "_start", "size")
+    __slots__ = ("_data", "_file", "_owned", "_start", "progress", "size")
 
     def __init__(
         self,
@@ -130,6 +137,7 @@ class UploadSource:
         self._file = file
         self._start = start
         self._owned = owned
+        self.progress: ProgressCallback | None = None
 
     def _read_at(self, position: int, n: int) -> bytes:
         # Seek each time: a retry, or the next part after a failed one, starts wherever it needs to.
@@ -148,28 +156,59 @@ class UploadSource:
             )
         return block
 
+    def _in_memory(self, offset: int, length: int) -> Iterator[bytes] | None:
+        """The chunks of `[offset, offset + length)` of an in-memory source; None for a file, read by
+        `_read_at` (sync or in a worker thread)."""
+        if self._data is None:
+            return None
+        data, end = self._data, offset + length
+        return (data[i : min(i + CHUNK_SIZE, end)].tobytes() for i in range(offset, end, CHUNK_SIZE))
+
     def chunks(self, offset: int, length: int) -> Iterator[bytes]:
-        """The bytes of `[offset, offset + length)`, `CHUNK_SIZE` at a time."""
-        end = offset + length
-        if self._data is not None:
-            for i in range(offset, end, CHUNK_SIZE):
-                yield self._data[i : min(i + CHUNK_SIZE, end)].tobytes()
+        """The bytes of `[offset, offset + length)`, `CHUNK_SIZE` at a time (reported to `progress`)."""
+        progress = self.progress
+        if progress is None:
+            yield from self._chunks(offset, length)
             return
-        position = offset
+        sent = offset
+        progress(sent, self.size)
+        for block in self._chunks(offset, length):
+            yield block
+            sent += len(block)
+            progress(sent, self.size)
+
+    async def achunks(self, offset: int, length: int) -> AsyncIterator[bytes]:
+        """As `chunks`, each file read in a worker thread: a read may block (a network file system, a
+        cold disk), and the event loop must not wait for it. One hop per chunk is cheap next to sending it."""
+        progress = self.progress
+        sent = offset
+        if progress is not None:
+            progress(sent, self.size)
+        async with contextlib.aclosing(self._achunks(offset, length)) as blocks:
+            async for block in blocks:
+                yield block
+                if progress is not None:
+                    sent += len(block)
+                    progress(sent, self.size)
+
+    def _chunks(self, offset: int, length: int) -> Iterator[bytes]:
+        in_memory = self._in_memory(offset, length)
+        if in_memory is not None:
+            yield from in_memory
+            return
+        position, end = offset, offset + length
         while position < end:
             block = self._read_at(position, min(CHUNK_SIZE, end - position))
             position += len(block)
             yield block
 
-    async def achunks(self, offset: int, length: int) -> AsyncIterator[bytes]:
-        """As `chunks`, each file read in a worker thread: a read may block (a network file system, a
-        cold disk), and the event loop must not wait for it. One hop per chunk is cheap next to sending it."""
-        end = offset + length
-        if self._data is not None:
-            for i in range(offset, end, CHUNK_SIZE):
-                yield self._data[i : min(i + CHUNK_SIZE, end)].tobytes()
+    async def _achunks(self, offset: int, length: int) -> AsyncGenerator[bytes, None]:
+        in_memory = self._in_memory(offset, length)
+        if in_memory is not None:
+            for chunk in in_memory:
+                yield chunk
             return
-        position = offset
+        position, end = offset, offset + length
         while position < end:
             block = await asyncio.to_thread(self._read_at, position, min(CHUNK_SIZE, end - position))
             position += len(block)

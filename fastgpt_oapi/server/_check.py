@@ -7,7 +7,7 @@ back; `_drive` and `_adrive` are the sync and async I/O shells around it.
 from __future__ import annotations
 
 import json
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -15,18 +15,6 @@ from urllib.parse import urlencode
 import httpx
 
 from .share_auth import check_uid
-
-__all__ = [
-    "API_DATASET_TIMEOUT",
-    "SHARE_AUTH_TIMEOUT",
-    "CheckReport",
-    "CheckedRequest",
-    "Problem",
-    "acheck_api_dataset",
-    "acheck_share_auth",
-    "check_api_dataset",
-    "check_share_auth",
-]
 
 # custom/api.ts L34-41 @337cd100: `timeout: 60000` on the API dataset's axios instance.
 API_DATASET_TIMEOUT = 60.0
@@ -460,48 +448,76 @@ def _network_reply(exc: Exception) -> _Reply:
     )
 
 
-def _drive(
-    walk: _Walk, steps: Generator[_Call, _Reply, None], client: httpx.Client, timeout: float
-) -> CheckReport:
-    try:
-        call = next(steps)
-        while True:
-            walk.requests += 1
-            try:
-                response = client.request(
-                    call.method, call.url, headers=call.headers, params=call.params, json=call.json
-                )
-                reply = _Reply(response.status_code, response.text)
-            except httpx.TimeoutException as exc:
-                reply = _timeout_reply(timeout, exc)
-            except httpx.HTTPError as exc:
-                reply = _network_reply(exc)
-            call = steps.send(reply)
-    except StopIteration:
-        pass
-    return walk.report()
+_Steps = Callable[[_Walk], Generator[_Call, _Reply, None]]
 
 
-async def _adrive(
-    walk: _Walk, steps: Generator[_Call, _Reply, None], client: httpx.AsyncClient, timeout: float
-) -> CheckReport:
-    try:
-        call = next(steps)
-        while True:
-            walk.requests += 1
-            try:
-                response = await client.request(
-                    call.method, call.url, headers=call.headers, params=call.params, json=call.json
-                )
-                reply = _Reply(response.status_code, response.text)
-            except httpx.TimeoutException as exc:
-                reply = _timeout_reply(timeout, exc)
-            except httpx.HTTPError as exc:
-                reply = _network_reply(exc)
-            call = steps.send(reply)
-    except StopIteration:
-        pass
-    return walk.report()
+class _Run:
+    """One check as `_drive` / `_adrive` send it: its walk's calls, and the replies fed back to it."""
+
+    def __init__(self, steps: _Steps, timeout: float) -> None:
+        self._walk = _Walk()
+        self._steps = steps(self._walk)
+        self._timeout = timeout
+        self._reply: _Reply | None = None
+
+    def next_call(self) -> _Call | None:
+        """The call to send next (after the last one's reply); None when the walk is over."""
+        try:
+            call = next(self._steps) if self._reply is None else self._steps.send(self._reply)
+        except StopIteration:
+            return None
+        self._walk.requests += 1
+        return call
+
+    def answered(self, response: httpx.Response) -> None:
+        self._reply = _Reply(response.status_code, response.text)
+
+    def failed(self, exc: httpx.HTTPError) -> None:
+        if isinstance(exc, httpx.TimeoutException):
+            self._reply = _timeout_reply(self._timeout, exc)
+        else:
+            self._reply = _network_reply(exc)
+
+    def report(self) -> CheckReport:
+        return self._walk.report()
+
+
+def _drive(run: _Run, client: httpx.Client) -> CheckReport:
+    while (call := run.next_call()) is not None:
+        try:
+            response = client.request(
+                call.method, call.url, headers=call.headers, params=call.params, json=call.json
+            )
+            run.answered(response)
+        except httpx.HTTPError as exc:
+            run.failed(exc)
+    return run.report()
+
+
+async def _adrive(run: _Run, client: httpx.AsyncClient) -> CheckReport:
+    while (call := run.next_call()) is not None:
+        try:
+            response = await client.request(
+                call.method, call.url, headers=call.headers, params=call.params, json=call.json
+            )
+            run.answered(response)
+        except httpx.HTTPError as exc:
+            run.failed(exc)
+    return run.report()
+
+
+def _check(steps: _Steps, timeout: float, http_client: httpx.Client | None) -> CheckReport:
+    if http_client is not None:
+        return _drive(_Run(steps, timeout), http_client)
+    with httpx.Client(**_client_settings(timeout)) as client:
+        return _drive(_Run(steps, timeout), client)
+
+
+async def _acheck(steps: _Steps, timeout: float, http_client: httpx.AsyncClient | None) -> CheckReport:
+    if http_client is not None:
+        return await _adrive(_Run(steps, timeout), http_client)
+    async with httpx.AsyncClient(**_client_settings(timeout)) as client:
+        return await _adrive(_Run(steps, timeout), client)
 
 
 def _client_settings(timeout: float) -> dict[str, Any]:
@@ -531,12 +547,7 @@ def check_api_dataset(
     FastGPT's 60 s timeout. With a `token`, one list request with a wrong token checks that it is refused.
     `http_client` (for example one over `httpx.MockTransport`) replaces the check's own.
     """
-    walk = _Walk()
-    steps = _api_dataset_walk(walk, base_url, token, base_path)
-    if http_client is not None:
-        return _drive(walk, steps, http_client, timeout)
-    with httpx.Client(**_client_settings(timeout)) as client:
-        return _drive(walk, steps, client, timeout)
+    return _check(lambda walk: _api_dataset_walk(walk, base_url, token, base_path), timeout, http_client)
 
 
 async def acheck_api_dataset(
@@ -549,12 +560,9 @@ async def acheck_api_dataset(
 ) -> CheckReport:
     """`check_api_dataset`, async (an `httpx.AsyncClient` over `httpx.ASGITransport` checks an ASGI app
     in process)."""
-    walk = _Walk()
-    steps = _api_dataset_walk(walk, base_url, token, base_path)
-    if http_client is not None:
-        return await _adrive(walk, steps, http_client, timeout)
-    async with httpx.AsyncClient(**_client_settings(timeout)) as client:
-        return await _adrive(walk, steps, client, timeout)
+    return await _acheck(
+        lambda walk: _api_dataset_walk(walk, base_url, token, base_path), timeout, http_client
+    )
 
 
 def check_share_auth(
@@ -569,12 +577,7 @@ def check_share_auth(
     `/shareAuth/start` `{token, question}`, then `/shareAuth/finish` with an empty report
     (`packages/service/support/outLink/runtime/auth.ts`, `.../outLink/tools.ts` @337cd100). `success`
     must be exactly true. FastGPT sets no timeout on these calls; the check waits `timeout` seconds."""
-    walk = _Walk()
-    steps = _share_auth_walk(walk, base_url, token)
-    if http_client is not None:
-        return _drive(walk, steps, http_client, timeout)
-    with httpx.Client(**_client_settings(timeout)) as client:
-        return _drive(walk, steps, client, timeout)
+    return _check(lambda walk: _share_auth_walk(walk, base_url, token), timeout, http_client)
 
 
 async def acheck_share_auth(
@@ -585,9 +588,4 @@ async def acheck_share_auth(
     http_client: httpx.AsyncClient | None = None,
 ) -> CheckReport:
     """`check_share_auth`, async."""
-    walk = _Walk()
-    steps = _share_auth_walk(walk, base_url, token)
-    if http_client is not None:
-        return await _adrive(walk, steps, http_client, timeout)
-    async with httpx.AsyncClient(**_client_settings(timeout)) as client:
-        return await _adrive(walk, steps, client, timeout)
+    return await _acheck(lambda walk: _share_auth_walk(walk, base_url, token), timeout, http_client)

@@ -25,7 +25,7 @@ import math
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,10 +241,7 @@ class DatasetStore:
 
     def dataset_tree(self, dataset_id: str) -> list[str]:
         """The dataset and its descendants (`findDatasetAndAllChildren`)."""
-        found = [dataset_id]
-        for current in found:
-            found += [d.id for d in self.datasets.values() if d.parent_id == current]
-        return found
+        return _tree(dataset_id, self.datasets)
 
     def delete_dataset(self, dataset_id: str) -> None:
         """Delete a dataset with its child datasets, their collections and data."""
@@ -266,10 +263,7 @@ class DatasetStore:
 
     def collection_tree(self, collection_id: str) -> list[str]:
         """The collection and its descendants (`findCollectionAndChild`)."""
-        found = [collection_id]
-        for current in found:
-            found += [c.id for c in self._collections.values() if c.parent_id == current]
-        return found
+        return _tree(collection_id, self._collections)
 
     def delete_collections(self, collection_ids: Iterable[str]) -> None:
         """Delete collections with their child collections and all their data."""
@@ -481,6 +475,14 @@ def trainable(q: str, a: str, image_id: str | None, mode: str) -> bool:
     if not q and not image_id:
         return False
     return not (mode in ("qa", "auto") and len(q) + len(a) > _LLM_MAX_CHUNK)
+
+
+def _tree(root_id: str, nodes: Mapping[str, Dataset | Collection]) -> list[str]:
+    """`root_id` and the ids of its descendants among `nodes`, by `parent_id`, parents first."""
+    found = [root_id]
+    for current in found:
+        found += [node.id for node in nodes.values() if node.parent_id == current]
+    return found
 
 
 def text_hash(text: str) -> str:

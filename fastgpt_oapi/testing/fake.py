@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, get_args, overload
 
 from .apps import App, Language, builtin_apps
@@ -110,6 +110,8 @@ class RecordedRequest:
     path: str
     query: dict[str, str]
     body: Any
+    # As received, names in lower case (the standalone emulator's journal masks the credentials).
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 # The two forms of `FakeFastGPT.register_app`, as `(app, app_id, name)`; Python's own TypeError for a
@@ -126,6 +128,15 @@ def _register_app_by_id(app_id: str, app: App, name: str | None = None) -> _Regi
 
 
 _register_app.__qualname__ = _register_app_by_id.__qualname__ = "FakeFastGPT.register_app"
+
+
+def storage_origin(base_url: str) -> str:
+    """The served storage's origin: the same socket under another name where there is one, so that to
+    a client storage is another host than the API (127.0.0.1 and localhost)."""
+    for one, other in (("//127.0.0.1:", "//localhost:"), ("//localhost:", "//127.0.0.1:")):
+        if one in base_url:
+            return base_url.replace(one, other)
+    return base_url
 
 
 def _check_count(times: int, after: int) -> None:
@@ -412,17 +423,17 @@ class FakeFastGPT:
         return builder.build()
 
     @contextmanager
-    def serve(self, *, chunk_delay: float = 0.0) -> Iterator[str]:
-        """Serve real HTTP on 127.0.0.1 (a free port) for the duration of the block; yields the base URL.
+    def serve(self, *, chunk_delay: float = 0.0, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve real HTTP on `host`:`port` (by default 127.0.0.1 and a free port) for the duration of
+        the block; yields the base URL. A port in use raises `OSError` before the block runs.
 
         `chunk_delay`: seconds before each chunk of every stream (`delay_next` slows chosen responses)."""
         from .server import LoopbackServer
 
-        server = LoopbackServer(self, chunk_delay=chunk_delay)
+        server = LoopbackServer(self, chunk_delay=chunk_delay, host=host, port=port)
         server.start()
         storage, origin = self._state.storage, self._state.storage.origin
-        # The same socket under another name: to a client, storage is another host than the API.
-        storage.origin = server.base_url.replace("//127.0.0.1:", "//localhost:")
+        storage.origin = storage_origin(server.base_url)
         try:
             yield server.base_url
         finally:
@@ -447,7 +458,7 @@ class FakeFastGPT:
             except ValueError:
                 parsed = None
         with state.lock:
-            self.requests.append(RecordedRequest(method, path, dict(query), parsed))
+            self.requests.append(RecordedRequest(method, path, dict(query), parsed, dict(headers)))
             scripted = _take(self._failures, path)
             delay = _take(self._delays, path)
         response = self._answer(method, path, query, headers, parsed, scripted)

@@ -1,18 +1,39 @@
-"""A real HTTP/1.1 server on 127.0.0.1 in front of a `FakeFastGPT`, streaming with chunked encoding."""
+"""A real HTTP/1.1 server in front of a `FakeFastGPT` (by default on 127.0.0.1, a free port), streaming
+with chunked encoding."""
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
-    from .fake import FakeFastGPT
+    from .wire import FakeResponse
 
-__all__ = ["LoopbackServer"]
+__all__ = ["Handles", "LoopbackServer", "connect_host"]
+
+
+class Handles(Protocol):
+    """What the server sits in front of: a `FakeFastGPT`, or the standalone emulator's front (its admin
+    API, then the emulator)."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> FakeResponse: ...
+
+
+def connect_host(host: str) -> str:
+    """Where a client on this machine reaches a server bound to `host`: an unspecified address
+    (`0.0.0.0`, `::`) listens on every interface, loopback included, and is no address to connect to."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "::1"
+    return host
 
 
 class _Server(ThreadingHTTPServer):
@@ -26,17 +47,28 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class LoopbackServer:
-    def __init__(self, fake: FakeFastGPT, *, chunk_delay: float = 0.0) -> None:
+    """Serves `fake` on `host`:`port` (0: a free port). Binding happens here: a port in use raises
+    `OSError` (`errno.EADDRINUSE`) before anything starts."""
+
+    def __init__(
+        self, fake: Handles, *, chunk_delay: float = 0.0, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.fake = fake
         self.chunk_delay = chunk_delay
-        self._httpd = _Server(("127.0.0.1", 0), self._handler_class())
+        server_class = _Server6 if ":" in host else _Server
+        self._httpd = server_class((host, port), self._handler_class())
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="FakeFastGPT", daemon=True)
 
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        host = connect_host(str(host))
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def start(self) -> None:
         self._thread.start()

@@ -7,9 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APP_ID, fixture_json, make_client
+from conftest import APP_ID, envelope, fixture_json, make_client
 from http_support import Wire, body_of, query_of, run
 
+from fastgpt_oapi import NotFoundError
+from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage
 from fastgpt_oapi.api.chat_history.model import (
     ChatRecord,
     ClearHistoriesRequest,
@@ -18,6 +20,7 @@ from fastgpt_oapi.api.chat_history.model import (
     DeleteRecordRequest,
     FileValue,
     GetChatInitRequest,
+    GetFeedbackRecordIdsRequest,
     GetRecordDetailRequest,
     ListHistoriesRequest,
     ListRecordsRequest,
@@ -28,6 +31,7 @@ from fastgpt_oapi.api.chat_history.model import (
     UpdateHistoryRequest,
 )
 from fastgpt_oapi.core.options import RequestOption
+from fastgpt_oapi.testing import FakeFastGPT
 
 OTHER_APP = "0123456789abcdef01234567"
 UTC = timezone.utc
@@ -433,6 +437,42 @@ def test_update_feedback_fields_default_to_none_and_refuse_empty_text() -> None:
     assert UpdateFeedbackRequest(chat_id="c1", data_id="d1") == UpdateFeedbackRequest.clear("c1", "d1")
     with pytest.raises(ValueError, match="user_good_feedback"):
         UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="")
+
+
+async def test_get_feedback_record_ids(io_mode: str) -> None:
+    wire = Wire(lambda request: httpx.Response(200, json=envelope({"total": 2, "dataIds": ["d1", "d3"]})))
+    service = make_client(wire).chat_history
+    request = GetFeedbackRecordIdsRequest(chat_id="c1", feedback_type="bad", unread_only=True)
+    get, aget = service.get_feedback_record_ids, service.aget_feedback_record_ids
+    found = await run(io_mode, lambda: get(request), lambda: aget(request))
+    sent, path = wire.last, "/api/core/chat/feedback/getFeedbackRecordIds"
+    assert (sent.method, sent.url.path, query_of(sent)) == ("POST", path, {})
+    assert body_of(sent) == {"appId": APP_ID, "chatId": "c1", "feedbackType": "bad", "unreadOnly": True}
+    assert (found.total, found.data_ids) == (2, ["d1", "d3"])
+
+
+async def test_the_emulator_lists_the_records_with_feedback(io_mode: str) -> None:
+    async with FakeFastGPT().client() as client:
+        for n in range(3):
+            ask = [ChatMessage.user(f"q{n}")]
+            client.chat.chat(ChatCompletionRequest(messages=ask, chat_id="c1", response_chat_item_id=f"a{n}"))
+        client.chat_history.update_feedback(UpdateFeedbackRequest.like("c1", "a0"))
+        client.chat_history.update_feedback(UpdateFeedbackRequest.dislike("c1", "a2"))
+        get, aget = client.chat_history.get_feedback_record_ids, client.chat_history.aget_feedback_record_ids
+
+        async def ids(kind: Any) -> list[str]:
+            request = GetFeedbackRecordIdsRequest(chat_id="c1", feedback_type=kind)
+            return (await run(io_mode, lambda: get(request), lambda: aget(request))).data_ids
+
+        assert [await ids(kind) for kind in ("has_feedback", "good", "bad")] == [["a0", "a2"], ["a0"], ["a2"]]
+    async with FakeFastGPT(version="4.14.3").client() as old:  # before getFeedbackRecordIds
+        request, service = GetFeedbackRecordIdsRequest(chat_id="c1"), old.chat_history
+        with pytest.raises(NotFoundError):
+            await run(
+                io_mode,
+                lambda: service.get_feedback_record_ids(request),
+                lambda: service.aget_feedback_record_ids(request),
+            )
 
 
 async def test_create_question_guide(io_mode: str) -> None:

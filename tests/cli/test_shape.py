@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -41,7 +40,7 @@ def test_help_lists_the_commands_and_loads_no_request_model(tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert "LOADED [] 0" in done.stdout
-    for command in ("config", "kb", "schema"):
+    for command in ("chat", "completion", "config", "emulator", "kb", "schema"):
         assert f"  {command} " in done.stdout
 
 
@@ -231,7 +230,7 @@ def test_a_terminal_error_is_one_readable_line(connected: Cli, fake: FakeFastGPT
 def test_schema_is_the_command_tree_with_the_exit_codes(cli: Cli) -> None:
     tree = cli("schema").json()
     names = {c["name"] for c in tree["commands"]}
-    assert {"config", "kb", "schema"} <= names
+    assert {"completion", "config", "emulator", "kb", "schema"} <= names
     assert tree["exit_codes"]["rate_limited"] == 6
     assert tree["exit_codes"]["usage"] == 2
     kb = next(c for c in tree["commands"] if c["name"] == "kb")
@@ -244,18 +243,32 @@ def test_schema_is_the_command_tree_with_the_exit_codes(cli: Cli) -> None:
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
-def test_shell_completion_scripts_and_answers(cli: Cli, tmp_path: Path, shell: str) -> None:
-    script = cli("--show-completion", shell)
+def test_shell_completion_scripts(cli: Cli, shell: str) -> None:
+    script = cli("completion", shell)
     assert script.code == 0
     assert "_FASTGPT_OAPI_COMPLETE" in script.stdout
+    assert cli("completion", "tcsh").code == 2
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_the_bash_script_registers_the_completion(cli: Cli, tmp_path: Path) -> None:
+    script = cli("completion", "bash").stdout
+    done = subprocess.run(
+        ["bash", "-c", f"{script}\ncomplete -p fastgpt-oapi"],
+        capture_output=True,
+        text=True,
+        env=cli_env(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith(" fastgpt-oapi")
 
 
 def test_completion_completes_subcommands(tmp_path: Path) -> None:
+    # What the installed script does on <TAB>: run the program with the variable set.
     env = cli_env(
         tmp_path,
         {"_FASTGPT_OAPI_COMPLETE": "complete_bash", "COMP_WORDS": "fastgpt-oapi con", "COMP_CWORD": "1"},
     )
     done = subprocess.run([sys.executable, "-m", "fastgpt_oapi"], capture_output=True, text=True, env=env)
     assert "config" in done.stdout.split()
-    assert os.environ.get("_FASTGPT_OAPI_COMPLETE") is None
-    assert json is not None
+    assert "kb" not in done.stdout.split()

@@ -290,9 +290,12 @@ def test_an_older_server_refuses_a_list_of_types() -> None:
 
 
 async def _wait(mode: str, client: Client, collection_id: str, **options: Any) -> CollectionDetail:
+    detail: CollectionDetail  # options of type Any could fit either overload: the one id's answer
     if mode == "sync":
-        return client.dataset.wait_for_training(collection_id, **options)
-    return await client.dataset.await_for_training(collection_id, **options)
+        detail = client.dataset.wait_for_training(collection_id, **options)
+    else:
+        detail = await client.dataset.await_for_training(collection_id, **options)
+    return detail
 
 
 @pytest.mark.parametrize("version", ["4.17.2", "4.18.0"])

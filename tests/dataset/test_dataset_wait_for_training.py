@@ -4,6 +4,8 @@ SDK's sleeps move the emulator's time, and nothing really waits."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from conftest import envelope, fixture_json, make_client
@@ -70,10 +72,13 @@ def dataset_of(client: Client) -> str:
     return client.dataset.create_dataset(CreateDatasetRequest(name="Manual")).id
 
 
-async def wait(mode: str, client: Client, collection_id: str, **options: object) -> CollectionDetail:
+async def wait(mode: str, client: Client, collection_id: str, **options: Any) -> CollectionDetail:
+    detail: CollectionDetail  # options of type Any could fit either overload: the one id's answer
     if mode == "sync":
-        return client.dataset.wait_for_training(collection_id, **options)  # type: ignore[arg-type]
-    return await client.dataset.await_for_training(collection_id, **options)  # type: ignore[arg-type]
+        detail = client.dataset.wait_for_training(collection_id, **options)
+    else:
+        detail = await client.dataset.await_for_training(collection_id, **options)
+    return detail
 
 
 async def test_an_import_is_waited_for_and_each_poll_is_reported(io_mode: str) -> None:

@@ -13,11 +13,11 @@ pages `openapi/reference/model/catalog` and `.../model/summary` on doc.fastgpt.i
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from fastgpt_oapi.core.lazy import builders_on_demand
+from fastgpt_oapi.core.lazy import Builds, builders_on_demand
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, RequestPart, Route
 
 if TYPE_CHECKING:
@@ -145,11 +145,7 @@ class GetModelCatalogRequest(APIRequest[ModelCatalogResponse]):
             raise ValueError("must not be blank (FastGPT trims it to nothing and refuses it)")
         return value
 
-    @classmethod
-    def builder(cls) -> GetModelCatalogRequestBuilder:
-        from ._builders import GetModelCatalogRequestBuilder
-
-        return GetModelCatalogRequestBuilder()
+    builder: ClassVar[Builds[GetModelCatalogRequestBuilder]] = Builds()
 
 
 class OutLinkAuthData(RequestPart):
@@ -181,11 +177,7 @@ class GetModelSummaryRequest(APIRequest[ModelSummaryResponse]):
                 raise ValueError("each id must be 1 to 200 characters once trimmed")
         return value
 
-    @classmethod
-    def builder(cls) -> GetModelSummaryRequestBuilder:
-        from ._builders import GetModelSummaryRequestBuilder
-
-        return GetModelSummaryRequestBuilder()
+    builder: ClassVar[Builds[GetModelSummaryRequestBuilder]] = Builds()
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here

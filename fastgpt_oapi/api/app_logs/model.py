@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import AliasChoices, AwareDatetime, Field
 
-from fastgpt_oapi.core.lazy import builders_on_demand
+from fastgpt_oapi.core.lazy import Builds, builders_on_demand
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, RequestFields, Route
 from fastgpt_oapi.core.paging import Page
 
@@ -214,11 +214,7 @@ class GetChartDataRequest(APIRequest[ChartDataResponse]):
     chat_timespan: Timespan = "day"
     app_timespan: Timespan = "day"
 
-    @classmethod
-    def builder(cls) -> GetChartDataRequestBuilder:
-        from ._builders import GetChartDataRequestBuilder
-
-        return GetChartDataRequestBuilder()
+    builder: ClassVar[Builds[GetChartDataRequestBuilder]] = Builds()
 
 
 class GetTotalDataRequest(APIRequest[TotalDataResponse]):
@@ -228,11 +224,7 @@ class GetTotalDataRequest(APIRequest[TotalDataResponse]):
 
     app_id: AppId | None = None
 
-    @classmethod
-    def builder(cls) -> GetTotalDataRequestBuilder:
-        from ._builders import GetTotalDataRequestBuilder
-
-        return GetTotalDataRequestBuilder()
+    builder: ClassVar[Builds[GetTotalDataRequestBuilder]] = Builds()
 
 
 class _LogFilters(RequestFields):
@@ -258,11 +250,7 @@ class ListLogsRequest(_LogFilters, APIRequest[ListLogsResponse]):
     offset: int = Field(default=0, ge=0)
     page_size: int = Field(default=20, ge=1)
 
-    @classmethod
-    def builder(cls) -> ListLogsRequestBuilder:
-        from ._builders import ListLogsRequestBuilder
-
-        return ListLogsRequestBuilder()
+    builder: ClassVar[Builds[ListLogsRequestBuilder]] = Builds()
 
 
 _SEARCH_PATH = "/api/core/app/logs/search"
@@ -284,11 +272,7 @@ class SearchLogsRequest(_LogFilters, APIRequest[SearchLogsResponse]):
 
     cursor: str | None = Field(default=None, min_length=1)
 
-    @classmethod
-    def builder(cls) -> SearchLogsRequestBuilder:
-        from ._builders import SearchLogsRequestBuilder
-
-        return SearchLogsRequestBuilder()
+    builder: ClassVar[Builds[SearchLogsRequestBuilder]] = Builds()
 
     @classmethod
     def like(cls, request: ListLogsRequest, cursor: str | None = None) -> SearchLogsRequest:
@@ -365,11 +349,7 @@ class ListLogUsersRequest(APIRequest[ListLogUsersResponse]):
     offset: int | None = Field(default=None, ge=0)
     page_size: int | None = Field(default=None, ge=1)
 
-    @classmethod
-    def builder(cls) -> ListLogUsersRequestBuilder:
-        from ._builders import ListLogUsersRequestBuilder
-
-        return ListLogUsersRequestBuilder()
+    builder: ClassVar[Builds[ListLogUsersRequestBuilder]] = Builds()
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from fastgpt_oapi.core.lazy import builders_on_demand
+from fastgpt_oapi.core.lazy import Builds, builders_on_demand
 from fastgpt_oapi.core.model import (
     APIRequest,
     AppId,
@@ -357,11 +357,7 @@ class ChatCompletionRequest(APIRequest[ChatCompletionResponse]):
             raise ValueError(_UID_WITH_PROXY)
         return value
 
-    @classmethod
-    def builder(cls) -> ChatCompletionRequestBuilder:
-        from ._builders import ChatCompletionRequestBuilder
-
-        return ChatCompletionRequestBuilder()
+    builder: ClassVar[Builds[ChatCompletionRequestBuilder]] = Builds()
 
 
 # ---- stream events ----------------------------------------------------------------------------
@@ -684,11 +680,7 @@ class StopChatRequest(APIRequest[StopChatResponse]):
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
 
-    @classmethod
-    def builder(cls) -> StopChatRequestBuilder:
-        from ._builders import StopChatRequestBuilder
-
-        return StopChatRequestBuilder()
+    builder: ClassVar[Builds[StopChatRequestBuilder]] = Builds()
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here
@@ -719,11 +711,7 @@ class UploadFileRequest(APIRequest[PresignedUpload]):
     content_type: str | None = Field(default=None, min_length=1)
     app_id: AppId | None = None
 
-    @classmethod
-    def builder(cls) -> UploadFileRequestBuilder:
-        from ._builders import UploadFileRequestBuilder
-
-        return UploadFileRequestBuilder()
+    builder: ClassVar[Builds[UploadFileRequestBuilder]] = Builds()
 
 
 class UploadedFile(BaseModel):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fastgpt_oapi.core.options import RequestOption
+from fastgpt_oapi.core.progress import ProgressCallback
 from fastgpt_oapi.core.service import Service
 from fastgpt_oapi.core.storage import aupload, upload
 from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, filename_of, open_source
@@ -136,7 +137,11 @@ class ChatService(Service[ChatServiceWithRawResponse]):
     # ---- files in messages ----------------------------------------------------------------------
 
     def upload_file(
-        self, request: UploadFileRequest, request_option: RequestOption | None = None
+        self,
+        request: UploadFileRequest,
+        request_option: RequestOption | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
     ) -> UploadedFile:
         """Put a file into FastGPT's storage; send `.image_part()` / `.file_part()` of the answer.
 
@@ -146,9 +151,15 @@ class ChatService(Service[ChatServiceWithRawResponse]):
         of the client's default headers, and are never sent again once bytes may have arrived
         (`core/storage.py`). A missing path or a directory raises `RequestValidationError` (field
         `content`) before anything is sent.
+
+        `on_progress(bytes_sent, size)` hears the file's bytes as they are written to the connection
+        (`fastgpt_oapi.ProgressCallback`): 0 first, then after each chunk; a part sent again restarts
+        from its offset. An exception it raises cuts the upload off where it is and comes out of this
+        call as it is: nothing is retried, a multipart upload is aborted, nothing is stored.
         """
         filename = filename_of(request, "content")
         source = open_source(request.content)
+        source.progress = on_progress
         presigned = upload(
             self._http, request, source, request_option, _presign_fields(request, filename, source)
         )
@@ -158,12 +169,18 @@ class ChatService(Service[ChatServiceWithRawResponse]):
         return _uploaded(request, presigned, preview_url, filename, source)
 
     async def aupload_file(
-        self, request: UploadFileRequest, request_option: RequestOption | None = None
+        self,
+        request: UploadFileRequest,
+        request_option: RequestOption | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
     ) -> UploadedFile:
-        """`upload_file`, async. File reads run in worker threads, a chunk at a time."""
+        """`upload_file`, async. File reads run in worker threads, a chunk at a time; `on_progress`
+        is called on the event loop."""
         filename = filename_of(request, "content")
         # In a thread: opening a path is quick, but copying a stream that cannot seek may take a while.
         source = await asyncio.to_thread(open_source, request.content)
+        source.progress = on_progress
         presigned = await aupload(
             self._http, request, source, request_option, _presign_fields(request, filename, source)
         )

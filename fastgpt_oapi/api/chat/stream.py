@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -444,26 +444,41 @@ class _ChatIds:
         return f"{type(self).__name__}(chat_id={self.chat_id!r}, data_id={self.data_id!r}, {state})"
 
 
-class ChatStream(_ChatIds, EventStream[ChatStreamEvent, ChatStreamDecoder]):
+def _text_delta(event: ChatStreamEvent) -> str:
+    return event.text if isinstance(event, ChunkEvent) else ""
+
+
+def _reasoning_delta(event: ChatStreamEvent) -> str:
+    return event.reasoning if isinstance(event, ChunkEvent) else ""
+
+
+_DeltasT = TypeVar("_DeltasT", Iterator[str], AsyncIterator[str])
+
+
+class _TextStreams(Generic[_DeltasT]):
+    """The text views of both stream classes; each walks its events in `_deltas`, sync or async."""
+
+    def _deltas(self, delta_of: Callable[[ChatStreamEvent], str]) -> _DeltasT:
+        raise NotImplementedError
+
+    @property
+    def text_stream(self) -> _DeltasT:
+        """Only the answer text, delta by delta (heartbeats and reasoning left out)."""
+        return self._deltas(_text_delta)
+
+    @property
+    def reasoning_stream(self) -> _DeltasT:
+        """Only the reasoning text, delta by delta (heartbeats and answer text left out)."""
+        return self._deltas(_reasoning_delta)
+
+
+class ChatStream(_ChatIds, _TextStreams[Iterator[str]], EventStream[ChatStreamEvent, ChatStreamDecoder]):
     """A streamed completion: iterate it for `ChatStreamEvent`s; use it as a context manager."""
 
-    @property
-    def text_stream(self) -> Iterator[str]:
-        """Only the answer text, delta by delta (heartbeats and reasoning left out)."""
+    def _deltas(self, delta_of: Callable[[ChatStreamEvent], str]) -> Iterator[str]:
         for event in self:
-            if isinstance(event, ChunkEvent):
-                text = event.text
-                if text:
-                    yield text
-
-    @property
-    def reasoning_stream(self) -> Iterator[str]:
-        """Only the reasoning text, delta by delta (heartbeats and answer text left out)."""
-        for event in self:
-            if isinstance(event, ChunkEvent):
-                reasoning = event.reasoning
-                if reasoning:
-                    yield reasoning
+            if delta := delta_of(event):
+                yield delta
 
     def get_final_response(self) -> ChatStreamResult:
         """Read what is left, then return the assembled result."""
@@ -472,24 +487,15 @@ class ChatStream(_ChatIds, EventStream[ChatStreamEvent, ChatStreamDecoder]):
         return self._decoder.result()
 
 
-class AsyncChatStream(_ChatIds, AsyncEventStream[ChatStreamEvent, ChatStreamDecoder]):
+class AsyncChatStream(
+    _ChatIds, _TextStreams[AsyncIterator[str]], AsyncEventStream[ChatStreamEvent, ChatStreamDecoder]
+):
     """The async twin of `ChatStream`: `async for event in stream`, `async with`."""
 
-    @property
-    async def text_stream(self) -> AsyncIterator[str]:
+    async def _deltas(self, delta_of: Callable[[ChatStreamEvent], str]) -> AsyncIterator[str]:
         async for event in self:
-            if isinstance(event, ChunkEvent):
-                text = event.text
-                if text:
-                    yield text
-
-    @property
-    async def reasoning_stream(self) -> AsyncIterator[str]:
-        async for event in self:
-            if isinstance(event, ChunkEvent):
-                reasoning = event.reasoning
-                if reasoning:
-                    yield reasoning
+            if delta := delta_of(event):
+                yield delta
 
     async def get_final_response(self) -> ChatStreamResult:
         await self.until_done()

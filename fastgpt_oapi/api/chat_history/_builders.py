@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from typing import Literal
 
 from pydantic import AwareDatetime
 
@@ -15,6 +16,7 @@ from fastgpt_oapi.api.chat_history.model import (
     DeleteRecordsRequest,
     GetChatInitRequest,
     GetCollectionQuoteRequest,
+    GetFeedbackRecordIdsRequest,
     GetHistoryStatusRequest,
     GetQuoteRequest,
     GetRecordDetailRequest,
@@ -40,6 +42,7 @@ __all__ = [
     "DeleteRecordsRequestBuilder",
     "GetChatInitRequestBuilder",
     "GetCollectionQuoteRequestBuilder",
+    "GetFeedbackRecordIdsRequestBuilder",
     "GetHistoryStatusRequestBuilder",
     "GetQuoteRequestBuilder",
     "GetRecordDetailRequestBuilder",
@@ -229,6 +232,28 @@ class UpdateFeedbackRequestBuilder(RequestBuilder[UpdateFeedbackRequest]):
 
     def user_bad_feedback(self, user_bad_feedback: str | None) -> UpdateFeedbackRequestBuilder:
         self._set("user_bad_feedback", user_bad_feedback)
+        return self
+
+
+class GetFeedbackRecordIdsRequestBuilder(RequestBuilder[GetFeedbackRecordIdsRequest]):
+    _model = GetFeedbackRecordIdsRequest
+
+    def app_id(self, app_id: AppId | None) -> GetFeedbackRecordIdsRequestBuilder:
+        self._set("app_id", app_id)
+        return self
+
+    def chat_id(self, chat_id: str) -> GetFeedbackRecordIdsRequestBuilder:
+        self._set("chat_id", chat_id)
+        return self
+
+    def feedback_type(
+        self, feedback_type: Literal["has_feedback", "good", "bad"]
+    ) -> GetFeedbackRecordIdsRequestBuilder:
+        self._set("feedback_type", feedback_type)
+        return self
+
+    def unread_only(self, unread_only: bool | None) -> GetFeedbackRecordIdsRequestBuilder:
+        self._set("unread_only", unread_only)
         return self
 
 

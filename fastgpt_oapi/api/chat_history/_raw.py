@@ -13,8 +13,10 @@ from fastgpt_oapi.api.chat_history.model import (
     DeleteHistoryRequest,
     DeleteRecordRequest,
     DeleteRecordsRequest,
+    FeedbackRecordIds,
     GetChatInitRequest,
     GetCollectionQuoteRequest,
+    GetFeedbackRecordIdsRequest,
     GetHistoryStatusRequest,
     GetQuoteRequest,
     GetRecordDetailRequest,
@@ -160,6 +162,21 @@ class ChatHistoryServiceWithRawResponse:
     ) -> RawResponse[OperationResponse]:
         return cast(
             "RawResponse[OperationResponse]", await self._service.aupdate_feedback(request, request_option)
+        )
+
+    def get_feedback_record_ids(
+        self, request: GetFeedbackRecordIdsRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[FeedbackRecordIds]:
+        return cast(
+            "RawResponse[FeedbackRecordIds]", self._service.get_feedback_record_ids(request, request_option)
+        )
+
+    async def aget_feedback_record_ids(
+        self, request: GetFeedbackRecordIdsRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[FeedbackRecordIds]:
+        return cast(
+            "RawResponse[FeedbackRecordIds]",
+            await self._service.aget_feedback_record_ids(request, request_option),
         )
 
     def create_question_guide(

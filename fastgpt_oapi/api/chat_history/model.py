@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AliasChoices, AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
-from fastgpt_oapi.core.lazy import builders_on_demand
+from fastgpt_oapi.core.lazy import Builds, builders_on_demand
 from fastgpt_oapi.core.model import (
     OBJECT_ID_PATTERN,
     APIRequest,
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         DeleteRecordsRequestBuilder,
         GetChatInitRequestBuilder,
         GetCollectionQuoteRequestBuilder,
+        GetFeedbackRecordIdsRequestBuilder,
         GetHistoryStatusRequestBuilder,
         GetQuoteRequestBuilder,
         GetRecordDetailRequestBuilder,
@@ -90,11 +91,14 @@ __all__ = [
     "DeleteRecordRequestBuilder",
     "DeleteRecordsRequest",
     "DeleteRecordsRequestBuilder",
+    "FeedbackRecordIds",
     "FileValue",
     "GetChatInitRequest",
     "GetChatInitRequestBuilder",
     "GetCollectionQuoteRequest",
     "GetCollectionQuoteRequestBuilder",
+    "GetFeedbackRecordIdsRequest",
+    "GetFeedbackRecordIdsRequestBuilder",
     "GetHistoryStatusRequest",
     "GetHistoryStatusRequestBuilder",
     "GetQuoteRequest",
@@ -385,11 +389,7 @@ class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
     start_update_time: AwareDatetime | str | None = None
     end_update_time: AwareDatetime | str | None = None
 
-    @classmethod
-    def builder(cls) -> ListHistoriesRequestBuilder:
-        from ._builders import ListHistoriesRequestBuilder
-
-        return ListHistoriesRequestBuilder()
+    builder: ClassVar[Builds[ListHistoriesRequestBuilder]] = Builds()
 
 
 class UpdateHistoryRequest(APIRequest[OperationResponse]):
@@ -407,11 +407,7 @@ class UpdateHistoryRequest(APIRequest[OperationResponse]):
     title: str | None = None
     top: bool | None = None
 
-    @classmethod
-    def builder(cls) -> UpdateHistoryRequestBuilder:
-        from ._builders import UpdateHistoryRequestBuilder
-
-        return UpdateHistoryRequestBuilder()
+    builder: ClassVar[Builds[UpdateHistoryRequestBuilder]] = Builds()
 
 
 class DeleteHistoryRequest(APIRequest[OperationResponse]):
@@ -427,11 +423,7 @@ class DeleteHistoryRequest(APIRequest[OperationResponse]):
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
 
-    @classmethod
-    def builder(cls) -> DeleteHistoryRequestBuilder:
-        from ._builders import DeleteHistoryRequestBuilder
-
-        return DeleteHistoryRequestBuilder()
+    builder: ClassVar[Builds[DeleteHistoryRequestBuilder]] = Builds()
 
 
 class ClearHistoriesRequest(APIRequest[OperationResponse]):
@@ -446,11 +438,7 @@ class ClearHistoriesRequest(APIRequest[OperationResponse]):
 
     app_id: AppId | None = None
 
-    @classmethod
-    def builder(cls) -> ClearHistoriesRequestBuilder:
-        from ._builders import ClearHistoriesRequestBuilder
-
-        return ClearHistoriesRequestBuilder()
+    builder: ClassVar[Builds[ClearHistoriesRequestBuilder]] = Builds()
 
 
 class GetChatInitRequest(APIRequest[ChatInitResponse]):
@@ -470,11 +458,7 @@ class GetChatInitRequest(APIRequest[ChatInitResponse]):
     chat_id: str = Field(min_length=1)
     load_custom_feedbacks: bool | None = None
 
-    @classmethod
-    def builder(cls) -> GetChatInitRequestBuilder:
-        from ._builders import GetChatInitRequestBuilder
-
-        return GetChatInitRequestBuilder()
+    builder: ClassVar[Builds[GetChatInitRequestBuilder]] = Builds()
 
 
 class ListRecordsRequest(APIRequest[ListRecordsResponse]):
@@ -496,11 +480,7 @@ class ListRecordsRequest(APIRequest[ListRecordsResponse]):
     load_custom_feedbacks: bool | None = None
     type: RecordsSource | None = None
 
-    @classmethod
-    def builder(cls) -> ListRecordsRequestBuilder:
-        from ._builders import ListRecordsRequestBuilder
-
-        return ListRecordsRequestBuilder()
+    builder: ClassVar[Builds[ListRecordsRequestBuilder]] = Builds()
 
 
 class GetRecordDetailRequest(APIRequest[RecordDetailResponse]):
@@ -517,11 +497,7 @@ class GetRecordDetailRequest(APIRequest[RecordDetailResponse]):
     chat_id: str = Field(min_length=1)
     data_id: str = Field(min_length=1)
 
-    @classmethod
-    def builder(cls) -> GetRecordDetailRequestBuilder:
-        from ._builders import GetRecordDetailRequestBuilder
-
-        return GetRecordDetailRequestBuilder()
+    builder: ClassVar[Builds[GetRecordDetailRequestBuilder]] = Builds()
 
 
 class DeleteRecordRequest(APIRequest[OperationResponse]):
@@ -543,11 +519,7 @@ class DeleteRecordRequest(APIRequest[OperationResponse]):
     chat_id: str = Field(min_length=1)
     data_id: str = Field(min_length=1, alias="contentId")
 
-    @classmethod
-    def builder(cls) -> DeleteRecordRequestBuilder:
-        from ._builders import DeleteRecordRequestBuilder
-
-        return DeleteRecordRequestBuilder()
+    builder: ClassVar[Builds[DeleteRecordRequestBuilder]] = Builds()
 
 
 class UpdateFeedbackRequest(APIRequest[OperationResponse]):
@@ -590,11 +562,32 @@ class UpdateFeedbackRequest(APIRequest[OperationResponse]):
         """Remove both the like and the dislike."""
         return cls(app_id=app_id, chat_id=chat_id, data_id=data_id)
 
-    @classmethod
-    def builder(cls) -> UpdateFeedbackRequestBuilder:
-        from ._builders import UpdateFeedbackRequestBuilder
+    builder: ClassVar[Builds[UpdateFeedbackRequestBuilder]] = Builds()
 
-        return UpdateFeedbackRequestBuilder()
+
+class FeedbackRecordIds(FastGPTModel):
+    """`get_feedback_record_ids`'s answer: the matching AI records' `data_id`s, oldest first, and their
+    count (`GetFeedbackRecordIdsResponseSchema`, `packages/global/openapi/core/chat/feedback/api.ts`
+    @ 91dbd164)."""
+
+    total: int = 0
+    data_ids: builtins.list[str] = Field(default_factory=builtins.list)
+
+
+class GetFeedbackRecordIdsRequest(APIRequest[FeedbackRecordIds]):
+    """`POST /api/core/chat/feedback/getFeedbackRecordIds`: which AI records of a chat were liked
+    ("good"), disliked ("bad") or either ("has_feedback"); `unread_only` leaves out those an admin
+    marked read. Source: `GetFeedbackRecordIdsBodySchema` in `feedback/api.ts` @ 91dbd164 and
+    `projects/app/src/pages/api/core/chat/feedback/getFeedbackRecordIds.ts` @ 15cbf014."""
+
+    route = Route("POST", "/api/core/chat/feedback/getFeedbackRecordIds")
+
+    app_id: AppId | None = None
+    chat_id: str = Field(min_length=1)
+    feedback_type: Literal["has_feedback", "good", "bad"] = "has_feedback"
+    unread_only: bool | None = None
+
+    builder: ClassVar[Builds[GetFeedbackRecordIdsRequestBuilder]] = Builds()
 
 
 class QuestionGuideConfig(RequestPart):
@@ -614,11 +607,7 @@ class CreateQuestionGuideRequest(APIRequest[QuestionGuideResponse]):
     chat_id: str = Field(min_length=1)
     question_guide: QuestionGuideConfig | None = None
 
-    @classmethod
-    def builder(cls) -> CreateQuestionGuideRequestBuilder:
-        from ._builders import CreateQuestionGuideRequestBuilder
-
-        return CreateQuestionGuideRequestBuilder()
+    builder: ClassVar[Builds[CreateQuestionGuideRequestBuilder]] = Builds()
 
 
 # ---- history status, read marks, batch deletes (FastGPT >= 4.14.11 / 4.14.4) ---------------------
@@ -660,11 +649,7 @@ class GetHistoryStatusRequest(APIRequest[HistoryStatusResponse]):
     app_id: AppId | None = None
     chat_ids: builtins.list[ItemId] = Field(min_length=1, max_length=200)
 
-    @classmethod
-    def builder(cls) -> GetHistoryStatusRequestBuilder:
-        from ._builders import GetHistoryStatusRequestBuilder
-
-        return GetHistoryStatusRequestBuilder()
+    builder: ClassVar[Builds[GetHistoryStatusRequestBuilder]] = Builds()
 
 
 class MarkReadRequest(APIRequest[OperationResponse]):
@@ -680,11 +665,7 @@ class MarkReadRequest(APIRequest[OperationResponse]):
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
 
-    @classmethod
-    def builder(cls) -> MarkReadRequestBuilder:
-        from ._builders import MarkReadRequestBuilder
-
-        return MarkReadRequestBuilder()
+    builder: ClassVar[Builds[MarkReadRequestBuilder]] = Builds()
 
 
 class BatchDeleteHistoriesRequest(APIRequest[OperationResponse]):
@@ -703,11 +684,7 @@ class BatchDeleteHistoriesRequest(APIRequest[OperationResponse]):
     app_id: AppId | None = None
     chat_ids: builtins.list[ItemId] = Field(min_length=1)
 
-    @classmethod
-    def builder(cls) -> BatchDeleteHistoriesRequestBuilder:
-        from ._builders import BatchDeleteHistoriesRequestBuilder
-
-        return BatchDeleteHistoriesRequestBuilder()
+    builder: ClassVar[Builds[BatchDeleteHistoriesRequestBuilder]] = Builds()
 
 
 # ---- several records at once ------------------------------------------------------------------
@@ -731,11 +708,7 @@ class DeleteRecordsRequest(APIRequest[OperationResponse]):
     chat_id: str = Field(min_length=1)
     data_ids: builtins.list[ItemId] = Field(alias="contentIds", min_length=1)
 
-    @classmethod
-    def builder(cls) -> DeleteRecordsRequestBuilder:
-        from ._builders import DeleteRecordsRequestBuilder
-
-        return DeleteRecordsRequestBuilder()
+    builder: ClassVar[Builds[DeleteRecordsRequestBuilder]] = Builds()
 
 
 # ---- records v2: cursor pages -----------------------------------------------------------------
@@ -807,11 +780,7 @@ class ListRecordsV2Request(APIRequest[ListRecordsV2Response]):
             raise ValueError(f"give at most one of initial_id, prev_id and next_id (also set: {others[0]})")
         return value
 
-    @classmethod
-    def builder(cls) -> ListRecordsV2RequestBuilder:
-        from ._builders import ListRecordsV2RequestBuilder
-
-        return ListRecordsV2RequestBuilder()
+    builder: ClassVar[Builds[ListRecordsV2RequestBuilder]] = Builds()
 
 
 # ---- quotes: the knowledge-base chunks a record cited -----------------------------------------
@@ -875,11 +844,7 @@ class GetQuoteRequest(APIRequest[QuoteResponse]):
     dataset_data_id_list: builtins.list[ItemId] = Field(max_length=200)
     collection_id_list: builtins.list[ItemId] = Field(max_length=200)
 
-    @classmethod
-    def builder(cls) -> GetQuoteRequestBuilder:
-        from ._builders import GetQuoteRequestBuilder
-
-        return GetQuoteRequestBuilder()
+    builder: ClassVar[Builds[GetQuoteRequestBuilder]] = Builds()
 
 
 class CollectionQuoteItem(DatasetCiteItem):
@@ -926,11 +891,7 @@ class GetCollectionQuoteRequest(APIRequest[CollectionQuoteResponse]):
     next_id: str | None = Field(default=None, min_length=1)
     page_size: int = Field(default=15, ge=1, le=30)
 
-    @classmethod
-    def builder(cls) -> GetCollectionQuoteRequestBuilder:
-        from ._builders import GetCollectionQuoteRequestBuilder
-
-        return GetCollectionQuoteRequestBuilder()
+    builder: ClassVar[Builds[GetCollectionQuoteRequestBuilder]] = Builds()
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here

@@ -21,8 +21,10 @@ from .model import (
     DeleteHistoryRequest,
     DeleteRecordRequest,
     DeleteRecordsRequest,
+    FeedbackRecordIds,
     GetChatInitRequest,
     GetCollectionQuoteRequest,
+    GetFeedbackRecordIdsRequest,
     GetHistoryStatusRequest,
     GetQuoteRequest,
     GetRecordDetailRequest,
@@ -200,6 +202,17 @@ class ChatHistoryService(Service[ChatHistoryServiceWithRawResponse]):
     async def aupdate_feedback(
         self, request: UpdateFeedbackRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_feedback_record_ids(
+        self, request: GetFeedbackRecordIdsRequest, request_option: RequestOption | None = None
+    ) -> FeedbackRecordIds:
+        """The `data_id`s of a chat's AI records with a like, a dislike or either, oldest first."""
+        return self._http.request(request, request_option)
+
+    async def aget_feedback_record_ids(
+        self, request: GetFeedbackRecordIdsRequest, request_option: RequestOption | None = None
+    ) -> FeedbackRecordIds:
         return await self._http.arequest(request, request_option)
 
     def create_question_guide(

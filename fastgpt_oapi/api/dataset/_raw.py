@@ -54,6 +54,7 @@ from fastgpt_oapi.api.dataset.model import (
 from fastgpt_oapi.core.http import RawResponse
 from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.options import RequestOption
+from fastgpt_oapi.core.progress import ProgressCallback
 
 if TYPE_CHECKING:
     from fastgpt_oapi.api.dataset.service import DatasetService
@@ -176,19 +177,27 @@ class DatasetServiceWithRawResponse:
         )
 
     def create_file_collection(
-        self, request: CreateFileCollectionRequest, request_option: RequestOption | None = None
+        self,
+        request: CreateFileCollectionRequest,
+        request_option: RequestOption | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
     ) -> RawResponse[CreateCollectionWithResultResponse]:
         return cast(
             "RawResponse[CreateCollectionWithResultResponse]",
-            self._service.create_file_collection(request, request_option),
+            self._service.create_file_collection(request, request_option, on_progress=on_progress),
         )
 
     async def acreate_file_collection(
-        self, request: CreateFileCollectionRequest, request_option: RequestOption | None = None
+        self,
+        request: CreateFileCollectionRequest,
+        request_option: RequestOption | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
     ) -> RawResponse[CreateCollectionWithResultResponse]:
         return cast(
             "RawResponse[CreateCollectionWithResultResponse]",
-            await self._service.acreate_file_collection(request, request_option),
+            await self._service.acreate_file_collection(request, request_option, on_progress=on_progress),
         )
 
     def create_api_collection(

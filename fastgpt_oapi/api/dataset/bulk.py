@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, TypedDict
 
 from fastgpt_oapi.core.errors import PushAllError, RequestValidationError
+from fastgpt_oapi.core.progress import ProgressCallback
 
 from .model import (
     MAX_PUSH_ITEMS,
@@ -52,6 +53,7 @@ def push(
 ) -> PushAllResult:
     """Drive `run` over `items`, each batch sent by `push_data` in a worker thread."""
     source = iter(items)
+    run.start()
     with ThreadPoolExecutor(max_workers=run.concurrency, thread_name_prefix="fastgpt-push-all") as pool:
         pending: dict[Future[PushDataResponse], int] = {}
         while True:
@@ -76,6 +78,7 @@ async def apush(
         aiter(items) if isinstance(items, AsyncIterable) else iter(items)
     )
     pending: dict[asyncio.Task[PushDataResponse], int] = {}
+    run.start()
     try:
         while True:
             while (taken := await run.anext_batch(len(pending), source)) is not None:
@@ -105,6 +108,8 @@ class PushRun:
         concurrency: int,
         resume: PushAllError | None,
         fields: Mapping[str, Any],
+        on_progress: ProgressCallback | None = None,
+        total: int | None = None,
     ) -> None:
         unknown = sorted(set(fields) - set(PushDataFields.__annotations__))
         if unknown:  # what an explicit keyword parameter would say
@@ -140,6 +145,23 @@ class PushRun:
         self._sizes: dict[int, int] = {}
         self._responses: dict[int, PushDataResponse] = {}
         self._failures: dict[int, Exception] = {}
+        self._on_progress = on_progress
+        self._total = total
+        self._in_fastgpt = 0  # items of the input known to be in FastGPT: acknowledged, or skipped
+
+    def start(self) -> None:
+        """The first report, (0, total), before anything is sent."""
+        self._report()
+
+    def _report(self) -> None:
+        if self._on_progress is None:
+            return
+        try:
+            self._on_progress(self._in_fastgpt, self._total)
+        except Exception as exc:
+            # Stops the run as a failed batch would, at the first batch not started: those in flight
+            # finish, and the PushAllError (from this exception) says where to resume.
+            self._failures.setdefault(self._next, exc)
 
     @property
     def stopped(self) -> bool:
@@ -172,9 +194,11 @@ class PushRun:
         size = self.batch_size
         try:
             while self._skipping():
-                if sum(1 for _ in itertools.islice(items, size)) < size:
+                skipped = sum(1 for _ in itertools.islice(items, size))
+                if skipped < size:
                     self._exhausted = True
                     return None
+                self._in_fastgpt += skipped
                 self._next += 1
             batch = list(itertools.islice(items, size))
         except Exception as exc:
@@ -196,6 +220,7 @@ class PushRun:
                         break
                 if not self._skipping() or len(batch) < size:
                     break
+                self._in_fastgpt += size
                 self._next += 1
         except Exception as exc:
             self._failures[self._next] = exc
@@ -226,6 +251,8 @@ class PushRun:
 
     def succeeded(self, index: int, response: PushDataResponse) -> None:
         self._responses[index] = response
+        self._in_fastgpt += self._sizes[index]
+        self._report()
 
     def failed(self, index: int, exc: Exception) -> None:
         self._failures[index] = exc

@@ -15,9 +15,9 @@ Ids are FastGPT's Mongo ObjectIds (24 hexadecimal characters); the requests chec
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -33,7 +33,7 @@ from pydantic import (
     field_validator,
 )
 
-from fastgpt_oapi.core.lazy import builders_on_demand
+from fastgpt_oapi.core.lazy import Builds, builders_on_demand
 from fastgpt_oapi.core.model import (
     APIRequest,
     CheckedModel,
@@ -47,6 +47,7 @@ from fastgpt_oapi.core.model import (
     is_object_id,
 )
 from fastgpt_oapi.core.paging import Page
+from fastgpt_oapi.core.progress import ProgressCallback
 from fastgpt_oapi.core.upload import FileContent, PresignedUpload
 
 from ..shared.model import QuoteItem, QuoteScore
@@ -142,6 +143,10 @@ __all__ = [
     "ListDatasetsRequest",
     "ListDatasetsRequestBuilder",
     "ListDatasetsResponse",
+    "MirrorFailure",
+    "MirrorProgress",
+    "MirrorResult",
+    "MirrorStage",
     "ModelInfo",
     "NonEmptyStr",
     "ObjectId",
@@ -149,6 +154,7 @@ __all__ = [
     "ParagraphChunkAIMode",
     "ParentId",
     "Permission",
+    "ProgressCallback",
     "PushAllResult",
     "PushDataRequest",
     "PushDataRequestBuilder",
@@ -165,6 +171,7 @@ __all__ = [
     "SyncCollectionResponse",
     "TagInput",
     "TagValue",
+    "TrainingProgress",
     "TrainingType",
     "UpdateCollectionRequest",
     "UpdateCollectionRequestBuilder",
@@ -587,6 +594,102 @@ class PushAllResult:
     batches: builtins.list[PushDataResponse]
 
 
+@dataclass(frozen=True)
+class TrainingProgress:
+    """What `wait_for_training([id, ...])` reports after each round of polls, for all its collections.
+
+    `details`: the last detail of each collection polled so far, by id; `finished`: how many are done
+    (trained, or failed for good) of `total`; `remaining`: chunks not trained yet across the
+    unfinished ones (in training, or written but not indexed yet on FastGPT >= 4.17.2), what a bar
+    counts down.
+    """
+
+    details: dict[str, CollectionDetail]
+    finished: int
+    total: int
+    remaining: int
+
+
+MirrorStage = Literal["plan", "unchanged", "upload", "uploaded", "deleted", "failed", "done"]
+
+
+@dataclass(frozen=True)
+class MirrorProgress:
+    """One event of `mirror_folder`'s `on_progress`, in this order for a run:
+
+    - `"plan"` once, after the folder was read and compared with the dataset: `files_total` actions
+      to take, `bytes_total` bytes to upload (the files to create or replace);
+    - per file, `"unchanged"` (skipped, nothing sent), or `"upload"` several times (`sent` of this
+      file's `size`, as the bytes are written to the connection) then `"uploaded"` (its new
+      `collection_id`), or `"failed"` (`error`);
+    - `"deleted"` per collection removed (`prune=True`; `path` is its name);
+    - `"done"` once, at the end.
+
+    `bytes_done` (of `bytes_total`) and `files_done` (of `files_total`) count across the run: what a
+    bytes bar and a files bar draw. A dry run sends `"plan"` and `"done"` only.
+    """
+
+    stage: MirrorStage
+    path: str | None = None
+    sent: int = 0
+    size: int = 0
+    bytes_done: int = 0
+    bytes_total: int = 0
+    files_done: int = 0
+    files_total: int = 0
+    collection_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class MirrorFailure:
+    """A file `mirror_folder` could not mirror: its relative `path`, the exception's class name
+    (`error`: `"BadRequestError"`, `"APIConnectionError"`, ...) and its `message`."""
+
+    path: str
+    error: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "error": self.error, "message": self.message}
+
+
+@dataclass
+class MirrorResult:
+    """What `mirror_folder` did (with `dry_run=True`: would do), by relative path (POSIX `/`):
+    `created` (new collections), `updated` (replaced: a new collection, the old one deleted),
+    `unchanged` (same content hash: nothing sent), `deleted` (collections removed by `prune=True`,
+    by name), `failed` (`MirrorFailure`s: the other files went on). `collection_ids`: the collections
+    this run created (created and updated files), the ones to `wait_for_training`.
+
+    `summary()` is the short form a command line prints: counts, and the failures in full.
+    """
+
+    created: builtins.list[str] = field(default_factory=builtins.list)
+    updated: builtins.list[str] = field(default_factory=builtins.list)
+    unchanged: builtins.list[str] = field(default_factory=builtins.list)
+    deleted: builtins.list[str] = field(default_factory=builtins.list)
+    failed: builtins.list[MirrorFailure] = field(default_factory=builtins.list)
+    collection_ids: builtins.list[str] = field(default_factory=builtins.list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """No file failed."""
+        return not self.failed
+
+    def summary(self) -> dict[str, Any]:
+        """`{"created": n, "updated": n, "unchanged": n, "deleted": n, "failed": [{"path", "error",
+        "message"}, ...]}`."""
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "deleted": len(self.deleted),
+            "failed": [failure.as_dict() for failure in self.failed],
+        }
+
+
 class DataListItem(FastGPTModel):
     """One chunk of `list_data` (`GetDataListItemSchema`, `data/api.ts` at f88b51b5), in collection order.
 
@@ -685,11 +788,7 @@ class CreateDatasetRequest(APIRequest[CreateDatasetResponse]):
     vlm_model_id: str | None = Field(default=None, min_length=1)
     api_dataset_server: dict[str, Any] | None = None
 
-    @classmethod
-    def builder(cls) -> CreateDatasetRequestBuilder:
-        from ._builders import CreateDatasetRequestBuilder
-
-        return CreateDatasetRequestBuilder()
+    builder: ClassVar[Builds[CreateDatasetRequestBuilder]] = Builds()
 
 
 class ListDatasetsRequest(APIRequest[ListDatasetsResponse]):
@@ -712,11 +811,7 @@ class ListDatasetsRequest(APIRequest[ListDatasetsResponse]):
     sort: DatasetSort | None = None
     tmb_ids: builtins.list[ObjectId] | None = None
 
-    @classmethod
-    def builder(cls) -> ListDatasetsRequestBuilder:
-        from ._builders import ListDatasetsRequestBuilder
-
-        return ListDatasetsRequestBuilder()
+    builder: ClassVar[Builds[ListDatasetsRequestBuilder]] = Builds()
 
 
 class GetDatasetRequest(APIRequest[DatasetDetail]):
@@ -726,11 +821,7 @@ class GetDatasetRequest(APIRequest[DatasetDetail]):
 
     id: ObjectId
 
-    @classmethod
-    def builder(cls) -> GetDatasetRequestBuilder:
-        from ._builders import GetDatasetRequestBuilder
-
-        return GetDatasetRequestBuilder()
+    builder: ClassVar[Builds[GetDatasetRequestBuilder]] = Builds()
 
 
 class DeleteDatasetRequest(APIRequest[OperationResponse]):
@@ -743,11 +834,7 @@ class DeleteDatasetRequest(APIRequest[OperationResponse]):
 
     id: ObjectId
 
-    @classmethod
-    def builder(cls) -> DeleteDatasetRequestBuilder:
-        from ._builders import DeleteDatasetRequestBuilder
-
-        return DeleteDatasetRequestBuilder()
+    builder: ClassVar[Builds[DeleteDatasetRequestBuilder]] = Builds()
 
 
 class SearchTestRequest(APIRequest[SearchTestResponse]):
@@ -795,11 +882,7 @@ class SearchTestRequest(APIRequest[SearchTestResponse]):
             raise ValueError("give the text to search for, or query_image_urls (FastGPT needs one)")
         return value
 
-    @classmethod
-    def builder(cls) -> SearchTestRequestBuilder:
-        from ._builders import SearchTestRequestBuilder
-
-        return SearchTestRequestBuilder()
+    builder: ClassVar[Builds[SearchTestRequestBuilder]] = Builds()
 
 
 # ---- requests: collections ----------------------------------------------------------------------
@@ -903,11 +986,7 @@ class CreateCollectionRequest(APIRequest[CreateCollectionResponse]):
     # collection-level permissions (`4173.mdx` at 20659c2b). Older servers ignore it.
     inherit_permission: bool | None = None
 
-    @classmethod
-    def builder(cls) -> CreateCollectionRequestBuilder:
-        from ._builders import CreateCollectionRequestBuilder
-
-        return CreateCollectionRequestBuilder()
+    builder: ClassVar[Builds[CreateCollectionRequestBuilder]] = Builds()
 
 
 class CreateTextCollectionRequest(APIRequest[CreateCollectionWithResultResponse], CollectionSettings):
@@ -923,11 +1002,7 @@ class CreateTextCollectionRequest(APIRequest[CreateCollectionWithResultResponse]
     name: str
     text: str
 
-    @classmethod
-    def builder(cls) -> CreateTextCollectionRequestBuilder:
-        from ._builders import CreateTextCollectionRequestBuilder
-
-        return CreateTextCollectionRequestBuilder()
+    builder: ClassVar[Builds[CreateTextCollectionRequestBuilder]] = Builds()
 
 
 class CreateLinkCollectionRequest(APIRequest[CreateCollectionWithResultResponse], CollectionSettings):
@@ -943,11 +1018,7 @@ class CreateLinkCollectionRequest(APIRequest[CreateCollectionWithResultResponse]
 
     link: HttpLink
 
-    @classmethod
-    def builder(cls) -> CreateLinkCollectionRequestBuilder:
-        from ._builders import CreateLinkCollectionRequestBuilder
-
-        return CreateLinkCollectionRequestBuilder()
+    builder: ClassVar[Builds[CreateLinkCollectionRequestBuilder]] = Builds()
 
 
 class CreateFileCollectionRequest(APIRequest[CreateCollectionWithResultResponse], CollectionSettings):
@@ -970,11 +1041,7 @@ class CreateFileCollectionRequest(APIRequest[CreateCollectionWithResultResponse]
     filename: str | None = Field(default=None, min_length=1, exclude=True)
     content_type: str | None = Field(default=None, pattern=r"^[^\r\n]+$", exclude=True)
 
-    @classmethod
-    def builder(cls) -> CreateFileCollectionRequestBuilder:
-        from ._builders import CreateFileCollectionRequestBuilder
-
-        return CreateFileCollectionRequestBuilder()
+    builder: ClassVar[Builds[CreateFileCollectionRequestBuilder]] = Builds()
 
 
 class CreateApiCollectionRequest(APIRequest[CreateApiCollectionResponse], CollectionSettings):
@@ -991,11 +1058,7 @@ class CreateApiCollectionRequest(APIRequest[CreateApiCollectionResponse], Collec
     name: str
     api_file_id: str = Field(min_length=1)
 
-    @classmethod
-    def builder(cls) -> CreateApiCollectionRequestBuilder:
-        from ._builders import CreateApiCollectionRequestBuilder
-
-        return CreateApiCollectionRequestBuilder()
+    builder: ClassVar[Builds[CreateApiCollectionRequestBuilder]] = Builds()
 
 
 class ListCollectionsRequest(APIRequest[ListCollectionsResponse]):
@@ -1022,11 +1085,7 @@ class ListCollectionsRequest(APIRequest[ListCollectionsResponse]):
     offset: int = Field(default=0, ge=0)
     page_size: int = Field(default=10, ge=1, le=100)
 
-    @classmethod
-    def builder(cls) -> ListCollectionsRequestBuilder:
-        from ._builders import ListCollectionsRequestBuilder
-
-        return ListCollectionsRequestBuilder()
+    builder: ClassVar[Builds[ListCollectionsRequestBuilder]] = Builds()
 
 
 class GetCollectionRequest(APIRequest[CollectionDetail]):
@@ -1037,11 +1096,7 @@ class GetCollectionRequest(APIRequest[CollectionDetail]):
 
     id: ObjectId
 
-    @classmethod
-    def builder(cls) -> GetCollectionRequestBuilder:
-        from ._builders import GetCollectionRequestBuilder
-
-        return GetCollectionRequestBuilder()
+    builder: ClassVar[Builds[GetCollectionRequestBuilder]] = Builds()
 
 
 class UpdateCollectionRequest(APIRequest[OperationResponse]):
@@ -1078,11 +1133,7 @@ class UpdateCollectionRequest(APIRequest[OperationResponse]):
             raise ValueError("name the collection by id, or by dataset_id with external_file_id")
         return value
 
-    @classmethod
-    def builder(cls) -> UpdateCollectionRequestBuilder:
-        from ._builders import UpdateCollectionRequestBuilder
-
-        return UpdateCollectionRequestBuilder()
+    builder: ClassVar[Builds[UpdateCollectionRequestBuilder]] = Builds()
 
 
 class DeleteCollectionRequest(APIRequest[OperationResponse]):
@@ -1147,11 +1198,7 @@ class DeleteCollectionRequest(APIRequest[OperationResponse]):
             )
         return value
 
-    @classmethod
-    def builder(cls) -> DeleteCollectionRequestBuilder:
-        from ._builders import DeleteCollectionRequestBuilder
-
-        return DeleteCollectionRequestBuilder()
+    builder: ClassVar[Builds[DeleteCollectionRequestBuilder]] = Builds()
 
 
 class SyncCollectionRequest(APIRequest[SyncCollectionResponse]):
@@ -1165,11 +1212,7 @@ class SyncCollectionRequest(APIRequest[SyncCollectionResponse]):
 
     collection_id: ObjectId
 
-    @classmethod
-    def builder(cls) -> SyncCollectionRequestBuilder:
-        from ._builders import SyncCollectionRequestBuilder
-
-        return SyncCollectionRequestBuilder()
+    builder: ClassVar[Builds[SyncCollectionRequestBuilder]] = Builds()
 
 
 # ---- requests: data -----------------------------------------------------------------------------
@@ -1268,11 +1311,7 @@ class PushDataRequest(APIRequest[PushDataResponse]):
     prompt: str | None = None
     bill_id: str | None = Field(default=None, min_length=1)
 
-    @classmethod
-    def builder(cls) -> PushDataRequestBuilder:
-        from ._builders import PushDataRequestBuilder
-
-        return PushDataRequestBuilder()
+    builder: ClassVar[Builds[PushDataRequestBuilder]] = Builds()
 
 
 class ListDataRequest(APIRequest[ListDataResponse]):
@@ -1290,11 +1329,7 @@ class ListDataRequest(APIRequest[ListDataResponse]):
     offset: int = Field(default=0, ge=0)
     page_size: int = Field(default=10, ge=1, le=30)
 
-    @classmethod
-    def builder(cls) -> ListDataRequestBuilder:
-        from ._builders import ListDataRequestBuilder
-
-        return ListDataRequestBuilder()
+    builder: ClassVar[Builds[ListDataRequestBuilder]] = Builds()
 
 
 class GetDataRequest(APIRequest[DataDetail]):
@@ -1305,11 +1340,7 @@ class GetDataRequest(APIRequest[DataDetail]):
 
     id: ObjectId
 
-    @classmethod
-    def builder(cls) -> GetDataRequestBuilder:
-        from ._builders import GetDataRequestBuilder
-
-        return GetDataRequestBuilder()
+    builder: ClassVar[Builds[GetDataRequestBuilder]] = Builds()
 
 
 class UpdateDataRequest(APIRequest[UpdateDataResponse]):
@@ -1330,11 +1361,7 @@ class UpdateDataRequest(APIRequest[UpdateDataResponse]):
     image_id: str | None = Field(default=None, min_length=1)
     index_prefix: str | None = None
 
-    @classmethod
-    def builder(cls) -> UpdateDataRequestBuilder:
-        from ._builders import UpdateDataRequestBuilder
-
-        return UpdateDataRequestBuilder()
+    builder: ClassVar[Builds[UpdateDataRequestBuilder]] = Builds()
 
 
 class DeleteDataRequest(APIRequest[OperationResponse]):
@@ -1345,11 +1372,7 @@ class DeleteDataRequest(APIRequest[OperationResponse]):
 
     id: ObjectId
 
-    @classmethod
-    def builder(cls) -> DeleteDataRequestBuilder:
-        from ._builders import DeleteDataRequestBuilder
-
-        return DeleteDataRequestBuilder()
+    builder: ClassVar[Builds[DeleteDataRequestBuilder]] = Builds()
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here
@@ -1465,11 +1488,7 @@ class ListDatasetsV2Request(APIRequest[ListDatasetsV2Response]):
     offset: int = Field(default=0, ge=0)
     page_size: int = Field(default=50, ge=1)
 
-    @classmethod
-    def builder(cls) -> ListDatasetsV2RequestBuilder:
-        from ._builders import ListDatasetsV2RequestBuilder
-
-        return ListDatasetsV2RequestBuilder()
+    builder: ClassVar[Builds[ListDatasetsV2RequestBuilder]] = Builds()
 
 
 # ---- data/index/create|update|delete (4.15.0) -------------------------------------------------------
@@ -1500,11 +1519,7 @@ class CreateDataIndexRequest(APIRequest[DataIndexResponse]):
     type: CustomDataIndexType = "custom"
     text: IndexText
 
-    @classmethod
-    def builder(cls) -> CreateDataIndexRequestBuilder:
-        from ._builders import CreateDataIndexRequestBuilder
-
-        return CreateDataIndexRequestBuilder()
+    builder: ClassVar[Builds[CreateDataIndexRequestBuilder]] = Builds()
 
 
 class UpdateDataIndexRequest(APIRequest[DataIndexResponse]):
@@ -1523,11 +1538,7 @@ class UpdateDataIndexRequest(APIRequest[DataIndexResponse]):
     type: CustomDataIndexType = "custom"
     text: IndexText
 
-    @classmethod
-    def builder(cls) -> UpdateDataIndexRequestBuilder:
-        from ._builders import UpdateDataIndexRequestBuilder
-
-        return UpdateDataIndexRequestBuilder()
+    builder: ClassVar[Builds[UpdateDataIndexRequestBuilder]] = Builds()
 
 
 class DeleteDataIndexRequest(APIRequest[OperationResponse]):
@@ -1544,11 +1555,7 @@ class DeleteDataIndexRequest(APIRequest[OperationResponse]):
     data_id: ObjectId
     index_data_id: str = Field(min_length=1)
 
-    @classmethod
-    def builder(cls) -> DeleteDataIndexRequestBuilder:
-        from ._builders import DeleteDataIndexRequestBuilder
-
-        return DeleteDataIndexRequestBuilder()
+    builder: ClassVar[Builds[DeleteDataIndexRequestBuilder]] = Builds()
 
 
 # ---- data/insertData ---------------------------------------------------------------------------------
@@ -1585,11 +1592,7 @@ class InsertDataRequest(APIRequest[InsertDataResponse]):
     chunk_index: int | None = Field(default=None, ge=0)
     metadata: dict[str, Any] | None = None
 
-    @classmethod
-    def builder(cls) -> InsertDataRequestBuilder:
-        from ._builders import InsertDataRequestBuilder
-
-        return InsertDataRequestBuilder()
+    builder: ClassVar[Builds[InsertDataRequestBuilder]] = Builds()
 
 
 # ---- collection/create/apiCollectionV2 --------------------------------------------------------------
@@ -1633,11 +1636,7 @@ class CreateApiCollectionV2Request(APIRequest[CreateApiCollectionV2Response], Co
 
     api_files: builtins.list[ApiFileItem]
 
-    @classmethod
-    def builder(cls) -> CreateApiCollectionV2RequestBuilder:
-        from ._builders import CreateApiCollectionV2RequestBuilder
-
-        return CreateApiCollectionV2RequestBuilder()
+    builder: ClassVar[Builds[CreateApiCollectionV2RequestBuilder]] = Builds()
 
 
 # ---- the presigned dataset upload (4.14.11; multipart 4.16.0) and collection/create/fileId ----------
@@ -1663,11 +1662,7 @@ class UploadDatasetFileRequest(APIRequest[PresignedUpload]):
     file: FileContent = Field(exclude=True, repr=False)
     filename: str | None = Field(default=None, min_length=1)
 
-    @classmethod
-    def builder(cls) -> UploadDatasetFileRequestBuilder:
-        from ._builders import UploadDatasetFileRequestBuilder
-
-        return UploadDatasetFileRequestBuilder()
+    builder: ClassVar[Builds[UploadDatasetFileRequestBuilder]] = Builds()
 
 
 class UploadedDatasetFile(BaseModel):
@@ -1702,8 +1697,4 @@ class CreateFileIdCollectionRequest(APIRequest[CreateCollectionWithResultRespons
 
     file_id: str = Field(min_length=1)
 
-    @classmethod
-    def builder(cls) -> CreateFileIdCollectionRequestBuilder:
-        from ._builders import CreateFileIdCollectionRequestBuilder
-
-        return CreateFileIdCollectionRequestBuilder()
+    builder: ClassVar[Builds[CreateFileIdCollectionRequestBuilder]] = Builds()

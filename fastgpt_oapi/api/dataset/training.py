@@ -1,12 +1,13 @@
 """`wait_for_training`: poll a collection until FastGPT's training of it is over.
 
 `TrainingWatch` is one wait, free of I/O: what each poll's detail means and how long to wait before
-the next; `poll` and `apoll` are the two thin shells that poll.
+the next; `poll` and `apoll` are the two thin shells that poll. `TrainingWatches` waits for several
+collections, a `TrainingWatch` each, polled in rounds (`poll_many`, `apoll_many`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from fastgpt_oapi.core.errors import (
@@ -16,12 +17,12 @@ from fastgpt_oapi.core.errors import (
     TrainingFailedError,
 )
 
-from .model import CollectionDetail, DataListItem, GetCollectionRequest, ListDataRequest
+from .model import CollectionDetail, DataListItem, GetCollectionRequest, ListDataRequest, TrainingProgress
 
 if TYPE_CHECKING:
     from fastgpt_oapi.core.http import Hooks
 
-__all__ = ["TrainingWatch", "apoll", "indexed", "poll"]
+__all__ = ["TrainingWatch", "TrainingWatches", "apoll", "apoll_many", "indexed", "poll", "poll_many"]
 
 
 def poll(
@@ -56,6 +57,133 @@ async def apoll(
         if delay is None:
             return detail
         await watch.hooks.asleep(delay)
+
+
+def poll_many(
+    watches: TrainingWatches,
+    get_collection: Callable[[GetCollectionRequest], CollectionDetail],
+    iter_data: Callable[[ListDataRequest], Iterable[DataListItem]],
+) -> list[CollectionDetail]:
+    """Poll each unfinished collection once a round until all are done; the details in the given order."""
+    while True:
+        for watch in watches.pending():
+            try:
+                detail = get_collection(watch.request)
+                delay = watch.after(detail)
+                if delay is None and watch.verifies(detail):
+                    delay = watch.after_check(
+                        sum(1 for item in iter_data(watch.data_request) if not indexed(item))
+                    )
+            except TrainingFailedError as exc:
+                watches.failed(watch, exc)
+            else:
+                watches.polled(watch, detail, delay)
+        delay = watches.round_over()
+        if delay is None:
+            return watches.outcome()
+        watches.hooks.sleep(delay)
+
+
+async def apoll_many(
+    watches: TrainingWatches,
+    get_collection: Callable[[GetCollectionRequest], Awaitable[CollectionDetail]],
+    iter_data: Callable[[ListDataRequest], AsyncIterable[DataListItem]],
+) -> list[CollectionDetail]:
+    """The async twin of `poll_many`."""
+    while True:
+        for watch in watches.pending():
+            try:
+                detail = await get_collection(watch.request)
+                delay = watch.after(detail)
+                if delay is None and watch.verifies(detail):
+                    delay = watch.after_check(
+                        sum([not indexed(item) async for item in iter_data(watch.data_request)])
+                    )
+            except TrainingFailedError as exc:
+                watches.failed(watch, exc)
+            else:
+                watches.polled(watch, detail, delay)
+        delay = watches.round_over()
+        if delay is None:
+            return watches.outcome()
+        await watches.hooks.asleep(delay)
+
+
+class TrainingWatches:
+    """Several `wait_for_training`s under one deadline and one progress callback, without I/O.
+
+    A round polls every unfinished collection once; after it, `on_progress` hears a
+    `TrainingProgress` for all of them. A collection whose training failed for good is done (the
+    others are still waited for); the first such failure is raised at the end.
+    """
+
+    def __init__(
+        self,
+        collection_ids: Sequence[str],
+        *,
+        timeout: float,
+        poll_interval: float,
+        on_progress: Callable[[TrainingProgress], object] | None,
+        hooks: Hooks,
+    ) -> None:
+        if isinstance(collection_ids, str):  # pragma: no cover - the service sends a str to TrainingWatch
+            collection_ids = [collection_ids]
+        ids = list(dict.fromkeys(collection_ids))
+        if not ids:
+            raise RequestValidationError(
+                "wait_for_training: give at least one collection id", field="collection_id"
+            )
+        self._order = list(collection_ids)
+        self._watches = [
+            TrainingWatch(i, timeout=timeout, poll_interval=poll_interval, on_progress=None, hooks=hooks)
+            for i in ids
+        ]
+        self._on_progress = on_progress
+        self.hooks = hooks
+        self._details: dict[str, CollectionDetail] = {}
+        self._delays: dict[str, float | None] = {}
+        self._failures: list[TrainingFailedError] = []
+
+    def pending(self) -> list[TrainingWatch]:
+        return [w for w in self._watches if self._delays.get(w.request.id, 0.0) is not None]
+
+    def polled(self, watch: TrainingWatch, detail: CollectionDetail, delay: float | None) -> None:
+        self._details[watch.request.id] = detail
+        self._delays[watch.request.id] = delay
+
+    def failed(self, watch: TrainingWatch, exc: TrainingFailedError) -> None:
+        self._delays[watch.request.id] = None
+        self._failures.append(exc)
+
+    def round_over(self) -> float | None:
+        """Report the round; None when every collection is done, else the wait before the next round."""
+        waits = [d for d in self._delays.values() if d is not None]
+        if self._on_progress is not None:
+            self._on_progress(
+                TrainingProgress(
+                    details=dict(self._details),
+                    finished=len(self._watches) - len(waits),
+                    total=len(self._watches),
+                    remaining=sum(
+                        remaining(self._details[i]) for i, d in self._delays.items() if d is not None
+                    ),
+                )
+            )
+        return min(waits) if waits else None
+
+    def outcome(self) -> list[CollectionDetail]:
+        if self._failures:
+            raise self._failures[0]
+        return [self._details[i] for i in self._order]
+
+
+def remaining(detail: CollectionDetail) -> int:
+    """The chunks of a collection not trained yet, as its detail counts them (failed ones left out)."""
+    if "active_training_amount" in detail.model_fields_set:
+        active = detail.active_training_amount
+    else:
+        active = max(detail.training_amount - detail.final_error_amount, 0)
+    return active or (detail.remaining_count or 0)
 
 
 class TrainingWatch:

@@ -22,18 +22,23 @@ __all__ = ["CATALOG_MODELS", "ROUTES"]
 
 _SINCE = "4.18.0"
 
+# What the two OpenAI models share: system models, active, each the default of its type.
+_OPENAI_DEFAULT: dict[str, Any] = {
+    "provider": "OpenAI",
+    "isSystem": True,
+    "avatar": "/imgs/model/openai.svg",
+    "isActive": True,
+    "isCustom": False,
+    "isDefault": True,
+}
+
 # Each with `rank`, the emulator's own: the order `orderBy=custom` puts system models in.
 CATALOG_MODELS: tuple[dict[str, Any], ...] = (
     {
         "modelId": "68ad85a7463006c963799a01",
         "model": "gpt-4o-mini",
         "name": "GPT-4o mini",
-        "provider": "OpenAI",
-        "isSystem": True,
-        "avatar": "/imgs/model/openai.svg",
-        "isActive": True,
-        "isCustom": False,
-        "isDefault": True,
+        **_OPENAI_DEFAULT,
         "type": "llm",
         "config": {"maxContext": 128000, "maxResponse": 16000, "vision": True, "toolChoice": True},
         "inputPrice": 0.15,
@@ -44,12 +49,7 @@ CATALOG_MODELS: tuple[dict[str, Any], ...] = (
         "modelId": "68ad85a7463006c963799a02",
         "model": "text-embedding-3-small",
         "name": "text-embedding-3-small",
-        "provider": "OpenAI",
-        "isSystem": True,
-        "avatar": "/imgs/model/openai.svg",
-        "isActive": True,
-        "isCustom": False,
-        "isDefault": True,
+        **_OPENAI_DEFAULT,
         "type": "embedding",
         "config": {"defaultToken": 512, "maxToken": 8000},
         "charsPointsPrice": 0.02,

@@ -12,7 +12,19 @@ from ..wire import Params, SchemaRefusal, dataset_error, failed, no_chat, thrown
 from .auth import require_app, require_chat
 from .paging import paging
 from .route import Route, enveloped
-from .schema import Spec, array, chat_source, integer, issue, non_empty, object_id, validate
+from .schema import (
+    Spec,
+    array,
+    boolean,
+    chat_source,
+    integer,
+    issue,
+    non_empty,
+    object_id,
+    one_of,
+    string,
+    validate,
+)
 
 __all__ = ["ROUTES"]
 
@@ -130,6 +142,20 @@ def _feedback(state: State, params: Params) -> None:
     # Both fields are rewritten on every call: an omitted one is cleared.
     record.good = params.get("userGoodFeedback") or None
     record.bad = params.get("userBadFeedback") or None
+
+
+def _feedback_record_ids(state: State, params: Params) -> dict[str, Any]:
+    """`feedback/getFeedbackRecordIds`: the chat's AI records with a like, a dislike or either, oldest
+    first; an unknown chat has none. Assumption: nothing served here marks feedback read (FastGPT's
+    `updateFeedbackReadStatus` takes no API key), so `unreadOnly` leaves every record in."""
+    kinds = {"good": ("good",), "bad": ("bad",), "has_feedback": ("good", "bad")}
+    spec: Spec = {"chatId": ("required", string), "feedbackType": ("required", one_of(*kinds))}
+    validate(params, {**spec, "unreadOnly": ("optional", boolean)})
+    chat = state.chats.get((require_app(state, params), params["chatId"]))
+    records = chat.records if chat is not None and not chat.deleted else []
+    wanted = kinds[params["feedbackType"]]
+    ids = [r.data_id for r in records if r.obj == "AI" and any(getattr(r, k) for k in wanted)]
+    return {"total": len(ids), "dataIds": ids}
 
 
 # Follow-up questions on the chat's last question, and the topic of a chat that has none.
@@ -338,6 +364,12 @@ ROUTES = (
     Route("/api/core/chat/record/delete", enveloped(_delete_record), since="4.14.11"),
     Route("/api/core/chat/item/delete", enveloped(_delete_record), until="4.14.10"),
     Route("/api/core/chat/feedback/updateUserFeedback", enveloped(_feedback)),
+    Route(
+        "/api/core/chat/feedback/getFeedbackRecordIds",
+        enveloped(_feedback_record_ids),
+        since="4.14.4",
+        reads="body",
+    ),
     # 4.8.16 (wire-spec, timeline)
     Route("/api/core/ai/agent/v2/createQuestionGuide", enveloped(_question_guide), since="4.8.16"),
     # 4.14.11 added these two, and moved the quote reads from quote/ to record/ (schema-audit 4.1).
