@@ -25,7 +25,7 @@ import math
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,15 +41,19 @@ __all__ = [
     "Dataset",
     "DatasetStore",
     "Hit",
+    "ParseFailure",
     "chunk_settings",
     "count_tokens",
     "csv_to_markdown_table",
+    "decode_text",
+    "iter_chunks",
     "placeholder_page",
     "read_upload",
     "score",
     "split_text",
     "terms",
     "text_hash",
+    "trainable",
 ]
 
 DEFAULT_VECTOR_MODEL = "text-embedding-3-small"
@@ -134,7 +138,7 @@ class Collection:
         return self.file_id or self.raw_link  # getCollectionSourceData
 
 
-@dataclass
+@dataclass(slots=True)
 class Data:
     id: str
     dataset_id: str
@@ -142,15 +146,35 @@ class Data:
     q: str
     a: str  # "" when none, as FastGPT's training items default it
     chunk_index: int
-    indexes: list[dict[str, Any]]  # {type, dataId, text}, as FastGPT stores them
     mode: str  # the training mode it went through
     ready_at: float  # it exists, for every read, from this time on (the end of its training)
     updated: float
     seq: int
     metadata: dict[str, Any] | None = None
     image_id: str | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
-    terms: list[frozenset[str]] = field(default_factory=list)  # per searchable text, for the scorer
+    history: Sequence[dict[str, Any]] = ()
+    # {type, dataId, text}, as FastGPT stores them; None: the default ones only, made when first read
+    # (`indexes`), so a large import holds no index until one is asked for.
+    stored_indexes: list[dict[str, Any]] | None = None
+    # Per searchable text, for the scorer: made by the first search that reads the chunk (`_terms_of`),
+    # so a large import costs no memory for them until it is searched.
+    terms: list[frozenset[str]] | None = None
+
+    @property
+    def indexes(self) -> list[dict[str, Any]]:
+        """The chunk's indexes: a `default` one for q (and one for a, if any), then the caller's."""
+        if self.stored_indexes is None:
+            defaults = [self.q] + ([self.a] if self.a else [])
+            self.stored_indexes = [{"type": "default", "dataId": object_id(), "text": t} for t in defaults]
+        return self.stored_indexes
+
+    @indexes.setter
+    def indexes(self, value: list[dict[str, Any]]) -> None:
+        self.stored_indexes = value
+
+    def index_count(self) -> int:
+        """`len(self.indexes)`, without making the default indexes."""
+        return len(self.stored_indexes) if self.stored_indexes is not None else 1 + (1 if self.a else 0)
 
 
 @dataclass(frozen=True)
@@ -180,12 +204,28 @@ class DatasetStore:
         # Typed tags (FastGPT >= 4.17.1), per dataset: tag name -> tag id, created when first used.
         self.tag_ids: dict[tuple[str, str], str] = {}
         self.datasets: dict[str, Dataset] = {}
-        self.collections: dict[str, Collection] = {}
-        self.data: dict[str, Data] = {}
+        self._collections: dict[str, Collection] = {}
+        self._data: dict[str, Data] = {}
         # What a link collection reads: url -> page text. Links not here read as `placeholder_page`.
         self.web_pages: dict[str, str] = {}
-        self._by_collection: dict[str, dict[str, Data]] = {}
+        self._by_collection: dict[str, list[Data]] = {}  # a list: 8 bytes a chunk
+        # Source texts whose parse task has not run yet: collection id -> (collection, text, when the
+        # parse ends, when its chunks are trained). `_settle` runs the tasks that are due.
+        self._pending: dict[str, tuple[Collection, str, float, float]] = {}
         self._seq = itertools.count()
+
+    @property
+    def collections(self) -> dict[str, Collection]:
+        """Every collection by id, with what the parse tasks that have ended wrote on them (the
+        text's length and hash)."""
+        self._settle()
+        return self._collections
+
+    @property
+    def data(self) -> dict[str, Data]:
+        """Every chunk by id, those of parse tasks that have ended included."""
+        self._settle()
+        return self._data
 
     def next_seq(self) -> int:
         return next(self._seq)
@@ -217,13 +257,13 @@ class DatasetStore:
         fields.setdefault("created", now)
         fields.setdefault("updated", now)
         collection = Collection(id=object_id(), seq=self.next_seq(), **fields)
-        self.collections[collection.id] = collection
-        self._by_collection[collection.id] = {}
+        self._collections[collection.id] = collection
+        self._by_collection[collection.id] = []
         return collection
 
     def collection_tree(self, collection_id: str) -> list[str]:
         """The collection and its descendants (`findCollectionAndChild`)."""
-        return _tree(collection_id, self.collections)
+        return _tree(collection_id, self._collections)
 
     def delete_collections(self, collection_ids: Iterable[str]) -> None:
         """Delete collections with their child collections and all their data."""
@@ -234,18 +274,40 @@ class DatasetStore:
 
     def _drop_collections(self, collection_ids: list[str]) -> None:
         for collection_id in collection_ids:
-            for data_id in self._by_collection.pop(collection_id, {}):
-                del self.data[data_id]
-            del self.collections[collection_id]
+            self._pending.pop(collection_id, None)
+            for data in self._by_collection.pop(collection_id, []):
+                del self._data[data.id]
+            del self._collections[collection_id]
 
     def import_text(self, collection: Collection, text: str) -> None:
-        """Split `text` by the collection's settings into its chunks (`rawText2Chunks`), trained after
-        the delay; the collection remembers the text's length and hash, as FastGPT does."""
-        collection.raw_text_length = len(text)
-        collection.hash_raw_text = text_hash(text)
-        ready = self.clock() + self.training_delay
-        for index, chunk in enumerate(split_text(text, collection.settings)):
-            self.add_data(collection, q=chunk, a="", chunk_index=index, ready_at=ready)
+        """Queue the parse task of a source collection, as FastGPT's create handlers do
+        (`pushDatasetToParseQueue`): nothing is split here, so the create call answers at once,
+        whatever the size. When the task ends (the collection's `parse_until`, else now) the text is
+        split by the collection's settings (`rawText2Chunks`), its chunks pushed as the parse queue
+        pushes them (`trainable`), trained by the time the parse ends (or after the training delay
+        when no parse time is set); the collection then remembers the text's length and hash
+        (`datasetParseQueue`, step 5, `projects/app/src/service/core/dataset/queues/datasetParse.ts`
+        @ 01ff56b4)."""
+        now = self.clock()
+        due = collection.parse_until if collection.parse_until is not None else now
+        ready = collection.parse_until if collection.parse_until is not None else now + self.training_delay
+        self._pending[collection.id] = (collection, text, due, ready)
+
+    def _settle(self) -> None:
+        """Run the parse tasks that are due (reads call it first, so they see what FastGPT would)."""
+        if not self._pending:
+            return
+        now = self.clock()
+        for collection_id, (collection, text, due, ready) in list(self._pending.items()):
+            if now < due or self._pending.pop(collection_id, None) is None:
+                continue  # not due, or run by another reader meanwhile
+            collection.raw_text_length = len(text)
+            collection.hash_raw_text = text_hash(text)
+            mode = collection.mode
+            batch = self.next_seq()  # one for the task's chunks: their chunkIndex orders them
+            for index, chunk in enumerate(iter_chunks(text, collection.settings)):
+                if trainable(chunk, "", None, mode):
+                    self.add_data(collection, q=chunk, a="", chunk_index=index, ready_at=ready, seq=batch)
 
     # -- data --
 
@@ -266,6 +328,7 @@ class DatasetStore:
         ready_at: float,
         custom_indexes: Iterable[tuple[str, str]] = (),
         metadata: dict[str, Any] | None = None,
+        seq: int | None = None,
     ) -> Data:
         data = Data(
             id=object_id(),
@@ -274,16 +337,15 @@ class DatasetStore:
             q=q,
             a=a,
             chunk_index=chunk_index,
-            indexes=[],
             mode=collection.mode,
             ready_at=ready_at,
             updated=ready_at,
-            seq=self.next_seq(),
+            seq=self.next_seq() if seq is None else seq,
             metadata=metadata,
         )
         self.set_content(data, q, a, custom_indexes)
-        self.data[data.id] = data
-        self._by_collection[collection.id][data.id] = data
+        self._data[data.id] = data
+        self._by_collection[collection.id].append(data)
         return data
 
     def set_content(self, data: Data, q: str, a: str, custom_indexes: Iterable[tuple[str, str]]) -> None:
@@ -292,28 +354,31 @@ class DatasetStore:
         `search`)."""
         data.q, data.a = q, a
         customs = [(kind, text) for kind, text in custom_indexes if text]
-        defaults = [("default", q)] + ([("default", a)] if a else [])
-        data.indexes = [{"type": k, "dataId": object_id(), "text": t} for k, t in defaults + customs]
-        data.terms = [terms(q + ("\n" + a if a else "")), *(terms(text) for _, text in customs)]
+        data.stored_indexes = None  # the default ones, made when first read
+        if customs:
+            data.indexes += [{"type": k, "dataId": object_id(), "text": t} for k, t in customs]
+        data.terms = None  # made again by the next search that reads it
 
     def delete_data(self, data: Data) -> None:
-        del self.data[data.id]
-        del self._by_collection[data.collection_id][data.id]
+        del self._data[data.id]
+        self._by_collection[data.collection_id].remove(data)
 
     def is_ready(self, data: Data) -> bool:
         return self.clock() >= data.ready_at
 
     def rows(self, collection_id: str) -> Iterable[Data]:
         """The collection's data, trained or not (FastGPT >= 4.17.2 writes rows before indexing)."""
-        return self._by_collection.get(collection_id, {}).values()
+        self._settle()
+        return self._by_collection.get(collection_id, [])
 
     def trained(self, collection_id: str) -> list[Data]:
         """The collection's data that finished training: what every read sees."""
+        self._settle()
         now = self.clock()
-        return [d for d in self._by_collection.get(collection_id, {}).values() if now >= d.ready_at]
+        return [d for d in self._by_collection.get(collection_id, []) if now >= d.ready_at]
 
     def find_data(self, data_id: str) -> Data | None:
-        data = self.data.get(data_id)
+        data = self.data.get(data_id)  # settles first
         return data if data is not None and self.is_ready(data) else None
 
     # -- training --
@@ -322,6 +387,7 @@ class DatasetStore:
         """The collection's remaining training, as FastGPT's collection detail and listV2 count it:
         `trainingAmount`, `activeTrainingAmount`, `finalErrorAmount`, `hasError`,
         `slowestTrainingMode` (omitted when nothing is left) and `slowestTrainingStatus`."""
+        self._settle()
         now = self.clock()
         counts: dict[str, list[int]] = {}  # mode -> [active, final error]
         if collection.parse_until is not None and now < collection.parse_until:
@@ -329,7 +395,7 @@ class DatasetStore:
         elif collection.parse_error is not None:
             counts["parse"] = [0, 1]
         else:
-            for data in self._by_collection.get(collection.id, {}).values():
+            for data in self._by_collection.get(collection.id, []):
                 if now < data.ready_at:
                     counts.setdefault(data.mode, [0, 0])[0] += 1
         active = sum(c[0] for c in counts.values())
@@ -373,7 +439,7 @@ class DatasetStore:
             if collection.dataset_id not in wanted or collection.forbid:
                 continue
             for data in self.trained(collection.id):
-                value = max((score(query, t) for t in data.terms), default=0.0)
+                value = max((score(query, t) for t in _terms_of(data)), default=0.0)
                 if value > 0:
                     scored.append((value, data.seq, data, collection))
         scored.sort(key=lambda item: (-item[0], item[1]))
@@ -388,6 +454,27 @@ class DatasetStore:
             if total > limit:
                 break
         return hits
+
+
+def _terms_of(data: Data) -> list[frozenset[str]]:
+    """The chunk's searchable texts as term sets: q (with a), then each index but the default ones
+    (`set_content`), made once and kept until the chunk changes."""
+    if data.terms is None:
+        text = data.q + ("\n" + data.a if data.a else "")
+        customs = [i["text"] for i in data.stored_indexes or () if i["type"] != "default"]
+        data.terms = [terms(text), *(terms(custom) for custom in customs)]
+    return data.terms
+
+
+def trainable(q: str, a: str, image_id: str | None, mode: str) -> bool:
+    """Whether `pushDataListToTrainingQueue` keeps an item (`packages/service/core/dataset/training/
+    controller.ts` @ 0352c5d0): one with neither `q` nor `imageId` is dropped, and in the `qa` and
+    `auto` modes one whose `q + a` is longer than the agent model's `getLLMMaxChunkSize` (128,000
+    characters here); `chunk` mode has no length limit. Nothing is trimmed and nothing is
+    deduplicated: a whitespace-only `q` and a repeated item are queued like any other."""
+    if not q and not image_id:
+        return False
+    return not (mode in ("qa", "auto") and len(q) + len(a) > _LLM_MAX_CHUNK)
 
 
 def _tree(root_id: str, nodes: Mapping[str, Dataset | Collection]) -> list[str]:
@@ -494,55 +581,100 @@ _LEVELS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def split_text(text: str, settings: dict[str, Any]) -> list[str]:
     """`text` as chunks, by a collection's stored chunk settings (see the rules above)."""
-    if not text.strip():
-        return []
+    return list(iter_chunks(text, settings))
+
+
+def iter_chunks(text: str, settings: dict[str, Any]) -> Iterator[str]:
+    """`split_text`, a chunk at a time: a Markdown text is read a section at a time, so splitting a
+    large text holds little beside the text and the chunks made."""
+    length = _stripped_length(text)
+    if not length:
+        return
     trigger = settings.get("chunkTriggerType", "minSize")
-    length = len(text.strip())
     if trigger == "maxSize" and length < _LLM_MAX_CHUNK * 0.7:
-        return [text.strip()]
+        yield text.strip()
+        return
     if trigger != "forceChunk" and length < int(settings.get("chunkTriggerMinSize", 1000)):
-        return [text.strip()]
+        yield text.strip()
+        return
     size = max(int(settings.get("chunkSize") or 512), 1)
     if _is_markdown_table(text):
-        chunks = _table_chunks(text, size)
+        chunks: Iterable[str] = _table_chunks(text, size)
     elif settings.get("chunkSplitter"):
         separators = [s for s in str(settings["chunkSplitter"]).replace("\\n", "\n").split("|") if s]
         pattern = "|".join(re.escape(s) for s in separators)
         chunks = re.split(pattern, text) if pattern else [text]
     else:
         chunks = _markdown_chunks(text, size, int(settings.get("paragraphChunkDeep", 5)))
-    return [chunk.strip() for chunk in chunks if chunk.strip()]
+    for chunk in chunks:
+        stripped = chunk.strip()
+        if stripped:
+            yield stripped
 
 
-def _markdown_chunks(text: str, size: int, depth: int) -> list[str]:
-    sections: list[tuple[list[str], list[str]]] = []  # (heading lines, body lines)
+def _stripped_length(text: str) -> int:
+    """`len(text.strip())`, without copying the text."""
+    start, end = 0, len(text)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end - start
+
+
+# What `str.splitlines` splits at.
+_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """`text.splitlines()`, a line at a time."""
+    start = 0
+    for found in _LINE_BREAK.finditer(text):
+        yield text[start : found.start()]
+        start = found.end()
+    if start < len(text):
+        yield text[start:]
+
+
+def _sections(text: str, depth: int) -> Iterator[tuple[list[str], list[str]]]:
+    """The text's sections, in order: (heading lines, parents first; body lines)."""
     chain: list[tuple[int, str]] = []
     body: list[str] = []
     fenced = False
-    for line in text.splitlines():
+    for line in _lines(text):
         if _FENCE.match(line):
             fenced = not fenced
         heading = None if fenced else _HEADING.match(line)
         if heading is not None and len(heading.group(1)) <= depth:
-            sections.append(([h for _, h in chain], body))
+            yield [h for _, h in chain], body
             level = len(heading.group(1))
             chain = [(lv, h) for lv, h in chain if lv < level] + [(level, line.strip())]
             body = []
         else:
             body.append(line)
-    sections.append(([h for _, h in chain], body))
-    chunks: list[str] = []
-    for position, (titles, lines) in enumerate(sections):
-        content = "\n".join(lines).strip()
-        title = "\n".join(titles)
-        if not content:
-            following = sections[position + 1][0] if position + 1 < len(sections) else []
-            if title and following[: len(titles)] != titles:  # a heading with no text and no children
-                chunks.append(title)
-            continue
-        room = max(size - len(title) - 1, 64) if title else size  # 64: FastGPT's minChunkSize
-        chunks += [f"{title}\n{piece}" if title else piece for piece in _pack(content, room)]
-    return chunks
+    yield [h for _, h in chain], body
+
+
+def _markdown_chunks(text: str, size: int, depth: int) -> Iterator[str]:
+    previous: tuple[list[str], list[str]] | None = None
+    for section in _sections(text, depth):
+        if previous is not None:
+            yield from _section_chunks(*previous, section[0], size)
+        previous = section
+    if previous is not None:
+        yield from _section_chunks(*previous, [], size)
+
+
+def _section_chunks(titles: list[str], lines: list[str], following: list[str], size: int) -> list[str]:
+    """One section's chunks; `following` is the next section's heading lines."""
+    content = "\n".join(lines).strip()
+    title = "\n".join(titles)
+    if not content:
+        if title and following[: len(titles)] != titles:  # a heading with no text and no children
+            return [title]
+        return []
+    room = max(size - len(title) - 1, 64) if title else size  # 64: FastGPT's minChunkSize
+    return [f"{title}\n{piece}" if title else piece for piece in _pack(content, room)]
 
 
 def _pack(text: str, size: int, level: int = 0) -> list[str]:
@@ -623,13 +755,84 @@ def csv_to_markdown_table(text: str) -> str:
     return "\n".join([line(rows[0]), separator, *(line(row) for row in rows[1:])])
 
 
-def read_upload(filename: str, data: bytes) -> str | None:
-    """An uploaded file's text as the dataset reads it, or None if the emulator cannot read this
-    type (.docx, .pdf, .xlsx, .pptx: FastGPT parses them, the emulator fails their parse step)."""
+@dataclass(frozen=True)
+class ParseFailure:
+    """Why a source's parse task fails: the collection ends with one failed `parse` task."""
+
+    reason: str
+
+
+# Byte order marks, longest first: FastGPT's detector (jschardet) reports these encodings for them.
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+# What a text may hold besides printable characters: tab, newlines, form feed and vertical tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# Han ideographs, CJK punctuation, kana, Hangul and full-width forms: what GBK text is made of.
+_CJK_TEXT = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def decode_text(data: bytes) -> str | None:
+    """A text file's bytes as text, the encoding detected as FastGPT detects it, or None when no
+    encoding gives text (the parse then fails rather than store replacement characters).
+
+    FastGPT (`getDatasetFileRawText`, `packages/service/common/s3/sources/dataset/index.ts`
+    @ 013a0dfd) asks `detectFileEncoding` (`packages/global/common/file/tools.ts` @ 1082f3fd:
+    jschardet over the first 200 bytes, lower-cased) and decodes with it (`readFileRawText`,
+    `packages/service/worker/readFile/extension/rawText.ts` @ 167c83c0: Node's decoder for utf-8,
+    utf-16le, latin1 and the like, iconv-lite for the rest, such as gb2312, utf-16be and
+    windows-1252). The emulator, with the standard library only, reads the whole file:
+    1. a byte order mark names the encoding (UTF-8, UTF-16 LE or BE), and the mark is dropped (JS's
+       `trim`, which the splitter applies to every chunk, drops U+FEFF too);
+    2. else strict UTF-8;
+    3. else GB18030 (a superset of GBK and GB2312), when it decodes cleanly and most of its
+       non-ASCII characters are CJK;
+    4. else Windows-1252 (what jschardet names Latin-1 text), strictly.
+    Text that still holds control characters (NUL and the like: a binary file, or UTF-16 without
+    a mark) is refused, as is a mark followed by bytes its encoding cannot read.
+    """
+    text: str | None = None
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(codec)
+            except UnicodeDecodeError:
+                return None
+            break
+    else:
+        text = _decode_unmarked(data)
+    if text is None or _CONTROL.search(text):
+        return None
+    return text
+
+
+def _decode_unmarked(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        chinese = data.decode("gb18030")
+    except UnicodeDecodeError:
+        chinese = None
+    if chinese is not None:
+        wide = [ch for ch in chinese if ord(ch) > 0x7F]
+        if wide and sum(1 for ch in wide if _CJK_TEXT.match(ch)) >= 0.9 * len(wide):
+            return chinese
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: no character in Windows-1252
+        return None
+
+
+def read_upload(filename: str, data: bytes) -> str | ParseFailure:
+    """An uploaded file's text as the dataset reads it (its encoding detected: `decode_text`), or
+    why its parse fails: a type the emulator cannot read (.docx, .pdf, .xlsx, .pptx: FastGPT parses
+    them, the emulator fails their parse step), or bytes that no encoding reads as text."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in READABLE_EXTENSIONS:
-        return None
-    text = data.decode("utf-8-sig", "replace")
+        return ParseFailure("The emulator cannot read this file type")
+    text = decode_text(data)
+    if text is None:
+        return ParseFailure("The emulator cannot detect the text encoding of this file")
     if extension == "csv":
         return csv_to_markdown_table(text)
     if extension == "html":

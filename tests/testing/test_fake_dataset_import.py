@@ -11,7 +11,13 @@ import pytest
 from dataset._support import BASE, Api, Clock
 
 from fastgpt_oapi.testing import FakeFastGPT
-from fastgpt_oapi.testing.datasets import chunk_settings, csv_to_markdown_table, read_upload, split_text
+from fastgpt_oapi.testing.datasets import (
+    ParseFailure,
+    chunk_settings,
+    csv_to_markdown_table,
+    read_upload,
+    split_text,
+)
 
 # Training as FastGPT ran it before 4.17.2 (live counters, rows only once trained); 4.17.2's is in
 # tests/dataset/test_dataset_417.py.
@@ -158,7 +164,7 @@ def test_uploads_are_read_by_type() -> None:
     assert read_upload("a.csv", b"h1,h2\n1,2\n") == "| h1 | h2 |\n| --- | --- |\n| 1 | 2 |"
     html = b"<html><style>p{}</style><h1>Title</h1><p>One &amp; two</p></html>"
     assert read_upload("a.html", html) == "Title\nOne & two\n"
-    assert read_upload("a.pdf", b"%PDF") is None
+    assert read_upload("a.pdf", b"%PDF") == ParseFailure("The emulator cannot read this file type")
 
 
 # ---- text collections ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from ...datasets import UPLOAD_EXTENSIONS, Collection, Dataset, chunk_settings, read_upload
+from ...datasets import UPLOAD_EXTENSIONS, Collection, Dataset, ParseFailure, chunk_settings, read_upload
 from ...ids import nanoid
 from ...multipart import FormFile
 from ...state import State
@@ -76,17 +76,20 @@ def source_collection(state: State, params: Params, dataset: Dataset, **fields: 
     )
 
 
-def parse_source(state: State, collection: Collection, text: str | None) -> dict[str, Any]:
-    """FastGPT's parse task: the source is read and split when the training delay ends. Nothing is
-    inserted by the request itself, so `insertLen` is 0 (FastGPT queues the parse and answers 0).
-    Unreadable text leaves the task failed: the collection shows one `parse` error."""
+def parse_source(state: State, collection: Collection, text: str | ParseFailure | None) -> dict[str, Any]:
+    """FastGPT's parse task: the source is read and split when the training delay ends (after the
+    call: `DatasetStore.import_text`). Nothing is inserted by the request itself, so `insertLen` is 0
+    (FastGPT queues the parse and answers 0). Unreadable text leaves the task failed: the collection
+    shows one `parse` error."""
     store = state.datasets
     collection.parse_until = store.clock() + store.training_delay
-    if text is None:
+    if isinstance(text, ParseFailure):
+        collection.parse_error = text.reason
+    elif text is None:
         collection.parse_error = "The emulator cannot read this file type"
-    else:
+    training_counts(state, collection)  # 4.17.2: the first statistics snapshot, before any chunk
+    if isinstance(text, str):
         store.import_text(collection, text)
-    training_counts(state, collection)  # 4.17.2: the first statistics snapshot
     return {"collectionId": collection.id, "results": {"insertLen": 0}}
 
 

@@ -134,7 +134,7 @@ def _collection_detail(state: State, params: Params) -> dict[str, Any]:
     detail["permission"] = PERMISSION
     if collection.file_id:
         detail["file"] = {"filename": collection.name, "contentLength": collection.file_size or 0}
-    detail["indexAmount"] = sum(len(d.indexes) for d in store.trained(collection.id))
+    detail["indexAmount"] = sum(d.index_count() for d in store.trained(collection.id))
     training = training_counts(state, collection)
     detail.update(training)
     detail["errorCount"] = training["finalErrorAmount"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...datasets import Data, terms
+from ...datasets import Data, terms, trainable
 from ...ids import object_id
 from ...state import State, iso
 from ...wire import Params, dataset_error, failed, missing_params
@@ -85,8 +85,9 @@ _PUSH_DATA: Spec = {
 
 
 def _push_data(state: State, params: Params) -> dict[str, int]:
-    """At most 200 items (more is a 400). As `pushDataListToTrainingQueue`: an item with neither `q`
-    nor `imageId` is skipped, not refused, and `insertLen` counts the rest; an item's `chunkIndex`
+    """At most 200 items (more is a 400). As `pushDataListToTrainingQueue`: an item it would drop is
+    skipped, not refused, and `insertLen` counts the rest (`trainable`: no `q` nor `imageId`, or too
+    long for the agent model in `qa` mode; nothing trimmed nor deduplicated); an item's `chunkIndex`
     defaults to 0; they train in the collection's mode (`qa` for a QA collection, else `chunk`) for
     the training delay. QA training needs a model FastGPT has and the emulator has not: the items
     are kept as given."""
@@ -97,7 +98,7 @@ def _push_data(state: State, params: Params) -> dict[str, int]:
     inserted = 0
     for item in params["data"]:
         q = item.get("q") or ""
-        if not q and not item.get("imageId"):
+        if not trainable(q, item.get("a") or "", item.get("imageId"), collection.mode):
             continue
         data = store.add_data(
             collection,
