@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ...datasets import Dataset, read_upload
+from ...datasets import Dataset, ParseFailure, read_upload
 from ...state import State
 from ...wire import Refusal, failed
 
@@ -122,7 +122,7 @@ class FileServer:
             "parentId": "" if item.get("parentId") is None else item["parentId"],
         }
 
-    def content(self, file_id: str) -> tuple[str | None, str | None]:
+    def content(self, file_id: str) -> tuple[str | None, str | ParseFailure | None]:
         """`(title, text)`: the text is `None` when a `previewUrl` names a file the emulator cannot read."""
         data = self._call("GET", "/v1/file/content", {"id": file_id})
         data = data if isinstance(data, dict) else {}
@@ -142,7 +142,7 @@ class FileServer:
             return fallback
         return str(name) if name else fallback
 
-    def _download(self, url: str, filename: str) -> str | None:
+    def _download(self, url: str, filename: str) -> str | ParseFailure:
         # FastGPT's `readFileRawTextByUrl`: a plain GET, without the library's token.
         reply = self.state.callbacks.send("GET", url, timeout=API_DATASET_TIMEOUT)
         if reply.error is not None:
