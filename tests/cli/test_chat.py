@@ -297,7 +297,9 @@ class Terminal:
         return self.seen[start:found]
 
     def type(self, keys: str) -> None:
-        """Keys as a person types them, a little apart."""
+        """Keys as a person types them: a moment after the last output, then a little apart (a key sent
+        the instant a prompt appears can reach a loaded machine's program before it reads)."""
+        time.sleep(0.2)
         for key in keys:
             os.write(self.fd, key.encode())
             time.sleep(0.01)
