@@ -88,9 +88,7 @@ class ChatService(Service[ChatServiceWithRawResponse]):
         self, request: ChatCompletionRequest, request_option: RequestOption | None = None
     ) -> ChatCompletionResponse:
         call, chat_id, data_id = self._prepare(request, request_option, stream=False)
-        return await self._http.asend(
-            call, ChatCompletionResponse, _identify(request, chat_id, data_id)
-        )
+        return await self._http.asend(call, ChatCompletionResponse, _identify(request, chat_id, data_id))
 
     def chat_stream(
         self, request: ChatCompletionRequest, request_option: RequestOption | None = None
