@@ -27,7 +27,9 @@ async def test_a_loop_that_sends_request_chat_id_back_stays_in_one_chat(io_mode:
                 messages=[message], app_id=fake.apps["select"], chat_id=chat_id, detail=True
             )
             response = await run(
-                io_mode, lambda: client.chat.chat(request), lambda: client.chat.achat(request)
+                io_mode,
+                lambda r=request: client.chat.chat(r),  # type: ignore[misc]
+                lambda r=request: client.chat.achat(r),  # type: ignore[misc]
             )
             chat_id = request.chat_id
             assert chat_id == response.chat_id
@@ -169,7 +171,8 @@ async def test_deltas_yield_reasoning_and_text_in_order(io_mode: str) -> None:
                     pairs.append((kind, delta))
                 result = await astream.get_final_response()
     kinds = [kind for kind, _ in pairs]
-    assert "reasoning" in kinds and "text" in kinds
+    assert "reasoning" in kinds
+    assert "text" in kinds
     assert kinds.index("text") > kinds.index("reasoning")  # the model thinks, then answers
     assert "".join(d for k, d in pairs if k == "reasoning") == result.reasoning
     assert "".join(d for k, d in pairs if k == "text") == result.answer

@@ -39,7 +39,7 @@ COLLECTION = "6593e137231a2be9c5603bb1"
 )
 @pytest.mark.parametrize("mode", [None, "auto"])
 def test_chunk_settings_outside_custom_mode_are_refused(setting: dict[str, Any], mode: str | None) -> None:
-    extra = {} if mode is None else {"chunk_setting_mode": mode}
+    extra: dict[str, Any] = {} if mode is None else {"chunk_setting_mode": mode}
     with pytest.raises(RequestValidationError) as caught:
         CreateTextCollectionRequest(dataset_id=DATASET, name="n", text="t", **extra, **setting)
     (name,) = setting
@@ -52,7 +52,9 @@ def test_chunk_settings_in_custom_mode_are_kept() -> None:
         dataset_id=DATASET, name="n", text="t", chunk_setting_mode="custom", chunk_size=100, index_size=128
     )
     assert (request.chunk_size, request.index_size) == (100, 128)
-    with pytest.raises(ValueError):  # an assignment is checked too (pydantic's own error there)
+    with pytest.raises(
+        ValueError, match="chunk_setting_mode"
+    ):  # an assignment is checked too (pydantic's own error there)
         CreateTextCollectionRequest(dataset_id=DATASET, name="n", text="t").chunk_size = 100
 
 
@@ -78,5 +80,7 @@ async def test_a_null_q_reads_as_empty_without_drift(io_mode: str, strict: bool)
     found = await run(io_mode, lambda: service.search_test(query), lambda: service.asearch_test(query))
     listing = ListDataRequest(collection_id=COLLECTION)
     data = await run(io_mode, lambda: service.list_data(listing), lambda: service.alist_data(listing))
-    assert found.list[0].q == "" and data.list[0].q == ""
-    assert found.list[0].unparsed == {} and data.list[0].unparsed == {}
+    assert found.list[0].q == ""
+    assert data.list[0].q == ""
+    assert found.list[0].unparsed == {}
+    assert data.list[0].unparsed == {}
