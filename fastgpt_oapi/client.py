@@ -13,6 +13,7 @@ import httpx
 
 from .core.config import ClientConfig, Secret, check_api_key
 from .core.http import Hooks, Injected, Pools, Sender
+from .core.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from .api.ai_model.service import AIModelService
@@ -189,6 +190,14 @@ class ClientBuilder:
 
     def max_retries(self, max_retries: int) -> ClientBuilder:
         return self._with(max_retries=max_retries)
+
+    def retry_backoff(
+        self, *, initial: float = 0.5, maximum: float = 8.0, jitter: float = 0.25
+    ) -> ClientBuilder:
+        """The waits between tries: `initial` seconds before the second try, doubled for each next
+        one up to `maximum`, each less a random share of up to `jitter` (0 to 1; 0: exact waits). A
+        server's Retry-After still wins (capped at 60 s). Checked when the client is built."""
+        return self._with(retry_backoff=RetryPolicy(initial_delay=initial, max_delay=maximum, jitter=jitter))
 
     def max_connections(self, n: int) -> ClientBuilder:
         return self._with(max_connections=n)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from .errors import RequestValidationError
 from .ids import validate_app_id
+from .retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 if TYPE_CHECKING:
     from .options import RequestOption
@@ -122,6 +123,8 @@ class ClientConfig:
     timeout: float = DEFAULT_TIMEOUT
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
+    # The waits between tries (`core/retry.py`): first wait, cap, and jitter share.
+    retry_backoff: RetryPolicy = DEFAULT_RETRY_POLICY
     max_connections: int = 100
     max_keepalive_connections: int = 20
     keepalive_expiry: float = 30.0
@@ -170,6 +173,9 @@ class ClientConfig:
         for name in ("max_retries", "max_connections", "max_keepalive_connections"):
             if getattr(self, name) < 0:
                 raise RequestValidationError(f"{name} must not be negative", field=name)
+        backoff = self.retry_backoff.problem()
+        if backoff is not None:
+            raise RequestValidationError(backoff[1], field=f"retry_backoff.{backoff[0]}")
         if self.stream_idle_timeout is not None and not self.stream_idle_timeout > 0:
             raise RequestValidationError(
                 "stream_idle_timeout must be a positive number of seconds, or None",

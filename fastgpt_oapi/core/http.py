@@ -38,7 +38,15 @@ from .errors import (
     make_status_error,
     retry_after_in_text,
 )
-from .retry import Failure, RequestKind, backoff_delay, parse_retry_after, should_retry
+from .retry import (
+    DEFAULT_RETRY_POLICY,
+    Failure,
+    RequestKind,
+    RetryPolicy,
+    backoff_delay,
+    parse_retry_after,
+    should_retry,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Awaitable
@@ -231,6 +239,8 @@ class PreparedCall:
     fallback_on: frozenset[str] = frozenset()
     # A body sent as it is read (a multipart upload), in place of `content`: each try reads it afresh.
     body: MultipartBody | None = None
+    # The waits between tries (the client's `retry_backoff`).
+    backoff: RetryPolicy = DEFAULT_RETRY_POLICY
 
     def with_body(self, body: MultipartBody) -> PreparedCall:
         """The same call sending `body`, streamed with its Content-Length, instead of the JSON content."""
@@ -338,6 +348,7 @@ class HTTPCore:
             path=route.path,
             fallbacks=route.fallbacks,
             fallback_on=route.fallback_on,
+            backoff=config.retry_backoff,
         )
 
     def _headers(self, option: RequestOption | None, *, stream: bool, json_body: bool) -> dict[str, str]:
@@ -564,16 +575,23 @@ class Tries:
     API, `StorageTries` in `core/storage.py`, whose errors keep presigned signatures out).
     """
 
-    __slots__ = ("_kind", "_max_retries", "attempt", "request")
+    __slots__ = ("_kind", "_max_retries", "_policy", "attempt", "request")
 
     # A request whose body is read as it goes out (a stream of the source) is built anew for each try.
     rebuilds = False
     # Whether the requests may carry the auth of a user's own httpx client (not to a storage host).
     client_auth = True
 
-    def __init__(self, kind: RequestKind, max_retries: int, request: httpx.Request) -> None:
+    def __init__(
+        self,
+        kind: RequestKind,
+        max_retries: int,
+        request: httpx.Request,
+        policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    ) -> None:
         self._kind = kind
         self._max_retries = max_retries
+        self._policy = policy
         self.attempt = 1
         self.request = request
 
@@ -639,7 +657,7 @@ class Tries:
             if retry_after is None and status == 429:
                 message, _, _ = describe_error_body(HTTPCore.decode_body(response), "")
                 retry_after = retry_after_in_text(message)
-        delay = backoff_delay(self.attempt, retry_after, random.random())
+        delay = backoff_delay(self.attempt, retry_after, random.random(), self._policy)
         reason = f"HTTP {status}" if status is not None else failure.value
         logger.info("retrying %s after %s in %.2f s (try %d)", self.describe(), reason, delay, self.attempt)
         return delay
@@ -680,6 +698,7 @@ class CallTries(Tries):
             self._order = [0]
         # Tries.__init__'s fields set here: one call less on the way of every API call.
         self._kind, self._max_retries, self.attempt = call.kind, call.max_retries, 1
+        self._policy = call.backoff
         self.request = self.build()
 
     @property

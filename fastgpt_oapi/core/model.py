@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Tag, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticSerializationError, to_json
 
@@ -35,12 +43,22 @@ __all__ = [
     "Route",
     "ScalarResponse",
     "StrictModel",
+    "TextOrEmpty",
     "is_object_id",
     "tagged_members",
     "validate_app_id",
 ]
 
 AppId = Annotated[str, AfterValidator(validate_app_id)]
+
+
+def _null_as_empty(value: Any) -> Any:
+    return "" if value is None else value
+
+
+# A response's text field that FastGPT always sends as a string: read as `str`, so a program needs no
+# `or ""` under mypy, and a null (an old record, a server gone wrong) reads as "" rather than drift.
+TextOrEmpty = Annotated[str, BeforeValidator(_null_as_empty)]
 
 
 class ResponseModel(BaseModel):

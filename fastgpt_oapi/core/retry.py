@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 __all__ = [
+    "DEFAULT_RETRY_POLICY",
     "Failure",
     "RequestKind",
     "RetryPolicy",
@@ -43,9 +44,33 @@ class Failure(enum.Enum):
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How long to wait between tries: `initial_delay` before the second try, doubling each time up to
+    `max_delay`, less a random share of up to `jitter` of it (so clients that failed together do not
+    all come back together). `Client.builder().retry_backoff(...)` sets the first three."""
+
     initial_delay: float = 0.5
     max_delay: float = 8.0
+    jitter: float = 0.25
     retry_after_cap: float = RETRY_AFTER_CAP
+
+    def problem(self) -> tuple[str, str] | None:
+        """(field, what is wrong) when the values cannot make a schedule, else None."""
+        for name, value in (("initial", self.initial_delay), ("maximum", self.max_delay)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                return name, f"retry_backoff {name} must be a positive number of seconds, got {value!r}"
+            if value == float("inf"):
+                return name, f"retry_backoff {name} must be finite"
+        if self.max_delay < self.initial_delay:
+            return "maximum", (
+                f"retry_backoff maximum ({self.max_delay!r}) must not be below initial ({self.initial_delay!r})"
+            )
+        jitter = self.jitter
+        if isinstance(jitter, bool) or not isinstance(jitter, (int, float)) or not 0 <= jitter <= 1:
+            return "jitter", f"retry_backoff jitter must be a share from 0 to 1, got {jitter!r}"
+        return None
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
 
 
 def should_retry(
@@ -100,13 +125,14 @@ def backoff_delay(
     attempt: int,
     retry_after: float | None,
     jitter: float,
-    policy: RetryPolicy = RetryPolicy(),
+    policy: RetryPolicy = DEFAULT_RETRY_POLICY,
 ) -> float:
-    """Delay before the next try. `jitter` in [0, 1) comes from the caller so this stays pure.
+    """Delay before the next try. `jitter` in [0, 1) comes from the caller so this stays pure; the
+    policy's `jitter` is the largest share of the delay it may take off.
 
     A server's Retry-After wins, capped so a bad header cannot park the caller for hours.
     """
     if retry_after is not None:
         return min(retry_after, policy.retry_after_cap)
     base = min(policy.initial_delay * 2.0 ** (attempt - 1), policy.max_delay)
-    return base * (1.0 - 0.25 * jitter)
+    return base * (1.0 - policy.jitter * jitter)

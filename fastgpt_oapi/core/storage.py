@@ -56,7 +56,7 @@ from .errors import (
     is_error_envelope,
 )
 from .http import HTTPCore, Tries, adrive, drive, timeout_of
-from .retry import RequestKind, parse_retry_after
+from .retry import DEFAULT_RETRY_POLICY, RequestKind, RetryPolicy, parse_retry_after
 from .upload import PresignedUpload, redact_url, scrub
 
 if TYPE_CHECKING:
@@ -210,9 +210,17 @@ class StorageTries(Tries):
     rebuilds = True
     client_auth = False  # a user's httpx client may carry credentials for FastGPT in its auth
 
-    def __init__(self, step: Step, source: UploadSource, timeout: httpx.Timeout, *, sync: bool) -> None:
+    def __init__(
+        self,
+        step: Step,
+        source: UploadSource,
+        timeout: httpx.Timeout,
+        *,
+        sync: bool,
+        policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    ) -> None:
         self._step, self._source, self._timeout, self._sync = step, source, timeout, sync
-        super().__init__(RequestKind.WRITE, step.max_retries, self.build())
+        super().__init__(RequestKind.WRITE, step.max_retries, self.build(), policy)
 
     def describe(self) -> str:
         return f"the {self._step.what} to {redact_url(self._step.url)}"
@@ -303,6 +311,7 @@ class _Transfer:
         self._source = source
         self._timeout = timeout_of(settings)
         self._sync = sync
+        self._policy = sender.config.retry_backoff
         self._protocol = _protocol(presigned, source, sender.config.base_url, settings.max_retries)
         self._step: Step | None = None
 
@@ -320,7 +329,7 @@ class _Transfer:
     def tries(self) -> StorageTries:
         """The tries of the step to send next (while `pending`)."""
         assert self._step is not None
-        return StorageTries(self._step, self._source, self._timeout, sync=self._sync)
+        return StorageTries(self._step, self._source, self._timeout, sync=self._sync, policy=self._policy)
 
     def answered(self, response: httpx.Response) -> None:
         self._step = self._advance(lambda: self._protocol.send(response))

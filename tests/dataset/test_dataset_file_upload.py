@@ -111,7 +111,12 @@ async def test_a_path_is_sent_as_file_and_data_parts(io_mode: str, tmp_path: Pat
     source.write_bytes(text)
     wire = created()
     request = CreateFileCollectionRequest(
-        dataset_id=DATASET, file=source, training_type="chunk", chunk_size=512, metadata={"k": "v"}
+        dataset_id=DATASET,
+        file=source,
+        training_type="chunk",
+        chunk_setting_mode="custom",
+        chunk_size=512,
+        metadata={"k": "v"},
     )
 
     result = await upload(make_client(wire), io_mode, request)
@@ -132,6 +137,7 @@ async def test_a_path_is_sent_as_file_and_data_parts(io_mode: str, tmp_path: Pat
         "datasetId": DATASET,
         "metadata": {"k": "v"},
         "trainingType": "chunk",
+        "chunkSettingMode": "custom",
         "chunkSize": 512,
     }
     # the standard library reads it the same way

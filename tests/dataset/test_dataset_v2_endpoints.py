@@ -349,7 +349,7 @@ async def test_create_api_collection_v2(io_mode: str) -> None:
         ),
     ]
     request = CreateApiCollectionV2Request(
-        dataset_id=DATASET, parent_id=FOLDER, api_files=files, chunk_size=800
+        dataset_id=DATASET, parent_id=FOLDER, api_files=files, chunk_setting_mode="custom", chunk_size=800
     )
 
     done = await run(
@@ -365,6 +365,7 @@ async def test_create_api_collection_v2(io_mode: str) -> None:
         {
             "datasetId": DATASET,
             "parentId": FOLDER,
+            "chunkSettingMode": "custom",
             "chunkSize": 800,
             "apiFiles": [
                 {

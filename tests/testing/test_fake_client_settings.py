@@ -72,6 +72,8 @@ NOT_KEYWORDS = {
     "keepalive_expiry",
     "verify",
     "proxy",
+    # Three values (initial, maximum, jitter), not one: `configure=lambda b: b.retry_backoff(...)`.
+    "retry_backoff",
 }
 
 

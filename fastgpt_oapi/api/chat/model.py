@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from fastgpt_oapi.core.errors import RequestValidationError
 from fastgpt_oapi.core.lazy import Builds, builders_on_demand
 from fastgpt_oapi.core.model import (
     APIRequest,
@@ -209,6 +210,12 @@ class ChatCompletionResponse(FastGPTModel):
     def chat_id(self) -> str:
         """The chat this answer belongs to; FastGPT echoes it as `id`."""
         return self.id
+
+    def follow_up(self, message: MessageInput | str) -> ChatCompletionRequest:
+        """The next request on this chat: `message` (a `ChatMessage`, such as an interactive's
+        `reply(...)`, or a user's text) with this chat's id, and the app, variables and other settings
+        of the request that asked (a fresh record id). Send it with `client.chat.chat(...)` again."""
+        return next_request(_asked(self), self.chat_id, message)
 
     @property
     def message(self) -> AssistantMessage | None:
@@ -641,6 +648,47 @@ class ChatStreamResult(BaseModel):
     plan_status: PlanStatus | None = None
     sandbox_status: SandboxStatus | None = None
     skill_calls: list[SkillInfo] = Field(default_factory=list)
+
+    def follow_up(self, message: MessageInput | str) -> ChatCompletionRequest:
+        """The next request on this chat (`ChatCompletionResponse.follow_up`)."""
+        return next_request(_asked(self), self.chat_id, message)
+
+
+# ---- the next turn of a chat ------------------------------------------------------------------
+
+_ASKED = "asked"
+# Not carried into a follow-up: the new message, and the record id, which names one turn only.
+_PER_TURN = frozenset({"messages", "chat_id", "response_chat_item_id"})
+
+
+def remember_request(answer: BaseModel, request: ChatCompletionRequest) -> None:
+    """Keep the request that asked beside an answer, for its `follow_up`. Kept as drift's `unparsed`
+    is (`core/drift.py`): no private attribute, which pydantic would set up for every instance."""
+    private = answer.__pydantic_private__
+    if private is None:
+        private = {}
+        object.__setattr__(answer, "__pydantic_private__", private)
+    private[_ASKED] = request
+
+
+def _asked(answer: BaseModel) -> ChatCompletionRequest | None:
+    private = answer.__pydantic_private__
+    return private.get(_ASKED) if private else None
+
+
+def next_request(
+    request: ChatCompletionRequest | None, chat_id: str, message: MessageInput | str
+) -> ChatCompletionRequest:
+    """`message` sent on chat `chat_id` with the settings of `request` (app, variables, detail, ...)."""
+    if not chat_id:
+        raise RequestValidationError(
+            "follow_up: this answer names no chat (its chat_id is empty)", field="chat_id"
+        )
+    kept: dict[str, Any] = {}
+    if request is not None:
+        kept = {name: getattr(request, name) for name in request.model_fields_set - _PER_TURN}
+    turn = ChatMessage.user(message) if isinstance(message, str) else message
+    return ChatCompletionRequest(**kept, messages=[turn], chat_id=chat_id)
 
 
 # ---- stop -------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from .model import (
     StopChatResponse,
     UploadedFile,
     UploadFileRequest,
+    remember_request,
 )
 from .stream import AsyncChatStream, ChatStream, ChatStreamDecoder
 
@@ -59,7 +60,11 @@ class ChatService(Service[ChatServiceWithRawResponse]):
         stream: bool,
         read_cap: float | None = None,
     ) -> tuple[PreparedCall, str, str]:
-        chat_id = request.chat_id or new_id()
+        chat_id = request.chat_id
+        if chat_id is None:
+            # Written into the request, where a program reads it back for its next turn: left None, a
+            # loop that sends `request.chat_id` again would start a new chat every turn.
+            chat_id = request.chat_id = new_id()
         data_id = request.response_chat_item_id or new_id()
         call = self._http.prepare(
             request,
@@ -78,13 +83,13 @@ class ChatService(Service[ChatServiceWithRawResponse]):
     ) -> ChatCompletionResponse:
         """A blocking completion (`stream: false`)."""
         call, chat_id, data_id = self._prepare(request, request_option, stream=False)
-        return self._http.send(call, ChatCompletionResponse, _identify(chat_id, data_id))
+        return self._http.send(call, ChatCompletionResponse, _identify(request, chat_id, data_id))
 
     async def achat(
         self, request: ChatCompletionRequest, request_option: RequestOption | None = None
     ) -> ChatCompletionResponse:
         call, chat_id, data_id = self._prepare(request, request_option, stream=False)
-        return await self._http.asend(call, ChatCompletionResponse, _identify(chat_id, data_id))
+        return await self._http.asend(call, ChatCompletionResponse, _identify(request, chat_id, data_id))
 
     def chat_stream(
         self, request: ChatCompletionRequest, request_option: RequestOption | None = None
@@ -115,6 +120,7 @@ class ChatService(Service[ChatServiceWithRawResponse]):
             reads_capped=idle is not None and read > idle,
             clock=self._http.hooks.clock,
             strict=config.strict_responses,
+            request=request,
         )
         return call, decoder
 
@@ -224,13 +230,17 @@ def _uploaded(
     )
 
 
-def _identify(chat_id: str, data_id: str) -> Callable[[ChatCompletionResponse], ChatCompletionResponse]:
-    """What completes a blocking answer: the ids the SDK sent, where the caller looks for them."""
+def _identify(
+    request: ChatCompletionRequest, chat_id: str, data_id: str
+) -> Callable[[ChatCompletionResponse], ChatCompletionResponse]:
+    """What completes a blocking answer: the ids the SDK sent, where the caller looks for them, and
+    the request, which its `follow_up` continues."""
 
     def complete(response: ChatCompletionResponse) -> ChatCompletionResponse:
         if not response.id:
             response.id = chat_id
         response.data_id = data_id
+        remember_request(response, request)
         return response
 
     return complete

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -30,6 +30,7 @@ from .model import (
     AgentPlan,
     AnswerEvent,
     ChatCompletionChunk,
+    ChatCompletionRequest,
     ChatStreamEvent,
     ChatStreamResult,
     ChatTitleEvent,
@@ -42,6 +43,7 @@ from .model import (
     FlowResponsesEvent,
     Interactive,
     InteractiveEvent,
+    MessageInput,
     NodeResponse,
     PlanEvent,
     PlanStatus,
@@ -57,11 +59,13 @@ from .model import (
     UnknownEvent,
     UpdateVariablesEvent,
     WorkflowDurationEvent,
+    next_request,
+    remember_request,
 )
 
 EventT = TypeVar("EventT", bound=BaseModel)
 
-__all__ = ["AsyncChatStream", "ChatStream", "ChatStreamDecoder", "is_heartbeat"]
+__all__ = ["AsyncChatStream", "ChatStream", "ChatStreamDecoder", "Delta", "is_heartbeat"]
 
 _DONE = b"[DONE]"
 _ERROR = b"error"
@@ -96,6 +100,7 @@ class ChatStreamDecoder:
         "_plan_status",
         "_reads_capped",
         "_reasoning",
+        "_request",
         "_sandbox",
         "_saw_done",
         "_skills",
@@ -122,12 +127,14 @@ class ChatStreamDecoder:
         reads_capped: bool = False,
         clock: Callable[[], float] = time.monotonic,
         strict: bool = False,
+        request: ChatCompletionRequest | None = None,
     ) -> None:
         """`idle_timeout`: stream_idle_timeout; `reads_capped`: the call's read timeout was lowered to
         it, so a read timeout means the stream went idle. `strict`: an event whose data does not fit
         its model arrives as an `UnknownEvent` rather than typed with the misfit fields in `unparsed`."""
         self.chat_id = chat_id
         self.data_id = data_id
+        self._request = request  # what the stream's and the result's `follow_up` continue
         # Why the stream failed. An error event met after other events of the same chunk is raised
         # only once those were delivered; a stream read again after failing raises it again.
         self.error: FastGPTError | None = None
@@ -335,7 +342,16 @@ class ChatStreamDecoder:
             # FastGPT <= 4.11 sends the whole argument string in toolCall; later ones stream it.
             call.params += tool.params
 
+    def follow_up(self, message: MessageInput | str) -> ChatCompletionRequest:
+        return next_request(self._request, self.chat_id, message)
+
     def result(self) -> ChatStreamResult:
+        result = self._result()
+        if self._request is not None:
+            remember_request(result, self._request)
+        return result
+
+    def _result(self) -> ChatStreamResult:
         return ChatStreamResult(
             answer=self._answer.text(),
             reasoning=self._reasoning.text() or None,
@@ -439,6 +455,12 @@ class _ChatIds:
         """The AI record's id (`responseChatItemId`): for feedback, deletes and record details."""
         return self._decoder.data_id
 
+    def follow_up(self, message: MessageInput | str) -> ChatCompletionRequest:
+        """The next request on this stream's chat: `message` (a `ChatMessage`, such as an
+        interactive's `reply(...)`, or a user's text) with this chat's id and the app, variables and
+        other settings of the request that opened the stream (a fresh record id)."""
+        return self._decoder.follow_up(message)
+
     def __repr__(self) -> str:
         state = self._status()  # type: ignore[attr-defined]  # both stream shells have it
         return f"{type(self).__name__}(chat_id={self.chat_id!r}, data_id={self.data_id!r}, {state})"
@@ -452,13 +474,32 @@ def _reasoning_delta(event: ChatStreamEvent) -> str:
     return event.reasoning if isinstance(event, ChunkEvent) else ""
 
 
+# What `deltas()` yields: which text a delta adds to, and the delta.
+Delta = tuple[Literal["reasoning", "text"], str]
+
 _DeltasT = TypeVar("_DeltasT", Iterator[str], AsyncIterator[str])
+_PairsT = TypeVar("_PairsT", Iterator[Delta], AsyncIterator[Delta])
 
 
-class _TextStreams(Generic[_DeltasT]):
+def _both(event: ChatStreamEvent) -> tuple[Delta, ...]:
+    """An event's reasoning delta, then its text delta (an event may carry both), skipping empty ones."""
+    if not isinstance(event, ChunkEvent):
+        return ()
+    reasoning, text = event.reasoning, event.text
+    if reasoning and text:
+        return (("reasoning", reasoning), ("text", text))
+    if reasoning:
+        return (("reasoning", reasoning),)
+    return (("text", text),) if text else ()
+
+
+class _TextStreams(Generic[_DeltasT, _PairsT]):
     """The text views of both stream classes; each walks its events in `_deltas`, sync or async."""
 
     def _deltas(self, delta_of: Callable[[ChatStreamEvent], str]) -> _DeltasT:
+        raise NotImplementedError
+
+    def _pairs(self) -> _PairsT:
         raise NotImplementedError
 
     @property
@@ -471,14 +512,26 @@ class _TextStreams(Generic[_DeltasT]):
         """Only the reasoning text, delta by delta (heartbeats and answer text left out)."""
         return self._deltas(_reasoning_delta)
 
+    def deltas(self) -> _PairsT:
+        """Reasoning and answer text together, in the order they arrive: `("reasoning", delta)` and
+        `("text", delta)` pairs (heartbeats left out). Like `text_stream`, it reads the stream's events:
+        use one view per stream."""
+        return self._pairs()
 
-class ChatStream(_ChatIds, _TextStreams[Iterator[str]], EventStream[ChatStreamEvent, ChatStreamDecoder]):
+
+class ChatStream(
+    _ChatIds, _TextStreams[Iterator[str], Iterator[Delta]], EventStream[ChatStreamEvent, ChatStreamDecoder]
+):
     """A streamed completion: iterate it for `ChatStreamEvent`s; use it as a context manager."""
 
     def _deltas(self, delta_of: Callable[[ChatStreamEvent], str]) -> Iterator[str]:
         for event in self:
             if delta := delta_of(event):
                 yield delta
+
+    def _pairs(self) -> Iterator[Delta]:
+        for event in self:
+            yield from _both(event)
 
     def get_final_response(self) -> ChatStreamResult:
         """Read what is left, then return the assembled result."""
@@ -488,7 +541,9 @@ class ChatStream(_ChatIds, _TextStreams[Iterator[str]], EventStream[ChatStreamEv
 
 
 class AsyncChatStream(
-    _ChatIds, _TextStreams[AsyncIterator[str]], AsyncEventStream[ChatStreamEvent, ChatStreamDecoder]
+    _ChatIds,
+    _TextStreams[AsyncIterator[str], AsyncIterator[Delta]],
+    AsyncEventStream[ChatStreamEvent, ChatStreamDecoder],
 ):
     """The async twin of `ChatStream`: `async for event in stream`, `async with`."""
 
@@ -496,6 +551,11 @@ class AsyncChatStream(
         async for event in self:
             if delta := delta_of(event):
                 yield delta
+
+    async def _pairs(self) -> AsyncIterator[Delta]:
+        async for event in self:
+            for pair in _both(event):
+                yield pair
 
     async def get_final_response(self) -> ChatStreamResult:
         await self.until_done()

@@ -44,6 +44,7 @@ from fastgpt_oapi.core.model import (
     RequestPart,
     Route,
     ScalarResponse,
+    TextOrEmpty,
     is_object_id,
 )
 from fastgpt_oapi.core.paging import Page
@@ -704,7 +705,7 @@ class DataListItem(FastGPTModel):
     id: str = Field(default="", validation_alias=_ID, serialization_alias="_id")
     dataset_id: str | None = None
     collection_id: str | None = None
-    q: str | None = None
+    q: TextOrEmpty = ""  # a string in `GetDataListItemSchema`; a null reads as ""
     a: str | None = None
     image_id: str | None = None
     image_size: int | None = None  # bytes
@@ -984,6 +985,18 @@ class _CollectionTarget(RequestFields):
     custom_pdf_parse: bool | None = None
 
 
+# Chunk settings FastGPT reads only with `chunkSettingMode: "custom"`.
+_CUSTOM_ONLY = (
+    "chunk_split_mode",
+    "paragraph_chunk_ai_mode",
+    "paragraph_chunk_deep",
+    "paragraph_chunk_min_size",
+    "chunk_size",
+    "chunk_splitter",
+    "index_size",
+)
+
+
 class ChunkSettings(RequestFields):
     """How FastGPT splits a source into chunks and indexes them: FastGPT's `ChunkSettingsSchema`
     (`packages/global/core/dataset/type.ts` at f88b51b5), shared by every `create_*_collection` request.
@@ -992,6 +1005,7 @@ class ChunkSettings(RequestFields):
     and in "auto" FastGPT ignores `chunk_split_mode`, `chunk_size`, `index_size`, `chunk_splitter` and
     the paragraph settings, using its own (`computedCollectionChunkSettings` in
     `packages/global/core/dataset/training/utils.ts` at f88b51b5): set `chunk_setting_mode="custom"` to use yours.
+    Any of them given without `chunk_setting_mode="custom"` raises `RequestValidationError` naming it.
     The enums are FastGPT's (the `Literal`s here). FastGPT's schema takes any number; the bounds here
     are FastGPT's own: `chunk_size` and `index_size` at least `minChunkSize` (64, `training/utils.ts` at f88b51b5),
     `paragraph_chunk_deep` 1 to 8 and `chunk_trigger_min_size` 100 to 100000 as its import form allows
@@ -1015,6 +1029,19 @@ class ChunkSettings(RequestFields):
     chunk_splitter: str | None = None
     index_size: int | None = Field(default=None, ge=64)
     qa_prompt: str | None = None
+
+    # In "auto" (or unset) mode FastGPT replaces these with its own values (`computedCollectionChunkSettings`,
+    # training/utils.ts at f88b51b5): given there, they would be dropped without a word. `chunk_setting_mode`
+    # is declared before them, so each check sees it, at construction and on assignment alike.
+    @field_validator(*_CUSTOM_ONLY)
+    @classmethod
+    def _custom_only(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and info.data.get("chunk_setting_mode") != "custom":
+            raise ValueError(
+                'FastGPT ignores it unless chunk_setting_mode="custom" (in "auto" it uses its own '
+                'splitting): set chunk_setting_mode="custom" to use it'
+            )
+        return value
 
 
 class CollectionSettings(ChunkSettings, _CollectionTarget):

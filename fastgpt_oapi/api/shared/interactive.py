@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Discriminator, Field, GetCoreSchemaHandler, Tag
 from pydantic_core import core_schema
 
+from fastgpt_oapi.core.errors import RequestValidationError
 from fastgpt_oapi.core.model import FastGPTModel, tagged_members
 
 from .message import ChatMessage
@@ -84,7 +85,9 @@ class UserSelectInteractive(FastGPTModel):
         """The user message choosing `value`; send it with the same `chat_id`."""
         if value not in self.options:
             offered = ", ".join(repr(v) for v in self.options) or "none"
-            raise ValueError(f"{value!r} is not one of the offered options ({offered})")
+            raise RequestValidationError(
+                f"{value!r} is not one of the offered options ({offered})", field="value"
+            )
         return ChatMessage.user(value)
 
 
@@ -200,15 +203,51 @@ class UserInputInteractive(FastGPTModel):
         return {f.key: f for f in self.params.input_form}
 
     def reply(self, values: Mapping[str, Any]) -> ChatMessage:
-        """The user message submitting `values` (form key -> value, kept as given)."""
+        """The user message submitting `values` (form key -> value, kept as given).
+
+        Checked before anything is sent, each problem a `RequestValidationError` naming the field
+        (its form key): an unknown key, a required field left out, a `select` value that is not one
+        of its options, a `multipleSelect` value that is not a list of them, a `numberInput` value
+        that is not a number or lies outside the field's `min` / `max`.
+        """
         fields = self.fields
         unknown = [k for k in values if k not in fields]
         if unknown:
-            raise ValueError(f"the form has no field(s) {unknown}; its fields are {list(fields)}")
+            raise RequestValidationError(
+                f"the form has no field(s) {unknown}; its fields are {list(fields)}", field=unknown[0]
+            )
         missing = [k for k, f in fields.items() if f.required and k not in values]
         if missing:
-            raise ValueError(f"required form field(s) missing: {missing}")
+            raise RequestValidationError(f"required form field(s) missing: {missing}", field=missing[0])
+        for key, value in values.items():
+            problem = _form_value_problem(fields[key], value)
+            if problem is not None:
+                raise RequestValidationError(f"form field {key!r}: {problem}", field=key)
         return ChatMessage.user(json.dumps(dict(values), ensure_ascii=False, separators=(",", ":")))
+
+
+def _form_value_problem(field: FormField, value: Any) -> str | None:
+    """Why `value` cannot answer `field`, or None. Only what the form itself states is checked: the
+    options of a select, the bounds of a number (an unset bound, or no options, checks nothing)."""
+    if value is None:
+        return None  # left empty, as an optional field may be
+    offered = [o.value for o in field.options or []]
+    if field.type == "select" and offered and value not in offered:
+        return f"{value!r} is not one of the options ({', '.join(repr(v) for v in offered)})"
+    if field.type == "multipleSelect" and offered:
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            return f"a multipleSelect takes a list of options, got {type(value).__name__}"
+        stray = [v for v in value if v not in offered]
+        if stray:
+            return f"{stray!r} not among the options ({', '.join(repr(v) for v in offered)})"
+    if field.type == "numberInput":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"a numberInput takes a number, got {type(value).__name__}"
+        if field.min is not None and value < field.min:
+            return f"{value!r} is below the field's min {field.min!r}"
+        if field.max is not None and value > field.max:
+            return f"{value!r} is above the field's max {field.max!r}"
+    return None
 
 
 class AgentAskOption(FastGPTModel):

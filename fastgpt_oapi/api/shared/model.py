@@ -10,7 +10,7 @@ from typing import Annotated, Any, get_args
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from fastgpt_oapi.core.model import FastGPTModel, ResponseModel, tagged_members
+from fastgpt_oapi.core.model import FastGPTModel, ResponseModel, TextOrEmpty, tagged_members
 
 from .interactive import Interactive
 from .message import ChatMessage, ContentPart, FileURLPart, ImageURL, ImageURLPart, TextPart
@@ -80,7 +80,7 @@ class QuoteItem(FastGPTModel):
     source_id: str | None = None
     chunk_index: int | None = None
     update_time: str | None = None
-    q: str | None = None
+    q: TextOrEmpty = ""  # FastGPT's `SearchDataResponseItemType.q` is a string; a null reads as ""
     a: str | None = None
     image_id: str | None = None
     image_preivew_url: str | None = None  # sic: FastGPT's spelling
