@@ -9,8 +9,15 @@ from fastgpt_oapi.testing import FakeFastGPT
 
 from ._support import Run, run_cli
 
-# Subprocesses: each run starts a Python (~0.2 s); `make test-fast` leaves them out.
-pytestmark = pytest.mark.system
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here runs the program in a subprocess (a fresh Python, ~0.2 s): all are `system`
+    tests, which `make test-fast` leaves out. (A `pytestmark` in a conftest marks nothing.)"""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.system)
+
 
 Cli = Callable[..., Run]
 

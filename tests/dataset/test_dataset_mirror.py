@@ -321,6 +321,7 @@ async def test_bad_input_is_refused_before_anything_is_sent(io_mode: str, tmp_pa
     assert len(fake.requests) == sent
 
 
+@pytest.mark.system  # a loopback server
 async def test_over_http_a_second_run_uploads_nothing(io_mode: str, tmp_path: Path) -> None:
     fake = FakeFastGPT()
     root = folder(tmp_path, FILES)

@@ -59,6 +59,7 @@ async def create_file(
     return created.collection_id
 
 
+@pytest.mark.system  # a loopback server
 async def test_a_file_collection_reports_its_bytes_as_they_go_out_over_http(
     io_mode: str, tmp_path: Path
 ) -> None:
@@ -93,6 +94,7 @@ async def test_in_process_the_same_counts_arrive(io_mode: str, tmp_path: Path) -
     assert reports == [(0, size), (CHUNK_SIZE, size), (size, size)]
 
 
+@pytest.mark.system  # a loopback server
 async def test_a_callback_that_raises_stops_the_upload_and_nothing_is_made_or_retried(
     io_mode: str, tmp_path: Path
 ) -> None:
@@ -125,6 +127,7 @@ async def test_a_callback_that_raises_stops_the_upload_and_nothing_is_made_or_re
     assert fake.count(LOCAL_FILE) <= 1  # cut off mid-body, and not sent again
 
 
+@pytest.mark.system  # a loopback server
 @pytest.mark.parametrize("multipart", [False, True], ids=["single", "multipart"])
 async def test_a_chat_upload_reports_the_bytes_sent_to_storage(
     io_mode: str, multipart: bool, tmp_path: Path
@@ -151,6 +154,7 @@ async def test_a_chat_upload_reports_the_bytes_sent_to_storage(
         assert [done for done, _ in reports] == [0, 65536, 65536, 131072, 131072, len(data)]
 
 
+@pytest.mark.system  # a loopback server
 async def test_a_chat_upload_stopped_by_its_callback_is_aborted_and_raises_as_is(
     io_mode: str, tmp_path: Path
 ) -> None:
