@@ -55,7 +55,7 @@ def _journal_body(body: Any) -> Any:
     type and size."""
     if isinstance(body, dict) and any(isinstance(v, FormFile) for v in body.values()):
         return {
-            k: {"filename": v.filename, "content_type": v.content_type, "size": len(v.data)}
+            k: {"filename": v.filename, "content_type": v.content_type, "size": v.size}
             if isinstance(v, FormFile)
             else v
             for k, v in body.items()

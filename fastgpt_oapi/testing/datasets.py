@@ -298,14 +298,19 @@ class DatasetStore:
         if not self._pending:
             return
         now = self.clock()
-        for collection_id, (collection, text, due, ready) in list(self._pending.items()):
-            if now < due or self._pending.pop(collection_id, None) is None:
-                continue  # not due, or run by another reader meanwhile
+        for collection_id in [key for key, task in self._pending.items() if now >= task[2]]:
+            task = self._pending.pop(collection_id, None)
+            if task is None:
+                continue  # run by another reader meanwhile
+            collection, text, _, ready = task
+            del task  # the text is then held here only, and `_release_chunks` lets go of it
             collection.raw_text_length = len(text)
             collection.hash_raw_text = text_hash(text)
             mode = collection.mode
             batch = self.next_seq()  # one for the task's chunks: their chunkIndex orders them
-            for index, chunk in enumerate(iter_chunks(text, collection.settings)):
+            chunks = _release_chunks([text], collection.settings)
+            del text
+            for index, chunk in enumerate(chunks):
                 if trainable(chunk, "", None, mode):
                     self.add_data(collection, q=chunk, a="", chunk_index=index, ready_at=ready, seq=batch)
 
@@ -587,39 +592,88 @@ def split_text(text: str, settings: dict[str, Any]) -> list[str]:
 def iter_chunks(text: str, settings: dict[str, Any]) -> Iterator[str]:
     """`split_text`, a chunk at a time: a Markdown text is read a section at a time, so splitting a
     large text holds little beside the text and the chunks made."""
-    length = _stripped_length(text)
-    if not length:
-        return
-    trigger = settings.get("chunkTriggerType", "minSize")
-    if trigger == "maxSize" and length < _LLM_MAX_CHUNK * 0.7:
-        yield text.strip()
-        return
-    if trigger != "forceChunk" and length < int(settings.get("chunkTriggerMinSize", 1000)):
-        yield text.strip()
-        return
-    size = max(int(settings.get("chunkSize") or 512), 1)
-    if _is_markdown_table(text):
-        chunks: Iterable[str] = _table_chunks(text, size)
-    elif settings.get("chunkSplitter"):
-        separators = [s for s in str(settings["chunkSplitter"]).replace("\\n", "\n").split("|") if s]
-        pattern = "|".join(re.escape(s) for s in separators)
-        chunks = re.split(pattern, text) if pattern else [text]
-    else:
-        chunks = _markdown_chunks(text, size, int(settings.get("paragraphChunkDeep", 5)))
+    plan = _plan(text, settings)
+    chunks = _markdown_chunks(_lines(text), *plan) if isinstance(plan, tuple) else plan
     for chunk in chunks:
         stripped = chunk.strip()
         if stripped:
             yield stripped
 
 
+def _plan(text: str, settings: dict[str, Any]) -> Iterable[str] | tuple[int, int]:
+    """How `iter_chunks` splits `text`: its pieces (to be stripped, the empty ones dropped), or
+    `(chunk size, heading depth)` when it is split by its Markdown sections."""
+    length = _stripped_length(text)
+    if not length:
+        return []
+    trigger = settings.get("chunkTriggerType", "minSize")
+    if trigger == "maxSize" and length < _LLM_MAX_CHUNK * 0.7:
+        return [text]
+    if trigger != "forceChunk" and length < int(settings.get("chunkTriggerMinSize", 1000)):
+        return [text]
+    size = max(int(settings.get("chunkSize") or 512), 1)
+    if _is_markdown_table(text):
+        return _table_chunks(text, size)
+    if settings.get("chunkSplitter"):
+        separators = [s for s in str(settings["chunkSplitter"]).replace("\\n", "\n").split("|") if s]
+        pattern = "|".join(re.escape(s) for s in separators)
+        return re.split(pattern, text) if pattern else [text]
+    return size, int(settings.get("paragraphChunkDeep", 5))
+
+
+# What `_release_chunks` cuts a large text into: pieces of about this many characters.
+_PIECE = 1 << 20
+
+
+def _release_chunks(box: list[str], settings: dict[str, Any]) -> Iterator[str]:
+    """`iter_chunks(box[0], settings)`, taking the text out of `box` and letting go of it as it is
+    read. A large text split by its Markdown sections (the usual case) is cut at line ends into
+    pieces of about `_PIECE` characters, each dropped once its lines are read: a large import never
+    holds its whole text and all its chunks at once."""
+    text = box.pop()
+    plan = _plan(text, settings)
+    if not isinstance(plan, tuple):
+        chunks: Iterable[str] = plan
+    elif len(text) <= _PIECE:
+        chunks = _markdown_chunks(_lines(text), *plan)
+    else:
+        pieces: list[str] = []
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start + _PIECE)
+            end = len(text) if end < 0 else end + 1  # after the newline: "\r\n" is never cut
+            pieces.append(text[start:end])
+            start = end
+        pieces.reverse()
+        chunks = _markdown_chunks(_piece_lines(pieces), *plan)
+    del text
+    for chunk in chunks:
+        stripped = chunk.strip()
+        if stripped:
+            yield stripped
+
+
+def _piece_lines(pieces: list[str]) -> Iterator[str]:
+    """The lines of the text `pieces` (last first, each ending at a line end) make, as `_lines`
+    gives them, each piece dropped once read."""
+    while pieces:
+        yield from _lines(pieces.pop())
+
+
 def _stripped_length(text: str) -> int:
     """`len(text.strip())`, without copying the text."""
+    start, end = _stripped_bounds(text)
+    return end - start
+
+
+def _stripped_bounds(text: str) -> tuple[int, int]:
+    """Where `text.strip()` starts and ends in `text`."""
     start, end = 0, len(text)
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    return end - start
+    return start, end
 
 
 # What `str.splitlines` splits at.
@@ -636,12 +690,12 @@ def _lines(text: str) -> Iterator[str]:
         yield text[start:]
 
 
-def _sections(text: str, depth: int) -> Iterator[tuple[list[str], list[str]]]:
-    """The text's sections, in order: (heading lines, parents first; body lines)."""
+def _sections(lines: Iterable[str], depth: int) -> Iterator[tuple[list[str], list[str]]]:
+    """The text's sections, in order, from its lines: (heading lines, parents first; body lines)."""
     chain: list[tuple[int, str]] = []
     body: list[str] = []
     fenced = False
-    for line in _lines(text):
+    for line in lines:
         if _FENCE.match(line):
             fenced = not fenced
         heading = None if fenced else _HEADING.match(line)
@@ -655,9 +709,9 @@ def _sections(text: str, depth: int) -> Iterator[tuple[list[str], list[str]]]:
     yield [h for _, h in chain], body
 
 
-def _markdown_chunks(text: str, size: int, depth: int) -> Iterator[str]:
+def _markdown_chunks(lines: Iterable[str], size: int, depth: int) -> Iterator[str]:
     previous: tuple[list[str], list[str]] | None = None
-    for section in _sections(text, depth):
+    for section in _sections(lines, depth):
         if previous is not None:
             yield from _section_chunks(*previous, section[0], size)
         previous = section
@@ -707,16 +761,25 @@ def _pack(text: str, size: int, level: int = 0) -> list[str]:
 
 
 def _is_markdown_table(text: str) -> bool:
-    """FastGPT's `strIsMdTable`."""
-    lines = text.strip().split("\n")
-    if "|" not in text or len(lines) < 2:
+    """FastGPT's `strIsMdTable`, a line at a time: a text that is no table costs no copy of it."""
+    if "|" not in text:
         return False
-    header, separator = lines[0].strip(), lines[1].strip()
-    if not (header.startswith("|") and header.endswith("|")) or not _TABLE_SEPARATOR.match(separator):
+    lines = _stripped_lines(text)
+    header, separator = next(lines).strip(), next(lines, None)
+    if separator is None:
         return False
-    return all(
-        not ln.strip() or (ln.strip().startswith("|") and ln.strip().endswith("|")) for ln in lines[2:]
-    )
+    if not (header.startswith("|") and header.endswith("|")) or not _TABLE_SEPARATOR.match(separator.strip()):
+        return False
+    return all(not ln.strip() or (ln.strip().startswith("|") and ln.strip().endswith("|")) for ln in lines)
+
+
+def _stripped_lines(text: str) -> Iterator[str]:
+    """`text.strip().split("\\n")`, a line at a time."""
+    start, end = _stripped_bounds(text)
+    while (found := text.find("\n", start, end)) >= 0:
+        yield text[start:found]
+        start = found + 1
+    yield text[start:end]
 
 
 def _table_chunks(text: str, size: int) -> list[str]:

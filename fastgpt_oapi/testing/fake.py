@@ -23,7 +23,7 @@ from .apps import App, Language, builtin_apps
 from .datasets import DatasetStore
 from .ids import is_object_id, nanoid, object_id
 from .knowledge import KNOWLEDGE_APP_ID, knowledge_app
-from .multipart import is_multipart, parse_multipart
+from .multipart import is_multipart, journal_copy, parse_multipart
 from .routes import TABLE, parse_version
 from .routes.share import SHARE, ShareVisit, check_chat_owner, find_share_link, hook_init, share_identity
 from .state import ShareLink, State
@@ -117,7 +117,8 @@ def _take(scripts: list[_S], path: str) -> _S | None:
 @dataclass
 class RecordedRequest:
     """One request the emulator received (`FakeFastGPT.requests`); `body` is the parsed JSON, or a
-    multipart body's fields (file parts as `FormFile`)."""
+    multipart body's fields (file parts as `FormFile`; of a file over 1 MiB, only its first MiB:
+    `FormFile.size` is the whole file's, `journal_copy`)."""
 
     method: str
     path: str
@@ -503,7 +504,9 @@ class FakeFastGPT:
             except ValueError:
                 parsed = None
         with state.lock:
-            self.requests.append(RecordedRequest(method, path, dict(query), parsed, dict(headers)))
+            self.requests.append(
+                RecordedRequest(method, path, dict(query), journal_copy(parsed), dict(headers))
+            )
             scripted = _take(self._failures, path)
             delay = _take(self._delays, path)
         response = self._answer(method, path, query, headers, parsed, scripted)

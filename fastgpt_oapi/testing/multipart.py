@@ -13,17 +13,49 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-__all__ = ["FormFile", "is_multipart", "parse_multipart"]
+__all__ = ["JOURNAL_FILE_BYTES", "FormFile", "is_multipart", "journal_copy", "parse_multipart"]
 
 
 @dataclass(frozen=True)
 class FormFile:
     """A file part: its `filename` as sent (clients percent-encode it, FastGPT decodes it), its
-    declared content type, and its bytes."""
+    declared content type, its bytes and their number. `size` is `len(data)` but in the request
+    journal (`FakeFastGPT.requests`), which keeps only the first `JOURNAL_FILE_BYTES` of a larger
+    file: `data` is then the file's start and `size` the whole file's."""
 
     filename: str
     content_type: str
     data: bytes
+    size: int = -1
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            object.__setattr__(self, "size", len(self.data))
+
+    @property
+    def truncated(self) -> bool:
+        """Whether `data` is only the start of the file (`size` bytes in all)."""
+        return len(self.data) < self.size
+
+
+# What the request journal keeps of an uploaded file: the file whole up to this size, else its start.
+JOURNAL_FILE_BYTES = 1024 * 1024
+
+
+def journal_copy(body: Any) -> Any:
+    """A parsed body as the request journal keeps it: file parts over `JOURNAL_FILE_BYTES` cut to
+    their first `JOURNAL_FILE_BYTES`, `size` recording the whole (an emulator that kept every upload
+    whole would hold each large import twice); anything else as it is."""
+    if not isinstance(body, dict) or not any(
+        isinstance(v, FormFile) and v.size > JOURNAL_FILE_BYTES for v in body.values()
+    ):
+        return body
+    return {
+        k: FormFile(v.filename, v.content_type, v.data[:JOURNAL_FILE_BYTES], v.size)
+        if isinstance(v, FormFile) and v.size > JOURNAL_FILE_BYTES
+        else v
+        for k, v in body.items()
+    }
 
 
 _PARAM = re.compile(r';\s*([\w*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
