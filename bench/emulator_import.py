@@ -11,8 +11,9 @@ a small file, then the file's bytes are made, `tracemalloc` starts, and the chil
 `create_file_collection` and then the first `get_collection` (which runs the parse task), and reads
 the Python memory traced: its peak over both calls, and what is still held after a collection. Both
 are divided by the file's size. tracemalloc sees what Python allocates (the emulator's store, the
-request log's copy of the upload, the SDK's buffers), not the allocator's slack; it slows the parse
-about tenfold, so the parse time is read in a second, untraced run.
+text while it is split, the request log's first MiB of the upload, the SDK's buffers), not the
+allocator's slack; it slows the parse about tenfold, so the parse time is read in a second, untraced
+run.
 """
 
 from __future__ import annotations
