@@ -296,10 +296,10 @@ class Terminal:
         self.mark = found + len(text)
         return self.seen[start:found]
 
-    def type(self, keys: str) -> None:
+    def type(self, keys: str, *, settle: float = 0.2) -> None:
         """Keys as a person types them: a moment after the last output, then a little apart (a key sent
         the instant a prompt appears can reach a loaded machine's program before it reads)."""
-        time.sleep(0.2)
+        time.sleep(settle)
         for key in keys:
             os.write(self.fd, key.encode())
             time.sleep(0.01)
@@ -427,13 +427,13 @@ def test_a_form_is_asked_field_by_field(terminal: Any, fake: FakeFastGPT) -> Non
 
 
 def test_ctrl_c_stops_the_generation_and_keeps_the_session(terminal: Any, fake: FakeFastGPT) -> None:
-    fake.delay_next(0, path=COMPLETIONS, chunk_delay=0.5)
+    fake.delay_next(0, path=COMPLETIONS, chunk_delay=1.0)
     term = terminal()
     chat_id = re.search(r"chat (\w+)", term.expect(PROMPT))
     assert chat_id
     term.type("a question with a long, slow answer that takes a while\r")
     term.expect("You ")
-    term.type("\x03")
+    term.type("\x03", settle=0)  # at once: the next chunk is a second away
     term.expect("[stopped]")
     term.expect(PROMPT)
     assert fake.count(STOP) == 1
