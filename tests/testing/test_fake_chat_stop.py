@@ -6,7 +6,9 @@ answer streamed so far, as FastGPT 4.16.3 and later store it."""
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +36,7 @@ def _read_and_stop_sync(client: Client, request: ChatCompletionRequest) -> tuple
             seen.append(delta)
             if len(seen) == 3:
                 stop = StopChatRequest(chat_id=stream.chat_id)
-                thread = threading.Thread(target=lambda: stopped.append(client.chat.stop_chat(stop)))
+                thread = threading.Thread(target=lambda s=stop: stopped.append(client.chat.stop_chat(s)))
                 thread.start()
                 thread.join()
         final = stream.get_final_response()
@@ -65,7 +67,7 @@ async def _stored(client: Client, io_mode: str, chat_id: str, data_id: str) -> t
         page = await client.chat_history.alist_records(records)
         nodes = await client.chat_history.aget_record_detail(detail)
     ai = [r for r in page.list if r.obj == "AI"]
-    assert len(ai) == 1 and ai[0].data_id == data_id
+    assert [r.data_id for r in ai] == [data_id]
     return ai[0].text, nodes
 
 
@@ -80,7 +82,9 @@ async def _stop_a_slow_stream(client: Client, io_mode: str, *, detail: bool = Fa
     assert (stopped.success, stopped.completed, stopped.chat_generate_status) == (True, False, 0)
     # The stream ended early, but as a run ends: the answer so far, then [DONE] (no error).
     assert len(seen) >= 3
-    assert partial and FULL.startswith(partial) and len(partial) < len(FULL) // 2
+    assert partial
+    assert FULL.startswith(partial)
+    assert len(partial) < len(FULL) // 2
     assert final.answer == partial
     text, nodes = await _stored(client, io_mode, final.chat_id, final.data_id)
     assert text == partial  # exactly what was streamed: not the full answer, not empty
@@ -180,7 +184,8 @@ async def test_a_stop_then_a_closed_stream_keeps_what_was_read(io_mode: str) -> 
             client.close()
         else:
             await client.aclose()
-    assert text == "".join(seen) and len(seen) == 3
+    assert len(seen) == 3
+    assert text == "".join(seen)
 
 
 async def test_a_v1_run_is_not_stopped_by_the_flag(io_mode: str) -> None:
@@ -202,3 +207,12 @@ async def test_a_v1_run_is_not_stopped_by_the_flag(io_mode: str) -> None:
             await client.aclose()
     assert stopped.success
     assert "".join(seen) == final.answer == text == FULL
+
+
+def test_the_testing_page_stop_example_runs() -> None:
+    """docs/testing.md promises it ("Stopping a slowed stream"): its example runs as written."""
+    page = (Path(__file__).parents[2] / "docs" / "testing.md").read_text(encoding="utf-8")
+    section = page.split("### Stopping a slowed stream", 1)[1]
+    block = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    exec(compile(block.group(1), "docs/testing.md (Stopping a slowed stream)", "exec"), {})

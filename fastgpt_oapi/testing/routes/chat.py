@@ -157,8 +157,9 @@ class _LiveRun:
     client leaves: `checkIsStopping`, `packages/service/core/workflow/dispatch/index.ts`); the model
     call checks it before each part it streams and breaks off with `finish_reason` "close", keeping
     the text so far (`createStreamResponse`'s `isAborted`, `packages/service/core/ai/llm/request.ts`
-    @ 00f7afe3); the workflow then ends as any run does: the closing events (node responses, the
-    final answer chunk, [DONE]) are sent and the AI record is saved with the partial answer.
+    @ 00f7afe3); that text is the node's `answerText`, which the dispatch stores as the AI record's
+    text (`pushStore`); the workflow then ends as any run does: the closing events (node responses,
+    the final answer chunk, [DONE]) are sent and the record is saved with the partial answer.
 
     Here the flag is checked before each event is sent (after its `chunk_delay`); once it is set,
     the events not yet sent are dropped: the AI record, the chat's pending interactive and the
@@ -214,7 +215,9 @@ class _LiveRun:
             kept, start = kept + 1, end
         events = self._turn.events[:kept]
         answer = "".join(
-            (p["choices"][0]["delta"].get("content") or "") for n, p in events if n in ("answer", "fastAnswer")
+            (p["choices"][0]["delta"].get("content") or "")
+            for n, p in events
+            if n in ("answer", "fastAnswer")
         )
         turn = replace(self._turn, events=events, error=None, nodes=_stopped_nodes(self._turn.nodes, answer))
         self._record.value = _value_items(turn)
