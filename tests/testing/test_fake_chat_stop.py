@@ -216,3 +216,25 @@ def test_the_testing_page_stop_example_runs() -> None:
     block = re.search(r"```python\n(.*?)```", section, re.DOTALL)
     assert block is not None
     exec(compile(block.group(1), "docs/testing.md (Stopping a slowed stream)", "exec"), {})
+
+
+async def test_before_4_16_3_stop_answers_the_chats_status(io_mode: str) -> None:
+    """FastGPT 4.14.5 - 4.16.2 waited for the run, then answered the chat's status (`completed` true
+    once it is done); the emulator's run is over or cut, so it answers at once."""
+    fake = FakeFastGPT(version="4.16.2")
+    client = fake.client()
+    try:
+        if io_mode == "sync":
+            client.chat.chat(_request())
+            chat_id = fake.requests[-1].body["chatId"]
+            stopped = client.chat.stop_chat(StopChatRequest(chat_id=chat_id))
+        else:
+            await client.chat.achat(_request())
+            chat_id = fake.requests[-1].body["chatId"]
+            stopped = await client.chat.astop_chat(StopChatRequest(chat_id=chat_id))
+    finally:
+        if io_mode == "sync":
+            client.close()
+        else:
+            await client.aclose()
+    assert (stopped.success, stopped.completed, stopped.chat_generate_status) == (True, True, 1)
