@@ -108,18 +108,27 @@ class LoopbackServer:
                 else:
                     self.send_header("content-length", str(len(result.body)))
                 self.end_headers()
+                sent = 0
                 try:
                     if not streaming:
                         self.wfile.write(result.body)
                         return
-                    for chunk in result.chunks:
+                    # A live run (a v2 chat stream) is asked before each chunk whether it was stopped.
+                    for index in range(len(result.chunks)):
                         if chunk_delay:
                             time.sleep(chunk_delay)
-                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        out, last = result.outgoing(index)
+                        for chunk in out:
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                         self.wfile.flush()
+                        sent = index + 1
+                        if last:
+                            break
                     self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True  # the client went away mid-stream
+                finally:
+                    result.finished(sent)
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 

@@ -64,7 +64,8 @@ class Chat:
     deleted: bool = False
     # FastGPT >= 4.14.11: a finished answer leaves the chat unread until chat init or markRead.
     has_been_read: bool = False
-    # 0 generating, 1 done, 2 error. The emulator's runs finish before they are answered.
+    # 0 generating, 1 done, 2 error. The emulator's runs finish before they are answered (a stopped
+    # stream's record is cut to what was sent afterwards, still done).
     generate_status: int = 1
     # A chat made through a share link: the link, and the uid its hook gave (`outLinkUid` in FastGPT).
     share_id: str | None = None
@@ -98,6 +99,9 @@ class State:
     # Calls out to users' servers (API file libraries, share-link hooks), and the apps mounted in process.
     callbacks: Outbound = field(default_factory=Outbound)
     share_links: dict[str, ShareLink] = field(default_factory=dict)
+    # The stop flag of each (app id, chat id) whose v2 stream is being sent, as FastGPT keeps one in
+    # Redis (`agent_runtime_stopping:...`): the stop route sets it, the stream's sender checks it.
+    stops: dict[tuple[str, str], threading.Event] = field(default_factory=dict)
 
     def live(self, app_id: str) -> list[Chat]:
         return [c for c in self.chats.values() if c.app_id == app_id and not c.deleted]

@@ -41,31 +41,57 @@ def _timed_out(request: httpx.Request) -> httpx.ReadTimeout:
 
 
 class _Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response's chunks, paced by its scripted delay. A live run (a v2 chat stream) is asked before
+    each chunk whether it was stopped meanwhile, and told when the stream is over: read to the end,
+    or closed by the client after `_sent` chunks."""
+
     def __init__(
-        self, chunks: list[bytes], request: httpx.Request, *, delay: float = 0.0, read: float | None = None
+        self, result: FakeResponse, request: httpx.Request, *, delay: float = 0.0, read: float | None = None
     ) -> None:
-        self._chunks = chunks
+        self._result = result
         self._request = request
         self._delay = delay  # before each chunk
         self._read = read
+        self._sent = 0
 
     def __iter__(self) -> Iterator[bytes]:
         pause, late = _budget(self._delay, self._read)
-        for chunk in self._chunks:
-            if pause:
-                time.sleep(pause)
-            if late:
-                raise _timed_out(self._request)
-            yield chunk
+        try:
+            for index in range(len(self._result.chunks)):
+                if pause:
+                    time.sleep(pause)
+                if late:
+                    raise _timed_out(self._request)
+                out, last = self._result.outgoing(index)
+                self._sent = index + 1
+                yield from out
+                if last:
+                    break
+        finally:
+            self.close()
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         pause, late = _budget(self._delay, self._read)
-        for chunk in self._chunks:
-            if pause:
-                await asyncio.sleep(pause)
-            if late:
-                raise _timed_out(self._request)
-            yield chunk
+        try:
+            for index in range(len(self._result.chunks)):
+                if pause:
+                    await asyncio.sleep(pause)
+                if late:
+                    raise _timed_out(self._request)
+                out, last = self._result.outgoing(index)
+                self._sent = index + 1
+                for chunk in out:
+                    yield chunk
+                if last:
+                    break
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._result.finished(self._sent)
+
+    async def aclose(self) -> None:
+        self.close()
 
 
 def _call(fake: FakeFastGPT, request: httpx.Request, body: bytes) -> tuple[FakeResponse, float]:
@@ -79,7 +105,7 @@ def _call(fake: FakeFastGPT, request: httpx.Request, body: bytes) -> tuple[FakeR
 
 def _response(result: FakeResponse, request: httpx.Request, read: float | None) -> httpx.Response:
     delay = result.chunk_delay if result.streamed else 0.0
-    stream = _Chunks(result.chunks, request, delay=delay, read=read)
+    stream = _Chunks(result, request, delay=delay, read=read)
     return httpx.Response(result.status, headers=result.headers, stream=stream, request=request)
 
 

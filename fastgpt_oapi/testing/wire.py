@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 __all__ = [
     "FakeResponse",
+    "Interruptible",
     "Params",
     "Refusal",
     "SchemaRefusal",
@@ -37,6 +38,23 @@ __all__ = [
 Params = dict[str, Any]
 
 
+class Interruptible(Protocol):
+    """A stream whose run can be stopped while it is sent: a v2 chat run (`POST /api/v2/chat/stop`).
+
+    Whatever sends the chunks (the in-process transports, the loopback server) asks `before` ahead
+    of each one, after its pause, and tells `finished` once the stream is over."""
+
+    def before(self, index: int) -> list[bytes] | None:
+        """None: send chunk `index`. Once the run was stopped: the chunks that end the stream
+        instead (nothing is sent after them)."""
+        ...
+
+    def finished(self, sent: int) -> None:
+        """The stream is over: sent whole, ended by `before`, or left by its client after `sent`
+        chunks. Called at least once; later calls do nothing."""
+        ...
+
+
 @dataclass
 class FakeResponse:
     status: int
@@ -46,6 +64,22 @@ class FakeResponse:
     # each chunk of a streamed body. The transports and the loopback server wait them out.
     delay: float = 0.0
     chunk_delay: float = 0.0
+    # A run the stop route can interrupt while this is streamed (see `outgoing`).
+    live: Interruptible | None = None
+
+    def outgoing(self, index: int) -> tuple[list[bytes], bool]:
+        """What the `index`-th send writes, and whether the stream ends with it: chunk `index`, or,
+        once a live run was stopped, the chunks that end it early."""
+        if self.live is not None:
+            tail = self.live.before(index)
+            if tail is not None:
+                return tail, True
+        return [self.chunks[index]], index + 1 >= len(self.chunks)
+
+    def finished(self, sent: int) -> None:
+        """The stream is over after `sent` of its chunks (see `Interruptible.finished`)."""
+        if self.live is not None:
+            self.live.finished(sent)
 
     @property
     def body(self) -> bytes:

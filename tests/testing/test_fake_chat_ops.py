@@ -82,7 +82,7 @@ async def test_stop_answers_as_fastgpt_4_16_3_does(io_mode: str) -> None:
                 "stop_chat",
                 StopChatRequest(chat_id="c1", app_id="0123456789abcdef01234567"),
             )
-    assert (stopped.success, stopped.completed, stopped.chat_generate_status) == (True, False, 1)
+    assert (stopped.success, stopped.completed, stopped.chat_generate_status) == (True, False, 0)
     assert (unknown.success, unknown.completed) == (True, False)
     assert fake.requests[1].body == {"appId": fake.app_id, "chatId": "c1"}
 

@@ -699,8 +699,9 @@ class StopChatResponse(FastGPTModel):
 
     FastGPT 4.14.5 - 4.16.2 waited up to 5 s for the workflow to wind down, then said whether it had
     (`completed`) and the chat's status. From 4.16.3 the call returns as soon as the flag is written:
-    `completed` is always False and `chat_generate_status` is a conservative guess, both deprecated
-    there. End your own stream after a successful stop; do not poll this answer.
+    `completed` is always False and `chat_generate_status` a conservative guess (always 0,
+    "generating"), both deprecated there. End your own stream after a successful stop; do not poll
+    this answer.
 
     Source: FastGPT `packages/global/openapi/core/chat/controler/api.ts` (`StopV2ChatResponseSchema`)
     at f88b51b5c1e4987a2b917358339db1aa02bbc292 (last changed a361a73d), and the 4.16.3 copy of the

@@ -10,6 +10,7 @@ read back.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -98,13 +99,20 @@ def _completions(state: State, params: Params, *, v2: bool) -> FakeResponse:
         question, chat_id, data_id, dict(chat.variables), chat.pending, len(chat.records), state.language
     )
     turn = app(ctx)
-    _store(chat, question, last.get("content"), data_id, turn, now)
+    # A new run clears the chat's stop flag (`delAgentRuntimeStopSign` as the dispatch starts).
+    state.stops.pop((app_id, chat_id), None)
+    ai = _store(chat, question, last.get("content"), data_id, turn, now)
     if visit is not None:
         app_name, _ = state.apps[app_id]
         hook_finish(state, visit, app_name=app_name, chat_id=chat_id, nodes=turn.nodes)
     detail = params.get("detail") is True
     if params.get("stream") is True:
-        return FakeResponse(200, dict(_SSE_HEADERS), _sse(turn, detail, v2))
+        chunks, ends = _sse_events(turn, detail)
+        response = FakeResponse(200, dict(_SSE_HEADERS), chunks + _sse_tail(turn, detail, v2))
+        if v2:  # FastGPT checks the stop flag of v2 runs only
+            signal = state.stops[(app_id, chat_id)] = threading.Event()
+            response.live = _LiveRun(state, (app_id, chat_id), signal, chat, ai, turn, detail, ends)
+        return response
     if turn.error is not None:
         return json_response(500, envelope(500, message=turn.error.get("message", "error")))
     return json_response(200, _blocking(turn, chat, detail, v2))
@@ -114,20 +122,127 @@ def _streams(params: Params) -> bool:
     return params.get("stream") is True
 
 
+# From 4.16.3 the stop route writes the flag and answers at once (`stop.ts`, below).
+_STOP_AT_ONCE_SINCE = (4, 16, 3)
+
+
 def _stop(state: State, params: Params) -> dict[str, Any]:
-    """`POST /api/v2/chat/stop` as FastGPT >= 4.16.3 answers it: the stop flag is written and the call
-    returns at once, `completed` always false. A chat that is not there is no error (FastGPT's auth
-    lets an unknown chat id through). The emulator's runs are over before any stop can arrive, so
-    there is nothing left to interrupt: a chat still marked generating is marked done."""
+    """`POST /api/v2/chat/stop`: the chat's stop flag is set, which a v2 stream being sent notices
+    before its next event (`_LiveRun`). A chat that is not there, or not running, is no error
+    (FastGPT's auth lets an unknown chat id through; its flag is cleared by the chat's next run).
+
+    From 4.16.3 FastGPT answers at once, `{success: true, completed: false, chatGenerateStatus: 0}`
+    whatever the run does (`projects/app/src/pages/api/v2/chat/stop.ts`, "Stop API 只负责可靠写入停止标记";
+    its schema in `packages/global/openapi/core/chat/controler/api.ts` calls both fields deprecated).
+    Before, it waited up to 5 s for the run to wind down (`waitForWorkflowComplete`,
+    `packages/service/core/workflow/dispatch/workflowStatus.ts` @ 0ffc7e48), then answered the chat's
+    status; the emulator does not wait (its run is cut at its next event) and answers that status."""
     app_id = require_app(state, params)
     validate(params, {"chatId": ("required", non_empty)})
-    chat = state.chats.get((app_id, params["chatId"]))
-    status = 1
-    if chat is not None and not chat.deleted:
-        if chat.generate_status == 0:
-            chat.generate_status = 1
-        status = chat.generate_status
-    return {"success": True, "completed": False, "chatGenerateStatus": status}
+    key = (app_id, params["chatId"])
+    signal = state.stops.get(key)
+    if signal is not None:
+        signal.set()
+    if state.version >= _STOP_AT_ONCE_SINCE:
+        return {"success": True, "completed": False, "chatGenerateStatus": 0}
+    chat = state.chats.get(key)
+    status = chat.generate_status if chat is not None and not chat.deleted else 1
+    return {"success": True, "completed": status != 0, "chatGenerateStatus": status}
+
+
+class _LiveRun:
+    """A v2 stream the stop route can interrupt, as FastGPT stops a run.
+
+    FastGPT polls the chat's stop flag every 100 ms for a v2 run (a v1 run stops only when its
+    client leaves: `checkIsStopping`, `packages/service/core/workflow/dispatch/index.ts`); the model
+    call checks it before each part it streams and breaks off with `finish_reason` "close", keeping
+    the text so far (`createStreamResponse`'s `isAborted`, `packages/service/core/ai/llm/request.ts`
+    @ 00f7afe3); that text is the node's `answerText`, which the dispatch stores as the AI record's
+    text (`pushStore`); the workflow then ends as any run does: the closing events (node responses,
+    the final answer chunk, [DONE]) are sent and the record is saved with the partial answer.
+
+    Here the flag is checked before each event is sent (after its `chunk_delay`); once it is set,
+    the events not yet sent are dropped: the AI record, the chat's pending interactive and the
+    node responses are cut to the events sent, and the closing events follow. A client that
+    stops and then leaves (as FastGPT 4.16.3 asks) leaves the record cut to what it was sent."""
+
+    def __init__(
+        self,
+        state: State,
+        key: tuple[str, str],
+        signal: threading.Event,
+        chat: Chat,
+        record: Record,
+        turn: Turn,
+        detail: bool,
+        ends: list[int],
+    ) -> None:
+        self._state, self._key, self._signal = state, key, signal
+        self._chat, self._record, self._turn, self._detail = chat, record, turn, detail
+        self._ends = ends  # the chunk count once each event is sent (detail: two chunks an event)
+        self._events_end = ends[-1] if ends else 0
+        self._boundaries = {0, *ends}
+        self._over = False
+
+    def before(self, index: int) -> list[bytes] | None:
+        if index >= self._events_end or index not in self._boundaries or not self._signal.is_set():
+            return None
+        with self._state.lock:
+            if self._over:
+                return None
+            cut = self._cut(index)
+        return _sse_tail(cut, self._detail, v2=True)
+
+    def finished(self, sent: int) -> None:
+        with self._state.lock:
+            if self._over:
+                return
+            if self._signal.is_set() and sent < self._events_end:
+                self._cut(sent)
+            self._end()
+
+    def _end(self) -> None:
+        self._over = True
+        if self._state.stops.get(self._key) is self._signal:
+            del self._state.stops[self._key]
+
+    def _cut(self, sent: int) -> Turn:
+        """The run as if stopped once `sent` chunks were out: the events wholly sent, no error."""
+        kept, start = 0, 0
+        for end in self._ends:
+            if end > sent or (end == start and start >= sent):
+                break  # not (wholly) sent; an event with no chunks of its own counts if one follows
+            kept, start = kept + 1, end
+        events = self._turn.events[:kept]
+        answer = "".join(
+            (p["choices"][0]["delta"].get("content") or "")
+            for n, p in events
+            if n in ("answer", "fastAnswer")
+        )
+        turn = replace(self._turn, events=events, error=None, nodes=_stopped_nodes(self._turn.nodes, answer))
+        self._record.value = _value_items(turn)
+        self._record.nodes = turn.nodes
+        self._record.error = None
+        self._chat.pending = next((p["interactive"] for n, p in events if n == "interactive"), None)
+        self._chat.generate_status = 1
+        self._end()
+        return turn
+
+
+def _stopped_nodes(nodes: list[dict[str, Any]], answer: str) -> list[dict[str, Any]]:
+    """Node responses of a stopped run: a model node's answer is the text so far and its finish
+    reason "close" (`updateFinishReason('close')` in `createStreamResponse`)."""
+    stopped: list[dict[str, Any]] = []
+    for node in nodes:
+        node = dict(node)
+        preview = node.get("historyPreview")
+        if isinstance(preview, list) and preview and preview[-1].get("obj") == "AI":
+            node["historyPreview"] = [*preview[:-1], {"obj": "AI", "value": answer}]
+            node["finishReason"] = "close"
+        if node.get("childrenResponses"):
+            node["childrenResponses"] = _stopped_nodes(node["childrenResponses"], answer)
+        stopped.append(node)
+    return stopped
 
 
 def _v1(state: State, params: Params) -> FakeResponse:
@@ -145,7 +260,7 @@ ROUTES = (
 )
 
 
-def _store(chat: Chat, question: str, content: Any, data_id: str, turn: Turn, now: float) -> None:
+def _store(chat: Chat, question: str, content: Any, data_id: str, turn: Turn, now: float) -> Record:
     human_value: list[dict[str, Any]] = [{"text": {"content": question}, "type": "text"}]
     if isinstance(content, list):
         for part in content:
@@ -185,22 +300,37 @@ def _store(chat: Chat, question: str, content: Any, data_id: str, turn: Turn, no
     chat.updated = now
     chat.has_been_read = False
     chat.generate_status = 2 if turn.error else 1
+    return ai
 
 
-def _sse(turn: Turn, detail: bool, v2: bool) -> list[bytes]:
+def _emit(chunks: list[bytes], name: str | None, payload: Any) -> None:
+    data = payload.encode() if isinstance(payload, str) else json_bytes(payload)
+    if name is not None:
+        chunks.append(f"event: {name}\n".encode())  # FastGPT writes the two lines separately
+    chunks.append(b"data: " + data + b"\n\n")
+
+
+def _sse_events(turn: Turn, detail: bool) -> tuple[list[bytes], list[int]]:
+    """The run's events as SSE chunks, and the chunk count once each event is out (without `detail`,
+    only answers are sent: the other events add no chunk)."""
+    chunks: list[bytes] = []
+    ends: list[int] = []
+    for name, payload in turn.events:
+        if detail:
+            _emit(chunks, name, payload)
+        elif name in ("answer", "fastAnswer"):
+            _emit(chunks, None, payload)
+        ends.append(len(chunks))
+    return chunks, ends
+
+
+def _sse_tail(turn: Turn, detail: bool, v2: bool) -> list[bytes]:
+    """What ends the stream once the run's events are out: its error, or the closing events."""
     chunks: list[bytes] = []
 
     def emit(name: str | None, payload: Any) -> None:
-        data = payload.encode() if isinstance(payload, str) else json_bytes(payload)
-        if name is not None:
-            chunks.append(f"event: {name}\n".encode())  # FastGPT writes the two lines separately
-        chunks.append(b"data: " + data + b"\n\n")
+        _emit(chunks, name, payload)
 
-    for name, payload in turn.events:
-        if detail:
-            emit(name, payload)
-        elif name in ("answer", "fastAnswer"):
-            emit(None, payload)
     if turn.error is not None:
         emit("error", turn.error)
         return chunks
