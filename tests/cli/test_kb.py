@@ -116,7 +116,7 @@ def test_a_dry_run_sends_no_write(connected: Cli, fake: FakeFastGPT, folder: Pat
 def test_sync_wait_returns_once_trained(connected: Cli, fake: FakeFastGPT, folder: Path) -> None:
     fake.datasets.training_delay = 0.5
     dataset_id = dataset(fake)
-    run = connected("kb", "sync", str(folder), "--dataset", dataset_id, "--wait")
+    run = connected("kb", "sync", str(folder), "--dataset", dataset_id, "--wait", "--poll-interval", "0.1")
     assert run.code == 0, run.stderr
     chunks = [d for d in fake.datasets.data.values() if d.dataset_id == dataset_id]
     assert len(chunks) >= 3

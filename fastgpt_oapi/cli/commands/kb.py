@@ -105,6 +105,9 @@ def sync(
         bool, typer.Option("--wait", help="Then wait until what was uploaded is trained")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm --prune without asking")] = False,
+    poll_interval: Annotated[
+        float, typer.Option("--poll-interval", help="With --wait: seconds between polls")
+    ] = 2.0,
 ) -> None:
     """Mirror a folder into a dataset: one file collection per file, named by its relative path.
 
@@ -128,7 +131,7 @@ def sync(
             dataset, folder, pattern=pattern, prune=prune, dry_run=dry_run, on_progress=uploaded
         )
     if wait and result.collection_ids:
-        _wait_trained(state, client, result.collection_ids)
+        _wait_trained(state, client, result.collection_ids, poll_interval=poll_interval)
     summary = result.summary()
 
     def text() -> None:
