@@ -249,10 +249,12 @@ class Terminal:
 
         master, slave = os.openpty()
         fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        # The child takes the terminal as its controlling terminal (it leads a new session), then
-        # becomes the program.
+        # The child takes the terminal as its controlling terminal (it leads a new session), and
+        # Ctrl-C's default action back, as a shell gives a job it runs in the foreground (a runner
+        # started in the background inherits SIGINT ignored), then becomes the program.
         take_tty = (
-            "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0);"
+            "import fcntl, os, signal, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0);"
+            " signal.signal(signal.SIGINT, signal.SIG_DFL);"
             " os.execv(sys.executable, [sys.executable, '-m', 'fastgpt_oapi', *sys.argv[1:]])"
         )
         self.process = subprocess.Popen(
