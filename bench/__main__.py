@@ -24,7 +24,7 @@ BENCHMARKS: dict[str, tuple[Callable[[], list[Row]], Callable[[], list[Row]]]] =
     "bulk": (bulk.run, lambda: bulk.run(count=5_000, rounds=2, memory_runs=1)),
     "upload": (upload.run, lambda: upload.run(size_mib=20, runs=1)),
     "cli": (cli_start.run, lambda: cli_start.run(rounds=3)),
-    "emulator": (emulator_import.run, lambda: emulator_import.run(sections=30_000, size=3 * 1024 * 1024)),
+    "emulator": (emulator_import.run, lambda: emulator_import.run(sections=3_000, size=384 * 1024)),
 }
 
 
