@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -64,3 +65,29 @@ def run_cli(
         timeout=timeout,
     )
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+def run_with_terminal_stderr(args: Sequence[str], env: Mapping[str, str]) -> tuple[Run, bytes]:
+    """The command with stderr on a pseudo-terminal (a person watching) and stdout piped (to a file
+    or jq): its run, and what the terminal showed."""
+    main, side = os.openpty()
+    done = subprocess.run(
+        [sys.executable, "-m", "fastgpt_oapi", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=side,
+        env=dict(env),
+        timeout=60,
+    )
+    os.close(side)
+    seen = b""
+    while select.select([main], [], [], 0.5)[0]:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main)
+    return Run(done.returncode, done.stdout.decode(), ""), seen

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import select
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -18,7 +16,7 @@ from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage
 from fastgpt_oapi.api.chat_history.model import ListHistoriesRequest, ListRecordsRequest
 from fastgpt_oapi.testing import FakeFastGPT
 
-from ._support import cli_env
+from ._support import cli_env, run_with_terminal_stderr
 from .conftest import Cli
 
 # The emulator's clock, moved by the tests (so `--since` has a line to draw).
@@ -185,32 +183,13 @@ def test_progress_goes_to_a_terminals_stderr_and_data_stays_clean(
     fake: FakeFastGPT, served: str, tmp_path: Path, chats: list[str]
 ) -> None:
     # stderr on a pseudo-terminal (a person watching), stdout piped (to a file or jq).
-    main, side = os.openpty()
     env = cli_env(
         tmp_path,
         {"FASTGPT_BASE_URL": served, "FASTGPT_API_KEY": fake.api_key, "FASTGPT_APP_ID": fake.app_id},
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "fastgpt_oapi", "history", "export"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=side,
-        env=env,
-        timeout=60,
-    )
-    os.close(side)
-    seen = b""
-    while select.select([main], [], [], 0.5)[0]:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(main)
-    assert done.returncode == 0
-    assert len(done.stdout.decode().splitlines()) == 26  # no progress in the data
+    done, seen = run_with_terminal_stderr(["history", "export"], env)
+    assert done.code == 0
+    assert len(done.stdout.splitlines()) == 26  # no progress in the data
     assert b"history export: 26 chats, 104 records" in seen
     assert b"\x1b[?25l" in seen  # rich's live display (the cursor hidden while it counts)
 

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import select
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +11,7 @@ import pytest
 from fastgpt_oapi.api.dataset.model import CreateCollectionRequest, CreateDatasetRequest
 from fastgpt_oapi.testing import FakeFastGPT
 
-from ._support import cli_env
+from ._support import cli_env, run_with_terminal_stderr
 from .conftest import Cli
 
 API = "/api/core/dataset"
@@ -238,29 +234,10 @@ def test_sync_draws_its_bars_on_a_terminals_stderr_and_keeps_stdout_clean(
     # stderr on a pseudo-terminal (a person watching), stdout piped: bars there, the summary here.
     fake.datasets.training_delay = 0.3
     dataset_id = dataset(fake)
-    main, side = os.openpty()
     env = cli_env(tmp_path, {"FASTGPT_BASE_URL": served, "FASTGPT_API_KEY": fake.api_key})
     args = ["kb", "sync", str(folder), "--dataset", dataset_id, "--wait", "--poll-interval", "0.1"]
-    done = subprocess.run(
-        [sys.executable, "-m", "fastgpt_oapi", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=side,
-        env=env,
-        timeout=60,
-    )
-    os.close(side)
-    seen = b""
-    while select.select([main], [], [], 0.5)[0]:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(main)
-    assert done.returncode == 0
+    done, seen = run_with_terminal_stderr(args, env)
+    assert done.code == 0
     assert json.loads(done.stdout)["created"] == 3  # the data alone
     assert b"3/3 files" in seen  # the upload bar's label
     assert b"trained 3/3" in seen  # the training bar's
