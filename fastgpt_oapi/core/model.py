@@ -136,6 +136,10 @@ class Route:
     # form: it turned the request down before doing anything, so the next fallback is tried. Only for
     # a refusal that proves nothing ran (an older handler that did not read the new fields).
     fallback_on: frozenset[str] = frozenset()
+    # The SDK method that sends this request and returns its answer (`"get_dataset"`): `make codegen`
+    # writes it, and its `a` twin, into the service's `_calls.py`, with the request's docstring.
+    # None for a request only a hand-written method sends (a walk, an upload, a stream).
+    call: str | None = None
 
     @property
     def request_kind(self) -> RequestKind:

@@ -132,6 +132,7 @@ class GetModelCatalogRequest(APIRequest[ModelCatalogResponse]):
         "GET",
         "/api/core/ai/model/catalog",
         query=frozenset({"version", "include_source_member", "order_by"}),
+        call="get_catalog",
     )
 
     version: str | None = Field(default=None, min_length=1)
@@ -156,14 +157,15 @@ class OutLinkAuthData(RequestPart):
 
 
 class GetModelSummaryRequest(APIRequest[ModelSummaryResponse]):
-    """`POST /api/core/ai/model/summary` (FastGPT >= 4.18.0): name, logo and status of up to 100 models.
+    """`POST /api/core/ai/model/summary` (FastGPT >= 4.18.0): name, logo and status of up to 100 models,
+    in the request's order.
 
     `model_ids`: 1 to 100 ids, each 1 to 200 characters once trimmed. With `app_id` (or the client's
     default), the models the app is built on count as permitted. Nothing about running the models
     (configs, keys) is returned.
     """
 
-    route = Route("POST", "/api/core/ai/model/summary")
+    route = Route("POST", "/api/core/ai/model/summary", call="get_summary")
 
     model_ids: builtins.list[str] = Field(min_length=1, max_length=100)
     app_id: AppId | None = None
