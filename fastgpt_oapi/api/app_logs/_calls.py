@@ -3,6 +3,19 @@
 from __future__ import annotations
 
 from fastgpt_oapi.api.app_logs._raw import AppLogsServiceWithRawResponse
+from fastgpt_oapi.api.app_logs.model import (
+    ChartDataResponse,
+    GetChartDataRequest,
+    GetTotalDataRequest,
+    ListLogsRequest,
+    ListLogsResponse,
+    ListLogUsersRequest,
+    ListLogUsersResponse,
+    SearchLogsRequest,
+    SearchLogsResponse,
+    TotalDataResponse,
+)
+from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.service import Service
 
 __all__ = ["AppLogsCalls"]
@@ -11,3 +24,78 @@ __all__ = ["AppLogsCalls"]
 class AppLogsCalls(Service[AppLogsServiceWithRawResponse]):
     """`AppLogsService`'s methods that send one request and return its answer: one sync and one async
     method for each request model whose `Route` names its `call`, documented by its docstring."""
+
+    def get_chart_data(
+        self, request: GetChartDataRequest, request_option: RequestOption | None = None
+    ) -> ChartDataResponse:
+        """`POST /api/proApi/core/app/logs/getChartData` (FastGPT Pro; an open-source server answers 404,
+        `NotFoundError`): usage charts between two dates.
+
+        `offset` is not paging: it is the user-retention window, in `user_timespan` units (server default 1)."""
+        return self._http.request(request, request_option)
+
+    async def aget_chart_data(
+        self, request: GetChartDataRequest, request_option: RequestOption | None = None
+    ) -> ChartDataResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_total_data(
+        self, request: GetTotalDataRequest, request_option: RequestOption | None = None
+    ) -> TotalDataResponse:
+        """`GET /api/proApi/core/app/logs/getTotalData` (FastGPT Pro): users, chats and points so far."""
+        return self._http.request(request, request_option)
+
+    async def aget_total_data(
+        self, request: GetTotalDataRequest, request_option: RequestOption | None = None
+    ) -> TotalDataResponse:
+        return await self._http.arequest(request, request_option)
+
+    def list_logs(
+        self, request: ListLogsRequest, request_option: RequestOption | None = None
+    ) -> ListLogsResponse:
+        """`POST /api/core/app/logs/list` (FastGPT >= 4.14.4): the app's chats between two dates, with filters."""
+        return self._http.request(request, request_option)
+
+    async def alist_logs(
+        self, request: ListLogsRequest, request_option: RequestOption | None = None
+    ) -> ListLogsResponse:
+        return await self._http.arequest(request, request_option)
+
+    def search_logs(
+        self, request: SearchLogsRequest, request_option: RequestOption | None = None
+    ) -> SearchLogsResponse:
+        """`POST /api/core/app/logs/search` (FastGPT >= 4.18.0): the app's chats between two dates, 50 per
+        page, by cursor.
+
+        The filters are `list_logs`' (sources, members, share-link users, feedback, errors); `chat_search`
+        matches a chat's title, or its chat id exactly. `cursor`: the previous page's `next_cursor`; left
+        out, the first page. `logs/list` is deprecated in its favour. Source: the 4.18 reference page
+        `openapi/reference/app-log/search` (doc.fastgpt.io, updated 2026-11-19: "The page size is fixed
+        at 50 and the response does not include a total count"; `feedbackType`, `unreadOnly`,
+        `errorFilter`, `dateStart`, `dateEnd`, `sources`, `tmbIds` as in `GetAppChatLogsBodySchema`)."""
+        return self._http.request(request, request_option)
+
+    async def asearch_logs(
+        self, request: SearchLogsRequest, request_option: RequestOption | None = None
+    ) -> SearchLogsResponse:
+        return await self._http.arequest(request, request_option)
+
+    def list_log_users(
+        self, request: ListLogUsersRequest, request_option: RequestOption | None = None
+    ) -> ListLogUsersResponse:
+        """`POST /api/core/app/logs/getUsers` (FastGPT >= 4.14.7): who chatted with the app between two dates,
+        with their chat counts, most active first.
+
+        Chats updated within [`date_start`, `date_end`] are grouped by user; `sources` keeps some chat
+        sources only, `search_key` filters users by name (case-insensitive substring). From FastGPT
+        4.17.1 the server searches and pages them (`offset`, `page_size`; the answer has `total`); before, at
+        most 50, no total. The key owner needs
+        the app's chat-log permission. Source: `GetLogUsersBodySchema` in
+        `packages/global/openapi/core/app/log/api.ts` and `projects/app/src/pages/api/core/app/logs/getUsers.ts`,
+        both at f88b51b5."""
+        return self._http.request(request, request_option)
+
+    async def alist_log_users(
+        self, request: ListLogUsersRequest, request_option: RequestOption | None = None
+    ) -> ListLogUsersResponse:
+        return await self._http.arequest(request, request_option)

@@ -198,12 +198,13 @@ class _FirstLogsPage(Page[AppLogItem]):
 
 
 class GetChartDataRequest(APIRequest[ChartDataResponse]):
-    """`POST /api/proApi/core/app/logs/getChartData` (FastGPT Pro): usage charts between two dates.
+    """`POST /api/proApi/core/app/logs/getChartData` (FastGPT Pro; an open-source server answers 404,
+    `NotFoundError`): usage charts between two dates.
 
     `offset` is not paging: it is the user-retention window, in `user_timespan` units (server default 1).
     """
 
-    route = Route("POST", "/api/proApi/core/app/logs/getChartData")
+    route = Route("POST", "/api/proApi/core/app/logs/getChartData", call="get_chart_data")
 
     app_id: AppId | None = None
     date_start: AwareDatetime | str
@@ -220,7 +221,9 @@ class GetChartDataRequest(APIRequest[ChartDataResponse]):
 class GetTotalDataRequest(APIRequest[TotalDataResponse]):
     """`GET /api/proApi/core/app/logs/getTotalData` (FastGPT Pro): users, chats and points so far."""
 
-    route = Route("GET", "/api/proApi/core/app/logs/getTotalData", query=frozenset({"app_id"}))
+    route = Route(
+        "GET", "/api/proApi/core/app/logs/getTotalData", query=frozenset({"app_id"}), call="get_total_data"
+    )
 
     app_id: AppId | None = None
 
@@ -245,7 +248,7 @@ class _LogFilters(RequestFields):
 class ListLogsRequest(_LogFilters, APIRequest[ListLogsResponse]):
     """`POST /api/core/app/logs/list` (FastGPT >= 4.14.4): the app's chats between two dates, with filters."""
 
-    route = Route("POST", "/api/core/app/logs/list")
+    route = Route("POST", "/api/core/app/logs/list", call="list_logs")
 
     offset: int = Field(default=0, ge=0)
     page_size: int = Field(default=20, ge=1)
@@ -268,7 +271,7 @@ class SearchLogsRequest(_LogFilters, APIRequest[SearchLogsResponse]):
     `errorFilter`, `dateStart`, `dateEnd`, `sources`, `tmbIds` as in `GetAppChatLogsBodySchema`).
     """
 
-    route = Route("POST", _SEARCH_PATH)
+    route = Route("POST", _SEARCH_PATH, call="search_logs")
 
     cursor: str | None = Field(default=None, min_length=1)
 
@@ -327,17 +330,19 @@ class ListLogUsersResponse(Page[LogUser]):
 
 
 class ListLogUsersRequest(APIRequest[ListLogUsersResponse]):
-    """`POST /api/core/app/logs/getUsers` (FastGPT >= 4.14.7): who chatted with the app between two dates.
+    """`POST /api/core/app/logs/getUsers` (FastGPT >= 4.14.7): who chatted with the app between two dates,
+    with their chat counts, most active first.
 
     Chats updated within [`date_start`, `date_end`] are grouped by user; `sources` keeps some chat
     sources only, `search_key` filters users by name (case-insensitive substring). From FastGPT
-    4.17.1 the server searches and pages them (`offset`, `page_size`; the answer has `total`). The key owner needs
+    4.17.1 the server searches and pages them (`offset`, `page_size`; the answer has `total`); before, at
+    most 50, no total. The key owner needs
     the app's chat-log permission. Source: `GetLogUsersBodySchema` in
     `packages/global/openapi/core/app/log/api.ts` and `projects/app/src/pages/api/core/app/logs/getUsers.ts`,
     both at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/app/logs/getUsers")
+    route = Route("POST", "/api/core/app/logs/getUsers", call="list_log_users")
 
     app_id: AppId | None = None
     date_start: AwareDatetime | str

@@ -8,15 +8,11 @@ from typing import Any
 from fastgpt_oapi.core.model import APIRequest
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import KeySet, OffsetPager, OffsetWalk, PagePlan, awalk, walk
-from fastgpt_oapi.core.service import Service
 
-from ._raw import AppLogsServiceWithRawResponse
+from ._calls import AppLogsCalls
 from .model import (
     AppLogItem,
-    ChartDataResponse,
     FirstLogsPageRequest,
-    GetChartDataRequest,
-    GetTotalDataRequest,
     ListLogsRequest,
     ListLogsResponse,
     ListLogUsersRequest,
@@ -24,7 +20,6 @@ from .model import (
     LogUser,
     SearchLogsRequest,
     SearchLogsResponse,
-    TotalDataResponse,
     _FirstLogsPage,
 )
 
@@ -43,52 +38,9 @@ def _user_key(user: LogUser) -> Hashable:
 _USERS_PAGE = 20
 
 
-class AppLogsService(Service[AppLogsServiceWithRawResponse]):
+class AppLogsService(AppLogsCalls):
     """Calls name their app (`app_id` on the request, or the client's default) unless the key is an
     app key (FastGPT >= 4.18.0), which is bound to its app."""
-
-    def get_chart_data(
-        self, request: GetChartDataRequest, request_option: RequestOption | None = None
-    ) -> ChartDataResponse:
-        """Usage charts (FastGPT Pro only; an open-source server answers 404, `NotFoundError`)."""
-        return self._http.request(request, request_option)
-
-    async def aget_chart_data(
-        self, request: GetChartDataRequest, request_option: RequestOption | None = None
-    ) -> ChartDataResponse:
-        return await self._http.arequest(request, request_option)
-
-    def get_total_data(
-        self, request: GetTotalDataRequest, request_option: RequestOption | None = None
-    ) -> TotalDataResponse:
-        """All-time totals (FastGPT Pro only)."""
-        return self._http.request(request, request_option)
-
-    async def aget_total_data(
-        self, request: GetTotalDataRequest, request_option: RequestOption | None = None
-    ) -> TotalDataResponse:
-        return await self._http.arequest(request, request_option)
-
-    def list_logs(
-        self, request: ListLogsRequest, request_option: RequestOption | None = None
-    ) -> ListLogsResponse:
-        return self._http.request(request, request_option)
-
-    async def alist_logs(
-        self, request: ListLogsRequest, request_option: RequestOption | None = None
-    ) -> ListLogsResponse:
-        return await self._http.arequest(request, request_option)
-
-    def search_logs(
-        self, request: SearchLogsRequest, request_option: RequestOption | None = None
-    ) -> SearchLogsResponse:
-        """A page of at most 50 logged chats and the next page's cursor (FastGPT >= 4.18.0)."""
-        return self._http.request(request, request_option)
-
-    async def asearch_logs(
-        self, request: SearchLogsRequest, request_option: RequestOption | None = None
-    ) -> SearchLogsResponse:
-        return await self._http.arequest(request, request_option)
 
     def iter_logs(
         self, request: ListLogsRequest, request_option: RequestOption | None = None
@@ -107,18 +59,6 @@ class AppLogsService(Service[AppLogsServiceWithRawResponse]):
     ) -> AsyncIterator[AppLogItem]:
         """Call without `await`: `async for log in client.app_logs.aiter_logs(request)`."""
         return awalk(lambda page: self._http.arequest(page, request_option), _logs_plan(request))
-
-    def list_log_users(
-        self, request: ListLogUsersRequest, request_option: RequestOption | None = None
-    ) -> ListLogUsersResponse:
-        """A page of the app's users between two dates with their chat counts, most active first
-        (FastGPT >= 4.17.1: `offset` / `page_size`, and `total`; before: at most 50, no total)."""
-        return self._http.request(request, request_option)
-
-    async def alist_log_users(
-        self, request: ListLogUsersRequest, request_option: RequestOption | None = None
-    ) -> ListLogUsersResponse:
-        return await self._http.arequest(request, request_option)
 
     def iter_log_users(
         self, request: ListLogUsersRequest, request_option: RequestOption | None = None

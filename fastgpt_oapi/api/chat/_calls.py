@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastgpt_oapi.api.chat._raw import ChatServiceWithRawResponse
+from fastgpt_oapi.api.chat.model import StopChatRequest, StopChatResponse
+from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.service import Service
 
 __all__ = ["ChatCalls"]
@@ -11,3 +13,22 @@ __all__ = ["ChatCalls"]
 class ChatCalls(Service[ChatServiceWithRawResponse]):
     """`ChatService`'s methods that send one request and return its answer: one sync and one async
     method for each request model whose `Route` names its `call`, documented by its docstring."""
+
+    def stop_chat(
+        self, request: StopChatRequest, request_option: RequestOption | None = None
+    ) -> StopChatResponse:
+        """`POST /api/v2/chat/stop` (FastGPT >= 4.14.5): stop the workflow running in a chat.
+
+        FastGPT's `StopV2ChatRawSchema` (`packages/global/openapi/core/chat/controler/api.ts` at f88b51b5):
+        the app target (`appId`) and `chatId` (min 1). A chat that is not running, or not there, is
+        answered with `success` all the same.
+
+        `success` means the stop flag was written. FastGPT >= 4.16.3 answers at once, with `completed`
+        always False: close your own stream (`stream.close()`) once this returns, rather than waiting
+        for the stream or for `completed`. Older servers waited up to 5 s for the run to wind down."""
+        return self._http.request(request, request_option)
+
+    async def astop_chat(
+        self, request: StopChatRequest, request_option: RequestOption | None = None
+    ) -> StopChatResponse:
+        return await self._http.arequest(request, request_option)

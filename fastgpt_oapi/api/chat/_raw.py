@@ -26,16 +26,6 @@ class ChatServiceWithRawResponse:
     def __init__(self, service: ChatService) -> None:
         self._service = type(service)(service._http.raw())
 
-    def chat(
-        self, request: ChatCompletionRequest, request_option: RequestOption | None = None
-    ) -> RawResponse[ChatCompletionResponse]:
-        return cast("RawResponse[ChatCompletionResponse]", self._service.chat(request, request_option))
-
-    async def achat(
-        self, request: ChatCompletionRequest, request_option: RequestOption | None = None
-    ) -> RawResponse[ChatCompletionResponse]:
-        return cast("RawResponse[ChatCompletionResponse]", await self._service.achat(request, request_option))
-
     def stop_chat(
         self, request: StopChatRequest, request_option: RequestOption | None = None
     ) -> RawResponse[StopChatResponse]:
@@ -45,3 +35,13 @@ class ChatServiceWithRawResponse:
         self, request: StopChatRequest, request_option: RequestOption | None = None
     ) -> RawResponse[StopChatResponse]:
         return cast("RawResponse[StopChatResponse]", await self._service.astop_chat(request, request_option))
+
+    def chat(
+        self, request: ChatCompletionRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[ChatCompletionResponse]:
+        return cast("RawResponse[ChatCompletionResponse]", self._service.chat(request, request_option))
+
+    async def achat(
+        self, request: ChatCompletionRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[ChatCompletionResponse]:
+        return cast("RawResponse[ChatCompletionResponse]", await self._service.achat(request, request_option))

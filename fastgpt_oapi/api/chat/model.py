@@ -722,9 +722,13 @@ class StopChatRequest(APIRequest[StopChatResponse]):
     FastGPT's `StopV2ChatRawSchema` (`packages/global/openapi/core/chat/controler/api.ts` at f88b51b5):
     the app target (`appId`) and `chatId` (min 1). A chat that is not running, or not there, is
     answered with `success` all the same.
+
+    `success` means the stop flag was written. FastGPT >= 4.16.3 answers at once, with `completed`
+    always False: close your own stream (`stream.close()`) once this returns, rather than waiting
+    for the stream or for `completed`. Older servers waited up to 5 s for the run to wind down.
     """
 
-    route = Route("POST", "/api/v2/chat/stop")
+    route = Route("POST", "/api/v2/chat/stop", call="stop_chat")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)

@@ -11,17 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.progress import ProgressCallback
-from fastgpt_oapi.core.service import Service
 from fastgpt_oapi.core.storage import aupload, upload
 from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, filename_of, open_source
 
-from ._raw import ChatServiceWithRawResponse
+from ._calls import ChatCalls
 from .model import (
     ChatCompletionRequest,
     ChatCompletionResponse,
     PresignChatFileGetUrlRequest,
-    StopChatRequest,
-    StopChatResponse,
     UploadedFile,
     UploadFileRequest,
     remember_request,
@@ -52,7 +49,7 @@ def new_id(length: int = 24) -> str:
     return raw[:length].decode("ascii")
 
 
-class ChatService(Service[ChatServiceWithRawResponse]):
+class ChatService(ChatCalls):
     def _prepare(
         self,
         request: ChatCompletionRequest,
@@ -123,22 +120,6 @@ class ChatService(Service[ChatServiceWithRawResponse]):
             request=request,
         )
         return call, decoder
-
-    def stop_chat(
-        self, request: StopChatRequest, request_option: RequestOption | None = None
-    ) -> StopChatResponse:
-        """Ask FastGPT to stop the workflow running in `request.chat_id` (`POST /api/v2/chat/stop`).
-
-        `success` means the stop flag was written. FastGPT >= 4.16.3 answers at once, with `completed`
-        always False: close your own stream (`stream.close()`) once this returns, rather than waiting
-        for the stream or for `completed`. Older servers waited up to 5 s for the run to wind down.
-        """
-        return self._http.request(request, request_option)
-
-    async def astop_chat(
-        self, request: StopChatRequest, request_option: RequestOption | None = None
-    ) -> StopChatResponse:
-        return await self._http.arequest(request, request_option)
 
     # ---- files in messages ----------------------------------------------------------------------
 

@@ -3,6 +3,38 @@
 from __future__ import annotations
 
 from fastgpt_oapi.api.chat_history._raw import ChatHistoryServiceWithRawResponse
+from fastgpt_oapi.api.chat_history.model import (
+    BatchDeleteHistoriesRequest,
+    ChatInitResponse,
+    ClearHistoriesRequest,
+    CollectionQuoteResponse,
+    CreateQuestionGuideRequest,
+    DeleteHistoryRequest,
+    DeleteRecordRequest,
+    DeleteRecordsRequest,
+    FeedbackRecordIds,
+    GetChatInitRequest,
+    GetCollectionQuoteRequest,
+    GetFeedbackRecordIdsRequest,
+    GetHistoryStatusRequest,
+    GetQuoteRequest,
+    GetRecordDetailRequest,
+    HistoryStatusResponse,
+    ListHistoriesRequest,
+    ListHistoriesResponse,
+    ListRecordsRequest,
+    ListRecordsResponse,
+    ListRecordsV2Request,
+    ListRecordsV2Response,
+    MarkReadRequest,
+    QuestionGuideResponse,
+    QuoteResponse,
+    RecordDetailResponse,
+    UpdateFeedbackRequest,
+    UpdateHistoryRequest,
+)
+from fastgpt_oapi.core.model import OperationResponse
+from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.service import Service
 
 __all__ = ["ChatHistoryCalls"]
@@ -11,3 +43,283 @@ __all__ = ["ChatHistoryCalls"]
 class ChatHistoryCalls(Service[ChatHistoryServiceWithRawResponse]):
     """`ChatHistoryService`'s methods that send one request and return its answer: one sync and one async
     method for each request model whose `Route` names its `call`, documented by its docstring."""
+
+    def list_histories(
+        self, request: ListHistoriesRequest, request_option: RequestOption | None = None
+    ) -> ListHistoriesResponse:
+        """`POST /api/core/chat/history/getHistories` (older servers: `POST .../chat/getHistories`): one
+        page of the chats of this app the API key's member owns, pinned first, then most recently updated.
+
+        `source="api"` keeps only chats created through the API (a `ChatSource`; FastGPT refuses other
+        values with a 400). Times filter by creation / last update."""
+        return self._http.request(request, request_option)
+
+    async def alist_histories(
+        self, request: ListHistoriesRequest, request_option: RequestOption | None = None
+    ) -> ListHistoriesResponse:
+        return await self._http.arequest(request, request_option)
+
+    def update_history(
+        self, request: UpdateHistoryRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`PUT /api/core/chat/history/updateHistory` (older servers: `POST .../chat/updateHistory`): rename (`custom_title`) or pin (`top`) a chat."""
+        return self._http.request(request, request_option)
+
+    async def aupdate_history(
+        self, request: UpdateHistoryRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def delete_history(
+        self, request: DeleteHistoryRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`DELETE /api/core/chat/history/delHistory` (older: `.../chat/delHistory`): delete one chat (a soft delete on FastGPT >= 4.14.5)."""
+        return self._http.request(request, request_option)
+
+    async def adelete_history(
+        self, request: DeleteHistoryRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def clear_histories(
+        self, request: ClearHistoriesRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`DELETE /api/core/chat/history/clearHistories` (older: `.../chat/clearHistories`): with an API key, FastGPT clears the chats made via the API."""
+        return self._http.request(request, request_option)
+
+    async def aclear_histories(
+        self, request: ClearHistoriesRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_chat_init(
+        self, request: GetChatInitRequest, request_option: RequestOption | None = None
+    ) -> ChatInitResponse:
+        """`GET /api/core/chat/init`: a chat's title and variables, and the app's configuration.
+
+        FastGPT >= 4.14.11 requires a chat id; a new one (that has no messages yet) gets the app's
+        configuration alone."""
+        return self._http.request(request, request_option)
+
+    async def aget_chat_init(
+        self, request: GetChatInitRequest, request_option: RequestOption | None = None
+    ) -> ChatInitResponse:
+        return await self._http.arequest(request, request_option)
+
+    def list_records(
+        self, request: ListRecordsRequest, request_option: RequestOption | None = None
+    ) -> ListRecordsResponse:
+        """`POST /api/core/chat/record/getPaginationRecords` (older: `.../chat/getPaginationRecords`): a chat's messages, a page at a time.
+
+        Offset 0 is the most recent page; each page lists its records oldest first."""
+        return self._http.request(request, request_option)
+
+    async def alist_records(
+        self, request: ListRecordsRequest, request_option: RequestOption | None = None
+    ) -> ListRecordsResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_record_detail(
+        self, request: GetRecordDetailRequest, request_option: RequestOption | None = None
+    ) -> RecordDetailResponse:
+        """`GET /api/core/chat/record/getResData` (older: `.../chat/getResData`): the node responses of one AI record (`data_id`)."""
+        return self._http.request(request, request_option)
+
+    async def aget_record_detail(
+        self, request: GetRecordDetailRequest, request_option: RequestOption | None = None
+    ) -> RecordDetailResponse:
+        return await self._http.arequest(request, request_option)
+
+    def delete_record(
+        self, request: DeleteRecordRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`DELETE /api/core/chat/record/delete`: delete one message, the record `data_id` names (the
+        `dataId` of every other call; FastGPT calls it `contentId` here, and so does the wire).
+
+        FastGPT <= 4.14.10 serves this at `/api/core/chat/item/delete` (4.14.11 moved it, with no
+        redirect): on a bare 404 the client asks there, and every client sharing these connection pools
+        keeps asking there."""
+        return self._http.request(request, request_option)
+
+    async def adelete_record(
+        self, request: DeleteRecordRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def update_feedback(
+        self, request: UpdateFeedbackRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`POST /api/core/chat/feedback/updateUserFeedback`: like or dislike an AI record.
+
+        FastGPT rewrites BOTH fields on every call: a field left out is cleared. So
+        `UpdateFeedbackRequest(chat_id=..., data_id=..., user_good_feedback="yes")` sets a like and
+        removes an earlier dislike, and a request with neither field clears both. A field that is None
+        (the default) is left out of the body, which is what clears it: FastGPT `$unset`s a field that is
+        `undefined`, while a JSON `null` would be stored as null (`updateUserFeedback.ts`, e3717e53, and
+        `UpdateUserFeedbackBodyRawSchema`, `packages/global/openapi/core/chat/feedback/api.ts`, a361a73d,
+        both as of upstream f88b51b5). The helpers `like()`, `dislike()` and `clear()` build the three
+        usual cases."""
+        return self._http.request(request, request_option)
+
+    async def aupdate_feedback(
+        self, request: UpdateFeedbackRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_feedback_record_ids(
+        self, request: GetFeedbackRecordIdsRequest, request_option: RequestOption | None = None
+    ) -> FeedbackRecordIds:
+        """`POST /api/core/chat/feedback/getFeedbackRecordIds`: which AI records of a chat were liked
+        ("good"), disliked ("bad") or either ("has_feedback"); `unread_only` leaves out those an admin
+        marked read. The answer's `data_id`s are oldest first. Source: `GetFeedbackRecordIdsBodySchema` in
+        `feedback/api.ts` @ 91dbd164 and
+        `projects/app/src/pages/api/core/chat/feedback/getFeedbackRecordIds.ts` @ 15cbf014."""
+        return self._http.request(request, request_option)
+
+    async def aget_feedback_record_ids(
+        self, request: GetFeedbackRecordIdsRequest, request_option: RequestOption | None = None
+    ) -> FeedbackRecordIds:
+        return await self._http.arequest(request, request_option)
+
+    def create_question_guide(
+        self, request: CreateQuestionGuideRequest, request_option: RequestOption | None = None
+    ) -> QuestionGuideResponse:
+        """`POST /api/core/ai/agent/v2/createQuestionGuide`: suggest next questions from the chat's last records."""
+        return self._http.request(request, request_option)
+
+    async def acreate_question_guide(
+        self, request: CreateQuestionGuideRequest, request_option: RequestOption | None = None
+    ) -> QuestionGuideResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_history_status(
+        self, request: GetHistoryStatusRequest, request_option: RequestOption | None = None
+    ) -> HistoryStatusResponse:
+        """`POST /api/core/chat/history/getHistoryStatus` (FastGPT >= 4.14.11): poll several chats at
+        once: the generation status and read mark of each.
+
+        `chat_ids`: 1 to 200 ids. With an API key FastGPT looks only at the key owner's chats of the app.
+        Chats that do not exist (or were deleted) are left out of the answer.
+        Source: `GetHistoryStatusBodyRawSchema` in `packages/global/openapi/core/chat/history/api.ts` and
+        `projects/app/src/pages/api/core/chat/history/getHistoryStatus.ts`, both at f88b51b5."""
+        return self._http.request(request, request_option)
+
+    async def aget_history_status(
+        self, request: GetHistoryStatusRequest, request_option: RequestOption | None = None
+    ) -> HistoryStatusResponse:
+        return await self._http.arequest(request, request_option)
+
+    def mark_read(
+        self, request: MarkReadRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`POST /api/core/chat/history/markRead` (FastGPT >= 4.14.11): mark a chat as read.
+
+        FastGPT sets the chat's `hasBeenRead` and bumps its `updateTime`; an unknown chat id is no error.
+        Source: `MarkChatReadBodyRawSchema` in `packages/global/openapi/core/chat/history/api.ts` and
+        `projects/app/src/pages/api/core/chat/history/markRead.ts`, both at f88b51b5."""
+        return self._http.request(request, request_option)
+
+    async def amark_read(
+        self, request: MarkReadRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def batch_delete_histories(
+        self, request: BatchDeleteHistoriesRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`POST /api/core/chat/history/batchDelete` (FastGPT >= 4.14.4): delete several chats for good.
+
+        Unlike `delete_history` this is a HARD delete: the chats, their records, node responses and files
+        are removed, whoever created them, and a later completion with one of those chat ids starts a new
+        chat. The key owner needs the app's chat-log permission. Unknown ids are skipped.
+        Source: `ChatBatchDeleteBodyRawSchema` in `packages/global/openapi/core/chat/history/api.ts`,
+        `projects/app/src/pages/api/core/chat/history/batchDelete.ts` and
+        `packages/service/core/chat/delete.ts` (`deleteChatResourcesBySource`), all at f88b51b5."""
+        return self._http.request(request, request_option)
+
+    async def abatch_delete_histories(
+        self, request: BatchDeleteHistoriesRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def delete_records(
+        self, request: DeleteRecordsRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`DELETE /api/core/chat/record/delete` with `contentIds` (FastGPT >= 4.15.0): delete several records.
+
+        `data_ids` are the records' `data_id`s (`contentIds` on the wire, sent as a JSON array in the body,
+        as FastGPT's OpenAPI documents it). A soft delete, as with `delete_record`; ids not in the chat are
+        skipped. Servers before 4.15.0 read this endpoint's query only, so the call fails their validation;
+        before 4.14.11 the path does not exist (404). There is no fallback: use `delete_record` there.
+        Source: `DeleteChatRecordBodyRawSchema` in `packages/global/openapi/core/chat/record/api.ts` and
+        `projects/app/src/pages/api/core/chat/record/delete.ts`, both at f88b51b5 (`contentIds` since
+        9f383002)."""
+        return self._http.request(request, request_option)
+
+    async def adelete_records(
+        self, request: DeleteRecordsRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def list_records_v2(
+        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
+    ) -> ListRecordsV2Response:
+        """`POST /api/core/chat/record/getRecords_v2` (FastGPT >= 4.14.5): a chat's records by cursor.
+
+        With no cursor: the newest `page_size` records. `prev_id` (a record's `data_id`, or the page's
+        `prev_cursor`): the records just before it; `next_id` (or `next_cursor`): the records just after
+        it; `initial_id`: the records around it, itself included. At most one of the three may be given
+        (FastGPT 4.18 documents it so; older servers read one, `prev_id` first), so a second one is
+        refused before sending. A cursor that is not a record of the chat is refused ("... item not
+        found"). Each page is oldest first; from FastGPT 4.18 a page may hold a few more than `page_size`
+        records, to end on a whole turn. `include_deleted` also lists deleted records. Source:
+        `GetRecordsV2BodyRawSchema` in `packages/global/openapi/core/chat/record/api.ts`,
+        `projects/app/src/pages/api/core/chat/record/getRecords_v2.ts` and `getChatItems` in
+        `packages/service/core/chat/controller.ts`, all at f88b51b5; the 4.18 reference page
+        `openapi/reference/chat-record/get-records-v2` (doc.fastgpt.io, updated 2026-11-18)."""
+        return self._http.request(request, request_option)
+
+    async def alist_records_v2(
+        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
+    ) -> ListRecordsV2Response:
+        return await self._http.arequest(request, request_option)
+
+    def get_quote(
+        self, request: GetQuoteRequest, request_option: RequestOption | None = None
+    ) -> QuoteResponse:
+        """`POST /api/core/chat/record/getQuote`: the text of chunks an AI record cited, as it read when
+        the record was written.
+
+        `chat_item_data_id` is the AI record's `data_id`; `dataset_data_id_list` the chunks' ids and
+        `collection_id_list` their collections (from the record's `total_quote_list`: `id`,
+        `collection_id`), at most 200 each. Every collection must have been cited in the chat, else
+        FastGPT refuses (`unAuthDatasetFile`). FastGPT 4.14.11 moved this from
+        `/api/core/chat/quote/getQuote`, where older servers are asked on a bare 404.
+        Source: `GetQuoteBodyRawSchema` in `packages/global/openapi/core/chat/record/api.ts` and
+        `projects/app/src/pages/api/core/chat/record/getQuote.ts`, both at f88b51b5."""
+        return self._http.request(request, request_option)
+
+    async def aget_quote(
+        self, request: GetQuoteRequest, request_option: RequestOption | None = None
+    ) -> QuoteResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_collection_quote(
+        self, request: GetCollectionQuoteRequest, request_option: RequestOption | None = None
+    ) -> CollectionQuoteResponse:
+        """`POST /api/core/chat/record/getCollectionQuote`: read a cited collection around a chunk.
+
+        `initial_id` + `anchor` (a chunk's id and index): the chunks around it; `prev_id` / `next_id` +
+        `anchor` (the first / last chunk of the page you have, and its index): the page before / after.
+        With none of the three the list is empty. FastGPT refuses a call without `anchor`, so it is
+        required here. `page_size`: 1 to 30 (FastGPT's default 15). The collection must have been cited
+        in the chat. FastGPT 4.14.11 moved this from `/api/core/chat/quote/getCollectionQuote`, where older
+        servers are asked on a bare 404. Source: `GetCollectionQuoteBodyRawSchema` in
+        `packages/global/openapi/core/chat/record/api.ts` and
+        `projects/app/src/pages/api/core/chat/record/getCollectionQuote.ts`, both at f88b51b5."""
+        return self._http.request(request, request_option)
+
+    async def aget_collection_quote(
+        self, request: GetCollectionQuoteRequest, request_option: RequestOption | None = None
+    ) -> CollectionQuoteResponse:
+        return await self._http.arequest(request, request_option)

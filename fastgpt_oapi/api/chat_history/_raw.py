@@ -246,6 +246,21 @@ class ChatHistoryServiceWithRawResponse:
             "RawResponse[OperationResponse]", await self._service.adelete_records(request, request_option)
         )
 
+    def list_records_v2(
+        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
+    ) -> RawResponse[ListRecordsV2Response]:
+        return cast(
+            "RawResponse[ListRecordsV2Response]", self._service.list_records_v2(request, request_option)
+        )
+
+    async def alist_records_v2(
+        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
+    ) -> RawResponse[ListRecordsV2Response]:
+        return cast(
+            "RawResponse[ListRecordsV2Response]",
+            await self._service.alist_records_v2(request, request_option),
+        )
+
     def get_quote(
         self, request: GetQuoteRequest, request_option: RequestOption | None = None
     ) -> RawResponse[QuoteResponse]:
@@ -270,19 +285,4 @@ class ChatHistoryServiceWithRawResponse:
         return cast(
             "RawResponse[CollectionQuoteResponse]",
             await self._service.aget_collection_quote(request, request_option),
-        )
-
-    def list_records_v2(
-        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
-    ) -> RawResponse[ListRecordsV2Response]:
-        return cast(
-            "RawResponse[ListRecordsV2Response]", self._service.list_records_v2(request, request_option)
-        )
-
-    async def alist_records_v2(
-        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
-    ) -> RawResponse[ListRecordsV2Response]:
-        return cast(
-            "RawResponse[ListRecordsV2Response]",
-            await self._service.alist_records_v2(request, request_option),
         )

@@ -368,7 +368,8 @@ class QuestionGuideResponse(ListData):
 
 
 class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
-    """`POST /api/core/chat/history/getHistories` (older servers: `POST .../chat/getHistories`): the chats of this app the API key's member owns.
+    """`POST /api/core/chat/history/getHistories` (older servers: `POST .../chat/getHistories`): one
+    page of the chats of this app the API key's member owns, pinned first, then most recently updated.
 
     `source="api"` keeps only chats created through the API (a `ChatSource`; FastGPT refuses other
     values with a 400). Times filter by creation / last update.
@@ -378,6 +379,7 @@ class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
         "POST",
         "/api/core/chat/history/getHistories",
         fallbacks=(("POST", "/api/core/chat/getHistories"),),
+        call="list_histories",
     )
 
     app_id: AppId | None = None
@@ -399,6 +401,7 @@ class UpdateHistoryRequest(APIRequest[OperationResponse]):
         "PUT",
         "/api/core/chat/history/updateHistory",
         fallbacks=(("POST", "/api/core/chat/updateHistory"),),
+        call="update_history",
     )
 
     app_id: AppId | None = None
@@ -418,6 +421,7 @@ class DeleteHistoryRequest(APIRequest[OperationResponse]):
         "/api/core/chat/history/delHistory",
         query=frozenset({"app_id", "chat_id"}),
         fallbacks=(("DELETE", "/api/core/chat/delHistory"),),
+        call="delete_history",
     )
 
     app_id: AppId | None = None
@@ -434,6 +438,7 @@ class ClearHistoriesRequest(APIRequest[OperationResponse]):
         "/api/core/chat/history/clearHistories",
         query=frozenset({"app_id"}),
         fallbacks=(("DELETE", "/api/core/chat/clearHistories"),),
+        call="clear_histories",
     )
 
     app_id: AppId | None = None
@@ -452,6 +457,7 @@ class GetChatInitRequest(APIRequest[ChatInitResponse]):
         "GET",
         "/api/core/chat/init",
         query=frozenset({"app_id", "chat_id", "load_custom_feedbacks"}),
+        call="get_chat_init",
     )
 
     app_id: AppId | None = None
@@ -471,6 +477,7 @@ class ListRecordsRequest(APIRequest[ListRecordsResponse]):
         "POST",
         "/api/core/chat/record/getPaginationRecords",
         fallbacks=(("POST", "/api/core/chat/getPaginationRecords"),),
+        call="list_records",
     )
 
     app_id: AppId | None = None
@@ -491,6 +498,7 @@ class GetRecordDetailRequest(APIRequest[RecordDetailResponse]):
         "/api/core/chat/record/getResData",
         query=frozenset({"app_id", "chat_id", "data_id"}),
         fallbacks=(("GET", "/api/core/chat/getResData"),),
+        call="get_record_detail",
     )
 
     app_id: AppId | None = None
@@ -505,7 +513,8 @@ class DeleteRecordRequest(APIRequest[OperationResponse]):
     `dataId` of every other call; FastGPT calls it `contentId` here, and so does the wire).
 
     FastGPT <= 4.14.10 serves this at `/api/core/chat/item/delete` (4.14.11 moved it, with no
-    redirect): on a bare 404 the client asks there, and keeps asking there.
+    redirect): on a bare 404 the client asks there, and every client sharing these connection pools
+    keeps asking there.
     """
 
     route = Route(
@@ -513,6 +522,7 @@ class DeleteRecordRequest(APIRequest[OperationResponse]):
         "/api/core/chat/record/delete",
         query=frozenset({"app_id", "chat_id", "data_id"}),
         fallbacks=(("DELETE", "/api/core/chat/item/delete"),),
+        call="delete_record",
     )
 
     app_id: AppId | None = None
@@ -535,7 +545,7 @@ class UpdateFeedbackRequest(APIRequest[OperationResponse]):
     usual cases.
     """
 
-    route = Route("POST", "/api/core/chat/feedback/updateUserFeedback")
+    route = Route("POST", "/api/core/chat/feedback/updateUserFeedback", call="update_feedback")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -577,10 +587,11 @@ class FeedbackRecordIds(FastGPTModel):
 class GetFeedbackRecordIdsRequest(APIRequest[FeedbackRecordIds]):
     """`POST /api/core/chat/feedback/getFeedbackRecordIds`: which AI records of a chat were liked
     ("good"), disliked ("bad") or either ("has_feedback"); `unread_only` leaves out those an admin
-    marked read. Source: `GetFeedbackRecordIdsBodySchema` in `feedback/api.ts` @ 91dbd164 and
+    marked read. The answer's `data_id`s are oldest first. Source: `GetFeedbackRecordIdsBodySchema` in
+    `feedback/api.ts` @ 91dbd164 and
     `projects/app/src/pages/api/core/chat/feedback/getFeedbackRecordIds.ts` @ 15cbf014."""
 
-    route = Route("POST", "/api/core/chat/feedback/getFeedbackRecordIds")
+    route = Route("POST", "/api/core/chat/feedback/getFeedbackRecordIds", call="get_feedback_record_ids")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -601,7 +612,7 @@ class QuestionGuideConfig(RequestPart):
 class CreateQuestionGuideRequest(APIRequest[QuestionGuideResponse]):
     """`POST /api/core/ai/agent/v2/createQuestionGuide`: suggest next questions from the chat's last records."""
 
-    route = Route("POST", "/api/core/ai/agent/v2/createQuestionGuide")
+    route = Route("POST", "/api/core/ai/agent/v2/createQuestionGuide", call="create_question_guide")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -637,14 +648,16 @@ class HistoryStatusResponse(FastGPTModel):
 
 
 class GetHistoryStatusRequest(APIRequest[HistoryStatusResponse]):
-    """`POST /api/core/chat/history/getHistoryStatus` (FastGPT >= 4.14.11): poll several chats at once.
+    """`POST /api/core/chat/history/getHistoryStatus` (FastGPT >= 4.14.11): poll several chats at
+    once: the generation status and read mark of each.
 
     `chat_ids`: 1 to 200 ids. With an API key FastGPT looks only at the key owner's chats of the app.
+    Chats that do not exist (or were deleted) are left out of the answer.
     Source: `GetHistoryStatusBodyRawSchema` in `packages/global/openapi/core/chat/history/api.ts` and
     `projects/app/src/pages/api/core/chat/history/getHistoryStatus.ts`, both at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/chat/history/getHistoryStatus")
+    route = Route("POST", "/api/core/chat/history/getHistoryStatus", call="get_history_status")
 
     app_id: AppId | None = None
     chat_ids: builtins.list[ItemId] = Field(min_length=1, max_length=200)
@@ -660,7 +673,7 @@ class MarkReadRequest(APIRequest[OperationResponse]):
     `projects/app/src/pages/api/core/chat/history/markRead.ts`, both at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/chat/history/markRead")
+    route = Route("POST", "/api/core/chat/history/markRead", call="mark_read")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -679,7 +692,7 @@ class BatchDeleteHistoriesRequest(APIRequest[OperationResponse]):
     `packages/service/core/chat/delete.ts` (`deleteChatResourcesBySource`), all at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/chat/history/batchDelete")
+    route = Route("POST", "/api/core/chat/history/batchDelete", call="batch_delete_histories")
 
     app_id: AppId | None = None
     chat_ids: builtins.list[ItemId] = Field(min_length=1)
@@ -702,7 +715,7 @@ class DeleteRecordsRequest(APIRequest[OperationResponse]):
     9f383002).
     """
 
-    route = Route("DELETE", "/api/core/chat/record/delete")
+    route = Route("DELETE", "/api/core/chat/record/delete", call="delete_records")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -759,7 +772,7 @@ class ListRecordsV2Request(APIRequest[ListRecordsV2Response]):
     `openapi/reference/chat-record/get-records-v2` (doc.fastgpt.io, updated 2026-11-18).
     """
 
-    route = Route("POST", "/api/core/chat/record/getRecords_v2")
+    route = Route("POST", "/api/core/chat/record/getRecords_v2", call="list_records_v2")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -821,7 +834,8 @@ class QuoteResponse(ListData):
 
 
 class GetQuoteRequest(APIRequest[QuoteResponse]):
-    """`POST /api/core/chat/record/getQuote`: the text of chunks an AI record cited.
+    """`POST /api/core/chat/record/getQuote`: the text of chunks an AI record cited, as it read when
+    the record was written.
 
     `chat_item_data_id` is the AI record's `data_id`; `dataset_data_id_list` the chunks' ids and
     `collection_id_list` their collections (from the record's `total_quote_list`: `id`,
@@ -836,6 +850,7 @@ class GetQuoteRequest(APIRequest[QuoteResponse]):
         "POST",
         "/api/core/chat/record/getQuote",
         fallbacks=(("POST", "/api/core/chat/quote/getQuote"),),
+        call="get_quote",
     )
 
     app_id: AppId | None = None
@@ -879,6 +894,7 @@ class GetCollectionQuoteRequest(APIRequest[CollectionQuoteResponse]):
         "POST",
         "/api/core/chat/record/getCollectionQuote",
         fallbacks=(("POST", "/api/core/chat/quote/getCollectionQuote"),),
+        call="get_collection_quote",
     )
 
     app_id: AppId | None = None

@@ -4,43 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Hashable, Iterator
 
-from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import KeySet, OffsetWalk, awalk, walk
-from fastgpt_oapi.core.service import Service
 
-from ._raw import ChatHistoryServiceWithRawResponse
+from ._calls import ChatHistoryCalls
 from .model import (
-    BatchDeleteHistoriesRequest,
     ChatHistoryItem,
-    ChatInitResponse,
     ChatRecord,
-    ClearHistoriesRequest,
-    CollectionQuoteResponse,
-    CreateQuestionGuideRequest,
-    DeleteHistoryRequest,
-    DeleteRecordRequest,
-    DeleteRecordsRequest,
-    FeedbackRecordIds,
-    GetChatInitRequest,
-    GetCollectionQuoteRequest,
-    GetFeedbackRecordIdsRequest,
-    GetHistoryStatusRequest,
-    GetQuoteRequest,
-    GetRecordDetailRequest,
-    HistoryStatusResponse,
     ListHistoriesRequest,
-    ListHistoriesResponse,
     ListRecordsRequest,
-    ListRecordsResponse,
     ListRecordsV2Request,
     ListRecordsV2Response,
-    MarkReadRequest,
-    QuestionGuideResponse,
-    QuoteResponse,
-    RecordDetailResponse,
-    UpdateFeedbackRequest,
-    UpdateHistoryRequest,
 )
 
 __all__ = ["ChatHistoryService"]
@@ -56,22 +30,11 @@ def _record_key(record: ChatRecord) -> Hashable:
     return record.model_dump_json()
 
 
-class ChatHistoryService(Service[ChatHistoryServiceWithRawResponse]):
+class ChatHistoryService(ChatHistoryCalls):
     """Calls name their app (`app_id` on the request, or the client's default) unless the key is an
     app key (FastGPT >= 4.18.0), which is bound to its app."""
 
     # ---- histories ----------------------------------------------------------------------------
-
-    def list_histories(
-        self, request: ListHistoriesRequest, request_option: RequestOption | None = None
-    ) -> ListHistoriesResponse:
-        """One page of the app's chats: pinned first, then most recently updated first."""
-        return self._http.request(request, request_option)
-
-    async def alist_histories(
-        self, request: ListHistoriesRequest, request_option: RequestOption | None = None
-    ) -> ListHistoriesResponse:
-        return await self._http.arequest(request, request_option)
 
     def iter_histories(
         self, request: ListHistoriesRequest, request_option: RequestOption | None = None
@@ -90,58 +53,7 @@ class ChatHistoryService(Service[ChatHistoryServiceWithRawResponse]):
             lambda page: self.alist_histories(page, request_option), OffsetWalk(request, _history_key)
         )
 
-    def update_history(
-        self, request: UpdateHistoryRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return self._http.request(request, request_option)
-
-    async def aupdate_history(
-        self, request: UpdateHistoryRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
-
-    def delete_history(
-        self, request: DeleteHistoryRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return self._http.request(request, request_option)
-
-    async def adelete_history(
-        self, request: DeleteHistoryRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
-
-    def clear_histories(
-        self, request: ClearHistoriesRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return self._http.request(request, request_option)
-
-    async def aclear_histories(
-        self, request: ClearHistoriesRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
-
-    def get_chat_init(
-        self, request: GetChatInitRequest, request_option: RequestOption | None = None
-    ) -> ChatInitResponse:
-        return self._http.request(request, request_option)
-
-    async def aget_chat_init(
-        self, request: GetChatInitRequest, request_option: RequestOption | None = None
-    ) -> ChatInitResponse:
-        return await self._http.arequest(request, request_option)
-
     # ---- records ------------------------------------------------------------------------------
-
-    def list_records(
-        self, request: ListRecordsRequest, request_option: RequestOption | None = None
-    ) -> ListRecordsResponse:
-        """One page of a chat's records: offset 0 is the newest page, ordered oldest first."""
-        return self._http.request(request, request_option)
-
-    async def alist_records(
-        self, request: ListRecordsRequest, request_option: RequestOption | None = None
-    ) -> ListRecordsResponse:
-        return await self._http.arequest(request, request_option)
 
     def iter_records(
         self, request: ListRecordsRequest, request_option: RequestOption | None = None
@@ -165,147 +77,7 @@ class ChatHistoryService(Service[ChatHistoryServiceWithRawResponse]):
             OffsetWalk(request, _record_key, newest_first=True),
         )
 
-    def get_record_detail(
-        self, request: GetRecordDetailRequest, request_option: RequestOption | None = None
-    ) -> RecordDetailResponse:
-        return self._http.request(request, request_option)
-
-    async def aget_record_detail(
-        self, request: GetRecordDetailRequest, request_option: RequestOption | None = None
-    ) -> RecordDetailResponse:
-        return await self._http.arequest(request, request_option)
-
-    def delete_record(
-        self, request: DeleteRecordRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        """Delete one record, by its `data_id`.
-
-        On a server older than 4.14.11 (a bare 404 at `/api/core/chat/record/delete`) the same request
-        goes once to `/api/core/chat/item/delete`, and every client sharing these connection pools
-        keeps using the path that answered.
-        """
-        return self._http.request(request, request_option)
-
-    async def adelete_record(
-        self, request: DeleteRecordRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
-
-    # ---- feedback and question guide ----------------------------------------------------------
-
-    def update_feedback(
-        self, request: UpdateFeedbackRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        """Set the like AND the dislike of an AI record; one left out (None) is cleared (see the request)."""
-        return self._http.request(request, request_option)
-
-    async def aupdate_feedback(
-        self, request: UpdateFeedbackRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
-
-    def get_feedback_record_ids(
-        self, request: GetFeedbackRecordIdsRequest, request_option: RequestOption | None = None
-    ) -> FeedbackRecordIds:
-        """The `data_id`s of a chat's AI records with a like, a dislike or either, oldest first."""
-        return self._http.request(request, request_option)
-
-    async def aget_feedback_record_ids(
-        self, request: GetFeedbackRecordIdsRequest, request_option: RequestOption | None = None
-    ) -> FeedbackRecordIds:
-        return await self._http.arequest(request, request_option)
-
-    def create_question_guide(
-        self, request: CreateQuestionGuideRequest, request_option: RequestOption | None = None
-    ) -> QuestionGuideResponse:
-        return self._http.request(request, request_option)
-
-    async def acreate_question_guide(
-        self, request: CreateQuestionGuideRequest, request_option: RequestOption | None = None
-    ) -> QuestionGuideResponse:
-        return await self._http.arequest(request, request_option)
-
-    # ---- FastGPT's newer chat operations ------------------------------------------------------
-
-    def get_history_status(
-        self, request: GetHistoryStatusRequest, request_option: RequestOption | None = None
-    ) -> HistoryStatusResponse:
-        """Generation status and read mark of up to 200 chats in one call (FastGPT >= 4.14.11).
-
-        Chats that do not exist (or were deleted) are left out of the answer.
-        """
-        return self._http.request(request, request_option)
-
-    async def aget_history_status(
-        self, request: GetHistoryStatusRequest, request_option: RequestOption | None = None
-    ) -> HistoryStatusResponse:
-        return await self._http.arequest(request, request_option)
-
-    def mark_read(
-        self, request: MarkReadRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        """Mark a chat as read (`has_been_read`); FastGPT >= 4.14.11."""
-        return self._http.request(request, request_option)
-
-    async def amark_read(
-        self, request: MarkReadRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
-
-    def batch_delete_histories(
-        self, request: BatchDeleteHistoriesRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        """Delete several chats for good: records and files too, not the soft delete of `delete_history`."""
-        return self._http.request(request, request_option)
-
-    async def abatch_delete_histories(
-        self, request: BatchDeleteHistoriesRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
-
-    def delete_records(
-        self, request: DeleteRecordsRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        """Delete several records of one chat (`data_ids`) in one call; FastGPT >= 4.15.0."""
-        return self._http.request(request, request_option)
-
-    async def adelete_records(
-        self, request: DeleteRecordsRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
-
-    def get_quote(
-        self, request: GetQuoteRequest, request_option: RequestOption | None = None
-    ) -> QuoteResponse:
-        """The text of knowledge-base chunks an AI record cited, as it read when the record was written."""
-        return self._http.request(request, request_option)
-
-    async def aget_quote(
-        self, request: GetQuoteRequest, request_option: RequestOption | None = None
-    ) -> QuoteResponse:
-        return await self._http.arequest(request, request_option)
-
-    def get_collection_quote(
-        self, request: GetCollectionQuoteRequest, request_option: RequestOption | None = None
-    ) -> CollectionQuoteResponse:
-        """A page of a cited collection's chunks around a chunk (`initial_id`) or next to a page."""
-        return self._http.request(request, request_option)
-
-    async def aget_collection_quote(
-        self, request: GetCollectionQuoteRequest, request_option: RequestOption | None = None
-    ) -> CollectionQuoteResponse:
-        return await self._http.arequest(request, request_option)
-
-    def list_records_v2(
-        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
-    ) -> ListRecordsV2Response:
-        """One page of a chat's records by cursor (`initial_id`, `prev_id`, `next_id`), oldest first."""
-        return self._http.request(request, request_option)
-
-    async def alist_records_v2(
-        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
-    ) -> ListRecordsV2Response:
-        return await self._http.arequest(request, request_option)
+    # ---- records by cursor (FastGPT >= 4.14.5) ------------------------------------------------
 
     def iter_records_v2(
         self, request: ListRecordsV2Request, request_option: RequestOption | None = None

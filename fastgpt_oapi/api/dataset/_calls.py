@@ -3,6 +3,53 @@
 from __future__ import annotations
 
 from fastgpt_oapi.api.dataset._raw import DatasetServiceWithRawResponse
+from fastgpt_oapi.api.dataset.model import (
+    CollectionDetail,
+    CreateApiCollectionRequest,
+    CreateApiCollectionResponse,
+    CreateApiCollectionV2Request,
+    CreateApiCollectionV2Response,
+    CreateCollectionRequest,
+    CreateCollectionResponse,
+    CreateCollectionWithResultResponse,
+    CreateDataIndexRequest,
+    CreateDatasetRequest,
+    CreateDatasetResponse,
+    CreateFileIdCollectionRequest,
+    CreateLinkCollectionRequest,
+    CreateTextCollectionRequest,
+    DataDetail,
+    DataIndexResponse,
+    DatasetDetail,
+    DeleteDataIndexRequest,
+    DeleteDataRequest,
+    DeleteDatasetRequest,
+    GetCollectionRequest,
+    GetDataRequest,
+    GetDatasetRequest,
+    InsertDataRequest,
+    InsertDataResponse,
+    ListCollectionsRequest,
+    ListCollectionsResponse,
+    ListDataRequest,
+    ListDataResponse,
+    ListDatasetsRequest,
+    ListDatasetsResponse,
+    ListDatasetsV2Request,
+    ListDatasetsV2Response,
+    PushDataRequest,
+    PushDataResponse,
+    SearchTestRequest,
+    SearchTestResponse,
+    SyncCollectionRequest,
+    SyncCollectionResponse,
+    UpdateCollectionRequest,
+    UpdateDataIndexRequest,
+    UpdateDataRequest,
+    UpdateDataResponse,
+)
+from fastgpt_oapi.core.model import OperationResponse
+from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.service import Service
 
 __all__ = ["DatasetCalls"]
@@ -11,3 +58,409 @@ __all__ = ["DatasetCalls"]
 class DatasetCalls(Service[DatasetServiceWithRawResponse]):
     """`DatasetService`'s methods that send one request and return its answer: one sync and one async
     method for each request model whose `Route` names its `call`, documented by its docstring."""
+
+    def create_dataset(
+        self, request: CreateDatasetRequest, request_option: RequestOption | None = None
+    ) -> CreateDatasetResponse:
+        """`POST /api/core/dataset/create`: a new dataset (or a dataset folder, `type="folder"`); `.id` of the
+        answer is its id.
+
+        Without `parent_id` it is created at the top level, which needs the team's create-dataset
+        permission; inside a folder, write access to it. Models not given are the server's defaults; a
+        model the server does not have is refused. FastGPT >= 4.17.0 takes models by id (`*_model_id`);
+        the name fields (`vector_model`, ...) serve older servers. `intro` and `avatar` are required by FastGPT's schema;
+        they default to "" here. Source (FastGPT f88b51b5): `CreateDatasetBodySchema` in `api.ts` and `dataset/create.ts`."""
+        return self._http.request(request, request_option)
+
+    async def acreate_dataset(
+        self, request: CreateDatasetRequest, request_option: RequestOption | None = None
+    ) -> CreateDatasetResponse:
+        return await self._http.arequest(request, request_option)
+
+    def list_datasets(
+        self, request: ListDatasetsRequest, request_option: RequestOption | None = None
+    ) -> ListDatasetsResponse:
+        """`POST /api/core/dataset/list`: the datasets of one folder (the top level without `parent_id`), all
+        of them (unpaged), most recently updated first.
+
+        FastGPT reads these from the body only (its docs' `?parentId=` query is ignored). `search_key`
+        matches names and intros across all folders. Since FastGPT 4.17.0 `type` may be a list of types,
+        and `sort` and `tmb_ids` (the creators' team member ids) are read (schema-audit-4.18 §3; older
+        servers read one `type` and ignore the others). Source (FastGPT f88b51b5): `GetDatasetListBodySchema` in `api.ts` and
+        `dataset/list.ts`."""
+        return self._http.request(request, request_option)
+
+    async def alist_datasets(
+        self, request: ListDatasetsRequest, request_option: RequestOption | None = None
+    ) -> ListDatasetsResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_dataset(
+        self, request: GetDatasetRequest, request_option: RequestOption | None = None
+    ) -> DatasetDetail:
+        """`GET /api/core/dataset/detail?id=`: one dataset. Source (FastGPT f88b51b5): `GetDatasetDetailQuerySchema` (`api.ts` at f88b51b5)."""
+        return self._http.request(request, request_option)
+
+    async def aget_dataset(
+        self, request: GetDatasetRequest, request_option: RequestOption | None = None
+    ) -> DatasetDetail:
+        return await self._http.arequest(request, request_option)
+
+    def delete_dataset(
+        self, request: DeleteDatasetRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`DELETE /api/core/dataset/delete?id=`: delete a dataset (or a folder) with everything in it.
+
+        Needs owner rights. Source (FastGPT f88b51b5): `DeleteDatasetQuerySchema` (`api.ts` at f88b51b5) and `dataset/delete.ts`."""
+        return self._http.request(request, request_option)
+
+    async def adelete_dataset(
+        self, request: DeleteDatasetRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def search_test(
+        self, request: SearchTestRequest, request_option: RequestOption | None = None
+    ) -> SearchTestResponse:
+        """`POST /api/core/dataset/searchTest`: search a dataset as an app's knowledge-base node would.
+
+        Give `text`, or `query_image_urls` (up to 10 `temp/<teamId>/...` keys from FastGPT's
+        `presignSearchTestImage`; URLs are refused), or both. `limit` is the most tokens of chunks to
+        return (FastGPT's default 5000, capped at 20000); `similarity` the lowest score kept. The search
+        costs AI points, so it is not sent again after a timeout, and FastGPT allows 15 a second per IP.
+        Source (FastGPT f88b51b5): `SearchDatasetTestBodySchema` in
+        `api.ts` and `dataset/searchTest.ts`."""
+        return self._http.request(request, request_option)
+
+    async def asearch_test(
+        self, request: SearchTestRequest, request_option: RequestOption | None = None
+    ) -> SearchTestResponse:
+        return await self._http.arequest(request, request_option)
+
+    def create_collection(
+        self, request: CreateCollectionRequest, request_option: RequestOption | None = None
+    ) -> CreateCollectionResponse:
+        """`POST /api/core/dataset/collection/create`: an empty collection, `type` "virtual" (data is then
+        pushed with `push_data`), or a folder ("folder") to put other collections in; `.id` of the answer is
+        its id. `tags`: names, or
+        typed `CollectionTagInput`s (FastGPT >= 4.17.1); `inherit_permission` (FastGPT >= 4.17.3).
+        Source (FastGPT f88b51b5): `CreateCollectionBodySchema` in `createApi.ts` and `collection/create.ts`;
+        typed tags: `createApi.ts` at 04b3226b."""
+        return self._http.request(request, request_option)
+
+    async def acreate_collection(
+        self, request: CreateCollectionRequest, request_option: RequestOption | None = None
+    ) -> CreateCollectionResponse:
+        return await self._http.arequest(request, request_option)
+
+    def create_text_collection(
+        self, request: CreateTextCollectionRequest, request_option: RequestOption | None = None
+    ) -> CreateCollectionWithResultResponse:
+        """`POST /api/core/dataset/collection/create/text`: a collection from a text, split and trained.
+
+        FastGPT stores the text as the file `<name>.txt` (the collection's name; its type is "file").
+        FastGPT takes request bodies up to 10 MB here. Source (FastGPT f88b51b5): `CreateTextCollectionBodySchema` in
+        `createApi.ts` and `collection/create/text.ts`."""
+        return self._http.request(request, request_option)
+
+    async def acreate_text_collection(
+        self, request: CreateTextCollectionRequest, request_option: RequestOption | None = None
+    ) -> CreateCollectionWithResultResponse:
+        return await self._http.arequest(request, request_option)
+
+    def create_link_collection(
+        self, request: CreateLinkCollectionRequest, request_option: RequestOption | None = None
+    ) -> CreateCollectionWithResultResponse:
+        """`POST /api/core/dataset/collection/create/link`: a collection from a web page, fetched by the server.
+
+        The link is the collection's name. `metadata["webPageSelector"]` (a CSS selector) picks the part
+        of the page to read; FastGPT keeps no other metadata here. `link` is an http(s) URL (FastGPT's
+        `z.string().url()`), sent exactly as given. Source (FastGPT f88b51b5): `CreateLinkCollectionBodySchema` in
+        `createApi.ts` and `collection/create/link.ts`."""
+        return self._http.request(request, request_option)
+
+    async def acreate_link_collection(
+        self, request: CreateLinkCollectionRequest, request_option: RequestOption | None = None
+    ) -> CreateCollectionWithResultResponse:
+        return await self._http.arequest(request, request_option)
+
+    def create_api_collection(
+        self, request: CreateApiCollectionRequest, request_option: RequestOption | None = None
+    ) -> CreateApiCollectionResponse:
+        """`POST /api/core/dataset/collection/create/apiCollection`: a collection from a file of an API
+        dataset (one whose files live on an API server, Feishu, Yuque or DingTalk), by its `api_file_id`.
+
+        Files already in the dataset are skipped; a folder brings its files along. See
+        `CreateApiCollectionResponse` for the answer. Source (FastGPT f88b51b5): `CreateApiCollectionBodySchema` in
+        `createApi.ts`, `collection/create/apiCollection.ts` and `apiCollectionV2.ts`."""
+        return self._http.request(request, request_option)
+
+    async def acreate_api_collection(
+        self, request: CreateApiCollectionRequest, request_option: RequestOption | None = None
+    ) -> CreateApiCollectionResponse:
+        return await self._http.arequest(request, request_option)
+
+    def list_collections(
+        self, request: ListCollectionsRequest, request_option: RequestOption | None = None
+    ) -> ListCollectionsResponse:
+        """`POST /api/core/dataset/collection/listV2`: a page of one folder's collections (the dataset's
+        top level without `parent_id`), most recently updated first.
+
+        `search_text` (at most 100 characters) searches names across all folders; `select_folder` lists
+        folders only; `filter_tags` keeps collections with one of these tag ids; `tag_filters` (FastGPT >=
+        4.17.1) keeps those matching typed-tag conditions (`CollectionTagFilter`); `simple` skips counting
+        data and training (`data_amount` 0). `page_size` is at most 100 (FastGPT lowers larger values, which
+        would end a walk early). Source (FastGPT f88b51b5): `ListCollectionV2BodySchema` in `collection/api.ts` and
+        `collection/listV2.ts`."""
+        return self._http.request(request, request_option)
+
+    async def alist_collections(
+        self, request: ListCollectionsRequest, request_option: RequestOption | None = None
+    ) -> ListCollectionsResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_collection(
+        self, request: GetCollectionRequest, request_option: RequestOption | None = None
+    ) -> CollectionDetail:
+        """`GET /api/core/dataset/collection/detail?id=`: one collection. Source (FastGPT f88b51b5):
+        `GetCollectionDetailQuerySchema` in `collection/api.ts` and `collection/detail.ts`."""
+        return self._http.request(request, request_option)
+
+    async def aget_collection(
+        self, request: GetCollectionRequest, request_option: RequestOption | None = None
+    ) -> CollectionDetail:
+        return await self._http.arequest(request, request_option)
+
+    def update_collection(
+        self, request: UpdateCollectionRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`POST /api/core/dataset/collection/update`: rename, move, tag, enable or disable a collection.
+
+        Name the collection by `id`, or by `dataset_id` with `external_file_id`. Fields left out are left
+        as they are; `parent_id=""` moves it to the top level; `tags` replaces its tags (names, created when
+        new); `forbid=True` disables it (a folder: with everything in it). Source (FastGPT f88b51b5):
+        `UpdateDatasetCollectionBodySchema` in `collection/api.ts` and `collection/update.ts`."""
+        return self._http.request(request, request_option)
+
+    async def aupdate_collection(
+        self, request: UpdateCollectionRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def sync_collection(
+        self, request: SyncCollectionRequest, request_option: RequestOption | None = None
+    ) -> SyncCollectionResponse:
+        """`POST /api/core/dataset/collection/sync`: read a link or API-file collection's source again and
+        rebuild the collection if it changed (others are refused: `notSupportSync`).
+
+        Source (FastGPT f88b51b5): `SyncCollectionBodySchema` in `collection/api.ts` and `collection/sync.ts`."""
+        return self._http.request(request, request_option)
+
+    async def async_collection(
+        self, request: SyncCollectionRequest, request_option: RequestOption | None = None
+    ) -> SyncCollectionResponse:
+        return await self._http.arequest(request, request_option)
+
+    def push_data(
+        self, request: PushDataRequest, request_option: RequestOption | None = None
+    ) -> PushDataResponse:
+        """`POST /api/core/dataset/data/pushData`: queue up to 200 chunks into a collection for training. Never
+        sent twice once FastGPT may have received it.
+
+        `data` holds `DataItem`s or dicts (more than 200 is refused before sending). The collection's own
+        training mode decides how they are trained; `training_type`, `index_size`, `auto_indexes`,
+        `image_index` and `prompt` are passed on as FastGPT reads them. `bill_id` charges the training to an
+        existing usage record (`createTrainingUsage`); without it each call opens one. FastGPT takes
+        request bodies up to 10 MB here. Source (FastGPT f88b51b5): `PushDataBodySchema` in `data/api.ts` and
+        `data/pushData.ts`."""
+        return self._http.request(request, request_option)
+
+    async def apush_data(
+        self, request: PushDataRequest, request_option: RequestOption | None = None
+    ) -> PushDataResponse:
+        return await self._http.arequest(request, request_option)
+
+    def list_data(
+        self, request: ListDataRequest, request_option: RequestOption | None = None
+    ) -> ListDataResponse:
+        """`POST /api/core/dataset/data/v2/list`: a page of a collection's chunks, in chunk order.
+
+        `search_text` matches `q` and `a`. `page_size` is at most 30 (FastGPT lowers larger values, which
+        would end a walk early). Source (FastGPT f88b51b5): `GetDatasetDataListBodySchema` in `data/api.ts` and
+        `data/v2/list.ts`."""
+        return self._http.request(request, request_option)
+
+    async def alist_data(
+        self, request: ListDataRequest, request_option: RequestOption | None = None
+    ) -> ListDataResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_data(self, request: GetDataRequest, request_option: RequestOption | None = None) -> DataDetail:
+        """`GET /api/core/dataset/data/detail?id=`: one chunk with its indexes. Source (FastGPT f88b51b5):
+        `GetDatasetDataDetailQuerySchema` in `data/api.ts` and `data/detail.ts`."""
+        return self._http.request(request, request_option)
+
+    async def aget_data(
+        self, request: GetDataRequest, request_option: RequestOption | None = None
+    ) -> DataDetail:
+        return await self._http.arequest(request, request_option)
+
+    def update_data(
+        self, request: UpdateDataRequest, request_option: RequestOption | None = None
+    ) -> UpdateDataResponse:
+        """`PUT /api/core/dataset/data/update`: change a chunk's text and, optionally, its indexes.
+
+        `q` is required. With `indexes` given they replace the chunk's custom indexes (keep one's vector
+        with its `data_id`); without, FastGPT rebuilds the default indexes from the new text. FastGPT reads
+        no `metadata` here (`UpdateDatasetDataBodySchema` omits it). Source (FastGPT f88b51b5): `UpdateDatasetDataBodySchema`
+        in `data/api.ts` (`UpdateDatasetDataPropsSchema`, `type.ts` at f88b51b5) and `data/update.ts`."""
+        return self._http.request(request, request_option)
+
+    async def aupdate_data(
+        self, request: UpdateDataRequest, request_option: RequestOption | None = None
+    ) -> UpdateDataResponse:
+        return await self._http.arequest(request, request_option)
+
+    def delete_data(
+        self, request: DeleteDataRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`DELETE /api/core/dataset/data/delete?id=`: delete one chunk. Source (FastGPT f88b51b5):
+        `DeleteDatasetDataQuerySchema` in `data/api.ts` and `data/delete.ts`."""
+        return self._http.request(request, request_option)
+
+    async def adelete_data(
+        self, request: DeleteDataRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def list_datasets_v2(
+        self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
+    ) -> ListDatasetsV2Response:
+        """`POST /api/core/dataset/listV2` (FastGPT >= 4.17.0; older servers answer 404): a page of the datasets
+        the key's member can read.
+
+        Without `search_key`: the datasets of one folder (`parent_id`; the top level without it). With
+        `search_key`: names and intros matching it (case-insensitive) in that folder and every folder
+        below it (the whole team at the top level). `type` keeps one type or any of a list; `tmb_ids` the
+        datasets these members created (an empty list answers an empty page); `sort` is "updateTimeDesc"
+        (the default), "createTimeDesc" or "createTimeAsc". Pages are `offset` / `page_size` (FastGPT's
+        default page is 50). `with_app_count` adds `app_count` to the datasets the member owns.
+        Source: `GetDatasetListV2BodySchema` (`GetDatasetListBodySchema` + `PaginationSchema`) in
+        `packages/global/openapi/core/dataset/api.ts` @ 037de007 and `packages/global/openapi/api.ts`, and the
+        handler `projects/app/src/pages/api/core/dataset/listV2.ts` (4.17). `iter_datasets_v2` walks the pages."""
+        return self._http.request(request, request_option)
+
+    async def alist_datasets_v2(
+        self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
+    ) -> ListDatasetsV2Response:
+        return await self._http.arequest(request, request_option)
+
+    def create_data_index(
+        self, request: CreateDataIndexRequest, request_option: RequestOption | None = None
+    ) -> DataIndexResponse:
+        """`POST /api/core/dataset/data/index/create` (FastGPT >= 4.15.0): add one index to a chunk, before its
+        other indexes, without rebuilding the rest. The text is embedded at once (it costs AI points) and may
+        be at most the embedding model's token limit ("Dataset data index text is too long"). The answer's
+        `index` is the stored one.
+
+        Source: `CreateDatasetDataIndexBodySchema` (`dataId`, `type`, `text`) registered in
+        `packages/global/openapi/core/dataset/data/index.ts`; handler `projects/app/src/pages/api/core/dataset/data/index/create.ts`
+        and `DatasetDataIndexOperation.writeDatasetDataIndex` (`projects/app/src/service/core/dataset/data/dataIndex.ts`
+        at 09bba826), which trims `text` and refuses an empty one or a system type."""
+        return self._http.request(request, request_option)
+
+    async def acreate_data_index(
+        self, request: CreateDataIndexRequest, request_option: RequestOption | None = None
+    ) -> DataIndexResponse:
+        return await self._http.arequest(request, request_option)
+
+    def update_data_index(
+        self, request: UpdateDataIndexRequest, request_option: RequestOption | None = None
+    ) -> DataIndexResponse:
+        """`POST /api/core/dataset/data/index/update` (FastGPT >= 4.15.0): replace one index of a chunk, named by
+        `index_data_id` (its `data_id` in `get_data`'s `indexes`), in place. The same text and type change
+        nothing (no new embedding); an unknown `index_data_id` is refused ("Dataset data index not found").
+
+        Source: `UpdateDatasetDataIndexBodySchema` (`dataId`, `indexDataId`, `type`, `text`); handler
+        `data/index/update.ts` and `writeDatasetDataIndex` (`dataIndex.ts` at 09bba826)."""
+        return self._http.request(request, request_option)
+
+    async def aupdate_data_index(
+        self, request: UpdateDataIndexRequest, request_option: RequestOption | None = None
+    ) -> DataIndexResponse:
+        return await self._http.arequest(request, request_option)
+
+    def delete_data_index(
+        self, request: DeleteDataIndexRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`POST /api/core/dataset/data/index/delete` (FastGPT >= 4.15.0): remove one index of a chunk and its
+        vector. FastGPT refuses the system ones ("System indexes cannot be deleted separately") and an unknown
+        `index_data_id` ("Dataset data index not found"). Answers `data: null`.
+
+        Source: `DeleteDatasetDataIndexBodySchema` (`dataId`, `indexDataId`); handler `data/index/delete.ts` (@ 5995b3b4)
+        and `deleteDatasetDataIndex` (`dataIndex.ts` at 09bba826)."""
+        return self._http.request(request, request_option)
+
+    async def adelete_data_index(
+        self, request: DeleteDataIndexRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        return await self._http.arequest(request, request_option)
+
+    def insert_data(
+        self, request: InsertDataRequest, request_option: RequestOption | None = None
+    ) -> InsertDataResponse:
+        """`POST /api/core/dataset/data/insertData`: write one chunk into a collection now, embedded during the
+        call: no training queue, so it is searchable when the call returns (and costs AI points then), unlike
+        `push_data`.
+
+        `q` must not be empty; `a` and extra `indexes` are optional (system index types among them are
+        rebuilt by FastGPT, not kept). FastGPT refuses a chunk whose `q` and `a` are already in the
+        collection ("已经存在完全一致的数据", same data exists), one longer than its model's chunk limit
+        ("Content over max chunk size: N"), and more indexes than the team's plan allows. It is never sent
+        twice once it may have arrived. Source: `InsertDataBodySchema` (`PushDataChunkSchema` with a non-empty
+        `q`, plus `collectionId`) in `packages/global/openapi/core/dataset/data/api.ts` @ 054c3f18; handler
+        `projects/app/src/pages/api/core/dataset/data/insertData.ts` @ d44befef and `hasSameValue`
+        (`projects/app/src/service/core/dataset/data/utils.ts` @ 84008449)."""
+        return self._http.request(request, request_option)
+
+    async def ainsert_data(
+        self, request: InsertDataRequest, request_option: RequestOption | None = None
+    ) -> InsertDataResponse:
+        return await self._http.arequest(request, request_option)
+
+    def create_api_collection_v2(
+        self, request: CreateApiCollectionV2Request, request_option: RequestOption | None = None
+    ) -> CreateApiCollectionV2Response:
+        """`POST /api/core/dataset/collection/create/apiCollectionV2`: collections from files of an API dataset
+        (its files on an API server, Feishu, Yuque or DingTalk), several at once: each file a collection, each
+        folder with `has_child` a folder collection with its files (read from the server recursively). Files
+        already in the dataset (by file id) are skipped. This replaces `create_api_collection`, which
+        FastGPT marks deprecated.
+
+        Source: `CreateApiCollectionV2BodySchema` (`ApiCreateCollectionBaseSchema` + `apiFiles`) in
+        `packages/global/openapi/core/dataset/collection/createApi.ts` @ 1e8bb154 and the handler
+        `projects/app/src/pages/api/core/dataset/collection/create/apiCollectionV2.ts` @ f1268f1e."""
+        return self._http.request(request, request_option)
+
+    async def acreate_api_collection_v2(
+        self, request: CreateApiCollectionV2Request, request_option: RequestOption | None = None
+    ) -> CreateApiCollectionV2Response:
+        return await self._http.arequest(request, request_option)
+
+    def create_file_id_collection(
+        self, request: CreateFileIdCollectionRequest, request_option: RequestOption | None = None
+    ) -> CreateCollectionWithResultResponse:
+        """`POST /api/core/dataset/collection/create/fileId`: a collection from a file already in the dataset's
+        storage, by its key (`file_id`: the `key` of `upload_dataset_file`, which must be a file of this
+        dataset). The collection is named after the stored file; FastGPT parses it in its training queue.
+
+        Source: `CreateCollectionByFileIdBodySchema` (`ApiCreateCollectionBaseSchema` + `fileId`, "S3 文件对象键
+        （必须是 dataset 路径下的文件）", an S3 key under the dataset's path) in
+        `packages/global/openapi/core/dataset/collection/createApi.ts` @ 1e8bb154; the answer is
+        `CreateCollectionWithResultResponseSchema`, as for the other file collections."""
+        return self._http.request(request, request_option)
+
+    async def acreate_file_id_collection(
+        self, request: CreateFileIdCollectionRequest, request_option: RequestOption | None = None
+    ) -> CreateCollectionWithResultResponse:
+        return await self._http.arequest(request, request_option)

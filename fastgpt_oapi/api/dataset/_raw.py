@@ -176,30 +176,6 @@ class DatasetServiceWithRawResponse:
             await self._service.acreate_link_collection(request, request_option),
         )
 
-    def create_file_collection(
-        self,
-        request: CreateFileCollectionRequest,
-        request_option: RequestOption | None = None,
-        *,
-        on_progress: ProgressCallback | None = None,
-    ) -> RawResponse[CreateCollectionWithResultResponse]:
-        return cast(
-            "RawResponse[CreateCollectionWithResultResponse]",
-            self._service.create_file_collection(request, request_option, on_progress=on_progress),
-        )
-
-    async def acreate_file_collection(
-        self,
-        request: CreateFileCollectionRequest,
-        request_option: RequestOption | None = None,
-        *,
-        on_progress: ProgressCallback | None = None,
-    ) -> RawResponse[CreateCollectionWithResultResponse]:
-        return cast(
-            "RawResponse[CreateCollectionWithResultResponse]",
-            await self._service.acreate_file_collection(request, request_option, on_progress=on_progress),
-        )
-
     def create_api_collection(
         self, request: CreateApiCollectionRequest, request_option: RequestOption | None = None
     ) -> RawResponse[CreateApiCollectionResponse]:
@@ -255,20 +231,6 @@ class DatasetServiceWithRawResponse:
     ) -> RawResponse[OperationResponse]:
         return cast(
             "RawResponse[OperationResponse]", await self._service.aupdate_collection(request, request_option)
-        )
-
-    def delete_collection(
-        self, request: DeleteCollectionRequest, request_option: RequestOption | None = None
-    ) -> RawResponse[OperationResponse]:
-        return cast(
-            "RawResponse[OperationResponse]", self._service.delete_collection(request, request_option)
-        )
-
-    async def adelete_collection(
-        self, request: DeleteCollectionRequest, request_option: RequestOption | None = None
-    ) -> RawResponse[OperationResponse]:
-        return cast(
-            "RawResponse[OperationResponse]", await self._service.adelete_collection(request, request_option)
         )
 
     def sync_collection(
@@ -439,4 +401,42 @@ class DatasetServiceWithRawResponse:
         return cast(
             "RawResponse[CreateCollectionWithResultResponse]",
             await self._service.acreate_file_id_collection(request, request_option),
+        )
+
+    def create_file_collection(
+        self,
+        request: CreateFileCollectionRequest,
+        request_option: RequestOption | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
+    ) -> RawResponse[CreateCollectionWithResultResponse]:
+        return cast(
+            "RawResponse[CreateCollectionWithResultResponse]",
+            self._service.create_file_collection(request, request_option, on_progress=on_progress),
+        )
+
+    async def acreate_file_collection(
+        self,
+        request: CreateFileCollectionRequest,
+        request_option: RequestOption | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
+    ) -> RawResponse[CreateCollectionWithResultResponse]:
+        return cast(
+            "RawResponse[CreateCollectionWithResultResponse]",
+            await self._service.acreate_file_collection(request, request_option, on_progress=on_progress),
+        )
+
+    def delete_collection(
+        self, request: DeleteCollectionRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[OperationResponse]:
+        return cast(
+            "RawResponse[OperationResponse]", self._service.delete_collection(request, request_option)
+        )
+
+    async def adelete_collection(
+        self, request: DeleteCollectionRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[OperationResponse]:
+        return cast(
+            "RawResponse[OperationResponse]", await self._service.adelete_collection(request, request_option)
         )

@@ -818,7 +818,8 @@ class ApiDatasetServer(RequestPart):
 
 
 class CreateDatasetRequest(APIRequest[CreateDatasetResponse]):
-    """`POST /api/core/dataset/create`: a new dataset (or a dataset folder, `type="folder"`).
+    """`POST /api/core/dataset/create`: a new dataset (or a dataset folder, `type="folder"`); `.id` of the
+    answer is its id.
 
     Without `parent_id` it is created at the top level, which needs the team's create-dataset
     permission; inside a folder, write access to it. Models not given are the server's defaults; a
@@ -827,7 +828,7 @@ class CreateDatasetRequest(APIRequest[CreateDatasetResponse]):
     they default to "" here. Source (FastGPT f88b51b5): `CreateDatasetBodySchema` in `api.ts` and `dataset/create.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/create")
+    route = Route("POST", "/api/core/dataset/create", call="create_dataset")
 
     name: str = Field(min_length=1)
     type: DatasetType = "dataset"
@@ -850,7 +851,8 @@ class CreateDatasetRequest(APIRequest[CreateDatasetResponse]):
 
 
 class ListDatasetsRequest(APIRequest[ListDatasetsResponse]):
-    """`POST /api/core/dataset/list`: the datasets of one folder (the top level without `parent_id`).
+    """`POST /api/core/dataset/list`: the datasets of one folder (the top level without `parent_id`), all
+    of them (unpaged), most recently updated first.
 
     FastGPT reads these from the body only (its docs' `?parentId=` query is ignored). `search_key`
     matches names and intros across all folders. Since FastGPT 4.17.0 `type` may be a list of types,
@@ -859,7 +861,7 @@ class ListDatasetsRequest(APIRequest[ListDatasetsResponse]):
     `dataset/list.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/list")
+    route = Route("POST", "/api/core/dataset/list", call="list_datasets")
 
     parent_id: ParentId | None = None
     # One type, or (FastGPT >= 4.17.0) several.
@@ -875,7 +877,7 @@ class ListDatasetsRequest(APIRequest[ListDatasetsResponse]):
 class GetDatasetRequest(APIRequest[DatasetDetail]):
     """`GET /api/core/dataset/detail?id=`: one dataset. Source (FastGPT f88b51b5): `GetDatasetDetailQuerySchema` (`api.ts` at f88b51b5)."""
 
-    route = Route("GET", "/api/core/dataset/detail", query=frozenset({"id"}))
+    route = Route("GET", "/api/core/dataset/detail", query=frozenset({"id"}), call="get_dataset")
 
     id: ObjectId
 
@@ -888,7 +890,7 @@ class DeleteDatasetRequest(APIRequest[OperationResponse]):
     Needs owner rights. Source (FastGPT f88b51b5): `DeleteDatasetQuerySchema` (`api.ts` at f88b51b5) and `dataset/delete.ts`.
     """
 
-    route = Route("DELETE", "/api/core/dataset/delete", query=frozenset({"id"}))
+    route = Route("DELETE", "/api/core/dataset/delete", query=frozenset({"id"}), call="delete_dataset")
 
     id: ObjectId
 
@@ -901,11 +903,12 @@ class SearchTestRequest(APIRequest[SearchTestResponse]):
     Give `text`, or `query_image_urls` (up to 10 `temp/<teamId>/...` keys from FastGPT's
     `presignSearchTestImage`; URLs are refused), or both. `limit` is the most tokens of chunks to
     return (FastGPT's default 5000, capped at 20000); `similarity` the lowest score kept. The search
-    costs AI points, and FastGPT allows 15 a second per IP. Source (FastGPT f88b51b5): `SearchDatasetTestBodySchema` in
+    costs AI points, so it is not sent again after a timeout, and FastGPT allows 15 a second per IP.
+    Source (FastGPT f88b51b5): `SearchDatasetTestBodySchema` in
     `api.ts` and `dataset/searchTest.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/searchTest")
+    route = Route("POST", "/api/core/dataset/searchTest", call="search_test")
 
     dataset_id: ObjectId
     # Declared before `text`, whose check reads it.
@@ -1053,13 +1056,14 @@ class CollectionSettings(ChunkSettings, _CollectionTarget):
 
 class CreateCollectionRequest(APIRequest[CreateCollectionResponse]):
     """`POST /api/core/dataset/collection/create`: an empty collection, `type` "virtual" (data is then
-    pushed with `push_data`), or a folder ("folder") to put other collections in. `tags`: names, or
+    pushed with `push_data`), or a folder ("folder") to put other collections in; `.id` of the answer is
+    its id. `tags`: names, or
     typed `CollectionTagInput`s (FastGPT >= 4.17.1); `inherit_permission` (FastGPT >= 4.17.3).
     Source (FastGPT f88b51b5): `CreateCollectionBodySchema` in `createApi.ts` and `collection/create.ts`;
     typed tags: `createApi.ts` at 04b3226b.
     """
 
-    route = Route("POST", "/api/core/dataset/collection/create")
+    route = Route("POST", "/api/core/dataset/collection/create", call="create_collection")
 
     dataset_id: ObjectId
     name: str
@@ -1081,7 +1085,7 @@ class CreateTextCollectionRequest(APIRequest[CreateCollectionWithResultResponse]
     `createApi.ts` and `collection/create/text.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/collection/create/text")
+    route = Route("POST", "/api/core/dataset/collection/create/text", call="create_text_collection")
 
     name: str
     text: str
@@ -1098,7 +1102,7 @@ class CreateLinkCollectionRequest(APIRequest[CreateCollectionWithResultResponse]
     `createApi.ts` and `collection/create/link.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/collection/create/link")
+    route = Route("POST", "/api/core/dataset/collection/create/link", call="create_link_collection")
 
     link: HttpLink
 
@@ -1137,7 +1141,7 @@ class CreateApiCollectionRequest(APIRequest[CreateApiCollectionResponse], Collec
     `createApi.ts`, `collection/create/apiCollection.ts` and `apiCollectionV2.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/collection/create/apiCollection")
+    route = Route("POST", "/api/core/dataset/collection/create/apiCollection", call="create_api_collection")
 
     name: str
     api_file_id: str = Field(min_length=1)
@@ -1157,7 +1161,7 @@ class ListCollectionsRequest(APIRequest[ListCollectionsResponse]):
     `collection/listV2.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/collection/listV2")
+    route = Route("POST", "/api/core/dataset/collection/listV2", call="list_collections")
 
     dataset_id: ObjectId
     parent_id: ParentId | None = None
@@ -1176,7 +1180,9 @@ class GetCollectionRequest(APIRequest[CollectionDetail]):
     """`GET /api/core/dataset/collection/detail?id=`: one collection. Source (FastGPT f88b51b5):
     `GetCollectionDetailQuerySchema` in `collection/api.ts` and `collection/detail.ts`."""
 
-    route = Route("GET", "/api/core/dataset/collection/detail", query=frozenset({"id"}))
+    route = Route(
+        "GET", "/api/core/dataset/collection/detail", query=frozenset({"id"}), call="get_collection"
+    )
 
     id: ObjectId
 
@@ -1192,7 +1198,7 @@ class UpdateCollectionRequest(APIRequest[OperationResponse]):
     `UpdateDatasetCollectionBodySchema` in `collection/api.ts` and `collection/update.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/collection/update")
+    route = Route("POST", "/api/core/dataset/collection/update", call="update_collection")
 
     id: ObjectId | None = None
     dataset_id: ObjectId | None = None
@@ -1292,7 +1298,7 @@ class SyncCollectionRequest(APIRequest[SyncCollectionResponse]):
     Source (FastGPT f88b51b5): `SyncCollectionBodySchema` in `collection/api.ts` and `collection/sync.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/collection/sync")
+    route = Route("POST", "/api/core/dataset/collection/sync", call="sync_collection")
 
     collection_id: ObjectId
 
@@ -1374,7 +1380,8 @@ def is_plain_item(value: object) -> bool:
 
 
 class PushDataRequest(APIRequest[PushDataResponse]):
-    """`POST /api/core/dataset/data/pushData`: queue up to 200 chunks into a collection for training.
+    """`POST /api/core/dataset/data/pushData`: queue up to 200 chunks into a collection for training. Never
+    sent twice once FastGPT may have received it.
 
     `data` holds `DataItem`s or dicts (more than 200 is refused before sending). The collection's own
     training mode decides how they are trained; `training_type`, `index_size`, `auto_indexes`,
@@ -1384,7 +1391,7 @@ class PushDataRequest(APIRequest[PushDataResponse]):
     `data/pushData.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/data/pushData")
+    route = Route("POST", "/api/core/dataset/data/pushData", call="push_data")
 
     collection_id: ObjectId
     data: builtins.list[DataItemInput] = Field(max_length=MAX_PUSH_ITEMS)
@@ -1406,7 +1413,7 @@ class ListDataRequest(APIRequest[ListDataResponse]):
     `data/v2/list.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/data/v2/list")
+    route = Route("POST", "/api/core/dataset/data/v2/list", call="list_data")
 
     collection_id: ObjectId
     search_text: str | None = None
@@ -1420,7 +1427,7 @@ class GetDataRequest(APIRequest[DataDetail]):
     """`GET /api/core/dataset/data/detail?id=`: one chunk with its indexes. Source (FastGPT f88b51b5):
     `GetDatasetDataDetailQuerySchema` in `data/api.ts` and `data/detail.ts`."""
 
-    route = Route("GET", "/api/core/dataset/data/detail", query=frozenset({"id"}))
+    route = Route("GET", "/api/core/dataset/data/detail", query=frozenset({"id"}), call="get_data")
 
     id: ObjectId
 
@@ -1436,7 +1443,7 @@ class UpdateDataRequest(APIRequest[UpdateDataResponse]):
     in `data/api.ts` (`UpdateDatasetDataPropsSchema`, `type.ts` at f88b51b5) and `data/update.ts`.
     """
 
-    route = Route("PUT", "/api/core/dataset/data/update")
+    route = Route("PUT", "/api/core/dataset/data/update", call="update_data")
 
     data_id: ObjectId
     q: str
@@ -1452,7 +1459,7 @@ class DeleteDataRequest(APIRequest[OperationResponse]):
     """`DELETE /api/core/dataset/data/delete?id=`: delete one chunk. Source (FastGPT f88b51b5):
     `DeleteDatasetDataQuerySchema` in `data/api.ts` and `data/delete.ts`."""
 
-    route = Route("DELETE", "/api/core/dataset/data/delete", query=frozenset({"id"}))
+    route = Route("DELETE", "/api/core/dataset/data/delete", query=frozenset({"id"}), call="delete_data")
 
     id: ObjectId
 
@@ -1548,7 +1555,8 @@ class ListDatasetsV2Response(Page[DatasetListV2Item]):
 
 
 class ListDatasetsV2Request(APIRequest[ListDatasetsV2Response]):
-    """`POST /api/core/dataset/listV2` (FastGPT >= 4.17.0): a page of the datasets the key's member can read.
+    """`POST /api/core/dataset/listV2` (FastGPT >= 4.17.0; older servers answer 404): a page of the datasets
+    the key's member can read.
 
     Without `search_key`: the datasets of one folder (`parent_id`; the top level without it). With
     `search_key`: names and intros matching it (case-insensitive) in that folder and every folder
@@ -1561,7 +1569,7 @@ class ListDatasetsV2Request(APIRequest[ListDatasetsV2Response]):
     handler `projects/app/src/pages/api/core/dataset/listV2.ts` (4.17). `iter_datasets_v2` walks the pages.
     """
 
-    route = Route("POST", "/api/core/dataset/listV2")
+    route = Route("POST", "/api/core/dataset/listV2", call="list_datasets_v2")
 
     parent_id: ParentId | None = None
     type: DatasetType | builtins.list[DatasetType] | None = None
@@ -1589,7 +1597,8 @@ class DataIndexResponse(FastGPTModel):
 class CreateDataIndexRequest(APIRequest[DataIndexResponse]):
     """`POST /api/core/dataset/data/index/create` (FastGPT >= 4.15.0): add one index to a chunk, before its
     other indexes, without rebuilding the rest. The text is embedded at once (it costs AI points) and may
-    be at most the embedding model's token limit ("Dataset data index text is too long").
+    be at most the embedding model's token limit ("Dataset data index text is too long"). The answer's
+    `index` is the stored one.
 
     Source: `CreateDatasetDataIndexBodySchema` (`dataId`, `type`, `text`) registered in
     `packages/global/openapi/core/dataset/data/index.ts`; handler `projects/app/src/pages/api/core/dataset/data/index/create.ts`
@@ -1597,7 +1606,7 @@ class CreateDataIndexRequest(APIRequest[DataIndexResponse]):
     at 09bba826), which trims `text` and refuses an empty one or a system type.
     """
 
-    route = Route("POST", "/api/core/dataset/data/index/create")
+    route = Route("POST", "/api/core/dataset/data/index/create", call="create_data_index")
 
     data_id: ObjectId
     type: CustomDataIndexType = "custom"
@@ -1615,7 +1624,7 @@ class UpdateDataIndexRequest(APIRequest[DataIndexResponse]):
     `data/index/update.ts` and `writeDatasetDataIndex` (`dataIndex.ts` at 09bba826).
     """
 
-    route = Route("POST", "/api/core/dataset/data/index/update")
+    route = Route("POST", "/api/core/dataset/data/index/update", call="update_data_index")
 
     data_id: ObjectId
     index_data_id: str = Field(min_length=1)
@@ -1634,7 +1643,7 @@ class DeleteDataIndexRequest(APIRequest[OperationResponse]):
     and `deleteDatasetDataIndex` (`dataIndex.ts` at 09bba826).
     """
 
-    route = Route("POST", "/api/core/dataset/data/index/delete")
+    route = Route("POST", "/api/core/dataset/data/index/delete", call="delete_data_index")
 
     data_id: ObjectId
     index_data_id: str = Field(min_length=1)
@@ -1666,7 +1675,7 @@ class InsertDataRequest(APIRequest[InsertDataResponse]):
     (`projects/app/src/service/core/dataset/data/utils.ts` @ 84008449).
     """
 
-    route = Route("POST", "/api/core/dataset/data/insertData")
+    route = Route("POST", "/api/core/dataset/data/insertData", call="insert_data")
 
     collection_id: ObjectId
     q: str = Field(min_length=1)
@@ -1716,7 +1725,9 @@ class CreateApiCollectionV2Request(APIRequest[CreateApiCollectionV2Response], Co
     `projects/app/src/pages/api/core/dataset/collection/create/apiCollectionV2.ts` @ f1268f1e.
     """
 
-    route = Route("POST", "/api/core/dataset/collection/create/apiCollectionV2")
+    route = Route(
+        "POST", "/api/core/dataset/collection/create/apiCollectionV2", call="create_api_collection_v2"
+    )
 
     api_files: builtins.list[ApiFileItem]
 
@@ -1777,7 +1788,7 @@ class CreateFileIdCollectionRequest(APIRequest[CreateCollectionWithResultRespons
     `CreateCollectionWithResultResponseSchema`, as for the other file collections.
     """
 
-    route = Route("POST", "/api/core/dataset/collection/create/fileId")
+    route = Route("POST", "/api/core/dataset/collection/create/fileId", call="create_file_id_collection")
 
     file_id: str = Field(min_length=1)
 

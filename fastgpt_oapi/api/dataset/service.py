@@ -37,68 +37,29 @@ from fastgpt_oapi.core.multipart import FieldPart, FilePart, MultipartBody
 from fastgpt_oapi.core.options import RequestOption
 from fastgpt_oapi.core.paging import OffsetWalk, awalk, walk
 from fastgpt_oapi.core.progress import ProgressCallback
-from fastgpt_oapi.core.service import Service
 from fastgpt_oapi.core.storage import aupload, upload
 from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, filename_of, open_source
 
-from ._raw import DatasetServiceWithRawResponse
+from ._calls import DatasetCalls
 from .bulk import DEFAULT_PUSH_CONCURRENCY, PushDataFields, PushRun, apush, push
 from .mirror import MirrorRun
 from .model import (
     MAX_PUSH_ITEMS,
     CollectionDetail,
     CollectionListItem,
-    CreateApiCollectionRequest,
-    CreateApiCollectionResponse,
-    CreateApiCollectionV2Request,
-    CreateApiCollectionV2Response,
-    CreateCollectionRequest,
-    CreateCollectionResponse,
     CreateCollectionWithResultResponse,
-    CreateDataIndexRequest,
-    CreateDatasetRequest,
-    CreateDatasetResponse,
     CreateFileCollectionRequest,
-    CreateFileIdCollectionRequest,
-    CreateLinkCollectionRequest,
-    CreateTextCollectionRequest,
-    DataDetail,
-    DataIndexResponse,
     DataItemInput,
     DataListItem,
-    DatasetDetail,
     DatasetListV2Item,
     DeleteCollectionRequest,
-    DeleteDataIndexRequest,
-    DeleteDataRequest,
-    DeleteDatasetRequest,
-    GetCollectionRequest,
-    GetDataRequest,
-    GetDatasetRequest,
-    InsertDataRequest,
-    InsertDataResponse,
     ListCollectionsRequest,
-    ListCollectionsResponse,
     ListDataRequest,
-    ListDataResponse,
-    ListDatasetsRequest,
-    ListDatasetsResponse,
     ListDatasetsV2Request,
-    ListDatasetsV2Response,
     MirrorProgress,
     MirrorResult,
     PushAllResult,
-    PushDataRequest,
-    PushDataResponse,
-    SearchTestRequest,
-    SearchTestResponse,
-    SyncCollectionRequest,
-    SyncCollectionResponse,
     TrainingProgress,
-    UpdateCollectionRequest,
-    UpdateDataIndexRequest,
-    UpdateDataRequest,
-    UpdateDataResponse,
     UploadDatasetFileRequest,
     UploadedDatasetFile,
 )
@@ -124,96 +85,10 @@ def _item_key(item: CollectionListItem | DataListItem | DatasetListV2Item) -> Ha
     return item.id or item.model_dump_json()
 
 
-class DatasetService(Service[DatasetServiceWithRawResponse]):
+class DatasetService(DatasetCalls):
     """Datasets, collections and data (chunks). Needs the API key's member to have access to them."""
 
-    # ---- datasets -----------------------------------------------------------------------------
-
-    def create_dataset(
-        self, request: CreateDatasetRequest, request_option: RequestOption | None = None
-    ) -> CreateDatasetResponse:
-        """A new dataset; `.id` of the answer is its id."""
-        return self._http.request(request, request_option)
-
-    async def acreate_dataset(
-        self, request: CreateDatasetRequest, request_option: RequestOption | None = None
-    ) -> CreateDatasetResponse:
-        return await self._http.arequest(request, request_option)
-
-    def list_datasets(
-        self, request: ListDatasetsRequest, request_option: RequestOption | None = None
-    ) -> ListDatasetsResponse:
-        """The datasets of one folder (all of them, unpaged), most recently updated first."""
-        return self._http.request(request, request_option)
-
-    async def alist_datasets(
-        self, request: ListDatasetsRequest, request_option: RequestOption | None = None
-    ) -> ListDatasetsResponse:
-        return await self._http.arequest(request, request_option)
-
-    def get_dataset(
-        self, request: GetDatasetRequest, request_option: RequestOption | None = None
-    ) -> DatasetDetail:
-        return self._http.request(request, request_option)
-
-    async def aget_dataset(
-        self, request: GetDatasetRequest, request_option: RequestOption | None = None
-    ) -> DatasetDetail:
-        return await self._http.arequest(request, request_option)
-
-    def delete_dataset(
-        self, request: DeleteDatasetRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return self._http.request(request, request_option)
-
-    async def adelete_dataset(
-        self, request: DeleteDatasetRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
-
-    def search_test(
-        self, request: SearchTestRequest, request_option: RequestOption | None = None
-    ) -> SearchTestResponse:
-        """Search the dataset; costs AI points, so it is not sent again after a timeout."""
-        return self._http.request(request, request_option)
-
-    async def asearch_test(
-        self, request: SearchTestRequest, request_option: RequestOption | None = None
-    ) -> SearchTestResponse:
-        return await self._http.arequest(request, request_option)
-
     # ---- collections --------------------------------------------------------------------------
-
-    def create_collection(
-        self, request: CreateCollectionRequest, request_option: RequestOption | None = None
-    ) -> CreateCollectionResponse:
-        """An empty ("virtual") collection or a folder; `.id` of the answer is its id."""
-        return self._http.request(request, request_option)
-
-    async def acreate_collection(
-        self, request: CreateCollectionRequest, request_option: RequestOption | None = None
-    ) -> CreateCollectionResponse:
-        return await self._http.arequest(request, request_option)
-
-    def create_text_collection(
-        self, request: CreateTextCollectionRequest, request_option: RequestOption | None = None
-    ) -> CreateCollectionWithResultResponse:
-        return self._http.request(request, request_option)
-
-    async def acreate_text_collection(
-        self, request: CreateTextCollectionRequest, request_option: RequestOption | None = None
-    ) -> CreateCollectionWithResultResponse:
-        return await self._http.arequest(request, request_option)
-
-    def create_link_collection(
-        self, request: CreateLinkCollectionRequest, request_option: RequestOption | None = None
-    ) -> CreateCollectionWithResultResponse:
-        return self._http.request(request, request_option)
-
-    async def acreate_link_collection(
-        self, request: CreateLinkCollectionRequest, request_option: RequestOption | None = None
-    ) -> CreateCollectionWithResultResponse:
-        return await self._http.arequest(request, request_option)
 
     def create_file_collection(
         self,
@@ -282,27 +157,6 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
         )
         return call.with_body(body)
 
-    def create_api_collection(
-        self, request: CreateApiCollectionRequest, request_option: RequestOption | None = None
-    ) -> CreateApiCollectionResponse:
-        return self._http.request(request, request_option)
-
-    async def acreate_api_collection(
-        self, request: CreateApiCollectionRequest, request_option: RequestOption | None = None
-    ) -> CreateApiCollectionResponse:
-        return await self._http.arequest(request, request_option)
-
-    def list_collections(
-        self, request: ListCollectionsRequest, request_option: RequestOption | None = None
-    ) -> ListCollectionsResponse:
-        """One page of a folder's collections (`list`, `total`)."""
-        return self._http.request(request, request_option)
-
-    async def alist_collections(
-        self, request: ListCollectionsRequest, request_option: RequestOption | None = None
-    ) -> ListCollectionsResponse:
-        return await self._http.arequest(request, request_option)
-
     def iter_collections(
         self, request: ListCollectionsRequest, request_option: RequestOption | None = None
     ) -> Iterator[CollectionListItem]:
@@ -319,26 +173,6 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
         return awalk(
             lambda page: self.alist_collections(page, request_option), OffsetWalk(request, _item_key)
         )
-
-    def get_collection(
-        self, request: GetCollectionRequest, request_option: RequestOption | None = None
-    ) -> CollectionDetail:
-        return self._http.request(request, request_option)
-
-    async def aget_collection(
-        self, request: GetCollectionRequest, request_option: RequestOption | None = None
-    ) -> CollectionDetail:
-        return await self._http.arequest(request, request_option)
-
-    def update_collection(
-        self, request: UpdateCollectionRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return self._http.request(request, request_option)
-
-    async def aupdate_collection(
-        self, request: UpdateCollectionRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
 
     def delete_collection(
         self, request: DeleteCollectionRequest, request_option: RequestOption | None = None
@@ -359,39 +193,7 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
         except BadRequestError as exc:
             raise _old_delete_error(request, exc) from exc
 
-    def sync_collection(
-        self, request: SyncCollectionRequest, request_option: RequestOption | None = None
-    ) -> SyncCollectionResponse:
-        return self._http.request(request, request_option)
-
-    async def async_collection(
-        self, request: SyncCollectionRequest, request_option: RequestOption | None = None
-    ) -> SyncCollectionResponse:
-        return await self._http.arequest(request, request_option)
-
     # ---- data ---------------------------------------------------------------------------------
-
-    def push_data(
-        self, request: PushDataRequest, request_option: RequestOption | None = None
-    ) -> PushDataResponse:
-        """Queue up to 200 chunks for training. Never sent twice once FastGPT may have received it."""
-        return self._http.request(request, request_option)
-
-    async def apush_data(
-        self, request: PushDataRequest, request_option: RequestOption | None = None
-    ) -> PushDataResponse:
-        return await self._http.arequest(request, request_option)
-
-    def list_data(
-        self, request: ListDataRequest, request_option: RequestOption | None = None
-    ) -> ListDataResponse:
-        """One page of a collection's chunks (`list`, `total`)."""
-        return self._http.request(request, request_option)
-
-    async def alist_data(
-        self, request: ListDataRequest, request_option: RequestOption | None = None
-    ) -> ListDataResponse:
-        return await self._http.arequest(request, request_option)
 
     def iter_data(
         self, request: ListDataRequest, request_option: RequestOption | None = None
@@ -404,34 +206,6 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
     ) -> AsyncIterator[DataListItem]:
         """Call without `await`: `async for chunk in client.dataset.aiter_data(request)`."""
         return awalk(lambda page: self.alist_data(page, request_option), OffsetWalk(request, _item_key))
-
-    def get_data(self, request: GetDataRequest, request_option: RequestOption | None = None) -> DataDetail:
-        return self._http.request(request, request_option)
-
-    async def aget_data(
-        self, request: GetDataRequest, request_option: RequestOption | None = None
-    ) -> DataDetail:
-        return await self._http.arequest(request, request_option)
-
-    def update_data(
-        self, request: UpdateDataRequest, request_option: RequestOption | None = None
-    ) -> UpdateDataResponse:
-        return self._http.request(request, request_option)
-
-    async def aupdate_data(
-        self, request: UpdateDataRequest, request_option: RequestOption | None = None
-    ) -> UpdateDataResponse:
-        return await self._http.arequest(request, request_option)
-
-    def delete_data(
-        self, request: DeleteDataRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return self._http.request(request, request_option)
-
-    async def adelete_data(
-        self, request: DeleteDataRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
 
     # ---- helpers: bulk push, waiting for training ---------------------------------------------
 
@@ -764,18 +538,7 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
         return run.done()
 
     # ---- FastGPT 4.15 - 4.18 System OpenAPI operations ----------------------------------------
-    # listV2, data indexes, insertData, apiCollectionV2, the presigned upload and create/fileId.
-
-    def list_datasets_v2(
-        self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
-    ) -> ListDatasetsV2Response:
-        """One page of datasets (`list`, `total`); FastGPT >= 4.17.0 (older servers answer 404)."""
-        return self._http.request(request, request_option)
-
-    async def alist_datasets_v2(
-        self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
-    ) -> ListDatasetsV2Response:
-        return await self._http.arequest(request, request_option)
+    # The walk of listV2, and the presigned upload whose key create/fileId takes.
 
     def iter_datasets_v2(
         self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
@@ -791,62 +554,6 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
         return awalk(
             lambda page: self.alist_datasets_v2(page, request_option), OffsetWalk(request, _item_key)
         )
-
-    def create_data_index(
-        self, request: CreateDataIndexRequest, request_option: RequestOption | None = None
-    ) -> DataIndexResponse:
-        """Add one index to a chunk (FastGPT >= 4.15.0); the answer's `index` is the stored one."""
-        return self._http.request(request, request_option)
-
-    async def acreate_data_index(
-        self, request: CreateDataIndexRequest, request_option: RequestOption | None = None
-    ) -> DataIndexResponse:
-        return await self._http.arequest(request, request_option)
-
-    def update_data_index(
-        self, request: UpdateDataIndexRequest, request_option: RequestOption | None = None
-    ) -> DataIndexResponse:
-        """Replace one index of a chunk (FastGPT >= 4.15.0)."""
-        return self._http.request(request, request_option)
-
-    async def aupdate_data_index(
-        self, request: UpdateDataIndexRequest, request_option: RequestOption | None = None
-    ) -> DataIndexResponse:
-        return await self._http.arequest(request, request_option)
-
-    def delete_data_index(
-        self, request: DeleteDataIndexRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        """Remove one index of a chunk (FastGPT >= 4.15.0)."""
-        return self._http.request(request, request_option)
-
-    async def adelete_data_index(
-        self, request: DeleteDataIndexRequest, request_option: RequestOption | None = None
-    ) -> OperationResponse:
-        return await self._http.arequest(request, request_option)
-
-    def insert_data(
-        self, request: InsertDataRequest, request_option: RequestOption | None = None
-    ) -> InsertDataResponse:
-        """Write one chunk now, embedded during the call (no training queue); `.id` of the answer is
-        its id. Never sent twice once FastGPT may have received it."""
-        return self._http.request(request, request_option)
-
-    async def ainsert_data(
-        self, request: InsertDataRequest, request_option: RequestOption | None = None
-    ) -> InsertDataResponse:
-        return await self._http.arequest(request, request_option)
-
-    def create_api_collection_v2(
-        self, request: CreateApiCollectionV2Request, request_option: RequestOption | None = None
-    ) -> CreateApiCollectionV2Response:
-        """Collections from an API dataset's files and folders (FastGPT's replacement for V1)."""
-        return self._http.request(request, request_option)
-
-    async def acreate_api_collection_v2(
-        self, request: CreateApiCollectionV2Request, request_option: RequestOption | None = None
-    ) -> CreateApiCollectionV2Response:
-        return await self._http.arequest(request, request_option)
 
     def upload_dataset_file(
         self,
@@ -885,17 +592,6 @@ class DatasetService(Service[DatasetServiceWithRawResponse]):
             self._http, request, source, request_option, _presign_fields(filename, source)
         )
         return _uploaded_dataset_file(request, presigned, filename, source)
-
-    def create_file_id_collection(
-        self, request: CreateFileIdCollectionRequest, request_option: RequestOption | None = None
-    ) -> CreateCollectionWithResultResponse:
-        """A collection from a file `upload_dataset_file` put into the dataset's storage."""
-        return self._http.request(request, request_option)
-
-    async def acreate_file_id_collection(
-        self, request: CreateFileIdCollectionRequest, request_option: RequestOption | None = None
-    ) -> CreateCollectionWithResultResponse:
-        return await self._http.arequest(request, request_option)
 
 
 def _old_delete_error(request: DeleteCollectionRequest, exc: BadRequestError) -> BadRequestError:
