@@ -515,6 +515,59 @@ def _write(path: Path, new: str, check: bool) -> bool:
     return False
 
 
+# ---- the package root's request models: `fastgpt_oapi/_exports.py` ---------------------------------
+
+EXPORTS_TARGET = Path("fastgpt_oapi") / "_exports.py"
+
+
+def exported_requests() -> dict[str, list[str]]:
+    """Service model module (relative to the package) -> the request models in its `__all__`, sorted."""
+    found: dict[str, list[str]] = {}
+    for model_module in (m.replace(".service", ".model") for m in SERVICE_MODULES):
+        listed = set(importlib.import_module(model_module).__all__)
+        names = sorted(r.__name__ for r in request_models(model_module) if r.__name__ in listed)
+        found[model_module.removeprefix("fastgpt_oapi.")] = names
+    return found
+
+
+def render_exports_source() -> str:
+    """The `_exports.py` text, before ruff: every service's request models, imported for type
+    checkers, listed in `__all__`, and mapped to their module for the root's lazy `__getattr__`."""
+    homes = exported_requests()
+    every = sorted(name for names in homes.values() for name in names)
+    lines = [
+        *_header("the request models in each service model module's `__all__`"),
+        '"""Every service\'s request models, which the package root exports (`fastgpt_oapi/__init__.py`):',
+        "imported here for type checkers only; at run time the root loads each from its module in `HOMES`",
+        'on first use, so `import fastgpt_oapi` loads no model."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import TYPE_CHECKING",
+        "",
+        "if TYPE_CHECKING:",
+        *(f"    from .{module} import {', '.join(names)}" for module, names in homes.items() if names),
+        "",
+        "__all__ = [",
+        *(f'    "{name}",' for name in every),
+        "]",
+        "",
+        "HOMES = {",
+        *(
+            f"    **dict.fromkeys(({''.join(f'{n!r}, ' for n in names)}), {module!r}),"
+            for module, names in homes.items()
+            if names
+        ),
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_exports() -> str:
+    text = _ruff(["check", "--quiet", "--select", "I", "--fix"], EXPORTS_TARGET, render_exports_source())
+    return _ruff(["format", "--quiet"], EXPORTS_TARGET, text)
+
+
 # ---- the service pages' method tables ----------------------------------------------------------
 
 DOCS = Path("docs")
@@ -639,6 +692,7 @@ def main(argv: list[str] | None = None) -> int:
     models = [m.replace(".service", ".model") for m in SERVICE_MODULES]
     stale += [calls_target(m) for m in models if not _write(calls_target(m), render_calls(m), args.check)]
     stale += [raw_target(m) for m in SERVICE_MODULES if not _write(raw_target(m), render_raw(m), args.check)]
+    stale += [] if _write(EXPORTS_TARGET, render_exports(), args.check) else [EXPORTS_TARGET]
     stale += [page for page, text in method_table_pages() if not _write(page, text, args.check)]
     if stale and args.check:
         print("out of date (run `make codegen`):", ", ".join(_shown(path) for path in stale), file=sys.stderr)
