@@ -48,7 +48,7 @@ format: $(VENV_STAMP)  ## Apply ruff fixes and formatting
 typecheck: $(VENV_STAMP)  ## mypy --strict on the package and the tests
 	$(RUN) mypy
 
-codegen: $(VENV_STAMP)  ## Regenerate the typed request builders
+codegen: $(VENV_STAMP)  ## Regenerate builders, one-request methods, raw views, root exports, method tables
 	$(RUN) python tools/codegen.py
 
 check: lint typecheck  ## Lint and type-check (what pre-commit runs)

@@ -1,4 +1,5 @@
-"""Generate the typed request builders and raw-response wrappers: `python tools/codegen.py [--check]`,
+"""Generate the typed request builders, the services' one-request methods, their raw-response wrappers,
+the package root's request exports and the docs' method tables: `python tools/codegen.py [--check]`,
 run from the repository root.
 
 For every model class that declares a `builder` (`Builds`) in the modules below, writes a `<Model>Builder`
@@ -9,16 +10,31 @@ way the model module imports them, so the generated file type-checks the same. T
 through ruff (import order, then format), so `make lint` and `--check` agree on one text. The test
 suite runs `--check`, so a field added without regenerating fails CI.
 
+For every service, writes `<Service>Calls` into `_calls.py` beside it: for each request model whose
+`Route` names its SDK method (`Route("POST", "/api/...", call="get_x")`), `get_x(request,
+request_option=None)` returning the request's response model, documented by the request's docstring,
+and its `aget_x` twin. The hand-written service class derives from `<Service>Calls` and holds only the
+methods with logic of their own (walks, uploads, streams, helpers); a hand-written method with a
+declared call's name is an error here, since it would hide the generated one.
+
 For every service, writes `<Service>WithRawResponse` into `_raw.py` beside it: one method per service
-method that sends one request and returns its model (found by reading the method: one `self._http`
-send, no loop, a response model returned), with the same parameters and `RawResponse[<model>]`
-returned, so `client.<service>.with_raw_response` is typed as strictly as the service.
+method that sends one request and returns its model (the generated calls, and any hand-written method
+found by reading it: one `self._http` send, no loop, a response model returned), with the same
+parameters and `RawResponse[<model>]` returned, so `client.<service>.with_raw_response` is typed as
+strictly as the service.
+
+Writes `fastgpt_oapi/_exports.py`: every request model in a service model module's `__all__`, imported
+for type checkers, listed in `__all__`, and mapped to its module for the package root's lazy
+`__getattr__`. `fastgpt_oapi/__init__.py` star-imports it for type checkers and adds its `__all__` and
+`HOMES` to its own, so a new request model is exported from the root with no edit there.
 
 For every service page of the docs (`docs/<service>.md`), rewrites the method table between
 `<!-- methods -->` and `<!-- /methods -->`: one row per public method, its endpoint read from its request
 model's `Route` (or, for a method of several requests, from its docstring), its return annotation, and
-the since-version of its row in `docs/coverage.md`. So a new method is documented there by its code and
-its coverage row; the page's prose says the rest.
+the since-version of its row in `docs/coverage.md`; rows follow the order of the request models, a
+hand-written method right after the call of the request it takes (`iter_x` after `list_x`), the
+helpers that take no request model last. So a new method is documented there by its code and its
+coverage row; the page's prose says the rest.
 
 This is a development tool: it lives outside the package so it does not ship in the wheel.
 """
@@ -40,7 +56,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from fastgpt_oapi.core.model import Route
+if typing.TYPE_CHECKING:
+    # Nothing of the package is imported before main() has made sure `_exports.py`, which the package
+    # root imports, is there.
+    from fastgpt_oapi.core.model import Route
 
 MODULES = (
     "fastgpt_oapi.core.options",
@@ -503,7 +522,25 @@ def render_raw(module_name: str) -> str:
 
 
 def raw_target(module_name: str) -> Path:
-    return Path(inspect.getfile(importlib.import_module(module_name))).with_name(RAW_TARGET)
+    # Found without importing the service: it imports `_calls.py`, which imports this file.
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or spec.origin is None:
+        raise ValueError(f"{module_name}: not found")
+    return Path(spec.origin).with_name(RAW_TARGET)
+
+
+def raw_placeholder(module_name: str) -> str:
+    """A new service's first `_raw.py`: the class its `_calls.py` names, so that the service imports
+    and its real raw view can be generated from it."""
+    name = f"{service_class_name(module_name)}WithRawResponse"
+    body = [
+        "",
+        "",
+        f"class {name}:",
+        "    def __init__(self, service: object) -> None:",
+        "        self._service = service",
+    ]
+    return "\n".join([*_header(module_name), *body, ""])
 
 
 def _write(path: Path, new: str, check: bool) -> bool:
@@ -663,14 +700,16 @@ def render_method_table(module_name: str, since: dict[str, str]) -> str:
     return "\n".join([TABLE_START, *head, *method_rows(module_name, since), TABLE_END])
 
 
-def method_table_pages(root: Path = Path()) -> list[tuple[Path, str]]:
+def method_table_pages(
+    root: Path = Path(), skip: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[Path, str]]:
     """(page, its text with a fresh table) for every service page that has the markers."""
     coverage = root / DOCS / "coverage.md"
     if not coverage.exists():
         return []
     since = _since_by_method(coverage.read_text(encoding="utf-8"))
     pages = []
-    for module_name in SERVICE_MODULES:
+    for module_name in (m for m in SERVICE_MODULES if m not in skip):
         page = root / DOCS / f"{module_name.split('.')[-2]}.md"
         text = page.read_text(encoding="utf-8") if page.exists() else ""
         if TABLE_START not in text:
@@ -685,15 +724,35 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--check", action="store_true", help="fail if a builder file is out of date")
     args = parser.parse_args(argv)
+    if not EXPORTS_TARGET.exists():  # the package root cannot be imported without it
+        if args.check:
+            print("out of date (run `make codegen`):", _shown(EXPORTS_TARGET), file=sys.stderr)
+            return 1
+        EXPORTS_TARGET.write_text("__all__: list[str] = []\nHOMES: dict[str, str] = {}\n", encoding="utf-8")
     targets = [target(m) for m in MODULES]
     if len(set(targets)) != len(targets):
         raise ValueError("two modules would share one _builders.py")
     stale = [target(m) for m in MODULES if not regenerate(m, args.check)]
-    models = [m.replace(".service", ".model") for m in SERVICE_MODULES]
-    stale += [calls_target(m) for m in models if not _write(calls_target(m), render_calls(m), args.check)]
-    stale += [raw_target(m) for m in SERVICE_MODULES if not _write(raw_target(m), render_raw(m), args.check)]
+    # With `--check`, a service whose `_calls.py` or `_raw.py` is missing cannot be imported, so
+    # what is read from the service class (its raw view, its method table) is not checked.
+    broken = set()
+    for m in SERVICE_MODULES:
+        model = m.replace(".service", ".model")
+        if not calls_target(model).exists() and args.check:
+            broken.add(m)
+        if not _write(calls_target(model), render_calls(model), args.check):
+            stale.append(calls_target(model))
+        if not raw_target(m).exists():  # a new service
+            if args.check:
+                stale.append(raw_target(m))
+                broken.add(m)
+                continue
+            raw_target(m).write_text(raw_placeholder(m), encoding="utf-8")
+        if m not in broken and not _write(raw_target(m), render_raw(m), args.check):
+            stale.append(raw_target(m))
     stale += [] if _write(EXPORTS_TARGET, render_exports(), args.check) else [EXPORTS_TARGET]
-    stale += [page for page, text in method_table_pages() if not _write(page, text, args.check)]
+    pages = method_table_pages(skip=broken)
+    stale += [page for page, text in pages if not _write(page, text, args.check)]
     if stale and args.check:
         print("out of date (run `make codegen`):", ", ".join(_shown(path) for path in stale), file=sys.stderr)
         return 1

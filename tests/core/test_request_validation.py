@@ -211,17 +211,19 @@ def test_codegen_check_fails_on_a_stale_or_missing_file(tmp_path: Path) -> None:
         chat.read_text(encoding="utf-8").replace("        return self\n", "", 1), encoding="utf-8"
     )
     (tmp_path / "fastgpt_oapi" / "core" / "_builders.py").unlink()
+    (tmp_path / "fastgpt_oapi" / "api" / "ai_model" / "_calls.py").unlink()
 
     done = _codegen("--check", root=tmp_path)
     assert done.returncode == 1
     assert "fastgpt_oapi/api/chat/_builders.py" in done.stderr
     assert "fastgpt_oapi/core/_builders.py" in done.stderr
+    assert "fastgpt_oapi/api/ai_model/_calls.py" in done.stderr
     assert "chat_history" not in done.stderr
     assert not (tmp_path / "fastgpt_oapi" / "core" / "_builders.py").exists()  # --check writes nothing
 
     # Regenerating restores exactly the checked-in text.
     assert _codegen(root=tmp_path).returncode == 0
-    for name in ("api/chat/_builders.py", "core/_builders.py"):
+    for name in ("api/chat/_builders.py", "core/_builders.py", "api/ai_model/_calls.py"):
         assert (tmp_path / "fastgpt_oapi" / name).read_bytes() == (ROOT / "fastgpt_oapi" / name).read_bytes()
     assert _codegen("--check", root=tmp_path).returncode == 0
 
