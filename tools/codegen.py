@@ -339,6 +339,8 @@ def render_calls_source(model_module: str) -> str:
     body: list[str] = []
     for name, request in calls:
         response = request.response_type
+        if not response.__name__.isidentifier():  # `Page[Item]`: the method's annotation needs a name
+            raise TypeError(f"{request.__name__}: answer a named class (`class XResponse(Page[Item])`)")
         imports |= {_home(module, bindings, request), _home(module, bindings, response)}
         imports.add(("fastgpt_oapi.core.options", "RequestOption", None))
         params = f"self, request: {request.__name__}, request_option: RequestOption | None = None"
