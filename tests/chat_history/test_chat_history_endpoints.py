@@ -11,7 +11,6 @@ from conftest import APP_ID, fixture_json, make_client
 from endpoint_cases import Case, Fixture, check, table
 from http_support import Wire, run
 
-from fastgpt_oapi import NotFoundError
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage
 from fastgpt_oapi.api.chat_history.model import (
     ChatRecord,
@@ -431,14 +430,6 @@ async def test_the_emulator_lists_the_records_with_feedback(io_mode: str) -> Non
             return (await run(io_mode, lambda: get(request), lambda: aget(request))).data_ids
 
         assert [await ids(kind) for kind in ("has_feedback", "good", "bad")] == [["a0", "a2"], ["a0"], ["a2"]]
-    async with FakeFastGPT(version="4.14.3").client() as old:  # before getFeedbackRecordIds
-        request, service = GetFeedbackRecordIdsRequest(chat_id="c1"), old.chat_history
-        with pytest.raises(NotFoundError):
-            await run(
-                io_mode,
-                lambda: service.get_feedback_record_ids(request),
-                lambda: service.aget_feedback_record_ids(request),
-            )
 
 
 async def test_request_option_reaches_the_wire(io_mode: str) -> None:
