@@ -50,7 +50,8 @@ class Case:
 
     - `call`: `"<service>.<method>"`, the sync method; its `a` twin and raw view are derived.
     - `request`: the request model instance passed to it.
-    - `sent`: `(method, path, query, body)` exactly as the server must see them.
+    - `sent`: `"METHOD /path"`, with `query` (the query string's names and values) and `body` (the JSON
+      body, None for none): exactly what the server must see.
     - `answer`: the envelope's `data` (wrapped in FastGPT's success envelope), or a `Fixture`.
     - `expect`: attribute paths of the parsed answer to their values (`"list.0.chat_id"`: a number
       indexes, `#` is the length), or a callable that asserts on the answer itself.
@@ -60,11 +61,18 @@ class Case:
 
     call: str
     request: APIRequest[Any]
-    sent: Sent
+    sent: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
     answer: Any = None
     expect: Mapping[str, Any] | Callable[[Any], object] = field(default_factory=dict)
     headers: Mapping[str, str] | None = None
     name: str = ""
+
+    @property
+    def wire(self) -> Sent:
+        method, path = self.sent.split(" ")
+        return method, path, dict(self.query), self.body
 
     @property
     def id(self) -> str:
@@ -74,6 +82,7 @@ class Case:
 def table(cases: Sequence[Case]) -> pytest.MarkDecorator:
     """Parametrize `(case, way)` over every row and every way, with ids like `get_x-sync`."""
     ids = [case.id for case in cases]
+    assert ids, "an empty table runs nothing"
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     assert not duplicated, f"two rows share an id: {duplicated}; give them names"
     rows = [pytest.param(case, way, id=f"{case.id}-{way}") for case in cases for way in WAYS]
@@ -105,7 +114,7 @@ def _paths(request: APIRequest[Any]) -> set[tuple[str, str]]:
 async def check(case: Case, way: str) -> None:
     """Send `case.request` the `way` given and assert everything the row says, and the generic rest."""
     area, method = case.call.split(".")
-    assert (case.sent[0], case.sent[1]) in _paths(case.request), "the row's path is not the request's route"
+    assert tuple(case.sent.split(" ")) in _paths(case.request), "the row's path is not the request's route"
     wire = _wire(case)
     service = getattr(make_client(wire), area)
     sync, async_ = getattr(service, method), getattr(service, f"a{method}")
@@ -119,7 +128,7 @@ async def check(case: Case, way: str) -> None:
     else:
         result = await run(way, lambda: sync(case.request), lambda: async_(case.request))
         calls = 1
-    assert [sent(request) for request in wire.requests] == [case.sent] * calls
+    assert [sent(request) for request in wire.requests] == [case.wire] * calls
     assert type(result) is get_type_hints(getattr(type(service), method))["return"]
     if callable(case.expect):
         case.expect(result)

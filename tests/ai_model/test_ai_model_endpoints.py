@@ -75,12 +75,13 @@ CASES = [
     Case(
         "ai_model.get_catalog",
         GetModelCatalogRequest(version="v1", include_source_member=True, order_by="custom"),
-        ("GET", CATALOG, {"version": "v1", "includeSourceMember": "true", "orderBy": "custom"}, None),
-        {
+        f"GET {CATALOG}",
+        query={"version": "v1", "includeSourceMember": "true", "orderBy": "custom"},
+        answer={
             "version": "v2",
             "data": {"models": [LLM], "providers": [PROVIDER], "defaultModelIds": {"llm": LLM["modelId"]}},
         },
-        {
+        expect={
             "version": "v2",
             "changed": True,
             "data.models.#": 1,
@@ -98,9 +99,10 @@ CASES = [
     Case(
         "ai_model.get_catalog",
         GetModelCatalogRequest(version="v1"),
-        ("GET", CATALOG, {"version": "v1"}, None),
-        {"version": "v1"},
-        {"version": "v1", "data": None, "changed": False},
+        f"GET {CATALOG}",
+        query={"version": "v1"},
+        answer={"version": "v1"},
+        expect={"version": "v1", "data": None, "changed": False},
         name="get_catalog-unchanged",
     ),
     Case(
@@ -108,18 +110,14 @@ CASES = [
         GetModelSummaryRequest(
             model_ids=["m1", "m2", "m3"], out_link_auth_data=OutLinkAuthData(share_id="s1", out_link_uid="u1")
         ),
-        (
-            "POST",
-            SUMMARY,
-            {},
-            {
-                "modelIds": ["m1", "m2", "m3"],
-                "appId": APP_ID,  # the client's default, as on every request with an app id
-                "outLinkAuthData": {"shareId": "s1", "outLinkUid": "u1"},
-            },
-        ),
-        {"models": MODELS},
-        summaries,
+        f"POST {SUMMARY}",
+        body={
+            "modelIds": ["m1", "m2", "m3"],
+            "appId": APP_ID,  # the client's default, as on every request with an app id
+            "outLinkAuthData": {"shareId": "s1", "outLinkUid": "u1"},
+        },
+        answer={"models": MODELS},
+        expect=summaries,
     ),
 ]
 

@@ -142,16 +142,18 @@ CASES = [
         .chat_timespan("day")
         .app_timespan("month")
         .build(),
-        ("POST", "/api/proApi/core/app/logs/getChartData", {}, CHART_BODY),
-        Fixture("chart_data.json"),
-        chart,
+        "POST /api/proApi/core/app/logs/getChartData",
+        body=CHART_BODY,
+        answer=Fixture("chart_data.json"),
+        expect=chart,
     ),
     Case(
         "app_logs.get_total_data",
         GetTotalDataRequest(),
-        ("GET", "/api/proApi/core/app/logs/getTotalData", {"appId": APP_ID}, None),
-        Fixture("total_data.json"),
-        {"total_users": 120, "total_chats": 860, "total_points": 315.72},
+        "GET /api/proApi/core/app/logs/getTotalData",
+        query={"appId": APP_ID},
+        answer=Fixture("total_data.json"),
+        expect={"total_users": 120, "total_chats": 860, "total_points": 315.72},
     ),
     Case(
         "app_logs.list_logs",
@@ -169,9 +171,10 @@ CASES = [
             unread_only=False,
             error_filter="has_error",
         ),
-        ("POST", "/api/core/app/logs/list", {}, LOGS_BODY),
-        Fixture("app_logs_list.json"),
-        logs,
+        "POST /api/core/app/logs/list",
+        body=LOGS_BODY,
+        answer=Fixture("app_logs_list.json"),
+        expect=logs,
     ),
 ]
 

@@ -147,7 +147,7 @@ def record_detail(detail: RecordDetailResponse) -> None:
 
 def feedback(name: str, request: UpdateFeedbackRequest, body: dict[str, Any]) -> Case:
     # Whatever is left out is cleared by FastGPT: a like goes out without userBadFeedback on purpose.
-    return Case("chat_history.update_feedback", request, ("POST", FEEDBACK, {}, body), name=name)
+    return Case("chat_history.update_feedback", request, f"POST {FEEDBACK}", body=body, name=name)
 
 
 HISTORIES = {
@@ -168,9 +168,10 @@ CASES = [
             start_create_time=datetime(2026, 7, 1, tzinfo=UTC),
             end_update_time="2026-07-31T00:00:00.000Z",
         ),
-        ("POST", "/api/core/chat/history/getHistories", {}, HISTORIES),
-        Fixture("histories.json"),
-        {
+        "POST /api/core/chat/history/getHistories",
+        body=HISTORIES,
+        answer=Fixture("histories.json"),
+        expect={
             "total": 2,
             "list.#": 2,
             "list.0.chat_id": "usdAP1GbzSGu",
@@ -196,53 +197,43 @@ CASES = [
     Case(
         "chat_history.list_histories",
         ListHistoriesRequest.builder().app_id(OTHER_APP).build(),
-        (
-            "POST",
-            "/api/core/chat/history/getHistories",
-            {},
-            {"appId": OTHER_APP, "offset": 0, "pageSize": 10},
-        ),
-        Fixture("histories.json"),
-        {"total": 2},
+        "POST /api/core/chat/history/getHistories",
+        body={"appId": OTHER_APP, "offset": 0, "pageSize": 10},
+        answer=Fixture("histories.json"),
+        expect={"total": 2},
         name="list_histories-defaults-send-the-page",
     ),
     Case(
         "chat_history.update_history",
         UpdateHistoryRequest.builder().chat_id("usdAP1GbzSGu").custom_title("新标题").top(True).build(),
-        (
-            "PUT",
-            "/api/core/chat/history/updateHistory",
-            {},
-            {"appId": APP_ID, "chatId": "usdAP1GbzSGu", "customTitle": "新标题", "top": True},
-        ),
-        Fixture("update_history_ok.json"),
-        {"request_id": "req-42"},
+        "PUT /api/core/chat/history/updateHistory",
+        body={"appId": APP_ID, "chatId": "usdAP1GbzSGu", "customTitle": "新标题", "top": True},
+        answer=Fixture("update_history_ok.json"),
+        expect={"request_id": "req-42"},
         headers={"x-request-id": "req-42"},
     ),
     Case(
         "chat_history.delete_history",
         DeleteHistoryRequest(chat_id="usdAP1GbzSGu"),
-        ("DELETE", "/api/core/chat/history/delHistory", {"appId": APP_ID, "chatId": "usdAP1GbzSGu"}, None),
-        Fixture("update_history_ok.json"),
-        {"request_id": None},
+        "DELETE /api/core/chat/history/delHistory",
+        query={"appId": APP_ID, "chatId": "usdAP1GbzSGu"},
+        answer=Fixture("update_history_ok.json"),
+        expect={"request_id": None},
     ),
     Case(
         "chat_history.clear_histories",
         ClearHistoriesRequest(app_id=OTHER_APP),
-        ("DELETE", "/api/core/chat/history/clearHistories", {"appId": OTHER_APP}, None),
-        Fixture("update_history_ok.json"),
+        "DELETE /api/core/chat/history/clearHistories",
+        query={"appId": OTHER_APP},
+        answer=Fixture("update_history_ok.json"),
     ),
     Case(
         "chat_history.get_chat_init",
         GetChatInitRequest(chat_id=CHAT, load_custom_feedbacks=True),
-        (
-            "GET",
-            "/api/core/chat/init",
-            {"appId": APP_ID, "chatId": CHAT, "loadCustomFeedbacks": "true"},
-            None,
-        ),
-        Fixture("chat_init.json"),
-        {
+        "GET /api/core/chat/init",
+        query={"appId": APP_ID, "chatId": CHAT, "loadCustomFeedbacks": "true"},
+        answer=Fixture("chat_init.json"),
+        expect={
             "chat_id": CHAT,
             "app_id": APP_ID,
             "title": "导演是谁",
@@ -272,37 +263,25 @@ CASES = [
     Case(
         "chat_history.list_records",
         ListRecordsRequest(chat_id=CHAT, offset=0, page_size=30, load_custom_feedbacks=True),
-        (
-            "POST",
-            "/api/core/chat/record/getPaginationRecords",
-            {},
-            {"appId": APP_ID, "chatId": CHAT, "offset": 0, "pageSize": 30, "loadCustomFeedbacks": True},
-        ),
-        Fixture("records.json"),
-        records,
+        "POST /api/core/chat/record/getPaginationRecords",
+        body={"appId": APP_ID, "chatId": CHAT, "offset": 0, "pageSize": 30, "loadCustomFeedbacks": True},
+        answer=Fixture("records.json"),
+        expect=records,
     ),
     Case(
         "chat_history.get_record_detail",
         GetRecordDetailRequest(chat_id=CHAT, data_id=AI_RECORD),
-        (
-            "GET",
-            "/api/core/chat/record/getResData",
-            {"appId": APP_ID, "chatId": CHAT, "dataId": AI_RECORD},
-            None,
-        ),
-        Fixture("res_data.json"),
-        record_detail,
+        "GET /api/core/chat/record/getResData",
+        query={"appId": APP_ID, "chatId": CHAT, "dataId": AI_RECORD},
+        answer=Fixture("res_data.json"),
+        expect=record_detail,
     ),
     Case(
         "chat_history.delete_record",
         DeleteRecordRequest(chat_id=CHAT, data_id=AI_RECORD),
-        (
-            "DELETE",
-            "/api/core/chat/record/delete",
-            {"appId": APP_ID, "chatId": CHAT, "contentId": AI_RECORD},
-            None,
-        ),
-        Fixture("update_history_ok.json"),
+        "DELETE /api/core/chat/record/delete",
+        query={"appId": APP_ID, "chatId": CHAT, "contentId": AI_RECORD},
+        answer=Fixture("update_history_ok.json"),
     ),
     feedback(
         "update_feedback-like", UpdateFeedbackRequest.like("c1", "d1"), {**C1D1, "userGoodFeedback": "yes"}
@@ -337,32 +316,24 @@ CASES = [
     Case(
         "chat_history.get_feedback_record_ids",
         GetFeedbackRecordIdsRequest(chat_id="c1", feedback_type="bad", unread_only=True),
-        (
-            "POST",
-            "/api/core/chat/feedback/getFeedbackRecordIds",
-            {},
-            {"appId": APP_ID, "chatId": "c1", "feedbackType": "bad", "unreadOnly": True},
-        ),
-        {"total": 2, "dataIds": ["d1", "d3"]},
-        {"total": 2, "data_ids": ["d1", "d3"]},
+        "POST /api/core/chat/feedback/getFeedbackRecordIds",
+        body={"appId": APP_ID, "chatId": "c1", "feedbackType": "bad", "unreadOnly": True},
+        answer={"total": 2, "dataIds": ["d1", "d3"]},
+        expect={"total": 2, "data_ids": ["d1", "d3"]},
     ),
     Case(
         "chat_history.create_question_guide",
         CreateQuestionGuideRequest(
             chat_id=CHAT, question_guide=QuestionGuideConfig(model="gpt-4o-mini", custom_prompt="用中文")
         ),
-        (
-            "POST",
-            "/api/core/ai/agent/v2/createQuestionGuide",
-            {},
-            {
-                "appId": APP_ID,
-                "chatId": CHAT,
-                "questionGuide": {"open": True, "model": "gpt-4o-mini", "customPrompt": "用中文"},
-            },
-        ),
-        Fixture("question_guide.json"),
-        {"list": ["你对AI有什么看法？", "想了解AI的应用吗？", "你希望AI能做什么？"]},
+        "POST /api/core/ai/agent/v2/createQuestionGuide",
+        body={
+            "appId": APP_ID,
+            "chatId": CHAT,
+            "questionGuide": {"open": True, "model": "gpt-4o-mini", "customPrompt": "用中文"},
+        },
+        answer=Fixture("question_guide.json"),
+        expect={"list": ["你对AI有什么看法？", "想了解AI的应用吗？", "你希望AI能做什么？"]},
     ),
 ]
 

@@ -84,9 +84,10 @@ CASES = [
     Case(
         "chat_history.get_history_status",
         GetHistoryStatusRequest(chat_ids=STATUS_IDS),
-        ("POST", "/api/core/chat/history/getHistoryStatus", {}, {"appId": APP_ID, "chatIds": STATUS_IDS}),
-        Fixture("history_status.json"),
-        {
+        "POST /api/core/chat/history/getHistoryStatus",
+        body={"appId": APP_ID, "chatIds": STATUS_IDS},
+        answer=Fixture("history_status.json"),
+        expect={
             "list.#": 2,  # an unknown chat is simply not listed
             "list.0.chat_id": "usdAP1GbzSGu",
             "list.0.update_time": datetime(2026, 7, 30, 3, 29, 5, 779000, tzinfo=UTC),
@@ -101,33 +102,26 @@ CASES = [
     Case(
         "chat_history.mark_read",
         MarkReadRequest.builder().chat_id("usdAP1GbzSGu").build(),
-        ("POST", "/api/core/chat/history/markRead", {}, {"appId": APP_ID, "chatId": "usdAP1GbzSGu"}),
-        OK,
-        {"request_id": "req-7"},
+        "POST /api/core/chat/history/markRead",
+        body={"appId": APP_ID, "chatId": "usdAP1GbzSGu"},
+        answer=OK,
+        expect={"request_id": "req-7"},
         headers={"x-request-id": "req-7"},
     ),
     Case(
         "chat_history.batch_delete_histories",
         BatchDeleteHistoriesRequest(app_id=OTHER_APP, chat_ids=["usdAP1GbzSGu", "lC0uTAsyNBlZ"]),
-        (
-            "POST",
-            "/api/core/chat/history/batchDelete",
-            {},
-            {"appId": OTHER_APP, "chatIds": ["usdAP1GbzSGu", "lC0uTAsyNBlZ"]},
-        ),
-        OK,
+        "POST /api/core/chat/history/batchDelete",
+        body={"appId": OTHER_APP, "chatIds": ["usdAP1GbzSGu", "lC0uTAsyNBlZ"]},
+        answer=OK,
     ),
     # Several records go as `contentIds`, an array in the body.
     Case(
         "chat_history.delete_records",
         DeleteRecordsRequest(chat_id=CHAT, data_ids=["jzqdV4Ap1u004rhd2WW8yGLn", AI_RECORD]),
-        (
-            "DELETE",
-            "/api/core/chat/record/delete",
-            {},
-            {"appId": APP_ID, "chatId": CHAT, "contentIds": ["jzqdV4Ap1u004rhd2WW8yGLn", AI_RECORD]},
-        ),
-        OK,
+        "DELETE /api/core/chat/record/delete",
+        body={"appId": APP_ID, "chatId": CHAT, "contentIds": ["jzqdV4Ap1u004rhd2WW8yGLn", AI_RECORD]},
+        answer=OK,
     ),
     Case(
         "chat_history.get_quote",
@@ -137,20 +131,16 @@ CASES = [
             dataset_data_id_list=QUOTED,
             collection_id_list=[COLLECTION],
         ),
-        (
-            "POST",
-            "/api/core/chat/record/getQuote",
-            {},
-            {
-                "appId": APP_ID,
-                "chatId": CHAT,
-                "chatItemDataId": AI_RECORD,
-                "datasetDataIdList": QUOTED,
-                "collectionIdList": [COLLECTION],
-            },
-        ),
-        Fixture("quote.json"),
-        quotes,
+        "POST /api/core/chat/record/getQuote",
+        body={
+            "appId": APP_ID,
+            "chatId": CHAT,
+            "chatItemDataId": AI_RECORD,
+            "datasetDataIdList": QUOTED,
+            "collectionIdList": [COLLECTION],
+        },
+        answer=Fixture("quote.json"),
+        expect=quotes,
     ),
     Case(
         "chat_history.get_collection_quote",
@@ -162,22 +152,18 @@ CASES = [
         .anchor(3)
         .page_size(1)
         .build(),
-        (
-            "POST",
-            "/api/core/chat/record/getCollectionQuote",
-            {},
-            {
-                "appId": APP_ID,
-                "chatId": CHAT,
-                "chatItemDataId": AI_RECORD,
-                "collectionId": COLLECTION,
-                "anchor": 3,
-                "initialId": "654f2e49b64caef1d9431e8b",
-                "pageSize": 1,
-            },
-        ),
-        Fixture("collection_quote.json"),
-        collection_quote,
+        "POST /api/core/chat/record/getCollectionQuote",
+        body={
+            "appId": APP_ID,
+            "chatId": CHAT,
+            "chatItemDataId": AI_RECORD,
+            "collectionId": COLLECTION,
+            "anchor": 3,
+            "initialId": "654f2e49b64caef1d9431e8b",
+            "pageSize": 1,
+        },
+        answer=Fixture("collection_quote.json"),
+        expect=collection_quote,
     ),
 ]
 
