@@ -31,7 +31,16 @@ from .output import Output, dumps, to_jsonable
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-__all__ = ["ExportFormat", "ExportSink", "ProgressCounter", "export_sink", "parse_when"]
+__all__ = [
+    "ExportFormat",
+    "ExportSink",
+    "ProgressCounter",
+    "export_sink",
+    "exporting",
+    "format_option",
+    "parse_when",
+    "since_option",
+]
 
 
 # A shell's status for a program ended by SIGPIPE (128 + 13).
@@ -43,12 +52,23 @@ class ExportFormat(str, Enum):
     csv = "csv"
 
 
-# The options both exports take, declared once.
+# The options both exports take, declared once (`--since` and `--format` with each command's own
+# words after the shared ones).
 OutFile = Annotated[
     Path | None,
     typer.Option("--out", metavar="FILE", help="Write to FILE (atomically: all or nothing), not stdout"),
 ]
 SINCE_HELP = "Only chats updated at or after this ISO date or date-time (local time without an offset)"
+
+
+def since_option(more: str = "") -> Any:
+    """`--since DATE` (read with `parse_when`)."""
+    return typer.Option("--since", metavar="DATE", help=SINCE_HELP + more)
+
+
+def format_option(rows: str) -> Any:
+    """`--format jsonl|csv`; `rows` says what a CSV row is."""
+    return typer.Option("--format", help=f"jsonl: one line per chat; csv: {rows}")
 
 
 def parse_when(text: str | None, *, flag: str) -> datetime | None:
@@ -141,6 +161,26 @@ def export_sink(
         temp.unlink(missing_ok=True)
         out.hint(f"{target} not written: the export stopped")
         raise
+
+
+@contextmanager
+def exporting(
+    out: Output,
+    label: str,
+    fmt: ExportFormat,
+    path: Path | None,
+    *,
+    columns: Sequence[str],
+    units: Sequence[str],
+) -> Iterator[tuple[ExportSink, ProgressCounter]]:
+    """One export: its sink (`export_sink`) and its progress counted in `units` (`ProgressCounter`);
+    the summary line once the export is written, none when it stops."""
+    with (
+        ProgressCounter(out, label, *units) as progress,
+        export_sink(out, fmt, path, columns=columns) as sink,
+    ):
+        yield sink, progress
+    progress.done(path)
 
 
 class ProgressCounter:

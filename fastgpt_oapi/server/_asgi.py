@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
@@ -128,3 +128,27 @@ async def refuse_non_http(scope: Scope, receive: Receive, send: Send) -> None:
                 return
     elif scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1000})
+
+
+async def refuse(send: Send, message: str, *, status: int = 200) -> None:
+    """A refusal in the kits' envelope (`success: false`, `message`). HTTP 200 unless `status` says
+    otherwise: FastGPT reads an HTTP error as a failed request and shows its own text, not `message`."""
+    await send_json(send, envelope(message=message, success=False), status=status)
+
+
+async def accept(scope: Scope, receive: Receive, send: Send, routes: Mapping[str, str]) -> str | None:
+    """The path of a request that `routes` (path -> method) serves; None when the request has been
+    answered here: lifespan and websocket events (`refuse_non_http`), an unknown path (404), another
+    method (405)."""
+    if scope["type"] != "http":
+        await refuse_non_http(scope, receive, send)
+        return None
+    path = route_path(scope).rstrip("/")
+    method = routes.get(path)
+    if method is None:
+        await refuse(send, f"Not found: {path}", status=404)
+        return None
+    if scope["method"].upper() != method:
+        await refuse(send, f"Use {method} for {path}", status=405)
+        return None
+    return path

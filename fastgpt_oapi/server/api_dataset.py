@@ -41,6 +41,7 @@ from ._asgi import (
     Receive,
     Scope,
     Send,
+    accept,
     call_user,
     envelope,
     header,
@@ -48,8 +49,7 @@ from ._asgi import (
     parse_json_object,
     query,
     read_body,
-    refuse_non_http,
-    route_path,
+    refuse,
     send_json,
 )
 
@@ -164,48 +164,39 @@ def _optional(value: Any) -> str | None:
     return str(value)
 
 
+# The paths FastGPT calls, each with its method.
+_ROUTES = {
+    "/v1/file/list": "POST",
+    "/v1/file/content": "GET",
+    "/v1/file/read": "GET",
+    "/v1/file/detail": "GET",
+}
+
+
 class _ApiDatasetApp:
     def __init__(self, library: FileLibrary, token: str | None) -> None:
         self.library = library
         self.token = token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await refuse_non_http(scope, receive, send)
-            return
-        path = route_path(scope).rstrip("/")
-        method = scope["method"].upper()
-        routes = {
-            "/v1/file/list": "POST",
-            "/v1/file/content": "GET",
-            "/v1/file/read": "GET",
-            "/v1/file/detail": "GET",
-        }
-        if path not in routes:
-            await send_json(send, envelope(message=f"Not found: {path}", success=False), status=404)
-            return
-        if method != routes[path]:
-            await send_json(
-                send, envelope(message=f"Use {routes[path]} for {path}", success=False), status=405
-            )
+        path = await accept(scope, receive, send, _ROUTES)
+        if path is None:
             return
         if not self._authorized(scope):
             logger.warning("api dataset: %s refused: wrong or missing bearer token", path)
-            await send_json(
-                send, envelope(message="Unauthorized: wrong or missing bearer token", success=False)
-            )
+            await refuse(send, "Unauthorized: wrong or missing bearer token")
             return
         try:
             data = await self._dispatch(path, scope, receive)
         except ApiDatasetError as exc:
-            await send_json(send, envelope(message=exc.message, success=False))
+            await refuse(send, exc.message)
         except (FileNotFoundError, KeyError):
-            await send_json(send, envelope(message="File not found", success=False))
+            await refuse(send, "File not found")
         except BodyTooLarge:
-            await send_json(send, envelope(message="Request body too large", success=False), status=413)
+            await refuse(send, "Request body too large", status=413)
         except Exception:
             logger.exception("api dataset: %s failed in the library", path)
-            await send_json(send, envelope(message="Internal server error", success=False))
+            await refuse(send, "Internal server error")
         else:
             await send_json(send, envelope(data))
 

@@ -38,13 +38,13 @@ from ._asgi import (
     Receive,
     Scope,
     Send,
+    accept,
     call_user,
     envelope,
     logger,
     parse_json_object,
     read_body,
-    refuse_non_http,
-    route_path,
+    refuse,
     send_json,
 )
 
@@ -130,36 +130,33 @@ def check_uid(uid: object) -> str | None:
     return None
 
 
+# The hook's three calls, all POST.
+_ROUTES = dict.fromkeys(("/shareAuth/init", "/shareAuth/start", "/shareAuth/finish"), "POST")
+
+
 class _ShareAuthApp:
     def __init__(self, hooks: ShareAuthHooks) -> None:
         self.hooks = hooks
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await refuse_non_http(scope, receive, send)
-            return
-        path = route_path(scope).rstrip("/")
-        if path not in ("/shareAuth/init", "/shareAuth/start", "/shareAuth/finish"):
-            await send_json(send, envelope(message=f"Not found: {path}", success=False), status=404)
-            return
-        if scope["method"].upper() != "POST":
-            await send_json(send, envelope(message=f"Use POST for {path}", success=False), status=405)
+        path = await accept(scope, receive, send, _ROUTES)
+        if path is None:
             return
         try:
             body = parse_json_object(await read_body(receive))
         except BodyTooLarge:
-            await send_json(send, envelope(message="Request body too large", success=False), status=413)
+            await refuse(send, "Request body too large", status=413)
             return
         if body is None or not isinstance(body.get("token"), str):
-            await send_json(send, envelope(message="Invalid request body: {token} expected", success=False))
+            await refuse(send, "Invalid request body: {token} expected")
             return
         try:
             answer = await self._dispatch(path, body)
         except ShareAuthRefused as exc:
-            await send_json(send, envelope(message=exc.message, success=False))
+            await refuse(send, exc.message)
         except Exception:
             logger.exception("share auth: %s failed in the hook", path)
-            await send_json(send, envelope(message="Internal server error", success=False))
+            await refuse(send, "Internal server error")
         else:
             await send_json(send, answer)
 

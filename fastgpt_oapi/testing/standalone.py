@@ -216,18 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--training-delay", type=float, default=defaults.training_delay, metavar="S")
     parser.add_argument("--api-key", default=defaults.api_key, metavar="K")
     parser.add_argument("--apps", type=Path, default=None, metavar="FILE", help="a scripted apps file (JSON)")
-    args = parser.parse_args(argv)
-    return run(
-        EmulatorOptions(
-            host=args.host,
-            port=args.port,
-            language=args.language,
-            version=args.version,
-            training_delay=args.training_delay,
-            api_key=args.api_key,
-            apps=args.apps,
-        )
-    )
+    # Each flag's destination is the name of its field in EmulatorOptions.
+    return run(EmulatorOptions(**vars(parser.parse_args(argv))))
 
 
 if __name__ == "__main__":

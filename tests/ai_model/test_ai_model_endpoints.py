@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 from conftest import APP_ID, envelope, make_client
-from http_support import Wire, body_of, query_of, run
+from endpoint_cases import Case, check, table
+from http_support import Wire, run
 
 from fastgpt_oapi import Client, NotFoundError, RequestValidationError
 from fastgpt_oapi.api.ai_model.model import (
@@ -50,67 +51,80 @@ async def summary(client: Client, mode: str, request: GetModelSummaryRequest) ->
 # ---- on the wire ----------------------------------------------------------------------------------
 
 
-async def test_get_catalog_sends_its_query_and_reads_the_catalog(io_mode: str) -> None:
-    data = {
-        "models": [LLM],
-        "providers": [
-            {
-                "provider": "OpenAI",
-                "value": {"en": "OpenAI", "zh-CN": "OpenAI", "zh-Hant": "OpenAI"},
-                "avatar": "/a.svg",
-            }
-        ],
-        "defaultModelIds": {"llm": LLM["modelId"]},
-    }
-    wire = Wire(lambda request: httpx.Response(200, json=envelope({"version": "v2", "data": data})))
-    request = GetModelCatalogRequest(version="v1", include_source_member=True, order_by="custom")
-
-    result = await catalog(make_client(wire), io_mode, request)
-
-    assert (wire.last.method, wire.last.url.path) == ("GET", CATALOG)
-    assert query_of(wire.last) == {"version": "v1", "includeSourceMember": "true", "orderBy": "custom"}
-    assert (result.version, result.changed) == ("v2", True)
-    assert result.data is not None
-    (model,) = result.data.models
-    assert (model.model_id, model.model, model.name, model.type) == (LLM["modelId"], "gpt-5", "GPT-5", "llm")
-    assert model.config == {"maxContext": 400000, "vision": True}
-    assert model.model_extra == {"rank": 4}  # a field the SDK does not model is kept
-    assert result.data.providers[0].value["en"] == "OpenAI"
-    assert result.data.default_model_ids == {"llm": LLM["modelId"]}
+PROVIDER = {
+    "provider": "OpenAI",
+    "value": {"en": "OpenAI", "zh-CN": "OpenAI", "zh-Hant": "OpenAI"},
+    "avatar": "/a.svg",
+}
+MODELS = [
+    {"modelId": "m1", "name": "GPT-5", "avatar": "/a.svg", "status": "active"},
+    {"modelId": "m2", "status": "deleted"},
+    {"modelId": "m3", "name": "Old", "status": "forbidden"},
+]
 
 
-async def test_an_unchanged_catalog_is_the_version_alone(io_mode: str) -> None:
-    wire = Wire(lambda request: httpx.Response(200, json=envelope({"version": "v1"})))
-
-    result = await catalog(make_client(wire), io_mode, GetModelCatalogRequest(version="v1"))
-
-    assert (result.version, result.data, result.changed) == ("v1", None, False)
-    assert query_of(wire.last) == {"version": "v1"}
-
-
-async def test_get_summary_sends_ids_and_reads_each_status(io_mode: str) -> None:
-    models = [
-        {"modelId": "m1", "name": "GPT-5", "avatar": "/a.svg", "status": "active"},
-        {"modelId": "m2", "status": "deleted"},
-        {"modelId": "m3", "name": "Old", "status": "forbidden"},
-    ]
-    wire = Wire(lambda request: httpx.Response(200, json=envelope({"models": models})))
-    auth = OutLinkAuthData(share_id="s1", out_link_uid="u1")
-    request = GetModelSummaryRequest(model_ids=["m1", "m2", "m3"], out_link_auth_data=auth)
-
-    result = await summary(make_client(wire), io_mode, request)
-
-    assert (wire.last.method, wire.last.url.path) == ("POST", SUMMARY)
-    assert body_of(wire.last) == {
-        "modelIds": ["m1", "m2", "m3"],
-        "appId": APP_ID,  # the client's default, as on every request with an app id
-        "outLinkAuthData": {"shareId": "s1", "outLinkUid": "u1"},
-    }
+def summaries(result: ModelSummaryResponse) -> None:
     assert [(m.model_id, m.status, m.name, m.usable) for m in result.models] == [
         ("m1", "active", "GPT-5", True),
         ("m2", "deleted", None, False),
         ("m3", "forbidden", "Old", False),
     ]
+
+
+CASES = [
+    Case(
+        "ai_model.get_catalog",
+        GetModelCatalogRequest(version="v1", include_source_member=True, order_by="custom"),
+        f"GET {CATALOG}",
+        query={"version": "v1", "includeSourceMember": "true", "orderBy": "custom"},
+        answer={
+            "version": "v2",
+            "data": {"models": [LLM], "providers": [PROVIDER], "defaultModelIds": {"llm": LLM["modelId"]}},
+        },
+        expect={
+            "version": "v2",
+            "changed": True,
+            "data.models.#": 1,
+            "data.models.0.model_id": LLM["modelId"],
+            "data.models.0.model": "gpt-5",
+            "data.models.0.name": "GPT-5",
+            "data.models.0.type": "llm",
+            "data.models.0.config": {"maxContext": 400000, "vision": True},
+            "data.models.0.model_extra": {"rank": 4},  # a field the SDK does not model is kept
+            "data.providers.0.value": PROVIDER["value"],
+            "data.default_model_ids": {"llm": LLM["modelId"]},
+        },
+    ),
+    # An unchanged catalog is the version alone.
+    Case(
+        "ai_model.get_catalog",
+        GetModelCatalogRequest(version="v1"),
+        f"GET {CATALOG}",
+        query={"version": "v1"},
+        answer={"version": "v1"},
+        expect={"version": "v1", "data": None, "changed": False},
+        name="get_catalog-unchanged",
+    ),
+    Case(
+        "ai_model.get_summary",
+        GetModelSummaryRequest(
+            model_ids=["m1", "m2", "m3"], out_link_auth_data=OutLinkAuthData(share_id="s1", out_link_uid="u1")
+        ),
+        f"POST {SUMMARY}",
+        body={
+            "modelIds": ["m1", "m2", "m3"],
+            "appId": APP_ID,  # the client's default, as on every request with an app id
+            "outLinkAuthData": {"shareId": "s1", "outLinkUid": "u1"},
+        },
+        answer={"models": MODELS},
+        expect=summaries,
+    ),
+]
+
+
+@table(CASES)
+async def test_wire(case: Case, way: str) -> None:
+    await check(case, way)
 
 
 @pytest.mark.parametrize(

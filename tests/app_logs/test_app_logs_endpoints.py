@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 from conftest import APP_ID, envelope, fixture_json, make_client
-from http_support import Wire, body_of, drain, query_of, run
+from endpoint_cases import Case, Fixture, check, table
+from http_support import Wire, body_of, drain, query_of
 
 from fastgpt_oapi import (
     AuthenticationError,
@@ -22,9 +23,11 @@ from fastgpt_oapi import (
 )
 from fastgpt_oapi.api.app_logs.model import (
     AppSummary,
+    ChartDataResponse,
     GetChartDataRequest,
     GetTotalDataRequest,
     ListLogsRequest,
+    ListLogsResponse,
     ListLogUsersRequest,
     SearchLogsRequest,
 )
@@ -40,41 +43,7 @@ def serve(fixture: str) -> Wire:
     return Wire(lambda request: httpx.Response(200, json=payload))
 
 
-async def test_get_chart_data(io_mode: str) -> None:
-    wire = serve("chart_data.json")
-    service = make_client(wire).app_logs
-    request = (
-        GetChartDataRequest.builder()
-        .date_start(START)
-        .date_end("2025-09-30T23:59:59.999Z")
-        .source(["api", "online"])
-        .offset(1)
-        .user_timespan("week")
-        .chat_timespan("day")
-        .app_timespan("month")
-        .build()
-    )
-
-    charts = await run(
-        io_mode, lambda: service.get_chart_data(request), lambda: service.aget_chart_data(request)
-    )
-
-    sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == (
-        "POST",
-        "/api/proApi/core/app/logs/getChartData",
-        {},
-    )
-    assert body_of(sent) == {
-        "appId": APP_ID,
-        "dateStart": "2025-09-01T00:00:00Z",
-        "dateEnd": "2025-09-30T23:59:59.999Z",
-        "source": ["api", "online"],
-        "offset": 1,
-        "userTimespan": "week",
-        "chatTimespan": "day",
-        "appTimespan": "month",
-    }
+def chart(charts: ChartDataResponse) -> None:
     (users,) = charts.user_data
     assert users.timestamp == 1758585600000
     assert users.time == datetime(2025, 9, 23, tzinfo=UTC)
@@ -109,83 +78,7 @@ async def test_get_chart_data(io_mode: str) -> None:
     assert app.summary.average_response_time == pytest.approx(4.462)
 
 
-def test_chart_defaults_and_empty_buckets() -> None:
-    request = GetChartDataRequest(date_start=START, date_end=END)
-    query, body = request.to_wire()
-    assert query == {}
-    assert body is not None
-    assert json.loads(request.encode_body(body)) == {
-        "dateStart": "2025-09-01T00:00:00Z",
-        "dateEnd": "2025-09-30T23:59:59Z",
-        "userTimespan": "day",
-        "chatTimespan": "day",
-        "appTimespan": "day",
-    }
-    assert AppSummary().average_response_time is None
-
-
-@pytest.mark.parametrize("model", [GetChartDataRequest, ListLogsRequest])
-def test_dates_must_be_unambiguous(model: type[Any]) -> None:
-    with pytest.raises(ValueError, match="date_start"):
-        model(date_start=datetime(2025, 9, 1), date_end=END)  # naive: whose midnight?
-    with pytest.raises(RequestValidationError, match="date"):
-        model.builder().date_start(START).build()  # date_end is required
-
-
-async def test_get_total_data(io_mode: str) -> None:
-    wire = serve("total_data.json")
-    service = make_client(wire).app_logs
-    request = GetTotalDataRequest()
-
-    totals = await run(
-        io_mode, lambda: service.get_total_data(request), lambda: service.aget_total_data(request)
-    )
-
-    sent = wire.last
-    assert (sent.method, sent.url.path) == ("GET", "/api/proApi/core/app/logs/getTotalData")
-    assert query_of(sent) == {"appId": APP_ID}
-    assert body_of(sent) is None
-    assert totals.total_users == 120
-    assert totals.total_chats == 860
-    assert totals.total_points == 315.72
-
-
-async def test_list_logs(io_mode: str) -> None:
-    wire = serve("app_logs_list.json")
-    service = make_client(wire).app_logs
-    request = ListLogsRequest(
-        app_id=OTHER_APP,
-        date_start=START,
-        date_end=END,
-        offset=40,
-        page_size=20,
-        sources=["api"],
-        tmb_ids=["68ad85a7463006c963799a07"],
-        out_link_uids=["user-42"],
-        chat_search="导演",
-        feedback_type="good",
-        unread_only=False,
-        error_filter="has_error",
-    )
-
-    page = await run(io_mode, lambda: service.list_logs(request), lambda: service.alist_logs(request))
-
-    sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == ("POST", "/api/core/app/logs/list", {})
-    assert body_of(sent) == {
-        "appId": OTHER_APP,
-        "dateStart": "2025-09-01T00:00:00Z",
-        "dateEnd": "2025-09-30T23:59:59Z",
-        "offset": 40,
-        "pageSize": 20,
-        "sources": ["api"],
-        "tmbIds": ["68ad85a7463006c963799a07"],
-        "outLinkUids": ["user-42"],
-        "chatSearch": "导演",
-        "feedbackType": "good",
-        "unreadOnly": False,
-        "errorFilter": "has_error",
-    }
+def logs(page: ListLogsResponse) -> None:
     assert page.total == 1
     (log,) = page.list
     assert log.id == "6891f0c2a1b2c3d4e5f60718"
@@ -211,6 +104,107 @@ async def test_list_logs(io_mode: str) -> None:
     assert log.origin_ip == "203.0.113.7"
     assert log.region == "中国"
     assert log.model_extra == {}
+
+
+CHART_BODY = {
+    "appId": APP_ID,
+    "dateStart": "2025-09-01T00:00:00Z",
+    "dateEnd": "2025-09-30T23:59:59.999Z",
+    "source": ["api", "online"],
+    "offset": 1,
+    "userTimespan": "week",
+    "chatTimespan": "day",
+    "appTimespan": "month",
+}
+LOGS_BODY = {
+    "appId": OTHER_APP,
+    "dateStart": "2025-09-01T00:00:00Z",
+    "dateEnd": "2025-09-30T23:59:59Z",
+    "offset": 40,
+    "pageSize": 20,
+    "sources": ["api"],
+    "tmbIds": ["68ad85a7463006c963799a07"],
+    "outLinkUids": ["user-42"],
+    "chatSearch": "导演",
+    "feedbackType": "good",
+    "unreadOnly": False,
+    "errorFilter": "has_error",
+}
+CASES = [
+    Case(
+        "app_logs.get_chart_data",
+        GetChartDataRequest.builder()
+        .date_start(START)
+        .date_end("2025-09-30T23:59:59.999Z")
+        .source(["api", "online"])
+        .offset(1)
+        .user_timespan("week")
+        .chat_timespan("day")
+        .app_timespan("month")
+        .build(),
+        "POST /api/proApi/core/app/logs/getChartData",
+        body=CHART_BODY,
+        answer=Fixture("chart_data.json"),
+        expect=chart,
+    ),
+    Case(
+        "app_logs.get_total_data",
+        GetTotalDataRequest(),
+        "GET /api/proApi/core/app/logs/getTotalData",
+        query={"appId": APP_ID},
+        answer=Fixture("total_data.json"),
+        expect={"total_users": 120, "total_chats": 860, "total_points": 315.72},
+    ),
+    Case(
+        "app_logs.list_logs",
+        ListLogsRequest(
+            app_id=OTHER_APP,
+            date_start=START,
+            date_end=END,
+            offset=40,
+            page_size=20,
+            sources=["api"],
+            tmb_ids=["68ad85a7463006c963799a07"],
+            out_link_uids=["user-42"],
+            chat_search="导演",
+            feedback_type="good",
+            unread_only=False,
+            error_filter="has_error",
+        ),
+        "POST /api/core/app/logs/list",
+        body=LOGS_BODY,
+        answer=Fixture("app_logs_list.json"),
+        expect=logs,
+    ),
+]
+
+
+@table(CASES)
+async def test_wire(case: Case, way: str) -> None:
+    await check(case, way)
+
+
+def test_chart_defaults_and_empty_buckets() -> None:
+    request = GetChartDataRequest(date_start=START, date_end=END)
+    query, body = request.to_wire()
+    assert query == {}
+    assert body is not None
+    assert json.loads(request.encode_body(body)) == {
+        "dateStart": "2025-09-01T00:00:00Z",
+        "dateEnd": "2025-09-30T23:59:59Z",
+        "userTimespan": "day",
+        "chatTimespan": "day",
+        "appTimespan": "day",
+    }
+    assert AppSummary().average_response_time is None
+
+
+@pytest.mark.parametrize("model", [GetChartDataRequest, ListLogsRequest])
+def test_dates_must_be_unambiguous(model: type[Any]) -> None:
+    with pytest.raises(ValueError, match="date_start"):
+        model(date_start=datetime(2025, 9, 1), date_end=END)  # naive: whose midnight?
+    with pytest.raises(RequestValidationError, match="date"):
+        model.builder().date_start(START).build()  # date_end is required
 
 
 def log_item(n: int) -> dict[str, Any]:

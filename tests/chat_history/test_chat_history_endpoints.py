@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APP_ID, envelope, fixture_json, make_client
-from http_support import Wire, body_of, query_of, run
+from conftest import APP_ID, fixture_json, make_client
+from endpoint_cases import Case, Fixture, check, table
+from http_support import Wire, run
 
-from fastgpt_oapi import NotFoundError
 from fastgpt_oapi.api.chat.model import ChatCompletionRequest, ChatMessage
 from fastgpt_oapi.api.chat_history.model import (
     ChatRecord,
@@ -24,8 +24,10 @@ from fastgpt_oapi.api.chat_history.model import (
     GetRecordDetailRequest,
     ListHistoriesRequest,
     ListRecordsRequest,
+    ListRecordsResponse,
     QuestionGuideConfig,
     ReasoningValue,
+    RecordDetailResponse,
     TextValue,
     UpdateFeedbackRequest,
     UpdateHistoryRequest,
@@ -35,177 +37,13 @@ from fastgpt_oapi.testing import FakeFastGPT
 
 OTHER_APP = "0123456789abcdef01234567"
 UTC = timezone.utc
+CHAT = "kzYq3Xw1N2b8pQm4RtUv5aBc"
+AI_RECORD = "x9KQWcK9MApGdDQH"
+FEEDBACK = "/api/core/chat/feedback/updateUserFeedback"
+C1D1 = {"appId": APP_ID, "chatId": "c1", "dataId": "d1"}
 
 
-def serve(fixture: str, headers: dict[str, str] | None = None) -> Wire:
-    payload = fixture_json(fixture)
-    return Wire(lambda request: httpx.Response(200, json=payload, headers=headers))
-
-
-async def test_list_histories(io_mode: str) -> None:
-    wire = serve("histories.json")
-    service = make_client(wire).chat_history
-    request = ListHistoriesRequest(
-        offset=20,
-        page_size=5,
-        source="api",
-        start_create_time=datetime(2026, 7, 1, tzinfo=UTC),
-        end_update_time="2026-07-31T00:00:00.000Z",
-    )
-
-    page = await run(
-        io_mode, lambda: service.list_histories(request), lambda: service.alist_histories(request)
-    )
-
-    sent = wire.last
-    assert sent.method == "POST"
-    assert sent.url.path == "/api/core/chat/history/getHistories"
-    assert query_of(sent) == {}
-    assert body_of(sent) == {
-        "appId": APP_ID,
-        "offset": 20,
-        "pageSize": 5,
-        "source": "api",
-        "startCreateTime": "2026-07-01T00:00:00Z",
-        "endUpdateTime": "2026-07-31T00:00:00.000Z",
-    }
-    assert page.total == 2
-    first, second = page.list
-    assert first.chat_id == "usdAP1GbzSGu"
-    assert first.update_time == datetime(2026, 7, 30, 3, 29, 5, 779000, tzinfo=UTC)
-    assert first.app_id == APP_ID
-    assert first.custom_title == ""
-    assert first.title == "你好"
-    assert first.top is True
-    assert first.chat_generate_status == 1
-    assert first.has_been_read is True
-    assert first.display_title == "你好"
-    assert second.chat_id == "lC0uTAsyNBlZ"
-    assert second.update_time == datetime(2026, 7, 29, 3, 22, 19, 950000, tzinfo=UTC)
-    assert second.custom_title == "退款流程"
-    assert second.title == "我想退货"
-    assert second.top is False
-    assert second.chat_generate_status == 0
-    assert second.has_been_read is False
-    assert second.display_title == "退款流程"
-
-
-async def test_list_histories_defaults_send_the_page_explicitly(io_mode: str) -> None:
-    # FastGPT reads `offset` only when `pageSize` is in the body too, so both always go out.
-    wire = serve("histories.json")
-    service = make_client(wire).chat_history
-    request = ListHistoriesRequest.builder().app_id(OTHER_APP).build()
-
-    await run(io_mode, lambda: service.list_histories(request), lambda: service.alist_histories(request))
-
-    assert body_of(wire.last) == {"appId": OTHER_APP, "offset": 0, "pageSize": 10}
-
-
-async def test_update_history(io_mode: str) -> None:
-    wire = serve("update_history_ok.json", headers={"x-request-id": "req-42"})
-    service = make_client(wire).chat_history
-    request = UpdateHistoryRequest.builder().chat_id("usdAP1GbzSGu").custom_title("新标题").top(True).build()
-
-    result = await run(
-        io_mode, lambda: service.update_history(request), lambda: service.aupdate_history(request)
-    )
-
-    sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == ("PUT", "/api/core/chat/history/updateHistory", {})
-    assert body_of(sent) == {"appId": APP_ID, "chatId": "usdAP1GbzSGu", "customTitle": "新标题", "top": True}
-    assert result.request_id == "req-42"
-
-
-async def test_delete_history(io_mode: str) -> None:
-    wire = serve("update_history_ok.json")
-    service = make_client(wire).chat_history
-    request = DeleteHistoryRequest(chat_id="usdAP1GbzSGu")
-
-    result = await run(
-        io_mode, lambda: service.delete_history(request), lambda: service.adelete_history(request)
-    )
-
-    sent = wire.last
-    assert (sent.method, sent.url.path) == ("DELETE", "/api/core/chat/history/delHistory")
-    assert query_of(sent) == {"appId": APP_ID, "chatId": "usdAP1GbzSGu"}
-    assert body_of(sent) is None
-    assert result.request_id is None
-
-
-async def test_clear_histories(io_mode: str) -> None:
-    wire = serve("update_history_ok.json")
-    service = make_client(wire).chat_history
-    request = ClearHistoriesRequest(app_id=OTHER_APP)
-
-    await run(io_mode, lambda: service.clear_histories(request), lambda: service.aclear_histories(request))
-
-    sent = wire.last
-    assert (sent.method, sent.url.path) == ("DELETE", "/api/core/chat/history/clearHistories")
-    assert query_of(sent) == {"appId": OTHER_APP}
-    assert body_of(sent) is None
-
-
-async def test_get_chat_init(io_mode: str) -> None:
-    wire = serve("chat_init.json")
-    service = make_client(wire).chat_history
-    request = GetChatInitRequest(chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc", load_custom_feedbacks=True)
-
-    init = await run(io_mode, lambda: service.get_chat_init(request), lambda: service.aget_chat_init(request))
-
-    sent = wire.last
-    assert (sent.method, sent.url.path) == ("GET", "/api/core/chat/init")
-    assert query_of(sent) == {
-        "appId": APP_ID,
-        "chatId": "kzYq3Xw1N2b8pQm4RtUv5aBc",
-        "loadCustomFeedbacks": "true",
-    }
-    assert body_of(sent) is None
-    assert init.chat_id == "kzYq3Xw1N2b8pQm4RtUv5aBc"
-    assert init.app_id == APP_ID
-    assert init.title == "导演是谁"
-    assert init.variables == {"uid": "asdfadsfasfd2323"}
-    assert init.chat_generate_status == 1
-    assert init.has_been_read is True
-    app = init.app
-    assert app.name == "测试应用"
-    assert app.avatar == "/imgs/app/avatar/workflow.svg"
-    assert app.intro == ""
-    assert app.type == "advanced"
-    assert app.chat_models == ["gpt-4o-mini"]
-    assert app.plugin_inputs == []
-    config = app.chat_config
-    assert config.question_guide == {"open": True}
-    assert config.tts_config == {"type": "web"}
-    assert config.whisper_config == {"open": False, "autoSend": False, "autoTTSResponse": False}
-    assert config.chat_input_guide == {"open": False, "textList": [], "customUrl": ""}
-    assert config.instruction == ""
-    assert config.variables == []
-    assert config.file_select_config == {"canSelectFile": True, "canSelectImg": True, "maxFiles": 10}
-    assert config.welcome_text == ""
-
-
-async def test_list_records(io_mode: str) -> None:
-    wire = serve("records.json")
-    service = make_client(wire).chat_history
-    request = ListRecordsRequest(
-        chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc", offset=0, page_size=30, load_custom_feedbacks=True
-    )
-
-    page = await run(io_mode, lambda: service.list_records(request), lambda: service.alist_records(request))
-
-    sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == (
-        "POST",
-        "/api/core/chat/record/getPaginationRecords",
-        {},
-    )
-    assert body_of(sent) == {
-        "appId": APP_ID,
-        "chatId": "kzYq3Xw1N2b8pQm4RtUv5aBc",
-        "offset": 0,
-        "pageSize": 30,
-        "loadCustomFeedbacks": True,
-    }
+def records(page: ListRecordsResponse) -> None:
     assert page.total == 2
     human, ai = page.list
     assert human.id == "670b84e6796057dda04b0fd2"
@@ -269,57 +107,7 @@ async def test_list_records(io_mode: str) -> None:
     ]
 
 
-def test_record_fields_are_the_wire_names() -> None:
-    raw = {
-        "_id": "r1",
-        "dataId": "d1",
-        "obj": "AI",
-        "value": [],
-        "hideInUI": True,
-        "errorMsg": "boom",
-        "userBadFeedback": "wrong",
-        "adminFeedback": {"feedbackDataId": "f1", "datasetId": "ds", "collectionId": "c", "q": "Q", "a": "A"},
-        "toolCiteLinks": [{"name": "doc", "url": "https://example.com"}],
-        "errorText": {"moduleName": "AI 对话", "errorText": "timeout"},
-        "somethingNew": 1,
-    }
-    record = ChatRecord.model_validate(raw)
-    assert record.hide_in_ui is True
-    assert record.error_msg == "boom"
-    assert record.user_bad_feedback == "wrong"
-    assert record.admin_feedback is not None
-    assert (record.admin_feedback.feedback_data_id, record.admin_feedback.q) == ("f1", "Q")
-    assert record.tool_cite_links is not None
-    assert record.tool_cite_links[0].url == "https://example.com"
-    assert record.error_text is not None
-    assert record.error_text.error_text == "timeout"
-    assert record.model_extra == {"somethingNew": 1}
-    assert record.text == ""
-    wire = record.model_dump(mode="json", exclude_none=True, by_alias=True)
-    assert wire == {**raw, "totalQuoteList": []}  # the wire names, as read
-    dumped = record.model_dump(mode="json", exclude_none=True)
-    assert (dumped["id"], dumped["data_id"], dumped["hide_in_ui"]) == ("r1", "d1", True)
-    assert dumped["admin_feedback"]["feedback_data_id"] == "f1"
-    assert dumped["somethingNew"] == 1  # an unknown field keeps its wire name
-
-
-async def test_get_record_detail(io_mode: str) -> None:
-    wire = serve("res_data.json")
-    service = make_client(wire).chat_history
-    request = GetRecordDetailRequest(chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc", data_id="x9KQWcK9MApGdDQH")
-
-    detail = await run(
-        io_mode, lambda: service.get_record_detail(request), lambda: service.aget_record_detail(request)
-    )
-
-    sent = wire.last
-    assert (sent.method, sent.url.path) == ("GET", "/api/core/chat/record/getResData")
-    assert query_of(sent) == {
-        "appId": APP_ID,
-        "chatId": "kzYq3Xw1N2b8pQm4RtUv5aBc",
-        "dataId": "x9KQWcK9MApGdDQH",
-    }
-    assert body_of(sent) is None
+def record_detail(detail: RecordDetailResponse) -> None:
     start, search, chat = detail.list
     assert (start.id, start.node_id, start.module_type, start.running_time) == (
         "iSol79OFrBH1I9kC",
@@ -357,76 +145,236 @@ async def test_get_record_detail(io_mode: str) -> None:
     ]
 
 
-async def test_delete_record(io_mode: str) -> None:
-    wire = serve("update_history_ok.json")
-    service = make_client(wire).chat_history
-    request = DeleteRecordRequest(chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc", data_id="x9KQWcK9MApGdDQH")
-
-    await run(io_mode, lambda: service.delete_record(request), lambda: service.adelete_record(request))
-
-    sent = wire.last
-    assert (sent.method, sent.url.path) == ("DELETE", "/api/core/chat/record/delete")
-    assert query_of(sent) == {
-        "appId": APP_ID,
-        "chatId": "kzYq3Xw1N2b8pQm4RtUv5aBc",
-        "contentId": "x9KQWcK9MApGdDQH",
-    }
-    assert body_of(sent) is None
-    assert len(wire.requests) == 1
-
-
-@pytest.mark.parametrize(
-    ("request_", "expected"),
-    [
-        (
-            UpdateFeedbackRequest.like("c1", "d1"),
-            {"appId": APP_ID, "chatId": "c1", "dataId": "d1", "userGoodFeedback": "yes"},
-        ),
-        (
-            UpdateFeedbackRequest.dislike("c1", "d1", "答非所问", app_id=OTHER_APP),
-            {"appId": OTHER_APP, "chatId": "c1", "dataId": "d1", "userBadFeedback": "答非所问"},
-        ),
-        (UpdateFeedbackRequest.clear("c1", "d1"), {"appId": APP_ID, "chatId": "c1", "dataId": "d1"}),
-        (
-            UpdateFeedbackRequest.builder()
-            .chat_id("c1")
-            .data_id("d1")
-            .user_good_feedback("great")
-            .user_bad_feedback(None)
-            .build(),
-            {"appId": APP_ID, "chatId": "c1", "dataId": "d1", "userGoodFeedback": "great"},
-        ),
-        (
-            UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="yes"),
-            {"appId": APP_ID, "chatId": "c1", "dataId": "d1", "userGoodFeedback": "yes"},
-        ),
-        (
-            UpdateFeedbackRequest.builder().chat_id("c1").data_id("d1").user_bad_feedback("meh").build(),
-            {"appId": APP_ID, "chatId": "c1", "dataId": "d1", "userBadFeedback": "meh"},
-        ),
-        (
-            UpdateFeedbackRequest(chat_id="c1", data_id="d1"),
-            {"appId": APP_ID, "chatId": "c1", "dataId": "d1"},
-        ),
-    ],
-    ids=["like", "dislike", "clear", "builder", "one-field", "builder-one-field", "no-field"],
-)
-async def test_update_feedback(
-    io_mode: str, request_: UpdateFeedbackRequest, expected: dict[str, Any]
-) -> None:
+def feedback(name: str, request: UpdateFeedbackRequest, body: dict[str, Any]) -> Case:
     # Whatever is left out is cleared by FastGPT: a like goes out without userBadFeedback on purpose.
-    wire = serve("update_history_ok.json")
-    service = make_client(wire).chat_history
+    return Case("chat_history.update_feedback", request, f"POST {FEEDBACK}", body=body, name=name)
 
-    await run(io_mode, lambda: service.update_feedback(request_), lambda: service.aupdate_feedback(request_))
 
-    sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == (
-        "POST",
-        "/api/core/chat/feedback/updateUserFeedback",
-        {},
-    )
-    assert body_of(sent) == expected
+HISTORIES = {
+    "appId": APP_ID,
+    "offset": 20,
+    "pageSize": 5,
+    "source": "api",
+    "startCreateTime": "2026-07-01T00:00:00Z",
+    "endUpdateTime": "2026-07-31T00:00:00.000Z",
+}
+CASES = [
+    Case(
+        "chat_history.list_histories",
+        ListHistoriesRequest(
+            offset=20,
+            page_size=5,
+            source="api",
+            start_create_time=datetime(2026, 7, 1, tzinfo=UTC),
+            end_update_time="2026-07-31T00:00:00.000Z",
+        ),
+        "POST /api/core/chat/history/getHistories",
+        body=HISTORIES,
+        answer=Fixture("histories.json"),
+        expect={
+            "total": 2,
+            "list.#": 2,
+            "list.0.chat_id": "usdAP1GbzSGu",
+            "list.0.update_time": datetime(2026, 7, 30, 3, 29, 5, 779000, tzinfo=UTC),
+            "list.0.app_id": APP_ID,
+            "list.0.custom_title": "",
+            "list.0.title": "你好",
+            "list.0.top": True,
+            "list.0.chat_generate_status": 1,
+            "list.0.has_been_read": True,
+            "list.0.display_title": "你好",
+            "list.1.chat_id": "lC0uTAsyNBlZ",
+            "list.1.update_time": datetime(2026, 7, 29, 3, 22, 19, 950000, tzinfo=UTC),
+            "list.1.custom_title": "退款流程",
+            "list.1.title": "我想退货",
+            "list.1.top": False,
+            "list.1.chat_generate_status": 0,
+            "list.1.has_been_read": False,
+            "list.1.display_title": "退款流程",
+        },
+    ),
+    # FastGPT reads `offset` only when `pageSize` is in the body too, so both always go out.
+    Case(
+        "chat_history.list_histories",
+        ListHistoriesRequest.builder().app_id(OTHER_APP).build(),
+        "POST /api/core/chat/history/getHistories",
+        body={"appId": OTHER_APP, "offset": 0, "pageSize": 10},
+        answer=Fixture("histories.json"),
+        expect={"total": 2},
+        name="list_histories-defaults-send-the-page",
+    ),
+    Case(
+        "chat_history.update_history",
+        UpdateHistoryRequest.builder().chat_id("usdAP1GbzSGu").custom_title("新标题").top(True).build(),
+        "PUT /api/core/chat/history/updateHistory",
+        body={"appId": APP_ID, "chatId": "usdAP1GbzSGu", "customTitle": "新标题", "top": True},
+        answer=Fixture("update_history_ok.json"),
+        expect={"request_id": "req-42"},
+        headers={"x-request-id": "req-42"},
+    ),
+    Case(
+        "chat_history.delete_history",
+        DeleteHistoryRequest(chat_id="usdAP1GbzSGu"),
+        "DELETE /api/core/chat/history/delHistory",
+        query={"appId": APP_ID, "chatId": "usdAP1GbzSGu"},
+        answer=Fixture("update_history_ok.json"),
+        expect={"request_id": None},
+    ),
+    Case(
+        "chat_history.clear_histories",
+        ClearHistoriesRequest(app_id=OTHER_APP),
+        "DELETE /api/core/chat/history/clearHistories",
+        query={"appId": OTHER_APP},
+        answer=Fixture("update_history_ok.json"),
+    ),
+    Case(
+        "chat_history.get_chat_init",
+        GetChatInitRequest(chat_id=CHAT, load_custom_feedbacks=True),
+        "GET /api/core/chat/init",
+        query={"appId": APP_ID, "chatId": CHAT, "loadCustomFeedbacks": "true"},
+        answer=Fixture("chat_init.json"),
+        expect={
+            "chat_id": CHAT,
+            "app_id": APP_ID,
+            "title": "导演是谁",
+            "variables": {"uid": "asdfadsfasfd2323"},
+            "chat_generate_status": 1,
+            "has_been_read": True,
+            "app.name": "测试应用",
+            "app.avatar": "/imgs/app/avatar/workflow.svg",
+            "app.intro": "",
+            "app.type": "advanced",
+            "app.chat_models": ["gpt-4o-mini"],
+            "app.plugin_inputs": [],
+            "app.chat_config.question_guide": {"open": True},
+            "app.chat_config.tts_config": {"type": "web"},
+            "app.chat_config.whisper_config": {"open": False, "autoSend": False, "autoTTSResponse": False},
+            "app.chat_config.chat_input_guide": {"open": False, "textList": [], "customUrl": ""},
+            "app.chat_config.instruction": "",
+            "app.chat_config.variables": [],
+            "app.chat_config.file_select_config": {
+                "canSelectFile": True,
+                "canSelectImg": True,
+                "maxFiles": 10,
+            },
+            "app.chat_config.welcome_text": "",
+        },
+    ),
+    Case(
+        "chat_history.list_records",
+        ListRecordsRequest(chat_id=CHAT, offset=0, page_size=30, load_custom_feedbacks=True),
+        "POST /api/core/chat/record/getPaginationRecords",
+        body={"appId": APP_ID, "chatId": CHAT, "offset": 0, "pageSize": 30, "loadCustomFeedbacks": True},
+        answer=Fixture("records.json"),
+        expect=records,
+    ),
+    Case(
+        "chat_history.get_record_detail",
+        GetRecordDetailRequest(chat_id=CHAT, data_id=AI_RECORD),
+        "GET /api/core/chat/record/getResData",
+        query={"appId": APP_ID, "chatId": CHAT, "dataId": AI_RECORD},
+        answer=Fixture("res_data.json"),
+        expect=record_detail,
+    ),
+    Case(
+        "chat_history.delete_record",
+        DeleteRecordRequest(chat_id=CHAT, data_id=AI_RECORD),
+        "DELETE /api/core/chat/record/delete",
+        query={"appId": APP_ID, "chatId": CHAT, "contentId": AI_RECORD},
+        answer=Fixture("update_history_ok.json"),
+    ),
+    feedback(
+        "update_feedback-like", UpdateFeedbackRequest.like("c1", "d1"), {**C1D1, "userGoodFeedback": "yes"}
+    ),
+    feedback(
+        "update_feedback-dislike",
+        UpdateFeedbackRequest.dislike("c1", "d1", "答非所问", app_id=OTHER_APP),
+        {**C1D1, "appId": OTHER_APP, "userBadFeedback": "答非所问"},
+    ),
+    feedback("update_feedback-clear", UpdateFeedbackRequest.clear("c1", "d1"), C1D1),
+    feedback(
+        "update_feedback-builder",
+        UpdateFeedbackRequest.builder()
+        .chat_id("c1")
+        .data_id("d1")
+        .user_good_feedback("great")
+        .user_bad_feedback(None)
+        .build(),
+        {**C1D1, "userGoodFeedback": "great"},
+    ),
+    feedback(
+        "update_feedback-one-field",
+        UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="yes"),
+        {**C1D1, "userGoodFeedback": "yes"},
+    ),
+    feedback(
+        "update_feedback-builder-one-field",
+        UpdateFeedbackRequest.builder().chat_id("c1").data_id("d1").user_bad_feedback("meh").build(),
+        {**C1D1, "userBadFeedback": "meh"},
+    ),
+    feedback("update_feedback-no-field", UpdateFeedbackRequest(chat_id="c1", data_id="d1"), C1D1),
+    Case(
+        "chat_history.get_feedback_record_ids",
+        GetFeedbackRecordIdsRequest(chat_id="c1", feedback_type="bad", unread_only=True),
+        "POST /api/core/chat/feedback/getFeedbackRecordIds",
+        body={"appId": APP_ID, "chatId": "c1", "feedbackType": "bad", "unreadOnly": True},
+        answer={"total": 2, "dataIds": ["d1", "d3"]},
+        expect={"total": 2, "data_ids": ["d1", "d3"]},
+    ),
+    Case(
+        "chat_history.create_question_guide",
+        CreateQuestionGuideRequest(
+            chat_id=CHAT, question_guide=QuestionGuideConfig(model="gpt-4o-mini", custom_prompt="用中文")
+        ),
+        "POST /api/core/ai/agent/v2/createQuestionGuide",
+        body={
+            "appId": APP_ID,
+            "chatId": CHAT,
+            "questionGuide": {"open": True, "model": "gpt-4o-mini", "customPrompt": "用中文"},
+        },
+        answer=Fixture("question_guide.json"),
+        expect={"list": ["你对AI有什么看法？", "想了解AI的应用吗？", "你希望AI能做什么？"]},
+    ),
+]
+
+
+@table(CASES)
+async def test_wire(case: Case, way: str) -> None:
+    await check(case, way)
+
+
+def test_record_fields_are_the_wire_names() -> None:
+    raw = {
+        "_id": "r1",
+        "dataId": "d1",
+        "obj": "AI",
+        "value": [],
+        "hideInUI": True,
+        "errorMsg": "boom",
+        "userBadFeedback": "wrong",
+        "adminFeedback": {"feedbackDataId": "f1", "datasetId": "ds", "collectionId": "c", "q": "Q", "a": "A"},
+        "toolCiteLinks": [{"name": "doc", "url": "https://example.com"}],
+        "errorText": {"moduleName": "AI 对话", "errorText": "timeout"},
+        "somethingNew": 1,
+    }
+    record = ChatRecord.model_validate(raw)
+    assert record.hide_in_ui is True
+    assert record.error_msg == "boom"
+    assert record.user_bad_feedback == "wrong"
+    assert record.admin_feedback is not None
+    assert (record.admin_feedback.feedback_data_id, record.admin_feedback.q) == ("f1", "Q")
+    assert record.tool_cite_links is not None
+    assert record.tool_cite_links[0].url == "https://example.com"
+    assert record.error_text is not None
+    assert record.error_text.error_text == "timeout"
+    assert record.model_extra == {"somethingNew": 1}
+    assert record.text == ""
+    wire = record.model_dump(mode="json", exclude_none=True, by_alias=True)
+    assert wire == {**raw, "totalQuoteList": []}  # the wire names, as read
+    dumped = record.model_dump(mode="json", exclude_none=True)
+    assert (dumped["id"], dumped["data_id"], dumped["hide_in_ui"]) == ("r1", "d1", True)
+    assert dumped["admin_feedback"]["feedback_data_id"] == "f1"
+    assert dumped["somethingNew"] == 1  # an unknown field keeps its wire name
 
 
 def test_update_feedback_fields_default_to_none_and_refuse_empty_text() -> None:
@@ -437,18 +385,6 @@ def test_update_feedback_fields_default_to_none_and_refuse_empty_text() -> None:
     assert UpdateFeedbackRequest(chat_id="c1", data_id="d1") == UpdateFeedbackRequest.clear("c1", "d1")
     with pytest.raises(ValueError, match="user_good_feedback"):
         UpdateFeedbackRequest(chat_id="c1", data_id="d1", user_good_feedback="")
-
-
-async def test_get_feedback_record_ids(io_mode: str) -> None:
-    wire = Wire(lambda request: httpx.Response(200, json=envelope({"total": 2, "dataIds": ["d1", "d3"]})))
-    service = make_client(wire).chat_history
-    request = GetFeedbackRecordIdsRequest(chat_id="c1", feedback_type="bad", unread_only=True)
-    get, aget = service.get_feedback_record_ids, service.aget_feedback_record_ids
-    found = await run(io_mode, lambda: get(request), lambda: aget(request))
-    sent, path = wire.last, "/api/core/chat/feedback/getFeedbackRecordIds"
-    assert (sent.method, sent.url.path, query_of(sent)) == ("POST", path, {})
-    assert body_of(sent) == {"appId": APP_ID, "chatId": "c1", "feedbackType": "bad", "unreadOnly": True}
-    assert (found.total, found.data_ids) == (2, ["d1", "d3"])
 
 
 async def test_the_emulator_lists_the_records_with_feedback(io_mode: str) -> None:
@@ -465,46 +401,11 @@ async def test_the_emulator_lists_the_records_with_feedback(io_mode: str) -> Non
             return (await run(io_mode, lambda: get(request), lambda: aget(request))).data_ids
 
         assert [await ids(kind) for kind in ("has_feedback", "good", "bad")] == [["a0", "a2"], ["a0"], ["a2"]]
-    async with FakeFastGPT(version="4.14.3").client() as old:  # before getFeedbackRecordIds
-        request, service = GetFeedbackRecordIdsRequest(chat_id="c1"), old.chat_history
-        with pytest.raises(NotFoundError):
-            await run(
-                io_mode,
-                lambda: service.get_feedback_record_ids(request),
-                lambda: service.aget_feedback_record_ids(request),
-            )
-
-
-async def test_create_question_guide(io_mode: str) -> None:
-    wire = serve("question_guide.json")
-    service = make_client(wire).chat_history
-    request = CreateQuestionGuideRequest(
-        chat_id="kzYq3Xw1N2b8pQm4RtUv5aBc",
-        question_guide=QuestionGuideConfig(model="gpt-4o-mini", custom_prompt="用中文"),
-    )
-
-    guide = await run(
-        io_mode,
-        lambda: service.create_question_guide(request),
-        lambda: service.acreate_question_guide(request),
-    )
-
-    sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == (
-        "POST",
-        "/api/core/ai/agent/v2/createQuestionGuide",
-        {},
-    )
-    assert body_of(sent) == {
-        "appId": APP_ID,
-        "chatId": "kzYq3Xw1N2b8pQm4RtUv5aBc",
-        "questionGuide": {"open": True, "model": "gpt-4o-mini", "customPrompt": "用中文"},
-    }
-    assert guide.list == ["你对AI有什么看法？", "想了解AI的应用吗？", "你希望AI能做什么？"]
 
 
 async def test_request_option_reaches_the_wire(io_mode: str) -> None:
-    wire = serve("update_history_ok.json")
+    payload = fixture_json("update_history_ok.json")
+    wire = Wire(lambda request: httpx.Response(200, json=payload))
     service = make_client(wire).chat_history
     request = ClearHistoriesRequest()
     option = RequestOption.builder().api_key("fastgpt-other").headers({"X-Trace": "7"}).build()

@@ -11,12 +11,14 @@ from typing import Any
 import httpx
 import pytest
 from conftest import APP_ID, envelope, fixture_json, make_client
+from endpoint_cases import Case, Fixture, check, table
 from http_support import Wire, body_of, drain, query_of, run
 
 from fastgpt_oapi import NotFoundError, PermissionDeniedError
 from fastgpt_oapi.api.chat_history.model import (
     BatchDeleteHistoriesRequest,
     CollectionQuoteItem,
+    CollectionQuoteResponse,
     DatasetCiteItem,
     DeleteRecordsRequest,
     GetCollectionQuoteRequest,
@@ -24,6 +26,7 @@ from fastgpt_oapi.api.chat_history.model import (
     GetQuoteRequest,
     ListRecordsV2Request,
     MarkReadRequest,
+    QuoteResponse,
     ReasoningValue,
     TextValue,
 )
@@ -35,6 +38,141 @@ COLLECTION = "653279b16cd42ab509e766e8"
 UTC = timezone.utc
 
 
+def quotes(quotes: QuoteResponse) -> None:
+    edited, current = quotes.list
+    assert isinstance(edited, DatasetCiteItem)
+    assert edited.id == "654f2e49b64caef1d9431e8b"
+    assert (edited.q, edited.a) == ("铃芽之旅的导演？", "新海诚。")
+    assert edited.update_time == datetime(2026, 6, 20, 2, 0, tzinfo=UTC)
+    assert edited.index == 3
+    assert edited.updated is True
+    assert edited.image_preivew_url is None
+    assert edited.history is not None
+    (old,) = edited.history
+    assert (old.q, old.a, old.update_time) == (
+        "铃芽之旅的导演？",
+        "新海诚。",
+        datetime(2026, 6, 20, 2, 0, tzinfo=UTC),
+    )
+    assert current.id == "654f2e49b64caef1d9431e8c"
+    assert (current.q, current.a) == ("电影《铃芽之旅》哪一年上映？", "2022 年。")
+    assert current.image_preivew_url == "https://example.com/preview/still.png"
+    assert current.update_time == datetime(2026, 7, 1, 8, 12, 44, 120000, tzinfo=UTC)
+    assert current.index == 4
+    assert current.updated is None
+    assert current.history is None
+
+
+def collection_quote(window: CollectionQuoteResponse) -> None:
+    assert window.has_more_prev is True
+    assert window.has_more_next is False
+    assert [(c.id, c.index, c.anchor) for c in window.list] == [
+        ("654f2e49b64caef1d9431e8a", 2, 2),
+        ("654f2e49b64caef1d9431e8b", 3, 3),
+        ("654f2e49b64caef1d9431e8c", 4, 4),
+    ]
+    first = window.list[0]
+    assert isinstance(first, CollectionQuoteItem)
+    assert (first.q, first.a) == ("新海诚还导演过哪些电影？", "《你的名字。》《天气之子》等。")
+    assert first.update_time == datetime(2026, 7, 1, 8, 12, 44, 120000, tzinfo=UTC)
+
+
+OK = Fixture("update_history_ok.json")
+STATUS_IDS = ["usdAP1GbzSGu", "lC0uTAsyNBlZ", "gone"]
+QUOTED = ["654f2e49b64caef1d9431e8b", "654f2e49b64caef1d9431e8c"]
+CASES = [
+    Case(
+        "chat_history.get_history_status",
+        GetHistoryStatusRequest(chat_ids=STATUS_IDS),
+        "POST /api/core/chat/history/getHistoryStatus",
+        body={"appId": APP_ID, "chatIds": STATUS_IDS},
+        answer=Fixture("history_status.json"),
+        expect={
+            "list.#": 2,  # an unknown chat is simply not listed
+            "list.0.chat_id": "usdAP1GbzSGu",
+            "list.0.update_time": datetime(2026, 7, 30, 3, 29, 5, 779000, tzinfo=UTC),
+            "list.0.chat_generate_status": 1,
+            "list.0.has_been_read": True,
+            "list.1.chat_id": "lC0uTAsyNBlZ",
+            "list.1.update_time": datetime(2026, 7, 29, 3, 22, 19, 950000, tzinfo=UTC),
+            "list.1.chat_generate_status": 0,
+            "list.1.has_been_read": False,
+        },
+    ),
+    Case(
+        "chat_history.mark_read",
+        MarkReadRequest.builder().chat_id("usdAP1GbzSGu").build(),
+        "POST /api/core/chat/history/markRead",
+        body={"appId": APP_ID, "chatId": "usdAP1GbzSGu"},
+        answer=OK,
+        expect={"request_id": "req-7"},
+        headers={"x-request-id": "req-7"},
+    ),
+    Case(
+        "chat_history.batch_delete_histories",
+        BatchDeleteHistoriesRequest(app_id=OTHER_APP, chat_ids=["usdAP1GbzSGu", "lC0uTAsyNBlZ"]),
+        "POST /api/core/chat/history/batchDelete",
+        body={"appId": OTHER_APP, "chatIds": ["usdAP1GbzSGu", "lC0uTAsyNBlZ"]},
+        answer=OK,
+    ),
+    # Several records go as `contentIds`, an array in the body.
+    Case(
+        "chat_history.delete_records",
+        DeleteRecordsRequest(chat_id=CHAT, data_ids=["jzqdV4Ap1u004rhd2WW8yGLn", AI_RECORD]),
+        "DELETE /api/core/chat/record/delete",
+        body={"appId": APP_ID, "chatId": CHAT, "contentIds": ["jzqdV4Ap1u004rhd2WW8yGLn", AI_RECORD]},
+        answer=OK,
+    ),
+    Case(
+        "chat_history.get_quote",
+        GetQuoteRequest(
+            chat_id=CHAT,
+            chat_item_data_id=AI_RECORD,
+            dataset_data_id_list=QUOTED,
+            collection_id_list=[COLLECTION],
+        ),
+        "POST /api/core/chat/record/getQuote",
+        body={
+            "appId": APP_ID,
+            "chatId": CHAT,
+            "chatItemDataId": AI_RECORD,
+            "datasetDataIdList": QUOTED,
+            "collectionIdList": [COLLECTION],
+        },
+        answer=Fixture("quote.json"),
+        expect=quotes,
+    ),
+    Case(
+        "chat_history.get_collection_quote",
+        GetCollectionQuoteRequest.builder()
+        .chat_id(CHAT)
+        .chat_item_data_id(AI_RECORD)
+        .collection_id(COLLECTION)
+        .initial_id("654f2e49b64caef1d9431e8b")
+        .anchor(3)
+        .page_size(1)
+        .build(),
+        "POST /api/core/chat/record/getCollectionQuote",
+        body={
+            "appId": APP_ID,
+            "chatId": CHAT,
+            "chatItemDataId": AI_RECORD,
+            "collectionId": COLLECTION,
+            "anchor": 3,
+            "initialId": "654f2e49b64caef1d9431e8b",
+            "pageSize": 1,
+        },
+        answer=Fixture("collection_quote.json"),
+        expect=collection_quote,
+    ),
+]
+
+
+@table(CASES)
+async def test_wire(case: Case, way: str) -> None:
+    await check(case, way)
+
+
 def serve(fixture: str, headers: dict[str, str] | None = None) -> Wire:
     payload = fixture_json(fixture)
     return Wire(lambda request: httpx.Response(200, json=payload, headers=headers))
@@ -43,66 +181,10 @@ def serve(fixture: str, headers: dict[str, str] | None = None) -> Wire:
 # ---- histories --------------------------------------------------------------------------------
 
 
-async def test_get_history_status(io_mode: str) -> None:
-    wire = serve("history_status.json")
-    service = make_client(wire).chat_history
-    request = GetHistoryStatusRequest(chat_ids=["usdAP1GbzSGu", "lC0uTAsyNBlZ", "gone"])
-
-    status = await run(
-        io_mode, lambda: service.get_history_status(request), lambda: service.aget_history_status(request)
-    )
-
-    sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == (
-        "POST",
-        "/api/core/chat/history/getHistoryStatus",
-        {},
-    )
-    assert body_of(sent) == {"appId": APP_ID, "chatIds": ["usdAP1GbzSGu", "lC0uTAsyNBlZ", "gone"]}
-    first, second = status.list  # an unknown chat is simply not listed
-    assert first.chat_id == "usdAP1GbzSGu"
-    assert first.update_time == datetime(2026, 7, 30, 3, 29, 5, 779000, tzinfo=UTC)
-    assert first.chat_generate_status == 1
-    assert first.has_been_read is True
-    assert second.chat_id == "lC0uTAsyNBlZ"
-    assert second.update_time == datetime(2026, 7, 29, 3, 22, 19, 950000, tzinfo=UTC)
-    assert second.chat_generate_status == 0
-    assert second.has_been_read is False
-
-
 @pytest.mark.parametrize("chat_ids", [[], [""], [f"c{n}" for n in range(201)]], ids=["none", "empty", "201"])
 def test_history_status_takes_1_to_200_ids(chat_ids: list[str]) -> None:
     with pytest.raises(ValueError, match="chat_ids"):
         GetHistoryStatusRequest(chat_ids=chat_ids)
-
-
-async def test_mark_read(io_mode: str) -> None:
-    wire = serve("update_history_ok.json", headers={"x-request-id": "req-7"})
-    service = make_client(wire).chat_history
-    request = MarkReadRequest.builder().chat_id("usdAP1GbzSGu").build()
-
-    result = await run(io_mode, lambda: service.mark_read(request), lambda: service.amark_read(request))
-
-    sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == ("POST", "/api/core/chat/history/markRead", {})
-    assert body_of(sent) == {"appId": APP_ID, "chatId": "usdAP1GbzSGu"}
-    assert result.request_id == "req-7"
-
-
-async def test_batch_delete_histories(io_mode: str) -> None:
-    wire = serve("update_history_ok.json")
-    service = make_client(wire).chat_history
-    request = BatchDeleteHistoriesRequest(app_id=OTHER_APP, chat_ids=["usdAP1GbzSGu", "lC0uTAsyNBlZ"])
-
-    await run(
-        io_mode,
-        lambda: service.batch_delete_histories(request),
-        lambda: service.abatch_delete_histories(request),
-    )
-
-    sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == ("POST", "/api/core/chat/history/batchDelete", {})
-    assert body_of(sent) == {"appId": OTHER_APP, "chatIds": ["usdAP1GbzSGu", "lC0uTAsyNBlZ"]}
 
 
 @pytest.mark.parametrize("chat_ids", [[], ["c1", ""]], ids=["none", "empty-id"])
@@ -112,23 +194,6 @@ def test_batch_delete_needs_ids(chat_ids: list[str]) -> None:
 
 
 # ---- several records ----------------------------------------------------------------------------
-
-
-async def test_delete_records_sends_content_ids_as_an_array_in_the_body(io_mode: str) -> None:
-    wire = serve("update_history_ok.json")
-    service = make_client(wire).chat_history
-    request = DeleteRecordsRequest(chat_id=CHAT, data_ids=["jzqdV4Ap1u004rhd2WW8yGLn", AI_RECORD])
-
-    await run(io_mode, lambda: service.delete_records(request), lambda: service.adelete_records(request))
-
-    sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == ("DELETE", "/api/core/chat/record/delete", {})
-    assert body_of(sent) == {
-        "appId": APP_ID,
-        "chatId": CHAT,
-        "contentIds": ["jzqdV4Ap1u004rhd2WW8yGLn", AI_RECORD],
-    }
-    assert len(wire.requests) == 1
 
 
 async def test_delete_records_has_no_fallback_to_item_delete(io_mode: str) -> None:
@@ -308,97 +373,6 @@ async def test_iter_records_v2_stops_when_a_server_repeats_itself(io_mode: str) 
 
 
 # ---- quotes -----------------------------------------------------------------------------------
-
-
-async def test_get_quote(io_mode: str) -> None:
-    wire = serve("quote.json")
-    service = make_client(wire).chat_history
-    request = GetQuoteRequest(
-        chat_id=CHAT,
-        chat_item_data_id=AI_RECORD,
-        dataset_data_id_list=["654f2e49b64caef1d9431e8b", "654f2e49b64caef1d9431e8c"],
-        collection_id_list=[COLLECTION],
-    )
-
-    quotes = await run(io_mode, lambda: service.get_quote(request), lambda: service.aget_quote(request))
-
-    sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == ("POST", "/api/core/chat/record/getQuote", {})
-    assert body_of(sent) == {
-        "appId": APP_ID,
-        "chatId": CHAT,
-        "chatItemDataId": AI_RECORD,
-        "datasetDataIdList": ["654f2e49b64caef1d9431e8b", "654f2e49b64caef1d9431e8c"],
-        "collectionIdList": [COLLECTION],
-    }
-    edited, current = quotes.list
-    assert isinstance(edited, DatasetCiteItem)
-    assert edited.id == "654f2e49b64caef1d9431e8b"
-    assert (edited.q, edited.a) == ("铃芽之旅的导演？", "新海诚。")
-    assert edited.update_time == datetime(2026, 6, 20, 2, 0, tzinfo=UTC)
-    assert edited.index == 3
-    assert edited.updated is True
-    assert edited.image_preivew_url is None
-    assert edited.history is not None
-    (old,) = edited.history
-    assert (old.q, old.a, old.update_time) == (
-        "铃芽之旅的导演？",
-        "新海诚。",
-        datetime(2026, 6, 20, 2, 0, tzinfo=UTC),
-    )
-    assert current.id == "654f2e49b64caef1d9431e8c"
-    assert (current.q, current.a) == ("电影《铃芽之旅》哪一年上映？", "2022 年。")
-    assert current.image_preivew_url == "https://example.com/preview/still.png"
-    assert current.update_time == datetime(2026, 7, 1, 8, 12, 44, 120000, tzinfo=UTC)
-    assert current.index == 4
-    assert current.updated is None
-    assert current.history is None
-
-
-async def test_get_collection_quote(io_mode: str) -> None:
-    wire = serve("collection_quote.json")
-    service = make_client(wire).chat_history
-    request = (
-        GetCollectionQuoteRequest.builder()
-        .chat_id(CHAT)
-        .chat_item_data_id(AI_RECORD)
-        .collection_id(COLLECTION)
-        .initial_id("654f2e49b64caef1d9431e8b")
-        .anchor(3)
-        .page_size(1)
-        .build()
-    )
-
-    window = await run(
-        io_mode, lambda: service.get_collection_quote(request), lambda: service.aget_collection_quote(request)
-    )
-
-    sent = wire.last
-    assert (sent.method, sent.url.path, query_of(sent)) == (
-        "POST",
-        "/api/core/chat/record/getCollectionQuote",
-        {},
-    )
-    assert body_of(sent) == {
-        "appId": APP_ID,
-        "chatId": CHAT,
-        "chatItemDataId": AI_RECORD,
-        "collectionId": COLLECTION,
-        "anchor": 3,
-        "initialId": "654f2e49b64caef1d9431e8b",
-        "pageSize": 1,
-    }
-    assert window.has_more_prev is True
-    assert window.has_more_next is False
-    assert [(c.id, c.index, c.anchor) for c in window.list] == [
-        ("654f2e49b64caef1d9431e8a", 2, 2),
-        ("654f2e49b64caef1d9431e8b", 3, 3),
-        ("654f2e49b64caef1d9431e8c", 4, 4),
-    ]
-    first = window.list[0]
-    assert isinstance(first, CollectionQuoteItem)
-    assert (first.q, first.a) == ("新海诚还导演过哪些电影？", "《你的名字。》《天气之子》等。")
-    assert first.update_time == datetime(2026, 7, 1, 8, 12, 44, 120000, tzinfo=UTC)
 
 
 def test_collection_quote_request_rules() -> None:

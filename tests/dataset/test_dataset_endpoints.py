@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import envelope, fixture_json, make_client
+from endpoint_cases import Case, Fixture, check, table
 from http_support import Wire, body_of, drain, query_of, run
 
 from fastgpt_oapi.api.dataset.model import (
@@ -47,7 +48,6 @@ from fastgpt_oapi.api.dataset.model import (
     UpdateDataIndex,
     UpdateDataRequest,
 )
-from fastgpt_oapi.core.model import OperationResponse
 
 DATASET = "6593e137231a2be9c5603ba7"
 FOLDER = "6593e137231a2be9c5603bb0"
@@ -72,26 +72,16 @@ def sent(wire: Wire) -> tuple[str, str, dict[str, str], Any]:
     return request.method, request.url.path, query_of(request), body_of(request)
 
 
-# ---- datasets -----------------------------------------------------------------------------------
-
-
-async def test_create_dataset(io_mode: str) -> None:
-    wire = serve("dataset_create.json")
-    service = make_client(wire).dataset
-    request = CreateDatasetRequest(
-        name="产品手册", parent_id=FOLDER, intro="docs", vector_model="text-embedding-3-small"
-    )
-
-    created = await run(
-        io_mode, lambda: service.create_dataset(request), lambda: service.acreate_dataset(request)
-    )
-
-    assert sent(wire) == (
-        "POST",
-        "/api/core/dataset/create",
-        {},
+REQUEST_ID = {"x-request-id": "req-9"}
+CASES = [
+    Case(
+        "dataset.create_dataset",
+        CreateDatasetRequest(
+            name="产品手册", parent_id=FOLDER, intro="docs", vector_model="text-embedding-3-small"
+        ),
+        "POST /api/core/dataset/create",
         # intro, avatar and type are required by FastGPT's schema: always sent
-        {
+        body={
             "name": "产品手册",
             "type": "dataset",
             "parentId": FOLDER,
@@ -99,8 +89,65 @@ async def test_create_dataset(io_mode: str) -> None:
             "avatar": "",
             "vectorModel": "text-embedding-3-small",
         },
-    )
-    assert created.id == DATASET
+        answer=Fixture("dataset_create.json"),
+        expect={"id": DATASET},
+    ),
+    Case(
+        "dataset.delete_dataset",
+        DeleteDatasetRequest(id=DATASET),
+        "DELETE /api/core/dataset/delete",
+        query={"id": DATASET},
+        expect={"request_id": "req-9"},
+        headers=REQUEST_ID,
+    ),
+    Case(
+        "dataset.update_collection",
+        UpdateCollectionRequest(dataset_id=DATASET, external_file_id="ext-7", forbid=False),
+        "POST /api/core/dataset/collection/update",
+        body={"datasetId": DATASET, "externalFileId": "ext-7", "forbid": False},
+        name="update_collection-by-external-file-id",
+    ),
+    Case(
+        "dataset.delete_collection",
+        DeleteCollectionRequest(id=COLLECTION),
+        "POST /api/core/dataset/collection/delete",
+        body={"id": COLLECTION},
+        expect={"request_id": "req-9"},
+        headers=REQUEST_ID,
+        name="delete_collection-one-by-body",
+    ),
+    Case(
+        "dataset.delete_collection",
+        DeleteCollectionRequest(collection_ids=[COLLECTION, "65abd0ad9d1448617cba6032"]),
+        "POST /api/core/dataset/collection/delete",
+        body={"collectionIds": [COLLECTION, "65abd0ad9d1448617cba6032"]},
+        name="delete_collection-several-by-body",
+    ),
+    Case(
+        "dataset.sync_collection",
+        SyncCollectionRequest(collection_id=COLLECTION),
+        "POST /api/core/dataset/collection/sync",
+        body={"collectionId": COLLECTION},
+        answer=Fixture("dataset_collection_sync.json"),
+        expect={"result": "success"},
+    ),
+    Case(
+        "dataset.delete_data",
+        DeleteDataRequest(id=DATA),
+        "DELETE /api/core/dataset/data/delete",
+        query={"id": DATA},
+        expect={"request_id": "req-9"},
+        headers=REQUEST_ID,
+    ),
+]
+
+
+@table(CASES)
+async def test_wire(case: Case, way: str) -> None:
+    await check(case, way)
+
+
+# ---- datasets -----------------------------------------------------------------------------------
 
 
 async def test_list_datasets(io_mode: str) -> None:
@@ -208,20 +255,6 @@ async def test_get_dataset(io_mode: str) -> None:
     assert dataset.website_config is None
     assert dataset.api_dataset_server is None
     assert dataset.model_extra == {"deleteTime": None}
-
-
-async def test_delete_dataset(io_mode: str) -> None:
-    wire = serve_null()
-    service = make_client(wire).dataset
-    request = DeleteDatasetRequest(id=DATASET)
-
-    result = await run(
-        io_mode, lambda: service.delete_dataset(request), lambda: service.adelete_dataset(request)
-    )
-
-    assert sent(wire) == ("DELETE", "/api/core/dataset/delete", {"id": DATASET}, None)
-    assert isinstance(result, OperationResponse)
-    assert result.request_id == "req-9"
 
 
 async def test_search_test(io_mode: str) -> None:
@@ -617,46 +650,6 @@ async def test_update_collection(io_mode: str) -> None:
     assert result.request_id == "req-9"
 
 
-async def test_update_collection_by_external_file_id(io_mode: str) -> None:
-    wire = serve_null()
-    service = make_client(wire).dataset
-    request = UpdateCollectionRequest(dataset_id=DATASET, external_file_id="ext-7", forbid=False)
-    await run(
-        io_mode, lambda: service.update_collection(request), lambda: service.aupdate_collection(request)
-    )
-    assert body_of(wire.last) == {"datasetId": DATASET, "externalFileId": "ext-7", "forbid": False}
-
-
-async def test_delete_one_collection_by_body(io_mode: str) -> None:
-    wire = serve_null()
-    service = make_client(wire).dataset
-    request = DeleteCollectionRequest(id=COLLECTION)
-
-    result = await run(
-        io_mode, lambda: service.delete_collection(request), lambda: service.adelete_collection(request)
-    )
-
-    assert sent(wire) == ("POST", "/api/core/dataset/collection/delete", {}, {"id": COLLECTION})
-    assert result.request_id == "req-9"
-
-
-async def test_delete_several_collections_by_body(io_mode: str) -> None:
-    wire = serve_null()
-    service = make_client(wire).dataset
-    request = DeleteCollectionRequest(collection_ids=[COLLECTION, "65abd0ad9d1448617cba6032"])
-
-    await run(
-        io_mode, lambda: service.delete_collection(request), lambda: service.adelete_collection(request)
-    )
-
-    assert sent(wire) == (
-        "POST",
-        "/api/core/dataset/collection/delete",
-        {},
-        {"collectionIds": [COLLECTION, "65abd0ad9d1448617cba6032"]},
-    )
-
-
 async def test_delete_by_api_files_sends_the_dataset_and_the_files(io_mode: str) -> None:
     wire = serve_null()
     service = make_client(wire).dataset
@@ -714,19 +707,6 @@ async def test_delete_falls_back_to_delete_with_the_id_in_the_query_once(
         ("DELETE", {"id": COLLECTION}, b""),
     ]
     assert "content-type" not in wire.last.headers
-
-
-async def test_sync_collection(io_mode: str) -> None:
-    wire = serve("dataset_collection_sync.json")
-    service = make_client(wire).dataset
-    request = SyncCollectionRequest(collection_id=COLLECTION)
-
-    result = await run(
-        io_mode, lambda: service.sync_collection(request), lambda: service.async_collection(request)
-    )
-
-    assert sent(wire) == ("POST", "/api/core/dataset/collection/sync", {}, {"collectionId": COLLECTION})
-    assert result.result == "success"
 
 
 # ---- data ---------------------------------------------------------------------------------------
@@ -862,17 +842,6 @@ async def test_update_data(io_mode: str) -> None:
         },
     )
     assert (updated.q, updated.a) == ("铃芽之旅的导演是谁？", "新海诚（Makoto Shinkai）。")
-
-
-async def test_delete_data(io_mode: str) -> None:
-    wire = serve_null()
-    service = make_client(wire).dataset
-    request = DeleteDataRequest(id=DATA)
-
-    result = await run(io_mode, lambda: service.delete_data(request), lambda: service.adelete_data(request))
-
-    assert sent(wire) == ("DELETE", "/api/core/dataset/data/delete", {"id": DATA}, None)
-    assert result.request_id == "req-9"
 
 
 # ---- walking pages ------------------------------------------------------------------------------

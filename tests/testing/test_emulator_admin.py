@@ -13,7 +13,7 @@ import pytest
 
 from fastgpt_oapi.testing.admin import AdminFront, mask
 from fastgpt_oapi.testing.fake import FakeFastGPT
-from fastgpt_oapi.testing.standalone import EmulatorOptions, OptionsError, Serving, build
+from fastgpt_oapi.testing.standalone import EmulatorOptions, OptionsError, Serving, build, main
 from fastgpt_oapi.testing.transport import FakeTransport
 
 KEY = {"authorization": "Bearer fastgpt-test"}
@@ -86,6 +86,14 @@ def test_a_credential_shows_its_last_four_characters_at_most(secret: str, shown:
 def test_options_that_cannot_be_served_are_named(options: EmulatorOptions, message: str) -> None:
     with pytest.raises(OptionsError, match="^" + message.replace("(", r"\(")):
         build(options)
+
+
+def test_the_standalone_command_hands_every_flag_to_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    # `main` passes the parsed flags to EmulatorOptions by name: a flag without a field fails here.
+    argv = ["--host", "127.0.0.1", "--port", "0", "--language", "zh", "--version", "4.17.0"]
+    argv += ["--training-delay", "-1", "--api-key", "k"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == "error: --training-delay cannot be negative\n"
 
 
 def test_an_apps_file_may_not_take_a_built_in_name_or_id(tmp_path: Path) -> None:

@@ -87,6 +87,33 @@ async def test_stop_answers_as_fastgpt_4_16_3_does(io_mode: str) -> None:
     assert fake.requests[1].body == {"appId": fake.app_id, "chatId": "c1"}
 
 
+# ---- history windows -----------------------------------------------------------------------------
+
+
+async def test_list_histories_keeps_the_chats_created_and_updated_within_the_window(io_mode: str) -> None:
+    clock = Clock()  # "a" made at 00:00 and answered again at 00:20; "b" made at 00:10
+    at = [datetime(2026, 8, 1, 0, m, tzinfo=UTC) for m in range(0, 31, 5)]
+    async with connected(FakeFastGPT(clock=clock), io_mode) as client:
+        for minute, chat in ((0, "a"), (10, "b"), (20, "a")):
+            clock.now = datetime(2026, 8, 1, 0, minute, tzinfo=UTC).timestamp()
+            await say(io_mode, client, chat, chat_id=chat)
+
+        async def listed(**window: Any) -> list[str]:
+            request = ListHistoriesRequest(**window)
+            return [
+                h.chat_id
+                for h in (await call(io_mode, client, "chat_history", "list_histories", request)).list
+            ]
+
+        assert await listed(start_create_time=at[1]) == ["b"]
+        assert await listed(end_create_time=at[2]) == ["a", "b"]  # both ends are included
+        assert await listed(start_update_time=at[3]) == ["a"]
+        assert await listed(start_update_time=at[2], end_update_time="2026-08-01T00:15:00Z") == ["b"]
+        assert await listed(start_create_time=at[0], end_create_time=at[0], end_update_time=at[6]) == ["a"]
+        with pytest.raises(InternalServerError, match="Cast to date failed"):
+            await listed(start_update_time="yesterday")
+
+
 # ---- status and read marks -----------------------------------------------------------------------
 
 

@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
+from fastgpt_oapi import NotFoundError
 from fastgpt_oapi.api.chat_history.model import DeleteRecordRequest
-from fastgpt_oapi.core.model import APIRequest
+from fastgpt_oapi.core.model import APIRequest, OperationResponse, Route
 from fastgpt_oapi.testing import FakeFastGPT
+from fastgpt_oapi.testing.routes import TABLE, parse_version
 
 _AREAS = ("chat", "chat_history", "app_logs", "dataset", "ai_model")
 _AREA_MODELS = tuple(f"fastgpt_oapi.api.{area}.model" for area in _AREAS)
@@ -80,3 +82,33 @@ def test_an_unknown_path_is_a_bare_404() -> None:
         {"content-type": "text/plain"},
         b"Cannot POST /api/core/nothing/here",
     )
+
+
+def _just_before(since: str) -> str:
+    """The newest version older than `since`, as near as versions go: 4.14.4 -> 4.14.3.999."""
+    numbers = list(parse_version(since))
+    while numbers[-1] == 0:
+        numbers.pop()
+    numbers[-1] -= 1
+    return ".".join(str(n) for n in (*numbers, 999))
+
+
+def test_just_before_is_just_before() -> None:
+    assert [_just_before(v) for v in ("4.14.4", "4.9.0", "4.18.0", "4.14.10.1")] == [
+        "4.14.3.999",
+        "4.8.999",
+        "4.17.999",
+        "4.14.10.0.999",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "since"), sorted((path, route.since) for path, route in TABLE.items() if route.since)
+)
+def test_a_route_is_a_bare_404_on_the_version_before_its_since(path: str, since: str) -> None:
+    # So an endpoint's "older server" test need not be written by hand: the SDK meets the bare 404 of a
+    # server from before the path existed as NotFoundError, and the path is served from `since` on.
+    probe = type("Probe", (APIRequest[OperationResponse],), {"route": Route("POST", path)})()
+    with FakeFastGPT(version=_just_before(since)).client(max_retries=0) as old, pytest.raises(NotFoundError):
+        old._http.request(probe, None)
+    assert _served(FakeFastGPT(version=since), "POST", path)

@@ -1,14 +1,17 @@
 """`wait_for_training`: poll a collection until FastGPT's training of it is over.
 
 `TrainingWatch` is one wait, free of I/O: what each poll's detail means and how long to wait before
-the next; `poll` and `apoll` are the two thin shells that poll. `TrainingWatches` waits for several
-collections, a `TrainingWatch` each, polled in rounds (`poll_many`, `apoll_many`).
+the next, and the wait itself as a generator of steps (read the detail, count the chunks not indexed,
+sleep). `TrainingWatches` waits for several collections, a `TrainingWatch` each, polled in rounds.
+The two thin shells `_drive` and `_adrive` do the steps, sync and async: `poll` / `apoll` for one
+collection, `poll_many` / `apoll_many` for several.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterable, Awaitable, Callable, Generator, Iterable, Sequence
+from contextlib import closing
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from fastgpt_oapi.core.errors import (
     APIResponseValidationError,
@@ -22,7 +25,15 @@ from .model import CollectionDetail, DataListItem, GetCollectionRequest, ListDat
 if TYPE_CHECKING:
     from fastgpt_oapi.core.http import Hooks
 
+_T = TypeVar("_T")
+
 __all__ = ["TrainingWatch", "TrainingWatches", "apoll", "apoll_many", "indexed", "poll", "poll_many"]
+
+
+# What a wait asks its shell to do next: read a collection's detail (answered with it), count the
+# chunks not indexed yet (answered with the count), or sleep that many seconds (answered with None).
+Step = GetCollectionRequest | ListDataRequest | float
+Steps = Generator[Step, Any, _T]
 
 
 def poll(
@@ -31,14 +42,7 @@ def poll(
     iter_data: Callable[[ListDataRequest], Iterable[DataListItem]],
 ) -> CollectionDetail:
     """Poll with `get_collection` (and read the chunks with `iter_data`) until `watch` says done."""
-    while True:
-        detail = get_collection(watch.request)
-        delay = watch.after(detail)
-        if delay is None and watch.verifies(detail):
-            delay = watch.after_check(sum(1 for item in iter_data(watch.data_request) if not indexed(item)))
-        if delay is None:
-            return detail
-        watch.hooks.sleep(delay)
+    return _drive(watch.steps(), get_collection, iter_data, watch.hooks.sleep)
 
 
 async def apoll(
@@ -47,16 +51,7 @@ async def apoll(
     iter_data: Callable[[ListDataRequest], AsyncIterable[DataListItem]],
 ) -> CollectionDetail:
     """The async twin of `poll`."""
-    while True:
-        detail = await get_collection(watch.request)
-        delay = watch.after(detail)
-        if delay is None and watch.verifies(detail):
-            delay = watch.after_check(
-                sum([not indexed(item) async for item in iter_data(watch.data_request)])
-            )
-        if delay is None:
-            return detail
-        await watch.hooks.asleep(delay)
+    return await _adrive(watch.steps(), get_collection, iter_data, watch.hooks.asleep)
 
 
 def poll_many(
@@ -65,23 +60,7 @@ def poll_many(
     iter_data: Callable[[ListDataRequest], Iterable[DataListItem]],
 ) -> list[CollectionDetail]:
     """Poll each unfinished collection once a round until all are done; the details in the given order."""
-    while True:
-        for watch in watches.pending():
-            try:
-                detail = get_collection(watch.request)
-                delay = watch.after(detail)
-                if delay is None and watch.verifies(detail):
-                    delay = watch.after_check(
-                        sum(1 for item in iter_data(watch.data_request) if not indexed(item))
-                    )
-            except TrainingFailedError as exc:
-                watches.failed(watch, exc)
-            else:
-                watches.polled(watch, detail, delay)
-        delay = watches.round_over()
-        if delay is None:
-            return watches.outcome()
-        watches.hooks.sleep(delay)
+    return _drive(watches.steps(), get_collection, iter_data, watches.hooks.sleep)
 
 
 async def apoll_many(
@@ -90,23 +69,53 @@ async def apoll_many(
     iter_data: Callable[[ListDataRequest], AsyncIterable[DataListItem]],
 ) -> list[CollectionDetail]:
     """The async twin of `poll_many`."""
-    while True:
-        for watch in watches.pending():
-            try:
-                detail = await get_collection(watch.request)
-                delay = watch.after(detail)
-                if delay is None and watch.verifies(detail):
-                    delay = watch.after_check(
-                        sum([not indexed(item) async for item in iter_data(watch.data_request)])
-                    )
-            except TrainingFailedError as exc:
-                watches.failed(watch, exc)
+    return await _adrive(watches.steps(), get_collection, iter_data, watches.hooks.asleep)
+
+
+def _drive(
+    steps: Steps[_T],
+    get_collection: Callable[[GetCollectionRequest], CollectionDetail],
+    iter_data: Callable[[ListDataRequest], Iterable[DataListItem]],
+    sleep: Callable[[float], None],
+) -> _T:
+    """The sync shell: do each step of a wait, and hand its answer back, until the wait ends."""
+    with closing(steps):
+        step = next(steps)
+        while True:
+            if isinstance(step, GetCollectionRequest):
+                answer: Any = get_collection(step)
+            elif isinstance(step, ListDataRequest):
+                answer = sum(1 for item in iter_data(step) if not indexed(item))
             else:
-                watches.polled(watch, detail, delay)
-        delay = watches.round_over()
-        if delay is None:
-            return watches.outcome()
-        await watches.hooks.asleep(delay)
+                sleep(step)
+                answer = None
+            try:
+                step = steps.send(answer)
+            except StopIteration as end:
+                return cast("_T", end.value)
+
+
+async def _adrive(
+    steps: Steps[_T],
+    get_collection: Callable[[GetCollectionRequest], Awaitable[CollectionDetail]],
+    iter_data: Callable[[ListDataRequest], AsyncIterable[DataListItem]],
+    sleep: Callable[[float], Awaitable[None]],
+) -> _T:
+    """The async twin of `_drive`."""
+    with closing(steps):
+        step = next(steps)
+        while True:
+            if isinstance(step, GetCollectionRequest):
+                answer: Any = await get_collection(step)
+            elif isinstance(step, ListDataRequest):
+                answer = sum([not indexed(item) async for item in iter_data(step)])
+            else:
+                await sleep(step)
+                answer = None
+            try:
+                step = steps.send(answer)
+            except StopIteration as end:
+                return cast("_T", end.value)
 
 
 class TrainingWatches:
@@ -143,6 +152,22 @@ class TrainingWatches:
         self._details: dict[str, CollectionDetail] = {}
         self._delays: dict[str, float | None] = {}
         self._failures: list[TrainingFailedError] = []
+
+    def steps(self) -> Steps[list[CollectionDetail]]:
+        """The whole wait, as steps for a shell (`poll_many`, `apoll_many`): each round looks at every
+        unfinished collection once, reports, and sleeps until the next."""
+        while True:
+            for watch in self.pending():
+                try:
+                    detail, delay = yield from watch.look()
+                except TrainingFailedError as exc:
+                    self.failed(watch, exc)
+                else:
+                    self.polled(watch, detail, delay)
+            delay = self.round_over()
+            if delay is None:
+                return self.outcome()
+            yield delay
 
     def pending(self) -> list[TrainingWatch]:
         return [w for w in self._watches if self._delays.get(w.request.id, 0.0) is not None]
@@ -215,6 +240,23 @@ class TrainingWatch:
         self._clock = hooks.clock
         self._deadline = hooks.clock() + timeout
         self.data_request = ListDataRequest(collection_id=collection_id, page_size=30)
+
+    def steps(self) -> Steps[CollectionDetail]:
+        """The whole wait, as steps for a shell (`poll`, `apoll`): look, and sleep until done."""
+        while True:
+            detail, delay = yield from self.look()
+            if delay is None:
+                return detail
+            yield delay
+
+    def look(self) -> Steps[tuple[CollectionDetail, float | None]]:
+        """One poll: the detail, and the wait before the next poll (None: done). The chunks are counted
+        only when the counters say done on a server whose counters lag (`verifies`)."""
+        detail: CollectionDetail = yield self.request
+        delay = self.after(detail)
+        if delay is None and self.verifies(detail):
+            delay = self.after_check((yield self.data_request))
+        return detail, delay
 
     @staticmethod
     def verifies(detail: CollectionDetail) -> bool:

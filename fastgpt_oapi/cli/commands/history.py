@@ -8,18 +8,17 @@ import typer
 
 from ..app import CliError, state_of
 from ..exit_codes import ExitCode
-from ..export import SINCE_HELP, ExportFormat, OutFile, ProgressCounter, export_sink, parse_when
+from ..export import ExportFormat, OutFile, exporting, format_option, parse_when, since_option
 
 if TYPE_CHECKING:
     from ...api.chat_history.model import ChatHistoryItem, ChatRecord
 
 app = typer.Typer(help="Chat histories: export every chat of an app with its records.", no_args_is_help=True)
 
-# One CSV row per record, with its chat's columns first (docs/cli.md lists them).
-CSV_COLUMNS = (
-    "chat_id",
-    "chat_title",
-    "chat_update_time",
+# One CSV row per record, its chat's columns first (docs/cli.md lists them): these from the chat's
+# attributes named beside them, then the record's attributes of the columns' names.
+_CHAT_COLUMNS = {"chat_id": "chat_id", "chat_title": "display_title", "chat_update_time": "update_time"}
+_RECORD_COLUMNS = (
     "data_id",
     "obj",
     "time",
@@ -30,6 +29,7 @@ CSV_COLUMNS = (
     "error_msg",
     "duration_seconds",
 )
+CSV_COLUMNS = (*_CHAT_COLUMNS, *_RECORD_COLUMNS)
 
 # Pages of histories and of records: FastGPT's own list pages are of this order.
 _PAGE = 20
@@ -37,35 +37,16 @@ _PAGE = 20
 
 def _csv_row(chat: ChatHistoryItem, record: ChatRecord) -> dict[str, Any]:
     return {
-        "chat_id": chat.chat_id,
-        "chat_title": chat.display_title,
-        "chat_update_time": chat.update_time,
-        "data_id": record.data_id,
-        "obj": record.obj,
-        "time": record.time,
-        "text": record.text,
-        "reasoning": record.reasoning,
-        "user_good_feedback": record.user_good_feedback,
-        "user_bad_feedback": record.user_bad_feedback,
-        "error_msg": record.error_msg,
-        "duration_seconds": record.duration_seconds,
+        **{column: getattr(chat, name) for column, name in _CHAT_COLUMNS.items()},
+        **{column: getattr(record, column) for column in _RECORD_COLUMNS},
     }
 
 
 @app.command("export")
 def export(
     ctx: typer.Context,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            metavar="DATE",
-            help=f"{SINCE_HELP}; such a chat is exported whole",
-        ),
-    ] = None,
-    fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="jsonl: one line per chat; csv: one row per record")
-    ] = ExportFormat.jsonl,
+    since: Annotated[str | None, since_option("; such a chat is exported whole")] = None,
+    fmt: Annotated[ExportFormat, format_option("one row per record")] = ExportFormat.jsonl,
     out_file: OutFile = None,
 ) -> None:
     """Every chat of the app (--app-id) with its records, oldest record first.
@@ -87,10 +68,9 @@ def export(
     client = state.client()
     history = client.chat_history
     listing = ListHistoriesRequest(app_id=app_id, page_size=_PAGE, start_update_time=since_at)
-    with (
-        ProgressCounter(state.out, "history export", "chat", "record") as progress,
-        export_sink(state.out, fmt, out_file, columns=CSV_COLUMNS) as sink,
-    ):
+    with exporting(
+        state.out, "history export", fmt, out_file, columns=CSV_COLUMNS, units=("chat", "record")
+    ) as (sink, progress):
         for chat in history.iter_histories(listing):
             # FastGPT filters by `startUpdateTime` (`updateTime: {$gte}` in
             # projects/app/src/pages/api/core/chat/history/getHistories.ts @054c3f18); this check holds a
@@ -108,4 +88,3 @@ def export(
                     sink.row(_csv_row(chat, record))
             progress.add("chat")
             progress.add("record", len(records))
-    progress.done(out_file)

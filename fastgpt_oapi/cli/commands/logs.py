@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..app import state_of
-from ..export import SINCE_HELP, ExportFormat, OutFile, ProgressCounter, export_sink, parse_when
+from ..export import ExportFormat, OutFile, exporting, format_option, parse_when, since_option
 
 app = typer.Typer(help="The app's chat log: export it.", no_args_is_help=True)
 
@@ -46,21 +46,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 @app.command("export")
 def export(
     ctx: typer.Context,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            metavar="DATE",
-            help=SINCE_HELP,
-        ),
-    ] = None,
+    since: Annotated[str | None, since_option()] = None,
     until: Annotated[
         str | None,
         typer.Option("--until", metavar="DATE", help="Only chats updated at or before this (default: now)"),
     ] = None,
-    fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="jsonl: one line per chat; csv: one row per chat")
-    ] = ExportFormat.jsonl,
+    fmt: Annotated[ExportFormat, format_option("one row per chat")] = ExportFormat.jsonl,
     out_file: OutFile = None,
 ) -> None:
     """The app's chat log (--app-id): every logged chat in the date range, with its counters.
@@ -74,14 +65,11 @@ def export(
     end = parse_when(until, flag="--until") or datetime.now(timezone.utc)
     client = state.client()
     request = ListLogsRequest(date_start=start, date_end=end, page_size=50)
-    with (
-        ProgressCounter(state.out, "logs export", "chat") as progress,
-        export_sink(state.out, fmt, out_file, columns=CSV_COLUMNS) as sink,
-    ):
+    writing = exporting(state.out, "logs export", fmt, out_file, columns=CSV_COLUMNS, units=("chat",))
+    with writing as (sink, progress):
         for item in client.app_logs.iter_logs(request):
             if sink.format is ExportFormat.jsonl:
                 sink.json(item)
             else:
                 sink.row(item.model_dump(mode="json"))
             progress.add("chat")
-    progress.done(out_file)

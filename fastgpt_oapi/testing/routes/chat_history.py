@@ -22,6 +22,7 @@ from .schema import (
     non_empty,
     object_id,
     one_of,
+    parse_date,
     string,
     validate,
 )
@@ -33,8 +34,9 @@ __all__ = ["ROUTES"]
 def _histories(state: State, params: Params) -> dict[str, Any]:
     app_id = require_app(state, params)
     window = paging(params)
-    validate(params, {"source": ("optional", chat_source)})
-    chats = state.live(app_id)
+    times = ("startCreateTime", "endCreateTime", "startUpdateTime", "endUpdateTime")
+    validate(params, {"source": ("optional", chat_source), **dict.fromkeys(times, ("optional", string))})
+    chats = [c for c in state.live(app_id) if _within(c, params)]
     visit = params.get(SHARE)
     if visit is not None:  # a share link's visitor sees the chats the hook's uid made through it
         chats = [c for c in chats if c.share_id == visit.link.share_id and c.uid == visit.uid]
@@ -57,6 +59,26 @@ def _histories(state: State, params: Params) -> dict[str, Any]:
         ],
         "total": len(chats),
     }
+
+
+def _within(chat: Chat, params: Params) -> bool:
+    """`getHistories`' time window: `createTime` and `updateTime` each between their optional start
+    and end, both ends included (`new Date(...)` of the strings; `getHistories.ts` @ 054c3f18)."""
+    for stamp, field in ((chat.created, "CreateTime"), (chat.updated, "UpdateTime")):
+        start, end = params.get(f"start{field}"), params.get(f"end{field}")
+        if (start and stamp < _date(start, field)) or (end and stamp > _date(end, field)):
+            return False
+    return True
+
+
+def _date(value: str, field: str) -> float:
+    stamp = parse_date(value)
+    if stamp is None:  # `new Date("x")` is an Invalid Date, which Mongoose refuses to cast (assumed text)
+        path = "createTime" if field == "CreateTime" else "updateTime"
+        raise failed(
+            f'Cast to date failed for value "Invalid Date" (type Date) at path "{path}" for model "chat"'
+        )
+    return stamp
 
 
 def _update_history(state: State, params: Params) -> None:
