@@ -388,21 +388,39 @@ class DatasetStore:
 
     # -- training --
 
+    def tasks(self, collection: Collection) -> list[tuple[str, int]]:
+        """The collection's training tasks still to run, as (mode, queue order): its source's parse
+        while it is read (a failing one fails at the end), else each chunk not yet trained."""
+        self._settle()
+        now = self.clock()
+        if collection.parse_until is not None and now < collection.parse_until:
+            return [("parse", collection.seq)]
+        if collection.parse_error is not None:
+            return []
+        return [(d.mode, d.seq) for d in self._by_collection.get(collection.id, []) if now < d.ready_at]
+
+    def parse_failed(self, collection: Collection) -> bool:
+        """Its source could not be read, once the parse task has ended."""
+        return collection.parse_error is not None and not self.tasks(collection)
+
+    def queued_ahead(self, collection: Collection) -> list[str]:
+        """The modes of every other collection's tasks queued before this collection's first one
+        (none when it has none), as `trainingDetail`'s global queue counts them."""
+        first = min((seq for _, seq in self.tasks(collection)), default=None)
+        if first is None:
+            return []
+        others = (c for c in self._collections.values() if c.id != collection.id)
+        return [mode for other in others for mode, seq in self.tasks(other) if seq < first]
+
     def training_status(self, collection: Collection) -> dict[str, Any]:
         """The collection's remaining training, as FastGPT's collection detail and listV2 count it:
         `trainingAmount`, `activeTrainingAmount`, `finalErrorAmount`, `hasError`,
         `slowestTrainingMode` (omitted when nothing is left) and `slowestTrainingStatus`."""
-        self._settle()
-        now = self.clock()
         counts: dict[str, list[int]] = {}  # mode -> [active, final error]
-        if collection.parse_until is not None and now < collection.parse_until:
-            counts["parse"] = [1, 0]  # still reading the source (a failing one fails at the end)
-        elif collection.parse_error is not None:
+        for mode, _ in self.tasks(collection):
+            counts.setdefault(mode, [0, 0])[0] += 1
+        if self.parse_failed(collection):
             counts["parse"] = [0, 1]
-        else:
-            for data in self._by_collection.get(collection.id, []):
-                if now < data.ready_at:
-                    counts.setdefault(data.mode, [0, 0])[0] += 1
         active = sum(c[0] for c in counts.values())
         errors = sum(c[1] for c in counts.values())
         status: dict[str, Any] = {

@@ -27,6 +27,7 @@ from fastgpt_oapi.api.dataset.model import (
     CreateApiCollectionRequest,
     CreateCollectionRequest,
     CreateDatasetRequest,
+    CreateFileCollectionRequest,
     CreateLinkCollectionRequest,
     CreateTextCollectionRequest,
     DataIndex,
@@ -35,6 +36,7 @@ from fastgpt_oapi.api.dataset.model import (
     DeleteDataRequest,
     DeleteDatasetRequest,
     GetCollectionRequest,
+    GetCollectionTrainingDetailRequest,
     GetDataRequest,
     GetDatasetRequest,
     ListCollectionsRequest,
@@ -48,6 +50,7 @@ from fastgpt_oapi.api.dataset.model import (
     UpdateDataIndex,
     UpdateDataRequest,
 )
+from fastgpt_oapi.testing import FakeFastGPT
 
 DATASET = "6593e137231a2be9c5603ba7"
 FOLDER = "6593e137231a2be9c5603bb0"
@@ -132,6 +135,14 @@ CASES = [
         expect={"result": "success"},
     ),
     Case(
+        "dataset.get_collection_training_detail",
+        GetCollectionTrainingDetailRequest(collection_id=COLLECTION),
+        "GET /api/core/dataset/collection/trainingDetail",
+        query={"collectionId": COLLECTION},
+        answer={"trainingType": "chunk", "trainingCounts": {"chunk": 2}, "trainedCount": 5},
+        expect={"training_counts": {"chunk": 2}, "trained_count": 5, "advanced_training.image_index": False},
+    ),
+    Case(
         "dataset.delete_data",
         DeleteDataRequest(id=DATA),
         "DELETE /api/core/dataset/data/delete",
@@ -145,6 +156,40 @@ CASES = [
 @table(CASES)
 async def test_wire(case: Case, way: str) -> None:
     await check(case, way)
+
+
+async def test_the_emulator_counts_training_tasks_by_mode(io_mode: str) -> None:
+    now = [1_790_000_000.0]
+    async with FakeFastGPT(clock=lambda: now[0], training_delay=20).client() as client:
+        dataset_id = client.dataset.create_dataset(CreateDatasetRequest(name="kb")).id
+        first, second = (
+            client.dataset.create_text_collection(
+                CreateTextCollectionRequest(dataset_id=dataset_id, name=name, text="one.\n\ntwo.")
+            ).collection_id
+            for name in ("a", "b")
+        )
+        get, aget = (
+            client.dataset.get_collection_training_detail,
+            client.dataset.aget_collection_training_detail,
+        )
+
+        async def detail(collection_id: str) -> Any:
+            request = GetCollectionTrainingDetailRequest(collection_id=collection_id)
+            return await run(io_mode, lambda: get(request), lambda: aget(request))
+
+        parsing, behind = await detail(first), await detail(second)
+        now[0] += 20
+        done = await detail(first)
+        binary = CreateFileCollectionRequest(dataset_id=dataset_id, file=b"\x00\xff", filename="a.txt")
+        broken = client.dataset.create_file_collection(binary).collection_id
+        reading = await detail(broken)
+        now[0] += 20
+        failed = await detail(broken)
+    assert (parsing.training_type, parsing.training_counts["parse"], parsing.trained_count) == ("chunk", 1, 0)
+    assert (sum(parsing.queued_counts.values()), behind.queued_counts["parse"]) == (0, 1)
+    assert (sum(done.training_counts.values()), done.trained_count) == (0, 1)
+    assert (reading.training_counts["parse"], sum(reading.error_counts.values())) == (1, 0)
+    assert (failed.error_counts["parse"], sum(failed.training_counts.values())) == (1, 0)
 
 
 # ---- datasets -----------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from fastgpt_oapi.api.dataset.model import (
     DeleteDataRequest,
     DeleteDatasetRequest,
     GetCollectionRequest,
+    GetCollectionTrainingDetailRequest,
     GetDataRequest,
     GetDatasetRequest,
     HttpLink,
@@ -77,6 +78,7 @@ __all__ = [
     "DeleteDataRequestBuilder",
     "DeleteDatasetRequestBuilder",
     "GetCollectionRequestBuilder",
+    "GetCollectionTrainingDetailRequestBuilder",
     "GetDataRequestBuilder",
     "GetDatasetRequestBuilder",
     "InsertDataRequestBuilder",
@@ -791,6 +793,14 @@ class GetCollectionRequestBuilder(RequestBuilder[GetCollectionRequest]):
 
     def id(self, id: ObjectId) -> GetCollectionRequestBuilder:
         self._set("id", id)
+        return self
+
+
+class GetCollectionTrainingDetailRequestBuilder(RequestBuilder[GetCollectionTrainingDetailRequest]):
+    _model = GetCollectionTrainingDetailRequest
+
+    def collection_id(self, collection_id: ObjectId) -> GetCollectionTrainingDetailRequestBuilder:
+        self._set("collection_id", collection_id)
         return self
 
 

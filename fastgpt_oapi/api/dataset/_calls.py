@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastgpt_oapi.api.dataset._raw import DatasetServiceWithRawResponse
 from fastgpt_oapi.api.dataset.model import (
     CollectionDetail,
+    CollectionTrainingDetail,
     CreateApiCollectionRequest,
     CreateApiCollectionResponse,
     CreateApiCollectionV2Request,
@@ -25,6 +26,7 @@ from fastgpt_oapi.api.dataset.model import (
     DeleteDataRequest,
     DeleteDatasetRequest,
     GetCollectionRequest,
+    GetCollectionTrainingDetailRequest,
     GetDataRequest,
     GetDatasetRequest,
     InsertDataRequest,
@@ -229,6 +231,19 @@ class DatasetCalls(Service[DatasetServiceWithRawResponse]):
     async def aget_collection(
         self, request: GetCollectionRequest, request_option: RequestOption | None = None
     ) -> CollectionDetail:
+        return await self._http.arequest(request, request_option)
+
+    def get_collection_training_detail(
+        self, request: GetCollectionTrainingDetailRequest, request_option: RequestOption | None = None
+    ) -> CollectionTrainingDetail:
+        """`GET /api/core/dataset/collection/trainingDetail?collectionId=`: where a collection's training
+        stands, task by task. Source: `GetCollectionTrainingDetailQuerySchema` in `collection/api.ts` and
+        `projects/app/src/pages/api/core/dataset/collection/trainingDetail.ts`, both @ 054c3f18."""
+        return self._http.request(request, request_option)
+
+    async def aget_collection_training_detail(
+        self, request: GetCollectionTrainingDetailRequest, request_option: RequestOption | None = None
+    ) -> CollectionTrainingDetail:
         return await self._http.arequest(request, request_option)
 
     def update_collection(

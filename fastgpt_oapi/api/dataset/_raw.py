@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, cast
 
 from fastgpt_oapi.api.dataset.model import (
     CollectionDetail,
+    CollectionTrainingDetail,
     CreateApiCollectionRequest,
     CreateApiCollectionResponse,
     CreateApiCollectionV2Request,
@@ -28,6 +29,7 @@ from fastgpt_oapi.api.dataset.model import (
     DeleteDataRequest,
     DeleteDatasetRequest,
     GetCollectionRequest,
+    GetCollectionTrainingDetailRequest,
     GetDataRequest,
     GetDatasetRequest,
     InsertDataRequest,
@@ -217,6 +219,22 @@ class DatasetServiceWithRawResponse:
     ) -> RawResponse[CollectionDetail]:
         return cast(
             "RawResponse[CollectionDetail]", await self._service.aget_collection(request, request_option)
+        )
+
+    def get_collection_training_detail(
+        self, request: GetCollectionTrainingDetailRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[CollectionTrainingDetail]:
+        return cast(
+            "RawResponse[CollectionTrainingDetail]",
+            self._service.get_collection_training_detail(request, request_option),
+        )
+
+    async def aget_collection_training_detail(
+        self, request: GetCollectionTrainingDetailRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[CollectionTrainingDetail]:
+        return cast(
+            "RawResponse[CollectionTrainingDetail]",
+            await self._service.aget_collection_training_detail(request, request_option),
         )
 
     def update_collection(

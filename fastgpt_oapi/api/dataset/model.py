@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         DeleteDataRequestBuilder,
         DeleteDatasetRequestBuilder,
         GetCollectionRequestBuilder,
+        GetCollectionTrainingDetailRequestBuilder,
         GetDataRequestBuilder,
         GetDatasetRequestBuilder,
         ListCollectionsRequestBuilder,
@@ -79,6 +80,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_PUSH_ITEMS",
+    "AdvancedTraining",
     "ApiDatasetServer",
     "ApiFileServer",
     "ChunkSettingMode",
@@ -93,6 +95,7 @@ __all__ = [
     "CollectionTag",
     "CollectionTagFilter",
     "CollectionTagInput",
+    "CollectionTrainingDetail",
     "CollectionTrainingStatus",
     "CreateApiCollectionRequest",
     "CreateApiCollectionRequestBuilder",
@@ -132,6 +135,8 @@ __all__ = [
     "FeishuServer",
     "GetCollectionRequest",
     "GetCollectionRequestBuilder",
+    "GetCollectionTrainingDetailRequest",
+    "GetCollectionTrainingDetailRequestBuilder",
     "GetDataRequest",
     "GetDataRequestBuilder",
     "GetDatasetRequest",
@@ -1187,6 +1192,48 @@ class GetCollectionRequest(APIRequest[CollectionDetail]):
     id: ObjectId
 
     builder: ClassVar[Builds[GetCollectionRequestBuilder]] = Builds()
+
+
+class AdvancedTraining(FastGPTModel):
+    """The collection's extra training steps, each on or off."""
+
+    custom_pdf_parse: bool = False
+    image_index: bool = False
+    auto_indexes: bool = False
+    small2big_indexes: bool = False
+    hype_indexes: bool = False
+
+
+class CollectionTrainingDetail(FastGPTModel):
+    """`get_collection_training_detail`'s answer, each count by training mode (`"parse"`, `"chunk"`,
+    `"qa"`, ...): `queued_counts`, other collections' tasks queued ahead of this one's first;
+    `training_counts`, this one's tasks still to run; `error_counts`, its tasks that failed; and
+    `trained_count`, its chunks stored. Source: `GetCollectionTrainingDetailResponseSchema` in
+    `packages/global/openapi/core/dataset/collection/api.ts` @ 054c3f18."""
+
+    training_type: str | None = None
+    advanced_training: AdvancedTraining = Field(default_factory=AdvancedTraining)
+    queued_counts: dict[str, int] = Field(default_factory=dict)
+    training_counts: dict[str, int] = Field(default_factory=dict)
+    error_counts: dict[str, int] = Field(default_factory=dict)
+    trained_count: int = 0
+
+
+class GetCollectionTrainingDetailRequest(APIRequest[CollectionTrainingDetail]):
+    """`GET /api/core/dataset/collection/trainingDetail?collectionId=`: where a collection's training
+    stands, task by task. Source: `GetCollectionTrainingDetailQuerySchema` in `collection/api.ts` and
+    `projects/app/src/pages/api/core/dataset/collection/trainingDetail.ts`, both @ 054c3f18."""
+
+    route = Route(
+        "GET",
+        "/api/core/dataset/collection/trainingDetail",
+        query=frozenset({"collection_id"}),
+        call="get_collection_training_detail",
+    )
+
+    collection_id: ObjectId
+
+    builder: ClassVar[Builds[GetCollectionTrainingDetailRequestBuilder]] = Builds()
 
 
 class UpdateCollectionRequest(APIRequest[OperationResponse]):

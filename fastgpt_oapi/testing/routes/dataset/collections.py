@@ -141,6 +141,34 @@ def _collection_detail(state: State, params: Params) -> dict[str, Any]:
     return detail
 
 
+# `TrainingModeEnum` (`packages/global/core/dataset/constants.ts` @ 054c3f18): every count names each.
+_MODES = (
+    *("parse", "qa", "chunk", "image", "auto", "imageParse", "databaseSchema", "hype", "small2Big"),
+    *("synonymStandardize", "synonymRestore", "synthesis"),
+)
+_ADVANCED = ("customPdfParse", "imageIndex", "autoIndexes", "small2bigIndexes", "hypeIndexes")
+
+
+def _training_detail(state: State, params: Params) -> dict[str, Any]:
+    """`collection/trainingDetail` (`trainingDetail.ts` @ 054c3f18): the collection's tasks by mode, and
+    the tasks of other collections queued ahead of its first. The emulator's tasks fail only at parse."""
+    validate(params, {"collectionId": ("required", z.string)})
+    collection = find_collection(state, params["collectionId"])
+    store = state.datasets
+    failed = ["parse"] if store.parse_failed(collection) else []
+    modes = [[mode for mode, _ in store.tasks(collection)], store.queued_ahead(collection), failed]
+    training, queued, errors = ({m: sum(1 for x in found if x == m) for m in _MODES} for found in modes)
+    stored = store.rows(collection.id) if since(state, "4.17.2") else store.trained(collection.id)
+    return {
+        "trainingType": collection.settings.get("trainingType"),
+        "advancedTraining": {key: bool(collection.settings.get(key)) for key in _ADVANCED},
+        "queuedCounts": queued,
+        "trainingCounts": training,
+        "errorCounts": errors,
+        "trainedCount": len(list(stored)),
+    }
+
+
 _UPDATE_COLLECTION: Spec = {
     "id": ("optional", z.object_id),
     "parentId": ("nullish", z.parent_id),
@@ -263,4 +291,5 @@ ROUTES = (
     # `?id=` or a body: both, kept apart.
     route("collection/delete", _delete_collection, since="4.6.3", reads="split"),
     route("collection/sync", _sync_collection, since="4.8.15"),
+    route("collection/trainingDetail", _training_detail, since="4.9.0", reads="query"),
 )
