@@ -36,6 +36,7 @@ from fastgpt_oapi.api.dataset.model import (
     GetCollectionRequest,
     GetDataRequest,
     GetDatasetRequest,
+    GetQuoteDataRequest,
     HttpLink,
     IndexText,
     InsertDataRequest,
@@ -79,6 +80,7 @@ __all__ = [
     "GetCollectionRequestBuilder",
     "GetDataRequestBuilder",
     "GetDatasetRequestBuilder",
+    "GetQuoteDataRequestBuilder",
     "InsertDataRequestBuilder",
     "ListCollectionsRequestBuilder",
     "ListDataRequestBuilder",
@@ -1301,4 +1303,12 @@ class CreateFileIdCollectionRequestBuilder(RequestBuilder[CreateFileIdCollection
 
     def file_id(self, file_id: str) -> CreateFileIdCollectionRequestBuilder:
         self._set("file_id", file_id)
+        return self
+
+
+class GetQuoteDataRequestBuilder(RequestBuilder[GetQuoteDataRequest]):
+    _model = GetQuoteDataRequest
+
+    def id(self, id: ObjectId) -> GetQuoteDataRequestBuilder:
+        self._set("id", id)
         return self
