@@ -39,6 +39,8 @@ from fastgpt_oapi.api.dataset.model import (
     GetCollectionTrainingDetailRequest,
     GetDataRequest,
     GetDatasetRequest,
+    GetQuoteDataRequest,
+    InsertDataRequest,
     ListCollectionsRequest,
     ListDataRequest,
     ListDatasetsRequest,
@@ -150,6 +152,24 @@ CASES = [
         expect={"request_id": "req-9"},
         headers=REQUEST_ID,
     ),
+    Case(
+        "dataset.get_quote_data",
+        GetQuoteDataRequest(id=DATA),
+        "POST /api/core/dataset/data/getQuoteData",
+        body={"id": DATA},
+        # `GetQuoteDataResponseSchema`: q, a and the stored collection (`DatasetCollectionSchema`)
+        answer={
+            "q": "What is FastGPT?",
+            "a": "A platform.",
+            "collection": {"_id": COLLECTION, "datasetId": DATASET, "type": "virtual", "name": "manual"},
+        },
+        expect={
+            "q": "What is FastGPT?",
+            "a": "A platform.",
+            "collection.id": COLLECTION,
+            "collection.name": "manual",
+        },
+    ),
 ]
 
 
@@ -190,6 +210,24 @@ async def test_the_emulator_counts_training_tasks_by_mode(io_mode: str) -> None:
     assert (sum(done.training_counts.values()), done.trained_count) == (0, 1)
     assert (reading.training_counts["parse"], sum(reading.error_counts.values())) == (1, 0)
     assert (failed.error_counts["parse"], sum(failed.training_counts.values())) == (1, 0)
+
+
+async def test_the_emulator_answers_a_chunk_with_its_collection(io_mode: str) -> None:
+    async with FakeFastGPT().client() as client:
+        dataset_id = client.dataset.create_dataset(CreateDatasetRequest(name="kb")).id
+        manual = CreateCollectionRequest(dataset_id=dataset_id, name="manual", type="virtual")
+        collection_id = client.dataset.create_collection(manual).id
+        insert = InsertDataRequest(collection_id=collection_id, q="What is FastGPT?", a="A platform.")
+        request = GetQuoteDataRequest(id=client.dataset.insert_data(insert).id)
+        get, aget = client.dataset.get_quote_data, client.dataset.aget_quote_data
+        quote = await run(io_mode, lambda: get(request), lambda: aget(request))
+    assert (quote.q, quote.a) == ("What is FastGPT?", "A platform.")
+    assert quote.collection is not None
+    assert (quote.collection.id, quote.collection.dataset_id, quote.collection.name) == (
+        collection_id,
+        dataset_id,
+        "manual",
+    )
 
 
 # ---- datasets -----------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from fastgpt_oapi.api.dataset.model import (
     GetCollectionTrainingDetailRequest,
     GetDataRequest,
     GetDatasetRequest,
+    GetQuoteDataRequest,
     HttpLink,
     IndexText,
     InsertDataRequest,
@@ -81,6 +82,7 @@ __all__ = [
     "GetCollectionTrainingDetailRequestBuilder",
     "GetDataRequestBuilder",
     "GetDatasetRequestBuilder",
+    "GetQuoteDataRequestBuilder",
     "InsertDataRequestBuilder",
     "ListCollectionsRequestBuilder",
     "ListDataRequestBuilder",
@@ -1311,4 +1313,12 @@ class CreateFileIdCollectionRequestBuilder(RequestBuilder[CreateFileIdCollection
 
     def file_id(self, file_id: str) -> CreateFileIdCollectionRequestBuilder:
         self._set("file_id", file_id)
+        return self
+
+
+class GetQuoteDataRequestBuilder(RequestBuilder[GetQuoteDataRequest]):
+    _model = GetQuoteDataRequest
+
+    def id(self, id: ObjectId) -> GetQuoteDataRequestBuilder:
+        self._set("id", id)
         return self

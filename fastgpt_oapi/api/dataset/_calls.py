@@ -29,6 +29,7 @@ from fastgpt_oapi.api.dataset.model import (
     GetCollectionTrainingDetailRequest,
     GetDataRequest,
     GetDatasetRequest,
+    GetQuoteDataRequest,
     InsertDataRequest,
     InsertDataResponse,
     ListCollectionsRequest,
@@ -41,6 +42,7 @@ from fastgpt_oapi.api.dataset.model import (
     ListDatasetsV2Response,
     PushDataRequest,
     PushDataResponse,
+    QuoteData,
     SearchTestRequest,
     SearchTestResponse,
     SyncCollectionRequest,
@@ -478,4 +480,20 @@ class DatasetCalls(Service[DatasetServiceWithRawResponse]):
     async def acreate_file_id_collection(
         self, request: CreateFileIdCollectionRequest, request_option: RequestOption | None = None
     ) -> CreateCollectionWithResultResponse:
+        return await self._http.arequest(request, request_option)
+
+    def get_quote_data(
+        self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
+    ) -> QuoteData:
+        """`POST /api/core/dataset/data/getQuoteData`: one chunk's text with its collection, by the chunk's
+        id, as the chat's quote reader asks for it (read permission on the dataset). FastGPT's other form,
+        by a chat (`appId`, `chatId`, `chatItemDataId`, share-link fields), is for chat users and not sent
+        here. Source: `GetQuoteDataBodySchema` in `packages/global/openapi/core/dataset/data/api.ts` @ 054c3f18
+        and the handler `projects/app/src/pages/api/core/dataset/data/getQuoteData.ts` @ 0230117a
+        (`authDatasetData` with `authApiKey: true`)."""
+        return self._http.request(request, request_option)
+
+    async def aget_quote_data(
+        self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
+    ) -> QuoteData:
         return await self._http.arequest(request, request_option)

@@ -32,6 +32,7 @@ from fastgpt_oapi.api.dataset.model import (
     GetCollectionTrainingDetailRequest,
     GetDataRequest,
     GetDatasetRequest,
+    GetQuoteDataRequest,
     InsertDataRequest,
     InsertDataResponse,
     ListCollectionsRequest,
@@ -44,6 +45,7 @@ from fastgpt_oapi.api.dataset.model import (
     ListDatasetsV2Response,
     PushDataRequest,
     PushDataResponse,
+    QuoteData,
     SearchTestRequest,
     SearchTestResponse,
     SyncCollectionRequest,
@@ -420,6 +422,16 @@ class DatasetServiceWithRawResponse:
             "RawResponse[CreateCollectionWithResultResponse]",
             await self._service.acreate_file_id_collection(request, request_option),
         )
+
+    def get_quote_data(
+        self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[QuoteData]:
+        return cast("RawResponse[QuoteData]", self._service.get_quote_data(request, request_option))
+
+    async def aget_quote_data(
+        self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[QuoteData]:
+        return cast("RawResponse[QuoteData]", await self._service.aget_quote_data(request, request_option))
 
     def create_file_collection(
         self,

@@ -1840,3 +1840,41 @@ class CreateFileIdCollectionRequest(APIRequest[CreateCollectionWithResultRespons
     file_id: str = Field(min_length=1)
 
     builder: ClassVar[Builds[CreateFileIdCollectionRequestBuilder]] = Builds()
+
+
+# ---- data/getQuoteData ----------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from ._builders import GetQuoteDataRequestBuilder
+
+__all__ += ["GetQuoteDataRequest", "GetQuoteDataRequestBuilder", "QuoteData"]
+
+
+class QuoteData(FastGPTModel):
+    """`get_quote_data`'s answer: a chunk's text and the collection it belongs to, as a quote shows it
+    (`GetQuoteDataResponseSchema`, `packages/global/openapi/core/dataset/data/api.ts` @ 054c3f18).
+
+    `q` is the text as `formatDatasetDataValue` gives it: for an image chunk, a Markdown image of its
+    preview URL with the description as its alt text. `collection` is the collection as stored
+    (`DatasetCollectionSchema`), not as `get_collection` fills it: its `dataset`, `permission`,
+    `file`, `source_name` and training counters stay at their defaults."""
+
+    q: str = ""
+    a: str | None = None
+    collection: CollectionDetail | None = None
+
+
+class GetQuoteDataRequest(APIRequest[QuoteData]):
+    """`POST /api/core/dataset/data/getQuoteData`: one chunk's text with its collection, by the chunk's
+    id, as the chat's quote reader asks for it (read permission on the dataset). FastGPT's other form,
+    by a chat (`appId`, `chatId`, `chatItemDataId`, share-link fields), is for chat users and not sent
+    here. Source: `GetQuoteDataBodySchema` in `packages/global/openapi/core/dataset/data/api.ts` @ 054c3f18
+    and the handler `projects/app/src/pages/api/core/dataset/data/getQuoteData.ts` @ 0230117a
+    (`authDatasetData` with `authApiKey: true`).
+    """
+
+    route = Route("POST", "/api/core/dataset/data/getQuoteData", call="get_quote_data")
+
+    id: ObjectId
+
+    builder: ClassVar[Builds[GetQuoteDataRequestBuilder]] = Builds()

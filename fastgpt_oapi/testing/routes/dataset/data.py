@@ -1,6 +1,6 @@
 """Data (a collection's chunks): `data/pushData`, `data/v2/list`, `data/detail`, `data/update`,
-`data/delete`, `data/insertData` and the one-index edits `data/index/{create,update,delete}` (4.15),
-under `/api/core/dataset/`.
+`data/delete`, `data/insertData`, `data/getQuoteData` and the one-index edits
+`data/index/{create,update,delete}` (4.15), under `/api/core/dataset/`.
 
 Sources: `packages/global/openapi/core/dataset/data/{index.ts, api.ts}` and the handlers under
 `projects/app/src/pages/api/core/dataset/data/` at f88b51b5 (4.16.0-beta1); `data/index/*`:
@@ -20,7 +20,7 @@ from ...wire import Params, dataset_error, failed, missing_params
 from .. import schema as z
 from ..paging import paging
 from ..schema import Spec, validate
-from .documents import TEAM_ID
+from .documents import TEAM_ID, collection_doc
 from .lookups import BY_OBJECT_ID, TRAINING_TYPES, find_collection, since
 from .table import route
 
@@ -323,6 +323,18 @@ def _insert_data(state: State, params: Params) -> str:
     return data.id
 
 
+def _quote_data(state: State, params: Params) -> dict[str, Any]:
+    """`data/getQuoteData` by the chunk's id (`authDatasetData`): its text and its collection as
+    stored. Assumptions: an image chunk's `q` is answered as stored (FastGPT's `formatDatasetDataValue`
+    makes it a Markdown image of a preview URL, which the emulator has no storage to sign), and the
+    chat form of the body (`appId`, `chatId`, `chatItemDataId`) is not emulated: its fields are
+    stripped and the chunk is read by `id` alone."""
+    validate(params, BY_OBJECT_ID)
+    data = _find_data(state, params["id"])
+    collection = state.datasets.collections[data.collection_id]
+    return {"collection": collection_doc(collection), "q": data.q, "a": data.a}
+
+
 ROUTES = (
     route("data/pushData", _push_data, since="4.4.5"),
     # FastGPT's handler reads the query and the body.
@@ -334,4 +346,5 @@ ROUTES = (
     route("data/index/create", _create_index, since="4.15.0"),
     route("data/index/update", _update_index, since="4.15.0"),
     route("data/index/delete", _delete_index, since="4.15.0"),
+    route("data/getQuoteData", _quote_data, since="4.8"),
 )
