@@ -13,9 +13,14 @@ suite runs `--check`, so a field added without regenerating fails CI.
 For every service, writes `<Service>Calls` into `_calls.py` beside it: for each request model whose
 `Route` names its SDK method (`Route("POST", "/api/...", call="get_x")`), `get_x(request,
 request_option=None)` returning the request's response model, documented by the request's docstring,
-and its `aget_x` twin. The hand-written service class derives from `<Service>Calls` and holds only the
-methods with logic of their own (walks, uploads, streams, helpers); a hand-written method with a
-declared call's name is an error here, since it would hide the generated one.
+and its `aget_x` twin; and for each paged list whose `Route` also names its walk (`call="list_x",
+walk="iter_x"`), `iter_x` / `aiter_x`: `walk` / `awalk` (`core/paging.py`) fetching the pages with
+`list_x` / `alist_x` along the request's `walk_plan()`, documented by that method's docstring, yielding
+the last type argument of its return annotation (`OffsetWalk[Request, Item]`). The hand-written
+service class derives from `<Service>Calls` and holds only the methods with logic of their own
+(uploads, streams, helpers, a walk over several request types); a hand-written method with a declared
+call's or walk's name is an error here, since it would hide the generated one. The walks get no raw
+twin (they send many requests).
 
 For every service, writes `<Service>WithRawResponse` into `_raw.py` beside it: one method per service
 method that sends one request and returns its model (the generated calls, and any hand-written method
@@ -303,6 +308,32 @@ def declared_calls(model_module: str) -> list[tuple[str, type[Any]]]:
     return list(calls.items())
 
 
+def declared_walks(model_module: str) -> list[tuple[str, type[Any], type[Any]]]:
+    """(method name, request model, item type) for every paged list whose `Route` names its `walk`
+    (`Route(..., call="list_x", walk="iter_x")`), in source order. The request's `walk_plan()` is the
+    plan (`core/paging.py`'s `PagePlan`): its docstring is the method's, and the last argument of its
+    return annotation (`OffsetWalk[Request, Item]`, `PagePlan[Request, Page, Item]`) is the item type."""
+    walks: list[tuple[str, type[Any], type[Any]]] = []
+    for request in request_models(model_module):
+        name = request.route.walk
+        if name is None:
+            continue
+        if not name.startswith("iter_") or not name.isidentifier():
+            raise ValueError(f"{request.__name__}: walk={name!r} is not an `iter_` method name")
+        if request.route.call is None:
+            raise ValueError(f"{request.__name__}: walk={name!r} needs the call that fetches a page")
+        plan = vars(request).get("walk_plan")
+        if plan is None or not plan.__doc__:
+            raise ValueError(f"{request.__name__}: walk={name!r} needs a documented walk_plan() method")
+        item = typing.get_args(typing.get_type_hints(plan).get("return"))[-1:]
+        if not (item and isinstance(item[0], type) and item[0].__name__.isidentifier()):
+            raise TypeError(
+                f"{request.__name__}.walk_plan: return a plan whose last type argument is the item"
+            )
+        walks.append((name, request, item[0]))
+    return walks
+
+
 def _home(module: ModuleType, bindings: dict[str, Import], cls: type[Any]) -> Import:
     """How to import `cls` the way the model module has it, else from where it is defined."""
     if getattr(module, cls.__name__, None) is cls and cls.__name__ in bindings:
@@ -330,10 +361,12 @@ def render_calls_source(model_module: str) -> str:
     service = service_class.name
     raw = f"{service}WithRawResponse"
     calls = declared_calls(model_module)
+    walks = {request: (name, item) for name, request, item in declared_walks(model_module)}
     # A hand-written method of the same name would hide the generated one without a word.
     written = {f.name for f in service_class.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    for clash in sorted(written & {n for c, _ in calls for n in (c, f"a{c}")}):
-        raise ValueError(f"{service}.{clash} is written by hand and declared as a call: keep one")
+    generated = [c for c, _ in calls] + [name for name, _ in walks.values()]
+    for clash in sorted(written & {n for c in generated for n in (c, f"a{c}")}):
+        raise ValueError(f"{service}.{clash} is written by hand and declared as a call or walk: keep one")
     package = model_module.rpartition(".")[0]
     imports: set[Import] = {("fastgpt_oapi.core.service", "Service", None), (f"{package}._raw", raw, None)}
     body: list[str] = []
@@ -353,16 +386,51 @@ def render_calls_source(model_module: str) -> str:
             f"    async def a{name}({params}) -> {response.__name__}:",
             "        return await self._http.arequest(request, request_option)",
         ]
+        if request in walks:
+            body += _walk_methods(module, bindings, imports, name, request, *walks[request])
     cls = calls_class_name(service_module)
     head = [
         "",
         "",
         f"class {cls}(Service[{raw}]):",
         f'    """`{service}`\'s methods that send one request and return its answer: one sync and one async',
-        '    method for each request model whose `Route` names its `call`, documented by its docstring."""',
+        "    method for each request model whose `Route` names its `call`, documented by its docstring; and",
+        '    the walks over paged lists whose `Route` names a `walk`, along the request\'s `walk_plan()`."""',
     ]
     exports = ["", f'__all__ = ["{cls}"]']
     return "\n".join([*_header(model_module), *_import_lines(imports), *exports, *head, *body]) + "\n"
+
+
+def _walk_methods(
+    module: ModuleType,
+    bindings: dict[str, Import],
+    imports: set[Import],
+    call: str,
+    request: type[Any],
+    name: str,
+    item: type[Any],
+) -> list[str]:
+    """`iter_x` and `aiter_x`: `walk` / `awalk` fetching the pages of `request.walk_plan()` with `call`."""
+    imports |= {
+        _home(module, bindings, item),
+        ("collections.abc", "Iterator", None),
+        ("collections.abc", "AsyncIterator", None),
+        ("fastgpt_oapi.core.paging", "walk", None),
+        ("fastgpt_oapi.core.paging", "awalk", None),
+    }
+    service = module.__name__.split(".")[-2]
+    params = f"self, request: {request.__name__}, request_option: RequestOption | None = None"
+    return [
+        "",
+        f"    def {name}({params}) -> Iterator[{item.__name__}]:",
+        *_docstring(request.walk_plan.__doc__, " " * 8),
+        f"        return walk(lambda page: self.{call}(page, request_option), request.walk_plan())",
+        "",
+        f"    def a{name}({params}) -> AsyncIterator[{item.__name__}]:",
+        f'        """`{name}`, async; call it without `await`:',
+        f'        `async for item in client.{service}.a{name}(request)`."""',
+        f"        return awalk(lambda page: self.a{call}(page, request_option), request.walk_plan())",
+    ]
 
 
 def calls_target(model_module: str) -> Path:
@@ -424,7 +492,13 @@ def raw_methods(module_name: str) -> list[Pair]:
     package = model_module.rpartition(".")[0]
     bindings = _tree_bindings(tree, f"{package}._calls", package)
     generated = next(n for n in tree.body if isinstance(n, ast.ClassDef))
-    methods = {f.name: f for f in generated.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    # The walks send many requests: no raw twin.
+    calls = {n for c, _ in declared_calls(model_module) for n in (c, f"a{c}")}
+    methods = {
+        f.name: f
+        for f in generated.body
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name in calls
+    }
     pairs: list[Pair] = []
     for name, sync in methods.items():
         twin = methods[f"a{name}"] if isinstance(sync, ast.FunctionDef) else None
@@ -662,11 +736,15 @@ def method_rows(module_name: str, since: dict[str, str]) -> list[str]:
     model_module = module_name.replace(".service", ".model")
     single = {sync.name for sync, _, _ in raw_methods(module_name)}
     order = {request: i for i, request in enumerate(request_models(model_module))}
-    rows: list[tuple[tuple[int, int, int], str]] = []
+    rows: list[tuple[tuple[int, ...], str]] = []
     for i, (name, request) in enumerate(declared_calls(model_module)):
         returned = f"`{request.response_type.__name__}`{_listed(request.response_type)}"
         row = f"| `{name}` | {_endpoint(request.route)} | {returned} | {since.get(f'{service}.{name}', '')} |"
         rows.append(((order[request], 0, i), row))
+    for name, request, item in declared_walks(model_module):  # right after its call
+        sends = f"{_endpoint(request.route)}, page after page"
+        row = f"| `{name}` | {sends} | `Iterator[{item.__name__}]` | {since.get(f'{service}.{name}', '')} |"
+        rows.append(((order[request], 0, len(order)), row))
     defined = [f for f in node.body if isinstance(f, ast.FunctionDef) and not f.name.startswith("_")]
     # An overloaded method is one row, its implementation's, returning what each overload returns.
     overloads: dict[str, list[str]] = {}
