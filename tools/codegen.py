@@ -28,10 +28,11 @@ found by reading it: one `self._http` send, no loop, a response model returned),
 parameters and `RawResponse[<model>]` returned, so `client.<service>.with_raw_response` is typed as
 strictly as the service.
 
-Writes `fastgpt_oapi/_exports.py`: every request model in a service model module's `__all__`, imported
-for type checkers, listed in `__all__`, and mapped to its module for the package root's lazy
-`__getattr__`. `fastgpt_oapi/__init__.py` star-imports it for type checkers and adds its `__all__` and
-`HOMES` to its own, so a new request model is exported from the root with no edit there.
+Writes `fastgpt_oapi/_exports.py`: every exception in `core/errors.py`'s `__all__` and every request
+model in a service model module's `__all__`, imported for type checkers, listed in `__all__`, and mapped
+to its module for the package root's lazy `__getattr__`. `fastgpt_oapi/__init__.py` star-imports it for
+type checkers and adds its `__all__` and `HOMES` to its own, so a new request model or exception is
+exported from the root with no edit there.
 
 For every service page of the docs (`docs/<service>.md`), rewrites the method table between
 `<!-- methods -->` and `<!-- /methods -->`: one row per public method, its endpoint read from its request
@@ -643,16 +644,22 @@ def exported_requests() -> dict[str, list[str]]:
     return found
 
 
+ERRORS_MODULE = "fastgpt_oapi.core.errors"
+
+
 def render_exports_source() -> str:
-    """The `_exports.py` text, before ruff: every service's request models, imported for type
-    checkers, listed in `__all__`, and mapped to their module for the root's lazy `__getattr__`."""
-    homes = exported_requests()
+    """The `_exports.py` text, before ruff: the exceptions (`core/errors.py`'s `__all__`) and every
+    service's request models, imported for type checkers, listed in `__all__`, and mapped to their
+    module for the root's lazy `__getattr__`."""
+    errors = sorted(importlib.import_module(ERRORS_MODULE).__all__)
+    homes = {ERRORS_MODULE.removeprefix("fastgpt_oapi."): errors, **exported_requests()}
     every = sorted(name for names in homes.values() for name in names)
     lines = [
-        *_header("the request models in each service model module's `__all__`"),
-        '"""Every service\'s request models, which the package root exports (`fastgpt_oapi/__init__.py`):',
-        "imported here for type checkers only; at run time the root loads each from its module in `HOMES`",
-        'on first use, so `import fastgpt_oapi` loads no model."""',
+        *_header("the `__all__` of `core/errors.py` and of the service model modules"),
+        '"""The exceptions and every service\'s request models, which the package root exports',
+        "(`fastgpt_oapi/__init__.py`): imported here for type checkers only; at run time the root loads",
+        "each from its module in `HOMES` on first use, so `import fastgpt_oapi` loads no model (and not",
+        '`core/errors.py` either)."""',
         "",
         "from __future__ import annotations",
         "",
