@@ -34,6 +34,10 @@ to its module for the package root's lazy `__getattr__`. `fastgpt_oapi/__init__.
 type checkers and adds its `__all__` and `HOMES` to its own, so a new request model or exception is
 exported from the root with no edit there.
 
+Writes `fastgpt_oapi/_services.py`: `ClientServices`, the base class of `Client`, with one
+`cached_property` per service module (`client.chat_history` -> `ChatHistoryService`, imported on first
+use), so a new service needs no edit of `client.py`.
+
 For every service page of the docs (`docs/<service>.md`), rewrites the method table between
 `<!-- methods -->` and `<!-- /methods -->`: one row per public method, its endpoint read from its request
 model's `Route` (or, for a method of several requests, from its docstring), its return annotation, and
@@ -688,6 +692,55 @@ def render_exports() -> str:
     return _ruff(["format", "--quiet"], EXPORTS_TARGET, text)
 
 
+# ---- the client's services: `fastgpt_oapi/_services.py` ------------------------------------------
+
+SERVICES_TARGET = Path("fastgpt_oapi") / "_services.py"
+
+
+def render_services_source() -> str:
+    """The `_services.py` text, before ruff: `ClientServices`, which `Client` derives from, with one
+    `cached_property` per service module (`client.chat_history`), importing its service on first use."""
+    services = [
+        (m.split(".")[-2], service_class_name(m), m.removeprefix("fastgpt_oapi")) for m in SERVICE_MODULES
+    ]
+    lines = [
+        *_header("the service modules (`SERVICE_MODULES` of tools/codegen.py)"),
+        '"""`Client`\'s services, one property per service module, each made on first use."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from functools import cached_property",
+        "from typing import TYPE_CHECKING",
+        "",
+        "if TYPE_CHECKING:",
+        "    from .core.http import Sender",
+        *(f"    from {module} import {cls}" for _, cls, module in services),
+        "",
+        '__all__ = ["ClientServices"]',
+        "",
+        "",
+        "class ClientServices:",
+        '    """`Client`\'s services: `client.<service>`, made on first use and kept."""',
+        "",
+        "    _http: Sender",
+    ]
+    for name, cls, module in services:
+        lines += [
+            "",
+            "    @cached_property",
+            f"    def {name}(self) -> {cls}:",
+            f"        from {module} import {cls}",
+            "",
+            f"        return {cls}(self._http)",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def render_services() -> str:
+    text = _ruff(["check", "--quiet", "--select", "I", "--fix"], SERVICES_TARGET, render_services_source())
+    return _ruff(["format", "--quiet"], SERVICES_TARGET, text)
+
+
 # ---- the service pages' method tables ----------------------------------------------------------
 
 DOCS = Path("docs")
@@ -838,6 +891,7 @@ def main(argv: list[str] | None = None) -> int:
         if m not in broken and not _write(raw_target(m), render_raw(m), args.check):
             stale.append(raw_target(m))
     stale += [] if _write(EXPORTS_TARGET, render_exports(), args.check) else [EXPORTS_TARGET]
+    stale += [] if _write(SERVICES_TARGET, render_services(), args.check) else [SERVICES_TARGET]
     pages = method_table_pages(skip=broken)
     stale += [page for page, text in pages if not _write(page, text, args.check)]
     if stale and args.check:
