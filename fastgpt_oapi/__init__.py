@@ -15,85 +15,40 @@ from ._version import __version__
 
 # Every name of __all__ is imported here too: without it, module __getattr__ makes it Any to mypy.
 if TYPE_CHECKING:
-    # Every service's request models: `_exports.py`, which `make codegen` writes from the model modules.
+    # The exceptions and every service's request models: `_exports.py`, which `make codegen` writes
+    # from `core/errors.py`'s `__all__` and the model modules'.
     from ._exports import *  # noqa: F403
     from .api.chat.model import AnswerEvent, ChatMessage, ChatStreamEvent
     from .api.chat.stream import AsyncChatStream, ChatStream
     from .api.dataset.model import CollectionTag, MirrorProgress, MirrorResult, TrainingProgress
     from .client import Client, ClientBuilder
     from .core.drift import ResponseDriftWarning
-    from .core.errors import (
-        APIConnectionError,
-        APIError,
-        APIResponseValidationError,
-        APIStatusError,
-        APITimeoutError,
-        AuthenticationError,
-        BadRequestError,
-        ConflictError,
-        DataNotIndexedError,
-        FastGPTError,
-        FieldProblem,
-        InternalServerError,
-        NotFoundError,
-        PermissionDeniedError,
-        PushAllError,
-        RateLimitError,
-        RequestValidationError,
-        StreamClosedError,
-        StreamError,
-        StreamEventTooLargeError,
-        TrainingFailedError,
-        UnprocessableEntityError,
-    )
     from .core.http import RawResponse
     from .core.options import RequestOption
     from .core.progress import ProgressCallback
 
 __all__ = [
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
     "AnswerEvent",
     "AsyncChatStream",
-    "AuthenticationError",
-    "BadRequestError",
     "ChatMessage",
     "ChatStream",
     "ChatStreamEvent",
     "Client",
     "ClientBuilder",
     "CollectionTag",
-    "ConflictError",
-    "DataNotIndexedError",
-    "FastGPTError",
-    "FieldProblem",
-    "InternalServerError",
     "MirrorProgress",
     "MirrorResult",
-    "NotFoundError",
-    "PermissionDeniedError",
     "ProgressCallback",
-    "PushAllError",
-    "RateLimitError",
     "RawResponse",
     "RequestOption",
-    "RequestValidationError",
     "ResponseDriftWarning",
-    "StreamClosedError",
-    "StreamError",
-    "StreamEventTooLargeError",
-    "TrainingFailedError",
     "TrainingProgress",
-    "UnprocessableEntityError",
     "__version__",
 ]
-__all__ += _exports.__all__  # the request models
+__all__ += _exports.__all__  # the exceptions and the request models
 
 
-# Where each public name lives; everything not listed is an exception from core.errors.
+# Where each public name lives.
 _HOMES = {
     "Client": "client",
     "ClientBuilder": "client",
@@ -113,7 +68,7 @@ _HOMES = {
 def __getattr__(name: str) -> Any:
     if name not in __all__ or name == "__version__":
         raise AttributeError(f"module 'fastgpt_oapi' has no attribute {name!r}")
-    module = _HOMES.get(name, "core.errors")
+    module = _HOMES[name]
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

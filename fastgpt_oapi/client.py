@@ -5,28 +5,24 @@ from __future__ import annotations
 import ssl
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import httpx
 
+from ._services import ClientServices
 from .core.config import ClientConfig, Secret, check_api_key
 from .core.http import Hooks, Injected, Pools, Sender
 from .core.retry import RetryPolicy
 
-if TYPE_CHECKING:
-    from .api.ai_model.service import AIModelService
-    from .api.app_logs.service import AppLogsService
-    from .api.chat.service import ChatService
-    from .api.chat_history.service import ChatHistoryService
-    from .api.dataset.service import DatasetService
-
 __all__ = ["Client", "ClientBuilder"]
 
 
-class Client:
-    """A FastGPT API client. Build it with `Client.builder()`; share one per process and close it."""
+class Client(ClientServices):
+    """A FastGPT API client. Build it with `Client.builder()`; share one per process and close it.
+
+    Its services (`client.chat`, `client.dataset`, ...) come from `ClientServices` (`_services.py`,
+    which `make codegen` writes from the service modules), each made on first use."""
 
     def __init__(
         self,
@@ -61,36 +57,6 @@ class Client:
     @property
     def app_id(self) -> str | None:
         return self._config.app_id
-
-    @cached_property
-    def chat(self) -> ChatService:
-        from .api.chat.service import ChatService
-
-        return ChatService(self._http)
-
-    @cached_property
-    def chat_history(self) -> ChatHistoryService:
-        from .api.chat_history.service import ChatHistoryService
-
-        return ChatHistoryService(self._http)
-
-    @cached_property
-    def app_logs(self) -> AppLogsService:
-        from .api.app_logs.service import AppLogsService
-
-        return AppLogsService(self._http)
-
-    @cached_property
-    def dataset(self) -> DatasetService:
-        from .api.dataset.service import DatasetService
-
-        return DatasetService(self._http)
-
-    @cached_property
-    def ai_model(self) -> AIModelService:
-        from .api.ai_model.service import AIModelService
-
-        return AIModelService(self._http)
 
     def with_options(
         self,

@@ -180,7 +180,8 @@ def test_the_site_shows_example_links_as_names() -> None:
 
 def test_the_landing_page_and_the_package_description_name_every_part() -> None:
     landing = (REPO / "docs" / "index.md").read_text(encoding="utf-8")
-    services = [name for name, value in vars(Client).items() if isinstance(value, functools.cached_property)]
+    members = [(name, value) for klass in Client.__mro__ for name, value in vars(klass).items()]
+    services = [name for name, value in members if isinstance(value, functools.cached_property)]
     assert "dataset" in services
     for part in [*services, "testing", "server", "the command line"]:
         assert f"- **{part}**" in landing, part

@@ -22,7 +22,8 @@ def services() -> dict[str, type[Service[Any]]]:
     """`client.<name>` -> its service class, for every service a client has."""
     client = Client.builder().api_key("fastgpt-k").build()
     found = {}
-    for name, member in vars(Client).items():
+    # The services come from a generated base class (`_services.py`): read the whole MRO.
+    for name, member in [(n, m) for klass in Client.__mro__ for n, m in vars(klass).items()]:
         if isinstance(member, cached_property):
             service = getattr(client, name)
             if isinstance(service, Service):

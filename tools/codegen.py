@@ -13,9 +13,14 @@ suite runs `--check`, so a field added without regenerating fails CI.
 For every service, writes `<Service>Calls` into `_calls.py` beside it: for each request model whose
 `Route` names its SDK method (`Route("POST", "/api/...", call="get_x")`), `get_x(request,
 request_option=None)` returning the request's response model, documented by the request's docstring,
-and its `aget_x` twin. The hand-written service class derives from `<Service>Calls` and holds only the
-methods with logic of their own (walks, uploads, streams, helpers); a hand-written method with a
-declared call's name is an error here, since it would hide the generated one.
+and its `aget_x` twin; and for each paged list whose `Route` also names its walk (`call="list_x",
+walk="iter_x"`), `iter_x` / `aiter_x`: `walk` / `awalk` (`core/paging.py`) fetching the pages with
+`list_x` / `alist_x` along the request's `walk_plan()`, documented by that method's docstring, yielding
+the last type argument of its return annotation (`OffsetWalk[Request, Item]`). The hand-written
+service class derives from `<Service>Calls` and holds only the methods with logic of their own
+(uploads, streams, helpers, a walk over several request types); a hand-written method with a declared
+call's or walk's name is an error here, since it would hide the generated one. The walks get no raw
+twin (they send many requests).
 
 For every service, writes `<Service>WithRawResponse` into `_raw.py` beside it: one method per service
 method that sends one request and returns its model (the generated calls, and any hand-written method
@@ -23,10 +28,15 @@ found by reading it: one `self._http` send, no loop, a response model returned),
 parameters and `RawResponse[<model>]` returned, so `client.<service>.with_raw_response` is typed as
 strictly as the service.
 
-Writes `fastgpt_oapi/_exports.py`: every request model in a service model module's `__all__`, imported
-for type checkers, listed in `__all__`, and mapped to its module for the package root's lazy
-`__getattr__`. `fastgpt_oapi/__init__.py` star-imports it for type checkers and adds its `__all__` and
-`HOMES` to its own, so a new request model is exported from the root with no edit there.
+Writes `fastgpt_oapi/_exports.py`: every exception in `core/errors.py`'s `__all__` and every request
+model in a service model module's `__all__`, imported for type checkers, listed in `__all__`, and mapped
+to its module for the package root's lazy `__getattr__`. `fastgpt_oapi/__init__.py` star-imports it for
+type checkers and adds its `__all__` and `HOMES` to its own, so a new request model or exception is
+exported from the root with no edit there.
+
+Writes `fastgpt_oapi/_services.py`: `ClientServices`, the base class of `Client`, with one
+`cached_property` per service module (`client.chat_history` -> `ChatHistoryService`, imported on first
+use), so a new service needs no edit of `client.py`.
 
 For every service page of the docs (`docs/<service>.md`), rewrites the method table between
 `<!-- methods -->` and `<!-- /methods -->`: one row per public method, its endpoint read from its request
@@ -303,6 +313,32 @@ def declared_calls(model_module: str) -> list[tuple[str, type[Any]]]:
     return list(calls.items())
 
 
+def declared_walks(model_module: str) -> list[tuple[str, type[Any], type[Any]]]:
+    """(method name, request model, item type) for every paged list whose `Route` names its `walk`
+    (`Route(..., call="list_x", walk="iter_x")`), in source order. The request's `walk_plan()` is the
+    plan (`core/paging.py`'s `PagePlan`): its docstring is the method's, and the last argument of its
+    return annotation (`OffsetWalk[Request, Item]`, `PagePlan[Request, Page, Item]`) is the item type."""
+    walks: list[tuple[str, type[Any], type[Any]]] = []
+    for request in request_models(model_module):
+        name = request.route.walk
+        if name is None:
+            continue
+        if not name.startswith("iter_") or not name.isidentifier():
+            raise ValueError(f"{request.__name__}: walk={name!r} is not an `iter_` method name")
+        if request.route.call is None:
+            raise ValueError(f"{request.__name__}: walk={name!r} needs the call that fetches a page")
+        plan = vars(request).get("walk_plan")
+        if plan is None or not plan.__doc__:
+            raise ValueError(f"{request.__name__}: walk={name!r} needs a documented walk_plan() method")
+        item = typing.get_args(typing.get_type_hints(plan).get("return"))[-1:]
+        if not (item and isinstance(item[0], type) and item[0].__name__.isidentifier()):
+            raise TypeError(
+                f"{request.__name__}.walk_plan: return a plan whose last type argument is the item"
+            )
+        walks.append((name, request, item[0]))
+    return walks
+
+
 def _home(module: ModuleType, bindings: dict[str, Import], cls: type[Any]) -> Import:
     """How to import `cls` the way the model module has it, else from where it is defined."""
     if getattr(module, cls.__name__, None) is cls and cls.__name__ in bindings:
@@ -330,10 +366,12 @@ def render_calls_source(model_module: str) -> str:
     service = service_class.name
     raw = f"{service}WithRawResponse"
     calls = declared_calls(model_module)
+    walks = {request: (name, item) for name, request, item in declared_walks(model_module)}
     # A hand-written method of the same name would hide the generated one without a word.
     written = {f.name for f in service_class.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    for clash in sorted(written & {n for c, _ in calls for n in (c, f"a{c}")}):
-        raise ValueError(f"{service}.{clash} is written by hand and declared as a call: keep one")
+    generated = [c for c, _ in calls] + [name for name, _ in walks.values()]
+    for clash in sorted(written & {n for c in generated for n in (c, f"a{c}")}):
+        raise ValueError(f"{service}.{clash} is written by hand and declared as a call or walk: keep one")
     package = model_module.rpartition(".")[0]
     imports: set[Import] = {("fastgpt_oapi.core.service", "Service", None), (f"{package}._raw", raw, None)}
     body: list[str] = []
@@ -353,16 +391,51 @@ def render_calls_source(model_module: str) -> str:
             f"    async def a{name}({params}) -> {response.__name__}:",
             "        return await self._http.arequest(request, request_option)",
         ]
+        if request in walks:
+            body += _walk_methods(module, bindings, imports, name, request, *walks[request])
     cls = calls_class_name(service_module)
     head = [
         "",
         "",
         f"class {cls}(Service[{raw}]):",
         f'    """`{service}`\'s methods that send one request and return its answer: one sync and one async',
-        '    method for each request model whose `Route` names its `call`, documented by its docstring."""',
+        "    method for each request model whose `Route` names its `call`, documented by its docstring; and",
+        '    the walks over paged lists whose `Route` names a `walk`, along the request\'s `walk_plan()`."""',
     ]
     exports = ["", f'__all__ = ["{cls}"]']
     return "\n".join([*_header(model_module), *_import_lines(imports), *exports, *head, *body]) + "\n"
+
+
+def _walk_methods(
+    module: ModuleType,
+    bindings: dict[str, Import],
+    imports: set[Import],
+    call: str,
+    request: type[Any],
+    name: str,
+    item: type[Any],
+) -> list[str]:
+    """`iter_x` and `aiter_x`: `walk` / `awalk` fetching the pages of `request.walk_plan()` with `call`."""
+    imports |= {
+        _home(module, bindings, item),
+        ("collections.abc", "Iterator", None),
+        ("collections.abc", "AsyncIterator", None),
+        ("fastgpt_oapi.core.paging", "walk", None),
+        ("fastgpt_oapi.core.paging", "awalk", None),
+    }
+    service = module.__name__.split(".")[-2]
+    params = f"self, request: {request.__name__}, request_option: RequestOption | None = None"
+    return [
+        "",
+        f"    def {name}({params}) -> Iterator[{item.__name__}]:",
+        *_docstring(request.walk_plan.__doc__, " " * 8),
+        f"        return walk(lambda page: self.{call}(page, request_option), request.walk_plan())",
+        "",
+        f"    def a{name}({params}) -> AsyncIterator[{item.__name__}]:",
+        f'        """`{name}`, async; call it without `await`:',
+        f'        `async for item in client.{service}.a{name}(request)`."""',
+        f"        return awalk(lambda page: self.a{call}(page, request_option), request.walk_plan())",
+    ]
 
 
 def calls_target(model_module: str) -> Path:
@@ -424,7 +497,13 @@ def raw_methods(module_name: str) -> list[Pair]:
     package = model_module.rpartition(".")[0]
     bindings = _tree_bindings(tree, f"{package}._calls", package)
     generated = next(n for n in tree.body if isinstance(n, ast.ClassDef))
-    methods = {f.name: f for f in generated.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    # The walks send many requests: no raw twin.
+    calls = {n for c, _ in declared_calls(model_module) for n in (c, f"a{c}")}
+    methods = {
+        f.name: f
+        for f in generated.body
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name in calls
+    }
     pairs: list[Pair] = []
     for name, sync in methods.items():
         twin = methods[f"a{name}"] if isinstance(sync, ast.FunctionDef) else None
@@ -569,16 +648,22 @@ def exported_requests() -> dict[str, list[str]]:
     return found
 
 
+ERRORS_MODULE = "fastgpt_oapi.core.errors"
+
+
 def render_exports_source() -> str:
-    """The `_exports.py` text, before ruff: every service's request models, imported for type
-    checkers, listed in `__all__`, and mapped to their module for the root's lazy `__getattr__`."""
-    homes = exported_requests()
+    """The `_exports.py` text, before ruff: the exceptions (`core/errors.py`'s `__all__`) and every
+    service's request models, imported for type checkers, listed in `__all__`, and mapped to their
+    module for the root's lazy `__getattr__`."""
+    errors = sorted(importlib.import_module(ERRORS_MODULE).__all__)
+    homes = {ERRORS_MODULE.removeprefix("fastgpt_oapi."): errors, **exported_requests()}
     every = sorted(name for names in homes.values() for name in names)
     lines = [
-        *_header("the request models in each service model module's `__all__`"),
-        '"""Every service\'s request models, which the package root exports (`fastgpt_oapi/__init__.py`):',
-        "imported here for type checkers only; at run time the root loads each from its module in `HOMES`",
-        'on first use, so `import fastgpt_oapi` loads no model."""',
+        *_header("the `__all__` of `core/errors.py` and of the service model modules"),
+        '"""The exceptions and every service\'s request models, which the package root exports',
+        "(`fastgpt_oapi/__init__.py`): imported here for type checkers only; at run time the root loads",
+        "each from its module in `HOMES` on first use, so `import fastgpt_oapi` loads no model (and not",
+        '`core/errors.py` either)."""',
         "",
         "from __future__ import annotations",
         "",
@@ -605,6 +690,55 @@ def render_exports_source() -> str:
 def render_exports() -> str:
     text = _ruff(["check", "--quiet", "--select", "I", "--fix"], EXPORTS_TARGET, render_exports_source())
     return _ruff(["format", "--quiet"], EXPORTS_TARGET, text)
+
+
+# ---- the client's services: `fastgpt_oapi/_services.py` ------------------------------------------
+
+SERVICES_TARGET = Path("fastgpt_oapi") / "_services.py"
+
+
+def render_services_source() -> str:
+    """The `_services.py` text, before ruff: `ClientServices`, which `Client` derives from, with one
+    `cached_property` per service module (`client.chat_history`), importing its service on first use."""
+    services = [
+        (m.split(".")[-2], service_class_name(m), m.removeprefix("fastgpt_oapi")) for m in SERVICE_MODULES
+    ]
+    lines = [
+        *_header("the service modules (`SERVICE_MODULES` of tools/codegen.py)"),
+        '"""`Client`\'s services, one property per service module, each made on first use."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from functools import cached_property",
+        "from typing import TYPE_CHECKING",
+        "",
+        "if TYPE_CHECKING:",
+        "    from .core.http import Sender",
+        *(f"    from {module} import {cls}" for _, cls, module in services),
+        "",
+        '__all__ = ["ClientServices"]',
+        "",
+        "",
+        "class ClientServices:",
+        '    """`Client`\'s services: `client.<service>`, made on first use and kept."""',
+        "",
+        "    _http: Sender",
+    ]
+    for name, cls, module in services:
+        lines += [
+            "",
+            "    @cached_property",
+            f"    def {name}(self) -> {cls}:",
+            f"        from {module} import {cls}",
+            "",
+            f"        return {cls}(self._http)",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def render_services() -> str:
+    text = _ruff(["check", "--quiet", "--select", "I", "--fix"], SERVICES_TARGET, render_services_source())
+    return _ruff(["format", "--quiet"], SERVICES_TARGET, text)
 
 
 # ---- the service pages' method tables ----------------------------------------------------------
@@ -662,11 +796,15 @@ def method_rows(module_name: str, since: dict[str, str]) -> list[str]:
     model_module = module_name.replace(".service", ".model")
     single = {sync.name for sync, _, _ in raw_methods(module_name)}
     order = {request: i for i, request in enumerate(request_models(model_module))}
-    rows: list[tuple[tuple[int, int, int], str]] = []
+    rows: list[tuple[tuple[int, ...], str]] = []
     for i, (name, request) in enumerate(declared_calls(model_module)):
         returned = f"`{request.response_type.__name__}`{_listed(request.response_type)}"
         row = f"| `{name}` | {_endpoint(request.route)} | {returned} | {since.get(f'{service}.{name}', '')} |"
         rows.append(((order[request], 0, i), row))
+    for name, request, item in declared_walks(model_module):  # right after its call
+        sends = f"{_endpoint(request.route)}, page after page"
+        row = f"| `{name}` | {sends} | `Iterator[{item.__name__}]` | {since.get(f'{service}.{name}', '')} |"
+        rows.append(((order[request], 0, len(order)), row))
     defined = [f for f in node.body if isinstance(f, ast.FunctionDef) and not f.name.startswith("_")]
     # An overloaded method is one row, its implementation's, returning what each overload returns.
     overloads: dict[str, list[str]] = {}
@@ -753,6 +891,7 @@ def main(argv: list[str] | None = None) -> int:
         if m not in broken and not _write(raw_target(m), render_raw(m), args.check):
             stale.append(raw_target(m))
     stale += [] if _write(EXPORTS_TARGET, render_exports(), args.check) else [EXPORTS_TARGET]
+    stale += [] if _write(SERVICES_TARGET, render_services(), args.check) else [SERVICES_TARGET]
     pages = method_table_pages(skip=broken)
     stale += [page for page, text in pages if not _write(page, text, args.check)]
     if stale and args.check:

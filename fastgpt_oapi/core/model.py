@@ -140,6 +140,10 @@ class Route:
     # writes it, and its `a` twin, into the service's `_calls.py`, with the request's docstring.
     # None for a request only a hand-written method sends (a walk, an upload, a stream).
     call: str | None = None
+    # The SDK method that walks a paged list (`"iter_histories"`), beside its `call`: `make codegen`
+    # writes it, and its `a` twin, into `_calls.py`: `walk` / `awalk` (`core/paging.py`) sending the
+    # pages with `call` along the request's `walk_plan()`, whose docstring is the method's.
+    walk: str | None = None
 
     @property
     def request_kind(self) -> RequestKind:

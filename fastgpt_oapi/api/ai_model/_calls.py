@@ -17,7 +17,8 @@ __all__ = ["AIModelCalls"]
 
 class AIModelCalls(Service[AIModelServiceWithRawResponse]):
     """`AIModelService`'s methods that send one request and return its answer: one sync and one async
-    method for each request model whose `Route` names its `call`, documented by its docstring."""
+    method for each request model whose `Route` names its `call`, documented by its docstring; and
+    the walks over paged lists whose `Route` names a `walk`, along the request's `walk_plan()`."""
 
     def get_catalog(
         self, request: GetModelCatalogRequest, request_option: RequestOption | None = None

@@ -2,6 +2,8 @@
 # Regenerate with `make codegen`; the test suite fails while this file is out of date.
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+
 from fastgpt_oapi.api.app_logs._raw import AppLogsServiceWithRawResponse
 from fastgpt_oapi.api.app_logs.model import (
     ChartDataResponse,
@@ -11,11 +13,13 @@ from fastgpt_oapi.api.app_logs.model import (
     ListLogsResponse,
     ListLogUsersRequest,
     ListLogUsersResponse,
+    LogUser,
     SearchLogsRequest,
     SearchLogsResponse,
     TotalDataResponse,
 )
 from fastgpt_oapi.core.options import RequestOption
+from fastgpt_oapi.core.paging import awalk, walk
 from fastgpt_oapi.core.service import Service
 
 __all__ = ["AppLogsCalls"]
@@ -23,7 +27,8 @@ __all__ = ["AppLogsCalls"]
 
 class AppLogsCalls(Service[AppLogsServiceWithRawResponse]):
     """`AppLogsService`'s methods that send one request and return its answer: one sync and one async
-    method for each request model whose `Route` names its `call`, documented by its docstring."""
+    method for each request model whose `Route` names its `call`, documented by its docstring; and
+    the walks over paged lists whose `Route` names a `walk`, along the request's `walk_plan()`."""
 
     def get_chart_data(
         self, request: GetChartDataRequest, request_option: RequestOption | None = None
@@ -99,3 +104,19 @@ class AppLogsCalls(Service[AppLogsServiceWithRawResponse]):
         self, request: ListLogUsersRequest, request_option: RequestOption | None = None
     ) -> ListLogUsersResponse:
         return await self._http.arequest(request, request_option)
+
+    def iter_log_users(
+        self, request: ListLogUsersRequest, request_option: RequestOption | None = None
+    ) -> Iterator[LogUser]:
+        """Every user from `request.offset` on, `request.page_size` (default 20) per request.
+
+        A server before 4.17.1 does not page the users: its one answer (at most 50, without a total)
+        is the whole walk."""
+        return walk(lambda page: self.list_log_users(page, request_option), request.walk_plan())
+
+    def aiter_log_users(
+        self, request: ListLogUsersRequest, request_option: RequestOption | None = None
+    ) -> AsyncIterator[LogUser]:
+        """`iter_log_users`, async; call it without `await`:
+        `async for item in client.app_logs.aiter_log_users(request)`."""
+        return awalk(lambda page: self.alist_log_users(page, request_option), request.walk_plan())

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Hashable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -14,7 +15,7 @@ from pydantic import AliasChoices, AwareDatetime, Field
 
 from fastgpt_oapi.core.lazy import Builds, builders_on_demand
 from fastgpt_oapi.core.model import APIRequest, AppId, FastGPTModel, RequestFields, Route
-from fastgpt_oapi.core.paging import Page
+from fastgpt_oapi.core.paging import OffsetPager, Page, PagePlan
 
 from ..shared.constants import ChatSource
 
@@ -342,7 +343,7 @@ class ListLogUsersRequest(APIRequest[ListLogUsersResponse]):
     both at f88b51b5.
     """
 
-    route = Route("POST", "/api/core/app/logs/getUsers", call="list_log_users")
+    route = Route("POST", "/api/core/app/logs/getUsers", call="list_log_users", walk="iter_log_users")
 
     app_id: AppId | None = None
     date_start: AwareDatetime | str
@@ -355,6 +356,46 @@ class ListLogUsersRequest(APIRequest[ListLogUsersResponse]):
     page_size: int | None = Field(default=None, ge=1)
 
     builder: ClassVar[Builds[ListLogUsersRequestBuilder]] = Builds()
+
+    def walk_plan(self) -> PagePlan[ListLogUsersRequest, ListLogUsersResponse, LogUser]:
+        """Every user from `request.offset` on, `request.page_size` (default 20) per request.
+
+        A server before 4.17.1 does not page the users: its one answer (at most 50, without a total)
+        is the whole walk.
+        """
+        return _UsersWalk(self)
+
+
+def _user_key(user: LogUser) -> Hashable:
+    return (user.out_link_uid, user.tmb_id, user.name)
+
+
+# iter_log_users' page size when the request gives none.
+_USERS_PAGE = 20
+
+
+class _UsersWalk:
+    """The walk over `getUsers` pages, without I/O: offset pages while the server reports a `total`."""
+
+    def __init__(self, request: ListLogUsersRequest) -> None:
+        self._request = request
+        self._size = request.page_size or _USERS_PAGE
+        self._pager: OffsetPager[LogUser] = OffsetPager(
+            offset=request.offset or 0, page_size=self._size, key=_user_key
+        )
+        self._done = False
+
+    def next_request(self) -> ListLogUsersRequest | None:
+        offset = None if self._done else self._pager.next_offset
+        if offset is None:
+            return None
+        return self._request.model_copy(update={"offset": offset, "page_size": self._size})
+
+    def accept(self, page: ListLogUsersResponse) -> builtins.list[LogUser]:
+        fresh = self._pager.accept(page.list, page.reported_total)
+        # A server before 4.17.1 sends no total: it does not page, so this was everything.
+        self._done = page.reported_total is None
+        return fresh
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastgpt_oapi.core.model import APIRequest
 from fastgpt_oapi.core.options import RequestOption
-from fastgpt_oapi.core.paging import KeySet, OffsetPager, OffsetWalk, PagePlan, awalk, walk
+from fastgpt_oapi.core.paging import KeySet, OffsetWalk, PagePlan, awalk, walk
 
 from ._calls import AppLogsCalls
 from .model import (
@@ -15,9 +15,6 @@ from .model import (
     FirstLogsPageRequest,
     ListLogsRequest,
     ListLogsResponse,
-    ListLogUsersRequest,
-    ListLogUsersResponse,
-    LogUser,
     SearchLogsRequest,
     SearchLogsResponse,
     _FirstLogsPage,
@@ -30,17 +27,13 @@ def _log_key(item: AppLogItem) -> Hashable:
     return item.id or item.chat_id
 
 
-def _user_key(user: LogUser) -> Hashable:
-    return (user.out_link_uid, user.tmb_id, user.name)
-
-
-# iter_log_users' page size when the request gives none.
-_USERS_PAGE = 20
-
-
 class AppLogsService(AppLogsCalls):
     """Calls name their app (`app_id` on the request, or the client's default) unless the key is an
-    app key (FastGPT >= 4.18.0), which is bound to its app."""
+    app key (FastGPT >= 4.18.0), which is bound to its app.
+
+    `iter_log_users` is generated (`_calls.py`, from `ListLogUsersRequest`'s `walk`); `iter_logs` is
+    written here: its plan sends three request types (`logs/search` or `logs/list` first, then by
+    cursor or by offset), so no one `list_` method fetches its pages."""
 
     def iter_logs(
         self, request: ListLogsRequest, request_option: RequestOption | None = None
@@ -59,22 +52,6 @@ class AppLogsService(AppLogsCalls):
     ) -> AsyncIterator[AppLogItem]:
         """Call without `await`: `async for log in client.app_logs.aiter_logs(request)`."""
         return awalk(lambda page: self._http.arequest(page, request_option), _logs_plan(request))
-
-    def iter_log_users(
-        self, request: ListLogUsersRequest, request_option: RequestOption | None = None
-    ) -> Iterator[LogUser]:
-        """Every user from `request.offset` on, `request.page_size` (default 20) per request.
-
-        A server before 4.17.1 does not page the users: its one answer (at most 50, without a total)
-        is the whole walk.
-        """
-        return walk(lambda page: self.list_log_users(page, request_option), _UsersWalk(request))
-
-    def aiter_log_users(
-        self, request: ListLogUsersRequest, request_option: RequestOption | None = None
-    ) -> AsyncIterator[LogUser]:
-        """Call without `await`: `async for user in client.app_logs.aiter_log_users(request)`."""
-        return awalk(lambda page: self.alist_log_users(page, request_option), _UsersWalk(request))
 
 
 _LogsPage = _FirstLogsPage | SearchLogsResponse | ListLogsResponse
@@ -137,28 +114,4 @@ class _SearchWalk:
         self._next_cursor = None if ends else cursor
         if cursor:
             self._cursors.add(cursor)
-        return fresh
-
-
-class _UsersWalk:
-    """The walk over `getUsers` pages, without I/O: offset pages while the server reports a `total`."""
-
-    def __init__(self, request: ListLogUsersRequest) -> None:
-        self._request = request
-        self._size = request.page_size or _USERS_PAGE
-        self._pager: OffsetPager[LogUser] = OffsetPager(
-            offset=request.offset or 0, page_size=self._size, key=_user_key
-        )
-        self._done = False
-
-    def next_request(self) -> ListLogUsersRequest | None:
-        offset = None if self._done else self._pager.next_offset
-        if offset is None:
-            return None
-        return self._request.model_copy(update={"offset": offset, "page_size": self._size})
-
-    def accept(self, page: ListLogUsersResponse) -> list[LogUser]:
-        fresh = self._pager.accept(page.list, page.reported_total)
-        # A server before 4.17.1 sends no total: it does not page, so this was everything.
-        self._done = page.reported_total is None
         return fresh

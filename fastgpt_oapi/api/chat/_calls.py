@@ -12,7 +12,8 @@ __all__ = ["ChatCalls"]
 
 class ChatCalls(Service[ChatServiceWithRawResponse]):
     """`ChatService`'s methods that send one request and return its answer: one sync and one async
-    method for each request model whose `Route` names its `call`, documented by its docstring."""
+    method for each request model whose `Route` names its `call`, documented by its docstring; and
+    the walks over paged lists whose `Route` names a `walk`, along the request's `walk_plan()`."""
 
     def stop_chat(
         self, request: StopChatRequest, request_option: RequestOption | None = None

@@ -2,10 +2,14 @@
 # Regenerate with `make codegen`; the test suite fails while this file is out of date.
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+
 from fastgpt_oapi.api.chat_history._raw import ChatHistoryServiceWithRawResponse
 from fastgpt_oapi.api.chat_history.model import (
     BatchDeleteHistoriesRequest,
+    ChatHistoryItem,
     ChatInitResponse,
+    ChatRecord,
     ClearHistoriesRequest,
     CollectionQuoteResponse,
     CreateQuestionGuideRequest,
@@ -35,6 +39,7 @@ from fastgpt_oapi.api.chat_history.model import (
 )
 from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.options import RequestOption
+from fastgpt_oapi.core.paging import awalk, walk
 from fastgpt_oapi.core.service import Service
 
 __all__ = ["ChatHistoryCalls"]
@@ -42,7 +47,8 @@ __all__ = ["ChatHistoryCalls"]
 
 class ChatHistoryCalls(Service[ChatHistoryServiceWithRawResponse]):
     """`ChatHistoryService`'s methods that send one request and return its answer: one sync and one async
-    method for each request model whose `Route` names its `call`, documented by its docstring."""
+    method for each request model whose `Route` names its `call`, documented by its docstring; and
+    the walks over paged lists whose `Route` names a `walk`, along the request's `walk_plan()`."""
 
     def list_histories(
         self, request: ListHistoriesRequest, request_option: RequestOption | None = None
@@ -58,6 +64,21 @@ class ChatHistoryCalls(Service[ChatHistoryServiceWithRawResponse]):
         self, request: ListHistoriesRequest, request_option: RequestOption | None = None
     ) -> ListHistoriesResponse:
         return await self._http.arequest(request, request_option)
+
+    def iter_histories(
+        self, request: ListHistoriesRequest, request_option: RequestOption | None = None
+    ) -> Iterator[ChatHistoryItem]:
+        """Every chat from `request.offset` on, fetching `request.page_size` at a time, in list order.
+
+        A chat that moves up while the walk runs (it got a new message) is yielded once."""
+        return walk(lambda page: self.list_histories(page, request_option), request.walk_plan())
+
+    def aiter_histories(
+        self, request: ListHistoriesRequest, request_option: RequestOption | None = None
+    ) -> AsyncIterator[ChatHistoryItem]:
+        """`iter_histories`, async; call it without `await`:
+        `async for item in client.chat_history.aiter_histories(request)`."""
+        return awalk(lambda page: self.alist_histories(page, request_option), request.walk_plan())
 
     def update_history(
         self, request: UpdateHistoryRequest, request_option: RequestOption | None = None
@@ -118,6 +139,22 @@ class ChatHistoryCalls(Service[ChatHistoryServiceWithRawResponse]):
         self, request: ListRecordsRequest, request_option: RequestOption | None = None
     ) -> ListRecordsResponse:
         return await self._http.arequest(request, request_option)
+
+    def iter_records(
+        self, request: ListRecordsRequest, request_option: RequestOption | None = None
+    ) -> Iterator[ChatRecord]:
+        """A chat's records, NEWEST FIRST, from `request.offset` records back from the newest.
+
+        FastGPT pages from the newest end, so this order needs no look-ahead: stop whenever you have
+        seen enough. For reading order, reverse what you collected: `reversed(list(...))`."""
+        return walk(lambda page: self.list_records(page, request_option), request.walk_plan())
+
+    def aiter_records(
+        self, request: ListRecordsRequest, request_option: RequestOption | None = None
+    ) -> AsyncIterator[ChatRecord]:
+        """`iter_records`, async; call it without `await`:
+        `async for item in client.chat_history.aiter_records(request)`."""
+        return awalk(lambda page: self.alist_records(page, request_option), request.walk_plan())
 
     def get_record_detail(
         self, request: GetRecordDetailRequest, request_option: RequestOption | None = None
@@ -283,6 +320,25 @@ class ChatHistoryCalls(Service[ChatHistoryServiceWithRawResponse]):
         self, request: ListRecordsV2Request, request_option: RequestOption | None = None
     ) -> ListRecordsV2Response:
         return await self._http.arequest(request, request_option)
+
+    def iter_records_v2(
+        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
+    ) -> Iterator[ChatRecord]:
+        """The request's page, then every older record, NEWEST FIRST, `request.page_size` per call.
+
+        Each further page is asked for with `prev_id` = the page's `prev_cursor` (FastGPT >= 4.18.0)
+        or, from an older server, the oldest record of the page before, until FastGPT says there is
+        nothing older. Without a cursor that is the whole chat, newest first; a
+        record is yielded once even if a page repeats it. Deleting that oldest record during the walk
+        makes FastGPT refuse the next page ("Prev item not found")."""
+        return walk(lambda page: self.list_records_v2(page, request_option), request.walk_plan())
+
+    def aiter_records_v2(
+        self, request: ListRecordsV2Request, request_option: RequestOption | None = None
+    ) -> AsyncIterator[ChatRecord]:
+        """`iter_records_v2`, async; call it without `await`:
+        `async for item in client.chat_history.aiter_records_v2(request)`."""
+        return awalk(lambda page: self.alist_records_v2(page, request_option), request.walk_plan())
 
     def get_quote(
         self, request: GetQuoteRequest, request_option: RequestOption | None = None

@@ -12,6 +12,7 @@ gives all three the same shape (AI-only fields are just absent on the others), s
 from __future__ import annotations
 
 import builtins
+from collections.abc import Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
@@ -28,7 +29,7 @@ from fastgpt_oapi.core.model import (
     RequestPart,
     Route,
 )
-from fastgpt_oapi.core.paging import Page
+from fastgpt_oapi.core.paging import KeySet, OffsetWalk, Page, PagePlan
 
 from ..shared.constants import ChatSource
 from ..shared.interactive import Interactive
@@ -380,6 +381,7 @@ class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
         "/api/core/chat/history/getHistories",
         fallbacks=(("POST", "/api/core/chat/getHistories"),),
         call="list_histories",
+        walk="iter_histories",
     )
 
     app_id: AppId | None = None
@@ -392,6 +394,17 @@ class ListHistoriesRequest(APIRequest[ListHistoriesResponse]):
     end_update_time: AwareDatetime | str | None = None
 
     builder: ClassVar[Builds[ListHistoriesRequestBuilder]] = Builds()
+
+    def walk_plan(self) -> OffsetWalk[ListHistoriesRequest, ChatHistoryItem]:
+        """Every chat from `request.offset` on, fetching `request.page_size` at a time, in list order.
+
+        A chat that moves up while the walk runs (it got a new message) is yielded once.
+        """
+        return OffsetWalk(self, _history_key)
+
+
+def _history_key(item: ChatHistoryItem) -> Hashable:
+    return item.chat_id
 
 
 class UpdateHistoryRequest(APIRequest[OperationResponse]):
@@ -478,6 +491,7 @@ class ListRecordsRequest(APIRequest[ListRecordsResponse]):
         "/api/core/chat/record/getPaginationRecords",
         fallbacks=(("POST", "/api/core/chat/getPaginationRecords"),),
         call="list_records",
+        walk="iter_records",
     )
 
     app_id: AppId | None = None
@@ -488,6 +502,20 @@ class ListRecordsRequest(APIRequest[ListRecordsResponse]):
     type: RecordsSource | None = None
 
     builder: ClassVar[Builds[ListRecordsRequestBuilder]] = Builds()
+
+    def walk_plan(self) -> OffsetWalk[ListRecordsRequest, ChatRecord]:
+        """A chat's records, NEWEST FIRST, from `request.offset` records back from the newest.
+
+        FastGPT pages from the newest end, so this order needs no look-ahead: stop whenever you have
+        seen enough. For reading order, reverse what you collected: `reversed(list(...))`.
+        """
+        return OffsetWalk(self, _record_key, newest_first=True)
+
+
+def _record_key(record: ChatRecord) -> Hashable:
+    if record.id or record.data_id:
+        return (record.id, record.data_id)
+    return record.model_dump_json()
 
 
 class GetRecordDetailRequest(APIRequest[RecordDetailResponse]):
@@ -772,7 +800,9 @@ class ListRecordsV2Request(APIRequest[ListRecordsV2Response]):
     `openapi/reference/chat-record/get-records-v2` (doc.fastgpt.io, updated 2026-11-18).
     """
 
-    route = Route("POST", "/api/core/chat/record/getRecords_v2", call="list_records_v2")
+    route = Route(
+        "POST", "/api/core/chat/record/getRecords_v2", call="list_records_v2", walk="iter_records_v2"
+    )
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -794,6 +824,50 @@ class ListRecordsV2Request(APIRequest[ListRecordsV2Response]):
         return value
 
     builder: ClassVar[Builds[ListRecordsV2RequestBuilder]] = Builds()
+
+    def walk_plan(self) -> PagePlan[ListRecordsV2Request, ListRecordsV2Response, ChatRecord]:
+        """The request's page, then every older record, NEWEST FIRST, `request.page_size` per call.
+
+        Each further page is asked for with `prev_id` = the page's `prev_cursor` (FastGPT >= 4.18.0)
+        or, from an older server, the oldest record of the page before, until FastGPT says there is
+        nothing older. Without a cursor that is the whole chat, newest first; a
+        record is yielded once even if a page repeats it. Deleting that oldest record during the walk
+        makes FastGPT refuse the next page ("Prev item not found").
+        """
+        return _OlderRecords(self)
+
+
+class _OlderRecords:
+    """The walk of `iter_records_v2`, without I/O: which request to send next, and what to hand out.
+
+    getRecords_v2 pages by cursor, not offset: `prev_id` asks for the records before a record, and
+    `has_more_prev` says whether there are any. FastGPT >= 4.18.0 hands the cursor out as
+    `prev_cursor` (null at the end), and its pages end on whole turns, so it is followed as given;
+    an older server's next cursor is the page's oldest record. Each page arrives oldest first and is handed out
+    newest first. The walk ends when nothing older is left, or on a page with nothing new in it (a
+    server that ignores the cursor would otherwise be asked the same thing forever).
+    """
+
+    def __init__(self, request: ListRecordsV2Request) -> None:
+        self._request = request
+        self._next: ListRecordsV2Request | None = request
+        self._seen = KeySet(_record_key)
+
+    def next_request(self) -> ListRecordsV2Request | None:
+        return self._next
+
+    def accept(self, page: ListRecordsV2Response) -> list[ChatRecord]:
+        fresh = self._seen.fresh(reversed(page.list))
+        if page.sent_cursors:  # FastGPT >= 4.18.0: the page says where the older one starts
+            cursor = page.prev_cursor
+        else:
+            cursor = page.list[0].data_id if page.list and page.has_more_prev else None
+        if fresh and cursor:
+            update = {"prev_id": cursor, "initial_id": None, "next_id": None}
+            self._next = self._request.model_copy(update=update)
+        else:
+            self._next = None
+        return fresh
 
 
 # ---- quotes: the knowledge-base chunks a record cited -----------------------------------------

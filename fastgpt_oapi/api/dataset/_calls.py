@@ -2,9 +2,12 @@
 # Regenerate with `make codegen`; the test suite fails while this file is out of date.
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+
 from fastgpt_oapi.api.dataset._raw import DatasetServiceWithRawResponse
 from fastgpt_oapi.api.dataset.model import (
     CollectionDetail,
+    CollectionListItem,
     CollectionTrainingDetail,
     CreateApiCollectionRequest,
     CreateApiCollectionResponse,
@@ -21,7 +24,9 @@ from fastgpt_oapi.api.dataset.model import (
     CreateTextCollectionRequest,
     DataDetail,
     DataIndexResponse,
+    DataListItem,
     DatasetDetail,
+    DatasetListV2Item,
     DeleteDataIndexRequest,
     DeleteDataRequest,
     DeleteDatasetRequest,
@@ -54,6 +59,7 @@ from fastgpt_oapi.api.dataset.model import (
 )
 from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.options import RequestOption
+from fastgpt_oapi.core.paging import awalk, walk
 from fastgpt_oapi.core.service import Service
 
 __all__ = ["DatasetCalls"]
@@ -61,7 +67,8 @@ __all__ = ["DatasetCalls"]
 
 class DatasetCalls(Service[DatasetServiceWithRawResponse]):
     """`DatasetService`'s methods that send one request and return its answer: one sync and one async
-    method for each request model whose `Route` names its `call`, documented by its docstring."""
+    method for each request model whose `Route` names its `call`, documented by its docstring; and
+    the walks over paged lists whose `Route` names a `walk`, along the request's `walk_plan()`."""
 
     def create_dataset(
         self, request: CreateDatasetRequest, request_option: RequestOption | None = None
@@ -223,6 +230,21 @@ class DatasetCalls(Service[DatasetServiceWithRawResponse]):
     ) -> ListCollectionsResponse:
         return await self._http.arequest(request, request_option)
 
+    def iter_collections(
+        self, request: ListCollectionsRequest, request_option: RequestOption | None = None
+    ) -> Iterator[CollectionListItem]:
+        """Every collection from `request.offset` on, `request.page_size` a page, in list order.
+
+        A collection that moves up while the walk runs (it was updated) is yielded once."""
+        return walk(lambda page: self.list_collections(page, request_option), request.walk_plan())
+
+    def aiter_collections(
+        self, request: ListCollectionsRequest, request_option: RequestOption | None = None
+    ) -> AsyncIterator[CollectionListItem]:
+        """`iter_collections`, async; call it without `await`:
+        `async for item in client.dataset.aiter_collections(request)`."""
+        return awalk(lambda page: self.alist_collections(page, request_option), request.walk_plan())
+
     def get_collection(
         self, request: GetCollectionRequest, request_option: RequestOption | None = None
     ) -> CollectionDetail:
@@ -312,6 +334,19 @@ class DatasetCalls(Service[DatasetServiceWithRawResponse]):
     ) -> ListDataResponse:
         return await self._http.arequest(request, request_option)
 
+    def iter_data(
+        self, request: ListDataRequest, request_option: RequestOption | None = None
+    ) -> Iterator[DataListItem]:
+        """Every chunk of the collection from `request.offset` on, `request.page_size` a page."""
+        return walk(lambda page: self.list_data(page, request_option), request.walk_plan())
+
+    def aiter_data(
+        self, request: ListDataRequest, request_option: RequestOption | None = None
+    ) -> AsyncIterator[DataListItem]:
+        """`iter_data`, async; call it without `await`:
+        `async for item in client.dataset.aiter_data(request)`."""
+        return awalk(lambda page: self.alist_data(page, request_option), request.walk_plan())
+
     def get_data(self, request: GetDataRequest, request_option: RequestOption | None = None) -> DataDetail:
         """`GET /api/core/dataset/data/detail?id=`: one chunk with its indexes. Source (FastGPT f88b51b5):
         `GetDatasetDataDetailQuerySchema` in `data/api.ts` and `data/detail.ts`."""
@@ -371,6 +406,20 @@ class DatasetCalls(Service[DatasetServiceWithRawResponse]):
         self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
     ) -> ListDatasetsV2Response:
         return await self._http.arequest(request, request_option)
+
+    def iter_datasets_v2(
+        self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
+    ) -> Iterator[DatasetListV2Item]:
+        """Every dataset from `request.offset` on, `request.page_size` a page, in list order; a dataset
+        that moves up while the walk runs (it was updated) is yielded once."""
+        return walk(lambda page: self.list_datasets_v2(page, request_option), request.walk_plan())
+
+    def aiter_datasets_v2(
+        self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
+    ) -> AsyncIterator[DatasetListV2Item]:
+        """`iter_datasets_v2`, async; call it without `await`:
+        `async for item in client.dataset.aiter_datasets_v2(request)`."""
+        return awalk(lambda page: self.alist_datasets_v2(page, request_option), request.walk_plan())
 
     def create_data_index(
         self, request: CreateDataIndexRequest, request_option: RequestOption | None = None

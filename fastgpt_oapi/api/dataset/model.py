@@ -15,6 +15,7 @@ Ids are FastGPT's Mongo ObjectIds (24 hexadecimal characters); the requests chec
 from __future__ import annotations
 
 import builtins
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
@@ -47,7 +48,7 @@ from fastgpt_oapi.core.model import (
     TextOrEmpty,
     is_object_id,
 )
-from fastgpt_oapi.core.paging import Page
+from fastgpt_oapi.core.paging import OffsetWalk, Page
 from fastgpt_oapi.core.progress import ProgressCallback
 from fastgpt_oapi.core.upload import FileContent, PresignedUpload
 
@@ -1166,7 +1167,9 @@ class ListCollectionsRequest(APIRequest[ListCollectionsResponse]):
     `collection/listV2.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/collection/listV2", call="list_collections")
+    route = Route(
+        "POST", "/api/core/dataset/collection/listV2", call="list_collections", walk="iter_collections"
+    )
 
     dataset_id: ObjectId
     parent_id: ParentId | None = None
@@ -1179,6 +1182,17 @@ class ListCollectionsRequest(APIRequest[ListCollectionsResponse]):
     page_size: int = Field(default=10, ge=1, le=100)
 
     builder: ClassVar[Builds[ListCollectionsRequestBuilder]] = Builds()
+
+    def walk_plan(self) -> OffsetWalk[ListCollectionsRequest, CollectionListItem]:
+        """Every collection from `request.offset` on, `request.page_size` a page, in list order.
+
+        A collection that moves up while the walk runs (it was updated) is yielded once.
+        """
+        return OffsetWalk(self, _item_key)
+
+
+def _item_key(item: CollectionListItem | DataListItem | DatasetListV2Item) -> Hashable:
+    return item.id or item.model_dump_json()
 
 
 class GetCollectionRequest(APIRequest[CollectionDetail]):
@@ -1460,7 +1474,7 @@ class ListDataRequest(APIRequest[ListDataResponse]):
     `data/v2/list.ts`.
     """
 
-    route = Route("POST", "/api/core/dataset/data/v2/list", call="list_data")
+    route = Route("POST", "/api/core/dataset/data/v2/list", call="list_data", walk="iter_data")
 
     collection_id: ObjectId
     search_text: str | None = None
@@ -1468,6 +1482,10 @@ class ListDataRequest(APIRequest[ListDataResponse]):
     page_size: int = Field(default=10, ge=1, le=30)
 
     builder: ClassVar[Builds[ListDataRequestBuilder]] = Builds()
+
+    def walk_plan(self) -> OffsetWalk[ListDataRequest, DataListItem]:
+        """Every chunk of the collection from `request.offset` on, `request.page_size` a page."""
+        return OffsetWalk(self, _item_key)
 
 
 class GetDataRequest(APIRequest[DataDetail]):
@@ -1616,7 +1634,7 @@ class ListDatasetsV2Request(APIRequest[ListDatasetsV2Response]):
     handler `projects/app/src/pages/api/core/dataset/listV2.ts` (4.17). `iter_datasets_v2` walks the pages.
     """
 
-    route = Route("POST", "/api/core/dataset/listV2", call="list_datasets_v2")
+    route = Route("POST", "/api/core/dataset/listV2", call="list_datasets_v2", walk="iter_datasets_v2")
 
     parent_id: ParentId | None = None
     type: DatasetType | builtins.list[DatasetType] | None = None
@@ -1628,6 +1646,11 @@ class ListDatasetsV2Request(APIRequest[ListDatasetsV2Response]):
     page_size: int = Field(default=50, ge=1)
 
     builder: ClassVar[Builds[ListDatasetsV2RequestBuilder]] = Builds()
+
+    def walk_plan(self) -> OffsetWalk[ListDatasetsV2Request, DatasetListV2Item]:
+        """Every dataset from `request.offset` on, `request.page_size` a page, in list order; a dataset
+        that moves up while the walk runs (it was updated) is yielded once."""
+        return OffsetWalk(self, _item_key)
 
 
 # ---- data/index/create|update|delete (4.15.0) -------------------------------------------------------

@@ -20,11 +20,8 @@ import os
 import sys
 from collections.abc import (
     AsyncIterable,
-    AsyncIterator,
     Callable,
-    Hashable,
     Iterable,
-    Iterator,
     Sequence,
     Sized,
 )
@@ -35,7 +32,6 @@ from fastgpt_oapi.core.errors import BadRequestError, FastGPTError, PushAllError
 from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.multipart import FieldPart, FilePart, MultipartBody
 from fastgpt_oapi.core.options import RequestOption
-from fastgpt_oapi.core.paging import OffsetWalk, awalk, walk
 from fastgpt_oapi.core.progress import ProgressCallback
 from fastgpt_oapi.core.storage import aupload, upload
 from fastgpt_oapi.core.upload import PresignedUpload, UploadSource, filename_of, open_source
@@ -46,16 +42,10 @@ from .mirror import MirrorRun
 from .model import (
     MAX_PUSH_ITEMS,
     CollectionDetail,
-    CollectionListItem,
     CreateCollectionWithResultResponse,
     CreateFileCollectionRequest,
     DataItemInput,
-    DataListItem,
-    DatasetListV2Item,
     DeleteCollectionRequest,
-    ListCollectionsRequest,
-    ListDataRequest,
-    ListDatasetsV2Request,
     MirrorProgress,
     MirrorResult,
     PushAllResult,
@@ -79,10 +69,6 @@ __all__ = ["DEFAULT_PUSH_CONCURRENCY", "DatasetService", "PushDataFields"]
 # part's filename and its handler reads `decodeURIComponent(originalname)` (multer hands the raw
 # header value over as latin-1, so a UTF-8 name would arrive garbled, and a bare `%` would fail).
 _URI_COMPONENT_SAFE = "!'()*-._~"
-
-
-def _item_key(item: CollectionListItem | DataListItem | DatasetListV2Item) -> Hashable:
-    return item.id or item.model_dump_json()
 
 
 class DatasetService(DatasetCalls):
@@ -157,23 +143,6 @@ class DatasetService(DatasetCalls):
         )
         return call.with_body(body)
 
-    def iter_collections(
-        self, request: ListCollectionsRequest, request_option: RequestOption | None = None
-    ) -> Iterator[CollectionListItem]:
-        """Every collection from `request.offset` on, `request.page_size` a page, in list order.
-
-        A collection that moves up while the walk runs (it was updated) is yielded once.
-        """
-        return walk(lambda page: self.list_collections(page, request_option), OffsetWalk(request, _item_key))
-
-    def aiter_collections(
-        self, request: ListCollectionsRequest, request_option: RequestOption | None = None
-    ) -> AsyncIterator[CollectionListItem]:
-        """Call without `await`: `async for item in client.dataset.aiter_collections(request)`."""
-        return awalk(
-            lambda page: self.alist_collections(page, request_option), OffsetWalk(request, _item_key)
-        )
-
     def delete_collection(
         self, request: DeleteCollectionRequest, request_option: RequestOption | None = None
     ) -> OperationResponse:
@@ -192,20 +161,6 @@ class DatasetService(DatasetCalls):
             return await self._http.arequest(request, request_option)
         except BadRequestError as exc:
             raise _old_delete_error(request, exc) from exc
-
-    # ---- data ---------------------------------------------------------------------------------
-
-    def iter_data(
-        self, request: ListDataRequest, request_option: RequestOption | None = None
-    ) -> Iterator[DataListItem]:
-        """Every chunk of the collection from `request.offset` on, `request.page_size` a page."""
-        return walk(lambda page: self.list_data(page, request_option), OffsetWalk(request, _item_key))
-
-    def aiter_data(
-        self, request: ListDataRequest, request_option: RequestOption | None = None
-    ) -> AsyncIterator[DataListItem]:
-        """Call without `await`: `async for chunk in client.dataset.aiter_data(request)`."""
-        return awalk(lambda page: self.alist_data(page, request_option), OffsetWalk(request, _item_key))
 
     # ---- helpers: bulk push, waiting for training ---------------------------------------------
 
@@ -538,22 +493,7 @@ class DatasetService(DatasetCalls):
         return run.done()
 
     # ---- FastGPT 4.15 - 4.18 System OpenAPI operations ----------------------------------------
-    # The walk of listV2, and the presigned upload whose key create/fileId takes.
-
-    def iter_datasets_v2(
-        self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
-    ) -> Iterator[DatasetListV2Item]:
-        """Every dataset from `request.offset` on, `request.page_size` a page, in list order; a dataset
-        that moves up while the walk runs (it was updated) is yielded once."""
-        return walk(lambda page: self.list_datasets_v2(page, request_option), OffsetWalk(request, _item_key))
-
-    def aiter_datasets_v2(
-        self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
-    ) -> AsyncIterator[DatasetListV2Item]:
-        """Call without `await`: `async for item in client.dataset.aiter_datasets_v2(request)`."""
-        return awalk(
-            lambda page: self.alist_datasets_v2(page, request_option), OffsetWalk(request, _item_key)
-        )
+    # The presigned upload whose key create/fileId takes (the walk of listV2 is generated).
 
     def upload_dataset_file(
         self,

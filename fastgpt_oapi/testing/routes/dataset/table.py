@@ -22,7 +22,7 @@ def route(
     path: str,
     handler: Callable[[State, Params], Any],
     *,
-    since: str,
+    since: str | None,
     reads: Literal["both", "body", "query", "split"] = "body",
 ) -> Route:
     return Route(f"{BASE}/{path}", enveloped(handler), since=since, reads=reads)
