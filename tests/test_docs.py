@@ -189,3 +189,21 @@ def test_the_landing_page_and_the_package_description_name_every_part() -> None:
     assert description is not None
     for words in ("knowledge bases", "emulator", "server kits", "command line"):
         assert words in description.group(1)
+
+
+# A code block of CONTRIBUTING.md copied from the repository says where from, on the line before it.
+QUOTED_BLOCK = re.compile(r"^<!-- from: (\S+) -->\n```python\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
+
+
+def test_contributings_worked_example_is_the_code_as_it_stands() -> None:
+    """Each block marked `<!-- from: FILE -->` stands in FILE as shown, its pieces in order; a line `...`
+    (or `...,`) stands for lines left out. So the recipe's example cannot drift from the code."""
+    quoted = QUOTED_BLOCK.findall((REPO / "CONTRIBUTING.md").read_text(encoding="utf-8"))
+    assert len(quoted) >= 4, "the worked example's model, request, handler and test"
+    for path, block in quoted:
+        text, at = (REPO / path).read_text(encoding="utf-8"), 0
+        pieces = re.split(r"^\s*\.\.\.,?\n", block, flags=re.MULTILINE)
+        for piece in pieces:
+            found = text.find(piece, at)
+            assert found >= 0, f"CONTRIBUTING.md quotes {path}, which no longer has:\n{piece}"
+            at = found + len(piece)
