@@ -18,12 +18,13 @@ special parsing) stays a test of its own beside the table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, get_type_hints
 
 import httpx
 import pytest
+from pydantic import BaseModel
 from conftest import envelope, fixture_json, make_client
 from http_support import Wire, body_of, query_of, run
 
@@ -53,7 +54,9 @@ class Case:
     - `sent`: `"METHOD /path"`, with `query` (the query string's names and values) and `body` (the JSON
       body, None for none): exactly what the server must see.
     - `answer`: the envelope's `data` (wrapped in FastGPT's success envelope), or a `Fixture`.
-    - `expect`: attribute paths of the parsed answer to their values (`"list.0.chat_id"`: a number
+    - `expect`: left out, a written `answer` must come back from the parsed answer (dumped by wire
+      name, unset fields left out) with every key a field of its model (nothing in `model_extra` or
+      `unparsed`); or attribute paths of the parsed answer to their values (`"list.0.chat_id"`: a number
       indexes, `#` is the length), or a callable that asserts on the answer itself.
     - `headers`: response headers (`x-request-id` for an `OperationResponse`).
     - `name`: the test id; the method's name when empty (give one when a method has several rows).
@@ -65,7 +68,7 @@ class Case:
     query: Mapping[str, str] = field(default_factory=dict)
     body: Any = None
     answer: Any = None
-    expect: Mapping[str, Any] | Callable[[Any], object] = field(default_factory=dict)
+    expect: Mapping[str, Any] | Callable[[Any], object] | None = None
     headers: Mapping[str, str] | None = None
     name: str = ""
 
@@ -130,7 +133,27 @@ async def check(case: Case, way: str) -> None:
         calls = 1
     assert [sent(request) for request in wire.requests] == [case.wire] * calls
     assert type(result) is get_type_hints(getattr(type(service), method))["return"]
-    if callable(case.expect):
+    if case.expect is None and isinstance(case.answer, (dict, list)):
+        assert result.model_dump(mode="json", by_alias=True, exclude_unset=True) == case.answer
+        assert not list(_unknown(result)), "keys the models do not know"
+    elif case.expect is None:
+        pass  # no data (an `OperationResponse`), or a recording with more than the models know
+    elif callable(case.expect):
         case.expect(result)
     else:
         assert {path: pick(result, path) for path in case.expect} == dict(case.expect)
+
+
+def _unknown(value: Any) -> Iterator[str]:
+    """The keys of an answer that no field of its models took, anywhere in it."""
+    if isinstance(value, BaseModel):
+        yield from (value.model_extra or {})
+        yield from getattr(value, "unparsed", {})
+        for name in type(value).model_fields:
+            yield from _unknown(getattr(value, name))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _unknown(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _unknown(item)

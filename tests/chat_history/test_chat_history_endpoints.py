@@ -319,7 +319,6 @@ CASES = [
         "POST /api/core/chat/feedback/getFeedbackRecordIds",
         body={"appId": APP_ID, "chatId": "c1", "feedbackType": "bad", "unreadOnly": True},
         answer={"total": 2, "dataIds": ["d1", "d3"]},
-        expect={"total": 2, "data_ids": ["d1", "d3"]},
     ),
     Case(
         "chat_history.create_question_guide",
