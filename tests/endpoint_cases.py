@@ -24,9 +24,9 @@ from typing import Any, get_type_hints
 
 import httpx
 import pytest
-from pydantic import BaseModel
 from conftest import envelope, fixture_json, make_client
 from http_support import Wire, body_of, query_of, run
+from pydantic import BaseModel
 
 from fastgpt_oapi.core.model import APIRequest
 
