@@ -30,8 +30,10 @@ Handler = Callable[[httpx.Request], httpx.Response]
 # every start compiles rich, pydantic and httpx afresh: twice the CPU.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
-# The longest tests (seconds each), started first: with `-n auto`, xdist deals tests out in collection
-# order, and one collected last would run alone at the end while the other worker idles.
+# The longest tests (seconds each), started first. `make test` runs `-n auto --dist worksteal`: each
+# worker takes half the list in order and an idle one takes from the end of the other's, so a long test
+# collected last would run alone at the end while the other worker idles. (xdist's default `load` deals
+# out consecutive eighths: it would give all of these and the `system` tests to one worker.)
 LONGEST_FIRST = (
     "tests/test_docs.py::test_site_builds_strictly",
     "tests/test_bench_smoke.py::",
