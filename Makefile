@@ -30,9 +30,10 @@ $(VENV_STAMP): $(POETRY) pyproject.toml poetry.lock
 
 install: $(VENV_STAMP)  ## Install Poetry (if missing) and the project with its dev tools
 
-# -n auto: one pytest-xdist worker per core.
+# -n auto: one pytest-xdist worker per core. worksteal (the whole suite): an idle worker takes tests
+# queued for the other (tests/conftest.py puts the longest first, so none is left for the end).
 test: $(VENV_STAMP)  ## Run the whole test suite (what .ci/run runs)
-	$(RUN) pytest -n auto
+	$(RUN) pytest -n auto --dist worksteal
 
 test-fast: $(VENV_STAMP)  ## The suite without the `system` tests (reliability, loopback, subprocesses, examples, docs build, bench)
 	$(RUN) pytest -n auto -m "not system"

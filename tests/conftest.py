@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,42 @@ API_KEY = "fastgpt-test-secret-key-0123456789"
 APP_ID = "66e29b870b24ce35330c0f08"
 
 Handler = Callable[[httpx.Request], httpx.Response]
+
+# The suite's subprocesses (the command line, the examples, the docs build) start ~200 Pythons: each
+# reads the bytecode caches, and writes them on the first run, even where the environment says not to
+# (`make test` unexports the variable; this covers `.venv/bin/pytest` run by hand). Without caches
+# every start compiles rich, pydantic and httpx afresh: twice the CPU.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+# The longest tests (seconds each), started first. `make test` runs `-n auto --dist worksteal`: each
+# worker takes half the list in order and an idle one takes from the end of the other's, so a long test
+# collected last would run alone at the end while the other worker idles. (xdist's default `load` deals
+# out consecutive eighths: it would give all of these and the `system` tests to one worker.)
+LONGEST_FIRST = (
+    "tests/test_docs.py::test_site_builds_strictly",
+    "tests/test_bench_smoke.py::",
+    "tests/chat/test_chat_stream_fixtures.py::test_any_single_cut_point",
+    "tests/reliability/test_leaks.py::test_a_thousand_abandoned_and_failed_streams_leak_nothing",
+    "tests/core/test_request_validation.py::test_codegen_check_fails_on_a_stale_or_missing_file",
+    "tests/test_recipes.py::test_the_example_pytest_suite_passes",
+    "tests/reliability/test_decoder_properties.py::",
+    "tests/reliability/test_load.py::",
+    "tests/dataset/test_dataset_push_all.py::test_a_million_items",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after the folders' hooks have marked their tests `system`
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first, then the other `system` tests (subprocesses, servers), then the rest:
+    the short tests fill the end, so both workers finish together."""
+
+    def rank(item: pytest.Item) -> int:
+        for place, prefix in enumerate(LONGEST_FIRST):
+            if item.nodeid.startswith(prefix):
+                return place
+        return len(LONGEST_FIRST) + (0 if item.get_closest_marker("system") else 1)
+
+    items.sort(key=rank)  # stable: each group keeps its collection order
 
 
 def fixture_path(name: str) -> Path:

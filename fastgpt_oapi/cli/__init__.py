@@ -10,7 +10,9 @@ inside its body, so `--help` and `--version` stay fast.
 from __future__ import annotations
 
 import sys
+import types
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["main"]
 
@@ -31,6 +33,38 @@ def main(argv: Sequence[str] | None = None, *, prog_name: str = "fastgpt-oapi") 
     except ImportError:
         print(INSTALL_HINT, file=sys.stderr)
         raise SystemExit(1) from None
+    _without_httpx_command_line()
     from .app import run
 
     raise SystemExit(run(args, prog_name=prog_name))
+
+
+def _without_httpx_command_line() -> None:
+    """Keep httpx from loading its own command line, which this program never runs.
+
+    httpx's `__init__` imports `httpx._main` (click, pygments, rich's syntax and tables) whenever click
+    is installed: ~0.1 s of CPU on every start. A stand-in takes its place in `sys.modules`; anything
+    read from it (`httpx.main` included) loads the real module first, so nothing changes but the cost.
+    """
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return
+    stand_in = types.ModuleType("httpx._main")
+
+    def real() -> types.ModuleType:
+        if sys.modules.get("httpx._main") is stand_in:
+            del sys.modules["httpx._main"]
+        import httpx._main
+
+        return httpx._main
+
+    def main(*args: Any, **kwargs: Any) -> Any:
+        return real().main(*args, **kwargs)
+
+    def attribute(name: str) -> Any:
+        if name.startswith("__"):  # the import system's questions (`__path__`): a plain module's answers
+            raise AttributeError(name)
+        return getattr(real(), name)
+
+    stand_in.main = main  # type: ignore[attr-defined]
+    stand_in.__getattr__ = attribute  # type: ignore[method-assign]
+    sys.modules["httpx._main"] = stand_in
