@@ -30,10 +30,16 @@ $(VENV_STAMP): $(POETRY) pyproject.toml poetry.lock
 
 install: $(VENV_STAMP)  ## Install Poetry (if missing) and the project with its dev tools
 
-# -n auto: one pytest-xdist worker per core. worksteal (the whole suite): an idle worker takes tests
-# queued for the other (tests/conftest.py puts the longest first, so none is left for the end).
+# The whole suite runs two pytest-xdist workers a core: about half of its time a worker waits (on the
+# command line's subprocesses, loopback servers, timeouts and retry pauses under test), and a second
+# worker keeps the core busy meanwhile. On the 2-core machine, idle: 4 workers 2 min 31 s, 3 workers
+# 2 min 51 s, 2 workers 3 min 32 s, for the same 271 s of CPU (CONTRIBUTING.md, "The loop").
+# worksteal: an idle worker takes tests queued for another (tests/conftest.py puts the longest first,
+# so none is left for the end).
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(2 * (os.cpu_count() or 1))" 2>/dev/null || echo 2)
+
 test: $(VENV_STAMP)  ## Run the whole test suite (what .ci/run runs)
-	$(RUN) pytest -n auto --dist worksteal
+	$(RUN) pytest -n $(TEST_WORKERS) --dist worksteal
 
 test-fast: $(VENV_STAMP)  ## The suite without the `system` tests (reliability, loopback, subprocesses, examples, docs build, bench)
 	$(RUN) pytest -n auto -m "not system"
