@@ -25,7 +25,7 @@ $(POETRY): tools/poetry-simple-index/pyproject.toml tools/poetry-simple-index/po
 
 $(VENV_STAMP): $(POETRY) pyproject.toml poetry.lock
 	$(POETRY) check --lock
-	$(POETRY) sync --all-extras
+	$(POETRY) sync --all-extras --compile
 	@touch $@
 
 install: $(VENV_STAMP)  ## Install Poetry (if missing) and the project with its dev tools
