@@ -25,7 +25,7 @@ from collections.abc import (
     Sequence,
     Sized,
 )
-from typing import TYPE_CHECKING, Any, cast, overload
+from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import quote
 
 from fastgpt_oapi.core.errors import BadRequestError, FastGPTError, PushAllError
@@ -53,7 +53,7 @@ from .model import (
     UploadDatasetFileRequest,
     UploadedDatasetFile,
 )
-from .training import TrainingWatch, TrainingWatches, apoll, apoll_many, poll, poll_many
+from .training import apoll, poll, watch_for
 
 if sys.version_info >= (3, 11):
     from typing import Unpack
@@ -292,28 +292,15 @@ class DatasetService(DatasetCalls):
         `TrainingFailedError` is raised once all are done. A single id (a `str`) keeps the behaviour
         above: one `CollectionDetail`, `on_progress` hearing each poll's detail.
         """
-        if not isinstance(collection_id, str):
-            watches = TrainingWatches(
-                collection_id,
-                timeout=timeout,
-                poll_interval=poll_interval,
-                on_progress=cast("Callable[[TrainingProgress], object] | None", on_progress),
-                hooks=self._http.hooks,
-            )
-            return poll_many(
-                watches,
-                lambda request: self.get_collection(request, request_option),
-                lambda request: self.iter_data(request, request_option),
-            )
-        watch = TrainingWatch(
+        wait = watch_for(
             collection_id,
             timeout=timeout,
             poll_interval=poll_interval,
-            on_progress=cast("Callable[[CollectionDetail], object] | None", on_progress),
+            on_progress=on_progress,
             hooks=self._http.hooks,
         )
         return poll(
-            watch,
+            wait,
             lambda request: self.get_collection(request, request_option),
             lambda request: self.iter_data(request, request_option),
         )
@@ -352,28 +339,15 @@ class DatasetService(DatasetCalls):
         request_option: RequestOption | None = None,
     ) -> CollectionDetail | list[CollectionDetail]:
         """`wait_for_training`, async (the `a` prefix of the rule makes it `await_for_training`)."""
-        if not isinstance(collection_id, str):
-            watches = TrainingWatches(
-                collection_id,
-                timeout=timeout,
-                poll_interval=poll_interval,
-                on_progress=cast("Callable[[TrainingProgress], object] | None", on_progress),
-                hooks=self._http.hooks,
-            )
-            return await apoll_many(
-                watches,
-                lambda request: self.aget_collection(request, request_option),
-                lambda request: self.aiter_data(request, request_option),
-            )
-        watch = TrainingWatch(
+        wait = watch_for(
             collection_id,
             timeout=timeout,
             poll_interval=poll_interval,
-            on_progress=cast("Callable[[CollectionDetail], object] | None", on_progress),
+            on_progress=on_progress,
             hooks=self._http.hooks,
         )
         return await apoll(
-            watch,
+            wait,
             lambda request: self.aget_collection(request, request_option),
             lambda request: self.aiter_data(request, request_option),
         )

@@ -3,8 +3,8 @@
 `TrainingWatch` is one wait, free of I/O: what each poll's detail means and how long to wait before
 the next, and the wait itself as a generator of steps (read the detail, count the chunks not indexed,
 sleep). `TrainingWatches` waits for several collections, a `TrainingWatch` each, polled in rounds.
-The two thin shells `_drive` and `_adrive` do the steps, sync and async: `poll` / `apoll` for one
-collection, `poll_many` / `apoll_many` for several.
+The two thin shells `_drive` and `_adrive` do the steps, sync and async: `poll` / `apoll`, for the
+wait `watch_for` makes (one collection or several).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-__all__ = ["TrainingWatch", "TrainingWatches", "apoll", "apoll_many", "indexed", "poll", "poll_many"]
+__all__ = ["TrainingWatch", "TrainingWatches", "apoll", "indexed", "poll", "watch_for"]
 
 
 # What a wait asks its shell to do next: read a collection's detail (answered with it), count the
@@ -36,40 +36,46 @@ Step = GetCollectionRequest | ListDataRequest | float
 Steps = Generator[Step, Any, _T]
 
 
+def watch_for(
+    collection_id: str | Sequence[str],
+    *,
+    timeout: float,
+    poll_interval: float,
+    on_progress: Callable[[CollectionDetail], object] | Callable[[TrainingProgress], object] | None,
+    hooks: Hooks,
+) -> TrainingWatch | TrainingWatches:
+    """`wait_for_training`'s wait: one collection's for an id (a `str`), several's for a sequence;
+    `on_progress` hears a `CollectionDetail` or a `TrainingProgress` accordingly."""
+    if isinstance(collection_id, str):
+        one = cast("Callable[[CollectionDetail], object] | None", on_progress)
+        return TrainingWatch(
+            collection_id, timeout=timeout, poll_interval=poll_interval, on_progress=one, hooks=hooks
+        )
+    many = cast("Callable[[TrainingProgress], object] | None", on_progress)
+    return TrainingWatches(
+        collection_id, timeout=timeout, poll_interval=poll_interval, on_progress=many, hooks=hooks
+    )
+
+
 def poll(
-    watch: TrainingWatch,
+    watch: TrainingWatch | TrainingWatches,
     get_collection: Callable[[GetCollectionRequest], CollectionDetail],
     iter_data: Callable[[ListDataRequest], Iterable[DataListItem]],
-) -> CollectionDetail:
-    """Poll with `get_collection` (and read the chunks with `iter_data`) until `watch` says done."""
-    return _drive(watch.steps(), get_collection, iter_data, watch.hooks.sleep)
+) -> CollectionDetail | list[CollectionDetail]:
+    """Poll with `get_collection` (and read the chunks with `iter_data`) until `watch` says done: the
+    last detail, or for several collections the details in the order given."""
+    steps: Steps[CollectionDetail | list[CollectionDetail]] = watch.steps()
+    return _drive(steps, get_collection, iter_data, watch.hooks.sleep)
 
 
 async def apoll(
-    watch: TrainingWatch,
+    watch: TrainingWatch | TrainingWatches,
     get_collection: Callable[[GetCollectionRequest], Awaitable[CollectionDetail]],
     iter_data: Callable[[ListDataRequest], AsyncIterable[DataListItem]],
-) -> CollectionDetail:
+) -> CollectionDetail | list[CollectionDetail]:
     """The async twin of `poll`."""
-    return await _adrive(watch.steps(), get_collection, iter_data, watch.hooks.asleep)
-
-
-def poll_many(
-    watches: TrainingWatches,
-    get_collection: Callable[[GetCollectionRequest], CollectionDetail],
-    iter_data: Callable[[ListDataRequest], Iterable[DataListItem]],
-) -> list[CollectionDetail]:
-    """Poll each unfinished collection once a round until all are done; the details in the given order."""
-    return _drive(watches.steps(), get_collection, iter_data, watches.hooks.sleep)
-
-
-async def apoll_many(
-    watches: TrainingWatches,
-    get_collection: Callable[[GetCollectionRequest], Awaitable[CollectionDetail]],
-    iter_data: Callable[[ListDataRequest], AsyncIterable[DataListItem]],
-) -> list[CollectionDetail]:
-    """The async twin of `poll_many`."""
-    return await _adrive(watches.steps(), get_collection, iter_data, watches.hooks.asleep)
+    steps: Steps[CollectionDetail | list[CollectionDetail]] = watch.steps()
+    return await _adrive(steps, get_collection, iter_data, watch.hooks.asleep)
 
 
 def _drive(
@@ -154,7 +160,7 @@ class TrainingWatches:
         self._failures: list[TrainingFailedError] = []
 
     def steps(self) -> Steps[list[CollectionDetail]]:
-        """The whole wait, as steps for a shell (`poll_many`, `apoll_many`): each round looks at every
+        """The whole wait, as steps for a shell (`poll`, `apoll`): each round looks at every
         unfinished collection once, reports, and sleeps until the next."""
         while True:
             for watch in self.pending():
