@@ -11,8 +11,9 @@ import inspect
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 import anyio.to_thread
@@ -33,6 +34,15 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 
 class BodyTooLarge(Exception):
     pass
+
+
+class Refusal(Exception):
+    """A request refused with `message`, which goes back in the kits' envelope (`refuse`) for FastGPT to
+    show its user. Each kit's public exception (`ApiDatasetError`, `ShareAuthRefused`) is one."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 async def call_user(method: Callable[..., Any], *args: Any) -> Any:
@@ -152,3 +162,56 @@ async def accept(scope: Scope, receive: Receive, send: Send, routes: Mapping[str
         await refuse(send, f"Use {method} for {path}", status=405)
         return None
     return path
+
+
+@dataclass(frozen=True)
+class KitRequest:
+    """A request a kit serves: its `path` (one of the kit's routes, called with its method) and the ASGI
+    `scope` and `receive` it came with."""
+
+    path: str
+    scope: Scope
+    receive: Receive
+
+    async def json_object(self) -> dict[str, Any] | None:
+        """The body as a JSON object (an empty body: `{}`); None when it is not one. A body over
+        `MAX_BODY_BYTES` raises `BodyTooLarge`, which the kit's frame answers with 413."""
+        return parse_json_object(await read_body(self.receive))
+
+    def query(self) -> dict[str, str]:
+        return query(self.scope)
+
+    def header(self, name: bytes) -> str | None:
+        return header(self.scope, name)
+
+
+class KitApp:
+    """The frame both kits answer through. A request `routes` serves goes to `answer`, whose value is
+    sent as the envelope's `data`; anything else is answered for the kit. A `Refusal` is refused with its
+    message, a body over `MAX_BODY_BYTES` with 413, and any other exception (the user's code failing) is
+    logged on the `fastgpt_oapi.server` logger as "<name>: <path> failed in <owner>" and refused as
+    "Internal server error": its text never leaves the process."""
+
+    routes: ClassVar[Mapping[str, str]]  # path -> method
+    name: ClassVar[str]  # the kit, as the log names it
+    owner: ClassVar[str]  # whose code `answer` calls, as the log names it
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = await accept(scope, receive, send, self.routes)
+        if path is None:
+            return
+        try:
+            data = await self.answer(KitRequest(path, scope, receive))
+        except Refusal as exc:
+            await refuse(send, exc.message)
+        except BodyTooLarge:
+            await refuse(send, "Request body too large", status=413)
+        except Exception:
+            logger.exception("%s: %s failed in %s", self.name, path, self.owner)
+            await refuse(send, "Internal server error")
+        else:
+            await send_json(send, envelope(data))
+
+    async def answer(self, request: KitRequest) -> Any:
+        """The envelope's `data` for `request`; raise a `Refusal` to refuse it."""
+        raise NotImplementedError

@@ -35,23 +35,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from ._asgi import (
-    ASGIApp,
-    BodyTooLarge,
-    Receive,
-    Scope,
-    Send,
-    accept,
-    call_user,
-    envelope,
-    header,
-    logger,
-    parse_json_object,
-    query,
-    read_body,
-    refuse,
-    send_json,
-)
+from ._asgi import ASGIApp, KitApp, KitRequest, Refusal, call_user, logger
 
 __all__ = [
     "ApiDatasetError",
@@ -122,14 +106,10 @@ class FileContent(_WireModel):
         return self
 
 
-class ApiDatasetError(Exception):
+class ApiDatasetError(Refusal):
     """Raise from a library method to refuse a call with a message FastGPT shows its user (for example
     "File not found"). `FileNotFoundError` and `KeyError` become "File not found"; any other exception is
     logged on the `fastgpt_oapi.server` logger and answered "Internal server error", never with its text."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class FileLibrary(Protocol):
@@ -164,67 +144,54 @@ def _optional(value: Any) -> str | None:
     return str(value)
 
 
-# The paths FastGPT calls, each with its method.
-_ROUTES = {
-    "/v1/file/list": "POST",
-    "/v1/file/content": "GET",
-    "/v1/file/read": "GET",
-    "/v1/file/detail": "GET",
-}
+class _ApiDatasetApp(KitApp):
+    # The paths FastGPT calls, each with its method.
+    routes = {
+        "/v1/file/list": "POST",
+        "/v1/file/content": "GET",
+        "/v1/file/read": "GET",
+        "/v1/file/detail": "GET",
+    }
+    name, owner = "api dataset", "the library"
 
-
-class _ApiDatasetApp:
     def __init__(self, library: FileLibrary, token: str | None) -> None:
         self.library = library
         self.token = token
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = await accept(scope, receive, send, _ROUTES)
-        if path is None:
-            return
-        if not self._authorized(scope):
-            logger.warning("api dataset: %s refused: wrong or missing bearer token", path)
-            await refuse(send, "Unauthorized: wrong or missing bearer token")
-            return
+    async def answer(self, request: KitRequest) -> Any:
+        if not self._authorized(request):
+            logger.warning("api dataset: %s refused: wrong or missing bearer token", request.path)
+            raise ApiDatasetError("Unauthorized: wrong or missing bearer token")
         try:
-            data = await self._dispatch(path, scope, receive)
-        except ApiDatasetError as exc:
-            await refuse(send, exc.message)
+            return await self._dispatch(request)
         except (FileNotFoundError, KeyError):
-            await refuse(send, "File not found")
-        except BodyTooLarge:
-            await refuse(send, "Request body too large", status=413)
-        except Exception:
-            logger.exception("api dataset: %s failed in the library", path)
-            await refuse(send, "Internal server error")
-        else:
-            await send_json(send, envelope(data))
+            raise ApiDatasetError("File not found") from None
 
-    def _authorized(self, scope: Scope) -> bool:
+    def _authorized(self, request: KitRequest) -> bool:
         if self.token is None:
             return True
-        given = header(scope, b"authorization") or ""
+        given = request.header(b"authorization") or ""
         expected = f"Bearer {self.token}"
         return hmac.compare_digest(given.encode(), expected.encode())
 
-    async def _dispatch(self, path: str, scope: Scope, receive: Receive) -> Any:
-        if path == "/v1/file/list":
-            body = parse_json_object(await read_body(receive))
+    async def _dispatch(self, request: KitRequest) -> Any:
+        if request.path == "/v1/file/list":
+            body = await request.json_object()
             if body is None:
                 raise ApiDatasetError("Invalid request body: a JSON object is expected")
             files = await call_user(
                 self.library.list_files, _optional(body.get("parentId")), _optional(body.get("searchKey"))
             )
             return [_as_file(item, "list_files").wire() for item in files]
-        file_id = query(scope).get("id", "")
+        file_id = request.query().get("id", "")
         if not file_id:
             raise ApiDatasetError("Missing query parameter: id")
-        if path == "/v1/file/content":
+        if request.path == "/v1/file/content":
             content = await call_user(self.library.get_content, file_id)
             if not isinstance(content, FileContent):
                 raise TypeError(f"get_content returned {type(content).__name__}, not FileContent")
             return content.model_dump(mode="json", exclude_none=True)
-        if path == "/v1/file/read":
+        if request.path == "/v1/file/read":
             url = await call_user(self.library.get_read_url, file_id)
             if not isinstance(url, str) or not url:
                 raise TypeError("get_read_url must return a non-empty string")

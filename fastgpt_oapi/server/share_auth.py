@@ -32,21 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from ..api.shared.model import NodeResponse
-from ._asgi import (
-    ASGIApp,
-    BodyTooLarge,
-    Receive,
-    Scope,
-    Send,
-    accept,
-    call_user,
-    envelope,
-    logger,
-    parse_json_object,
-    read_body,
-    refuse,
-    send_json,
-)
+from ._asgi import ASGIApp, KitApp, KitRequest, Refusal, call_user, logger
 
 __all__ = ["FinishReport", "ShareAuthHooks", "ShareAuthRefused", "check_uid", "share_auth_app"]
 
@@ -54,12 +40,8 @@ UID_MAX_BYTES = 255
 _UID_INVALID_CHARS = re.compile(r"[|\\/]")  # S3_KEY_PATH_INVALID_CHARS, constants.ts L18 @337cd100
 
 
-class ShareAuthRefused(Exception):
+class ShareAuthRefused(Refusal):
     """Raise from a hook to refuse: FastGPT shows `message` to the chat's user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class FinishReport(BaseModel):
@@ -131,62 +113,40 @@ def check_uid(uid: object) -> str | None:
 
 
 # The hook's three calls, all POST.
-_ROUTES = dict.fromkeys(("/shareAuth/init", "/shareAuth/start", "/shareAuth/finish"), "POST")
+class _ShareAuthApp(KitApp):
+    routes = dict.fromkeys(("/shareAuth/init", "/shareAuth/start", "/shareAuth/finish"), "POST")
+    name, owner = "share auth", "the hook"
 
-
-class _ShareAuthApp:
     def __init__(self, hooks: ShareAuthHooks) -> None:
         self.hooks = hooks
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = await accept(scope, receive, send, _ROUTES)
-        if path is None:
-            return
-        try:
-            body = parse_json_object(await read_body(receive))
-        except BodyTooLarge:
-            await refuse(send, "Request body too large", status=413)
-            return
+    async def answer(self, request: KitRequest) -> dict[str, Any] | None:
+        body = await request.json_object()
         if body is None or not isinstance(body.get("token"), str):
-            await refuse(send, "Invalid request body: {token} expected")
-            return
-        try:
-            answer = await self._dispatch(path, body)
-        except ShareAuthRefused as exc:
-            await refuse(send, exc.message)
-        except Exception:
-            logger.exception("share auth: %s failed in the hook", path)
-            await refuse(send, "Internal server error")
-        else:
-            await send_json(send, answer)
-
-    async def _dispatch(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+            raise ShareAuthRefused("Invalid request body: {token} expected")
         token: str = body["token"]
-        if path == "/shareAuth/init":
-            uid: object = await call_user(self.hooks.init, token)
-            return _uid_answer("init", uid)
-        if path == "/shareAuth/start":
+        if request.path == "/shareAuth/init":
+            return _uid_answer("init", await call_user(self.hooks.init, token))
+        if request.path == "/shareAuth/start":
             question = body.get("question")
             uid = await call_user(self.hooks.start, token, question if isinstance(question, str) else "")
-            if uid is None:
-                return envelope({"uid": token})
-            return _uid_answer("start", uid)
+            return {"uid": token} if uid is None else _uid_answer("start", uid)
         try:
             report = FinishReport.model_validate(body)
         except ValidationError:
             logger.exception("share auth: a finish report did not fit FinishReport")
-            return envelope(message="Invalid finish report", success=False)
+            raise ShareAuthRefused("Invalid finish report") from None
         await call_user(self.hooks.finish, report)
-        return envelope()
+        return None
 
 
 def _uid_answer(hook: str, uid: object) -> dict[str, Any]:
     problem = check_uid(uid)
     if problem is None:
-        return envelope({"uid": uid})
+        return {"uid": uid}
     # Said here, where the hook's owner can read it, instead of FastGPT's bare "Invalid UID".
     logger.error("share auth: %s returned a uid FastGPT would refuse: %s", hook, problem)
-    return envelope(message=f"Invalid UID from the share-auth hook: {problem}", success=False)
+    raise ShareAuthRefused(f"Invalid UID from the share-auth hook: {problem}")
 
 
 def share_auth_app(hooks: ShareAuthHooks) -> ASGIApp:
