@@ -36,6 +36,13 @@ class CliError(Exception):
         self.message, self.code, self.kind = message, code, kind
 
 
+class UsageError(CliError):
+    """The command line was used wrongly (a flag's value, a missing argument): exit status 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, ExitCode.USAGE, kind="usage")
+
+
 class State:
     """What every command shares: the global flags, the output, and a client made on first use."""
 

@@ -24,8 +24,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .app import CliError
-from .exit_codes import ExitCode
+from .app import UsageError
 from .output import Output, dumps, to_jsonable
 
 if TYPE_CHECKING:
@@ -79,10 +78,8 @@ def parse_when(text: str | None, *, flag: str) -> datetime | None:
     try:
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise CliError(
-            f"{flag}: {text!r} is not an ISO date or date and time (e.g. 2026-12-01 or 2026-12-01T08:30:00Z)",
-            ExitCode.USAGE,
-            kind="usage",
+        raise UsageError(
+            f"{flag}: {text!r} is not an ISO date or date and time (e.g. 2026-12-01 or 2026-12-01T08:30:00Z)"
         ) from None
     return when if when.tzinfo is not None else when.astimezone()
 
@@ -144,7 +141,7 @@ def export_sink(
     target = path.expanduser()
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise CliError(f"--out: no folder {str(folder)!r}", ExitCode.USAGE, kind="usage")
+        raise UsageError(f"--out: no folder {str(folder)!r}")
     fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
     temp = Path(temp_name)
     try:

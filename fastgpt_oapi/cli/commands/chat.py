@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..app import CliError, state_of
+from ..app import CliError, UsageError, state_of
 from ..exit_codes import ExitCode
 from ..output import Output, to_jsonable
 
@@ -85,17 +85,13 @@ def chat(
     interactive = message is None and sys.stdin.isatty()
     if interactive:
         if mode != "text":
-            raise CliError(
-                "--events and -o json/jsonl need a message (an argument, or '-' for stdin)",
-                ExitCode.USAGE,
-                kind="usage",
-            )
+            raise UsageError("--events and -o json/jsonl need a message (an argument, or '-' for stdin)")
         _session(state, chat_id=chat_id, variables=variables, detail=detail)
         return
     if message is None or message == "-":
         message = sys.stdin.read().rstrip("\r\n")
     if not message.strip():
-        raise CliError("the message is empty", ExitCode.USAGE, kind="usage")
+        raise UsageError("the message is empty")
     _one_turn(state, message, mode=mode, chat_id=chat_id, variables=variables, detail=detail)
 
 
@@ -106,20 +102,16 @@ def parse_variables(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise CliError(f"--var {pair!r}: expected key=value or key:=JSON", ExitCode.USAGE, kind="usage")
+            raise UsageError(f"--var {pair!r}: expected key=value or key:=JSON")
         typed = key.endswith(":")
         key = key[:-1] if typed else key
         if not key:
-            raise CliError(f"--var {pair!r}: the key is empty", ExitCode.USAGE, kind="usage")
+            raise UsageError(f"--var {pair!r}: the key is empty")
         if typed:
             try:
                 variables[key] = json.loads(value)
             except ValueError:
-                raise CliError(
-                    f"--var {key}: {value!r} is not JSON (use {key}=... for a string)",
-                    ExitCode.USAGE,
-                    kind="usage",
-                ) from None
+                raise UsageError(f"--var {key}: {value!r} is not JSON (use {key}=... for a string)") from None
         else:
             variables[key] = value
     return variables
@@ -129,9 +121,7 @@ def _mode(out: Output, events: bool) -> str:
     forced = out.forced
     if events:
         if forced in ("text", "json"):
-            raise CliError(
-                f"--events writes JSON lines: it cannot go with -o {forced}", ExitCode.USAGE, kind="usage"
-            )
+            raise UsageError(f"--events writes JSON lines: it cannot go with -o {forced}")
         return "events"
     return {"jsonl": "events", "json": "json"}.get(forced or "text", "text")
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..app import CliError, state_of
+from ..app import CliError, UsageError, state_of
 from ..exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _run(
 
 def _url(url: str) -> str:
     if not url.startswith(("http://", "https://")):
-        raise CliError(f"URL: {url!r} must start with http:// or https://", ExitCode.USAGE, kind="usage")
+        raise UsageError(f"URL: {url!r} must start with http:// or https://")
     return url
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..app import CliError, state_of
+from ..app import CliError, UsageError, state_of
 from ..exit_codes import ExitCode
 from ..settings import KEYS, config_path, mask_key, read_profiles, write_profiles
 
@@ -29,7 +29,7 @@ def _profile(ctx: typer.Context, profile: str | None) -> str:
 
 def _check_key(key: str) -> str:
     if key not in KEYS:
-        raise CliError(f"unknown setting {key!r}: one of {', '.join(KEYS)}", ExitCode.USAGE, kind="usage")
+        raise UsageError(f"unknown setting {key!r}: one of {', '.join(KEYS)}")
     return key
 
 
@@ -47,7 +47,7 @@ def set_(
     if value == "-":
         value = sys.stdin.readline().strip()
     if not value:
-        raise CliError(f"{key}: the value is empty", ExitCode.USAGE, kind="usage")
+        raise UsageError(f"{key}: the value is empty")
     _validate(key, value)
     path = config_path()
     profiles = read_profiles(path)

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..app import CliError, state_of
-from ..exit_codes import ExitCode
+from ..app import UsageError, state_of
 from ..export import ExportFormat, OutFile, exporting, format_option, parse_when, since_option
 
 if TYPE_CHECKING:
@@ -60,11 +59,7 @@ def export(
     since_at = parse_when(since, flag="--since")
     app_id = state.settings().app_id
     if not app_id:
-        raise CliError(
-            "no app: pass --app-id, set FASTGPT_APP_ID, or save app_id in a profile",
-            ExitCode.USAGE,
-            kind="usage",
-        )
+        raise UsageError("no app: pass --app-id, set FASTGPT_APP_ID, or save app_id in a profile")
     client = state.client()
     history = client.chat_history
     listing = ListHistoriesRequest(app_id=app_id, page_size=_PAGE, start_update_time=since_at)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..app import CliError, State, state_of
+from ..app import CliError, State, UsageError, state_of
 from ..exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -79,11 +79,7 @@ def _confirm_or_refuse(state: State, question: str, *, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise CliError(
-            f"{question} Refused: stdin is not a terminal; pass --yes to confirm.",
-            ExitCode.USAGE,
-            kind="usage",
-        )
+        raise UsageError(f"{question} Refused: stdin is not a terminal; pass --yes to confirm.")
     if not typer.confirm(question, default=False, err=True):
         raise CliError("nothing done", ExitCode.FAILURE, kind="cancelled")
 
@@ -242,22 +238,16 @@ def _resume_token(
     from ...core.errors import PushAllError
 
     if resume_from % batch_size:
-        raise CliError(
-            f"--resume-from {resume_from} is not a multiple of --batch-size {batch_size}",
-            ExitCode.USAGE,
-            kind="usage",
-        )
+        raise UsageError(f"--resume-from {resume_from} is not a multiple of --batch-size {batch_size}")
     try:
         later = [int(b) for b in skip_batches.split(",")] if skip_batches else []
     except ValueError:
-        raise CliError(
-            "--skip-batches: batch numbers separated by commas", ExitCode.USAGE, kind="usage"
-        ) from None
+        raise UsageError("--skip-batches: batch numbers separated by commas") from None
     if not resume_from and not later:
         return None
     first = resume_from // batch_size
     if any(b <= first for b in later):
-        raise CliError("--skip-batches: only batches after --resume-from's", ExitCode.USAGE, kind="usage")
+        raise UsageError("--skip-batches: only batches after --resume-from's")
     return PushAllError(
         "resumed from the command line",
         collection_id=collection,
