@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import certifi
 import httpx
 import pytest
 from conftest import (
@@ -179,6 +180,40 @@ def test_builder_settings_reach_the_pools_it_creates() -> None:
     finally:
         client.close()
         proxied.close()
+
+
+def test_pools_share_one_tls_context_per_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CA bundle is loaded once per process, not once per pool (about 50 ms of CPU each)."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+
+    def contexts(client: Client) -> list[ssl.SSLContext]:
+        async def async_pool() -> httpx.AsyncClient:
+            return client._pools.async_client()
+
+        try:
+            pools = [client._pools.sync_client(), asyncio.run(async_pool()), asyncio.run(async_pool())]
+            return [http._transport._pool._ssl_context for http in pools]  # type: ignore[attr-defined]
+        finally:
+            client.close()
+
+    first, *others = contexts(Client.builder().api_key(API_KEY).build())
+    assert first.verify_mode == ssl.CERT_REQUIRED
+    assert first.check_hostname
+    assert all(c is first for c in others + contexts(Client.builder().api_key(API_KEY).build()))
+    # What httpx would trust instead: another environment, a bundle by path, no verification.
+    bundle = httpx.create_ssl_context().get_ca_certs()
+    assert bundle
+    assert first.get_ca_certs() == bundle
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    (from_env, *_) = contexts(Client.builder().api_key(API_KEY).build())
+    assert from_env is not first
+    assert from_env.get_ca_certs() == bundle
+    (by_path, *_) = contexts(Client.builder().api_key(API_KEY).verify(certifi.where()).build())
+    assert by_path not in (first, from_env)
+    assert by_path.get_ca_certs() == bundle
+    (unverified, *_) = contexts(Client.builder().api_key(API_KEY).verify(False).build())
+    assert unverified.verify_mode == ssl.CERT_NONE
 
 
 def test_defaults_without_environment() -> None:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import re
@@ -140,15 +141,21 @@ def test_every_method_a_row_names_exists_and_sends_to_that_path(services: dict[s
 
 
 def _names_in_services(services: dict[str, Any], cls: type[Any]) -> set[str]:
-    names = set()
-    for area, service in services.items():
+    return _request_parameters(tuple(services.items())).get(cls, set())
+
+
+@functools.cache
+def _request_parameters(services: tuple[tuple[str, Any], ...]) -> dict[type[Any], set[str]]:
+    """Each request model -> the public service methods taking it as `request` (the signatures read once)."""
+    taking: dict[type[Any], set[str]] = {}
+    for area, service in services:
         for method, function in inspect.getmembers(type(service), inspect.isfunction):
             if method.startswith("_"):
                 continue
             parameters = inspect.signature(function, eval_str=True).parameters
-            if "request" in parameters and parameters["request"].annotation is cls:
-                names.add(f"{area}.{method}")
-    return names
+            if "request" in parameters:
+                taking.setdefault(parameters["request"].annotation, set()).add(f"{area}.{method}")
+    return taking
 
 
 def version_problems(table: list[Row]) -> list[str]:

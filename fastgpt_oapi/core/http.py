@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
+import os
 import platform
 import random
 import ssl
@@ -97,6 +99,31 @@ class Injected:
     async_transport: httpx.AsyncBaseTransport | None = None
 
 
+def tls_context(verify: bool | str | ssl.SSLContext, *, trust_env: bool) -> ssl.SSLContext:
+    """The TLS context a pool verifies servers by: `verify` itself when it is one, else made as httpx
+    makes it (`httpx.create_ssl_context`: certifi's CA bundle, or `SSL_CERT_FILE` / `SSL_CERT_DIR` when
+    the environment is trusted; a path: that CA bundle; False: no verification).
+
+    Loading a CA bundle costs about 50 ms of CPU, and httpx loads one for every pool it makes: for the
+    SDK, one per client and per event loop. So each is made once per process and shared: an
+    `SSLContext` is safe to share between pools and threads, and the one thing httpcore sets on it per
+    connection, the ALPN protocols, is always HTTP/1.1 here. A changed environment variable or path
+    makes a new one."""
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    env = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")) if trust_env else (None, None)
+    return _shared_tls_context(verify, trust_env, *env)
+
+
+@functools.lru_cache(maxsize=16)
+def _shared_tls_context(
+    verify: bool | str, trust_env: bool, cert_file: str | None, cert_dir: str | None
+) -> ssl.SSLContext:
+    if isinstance(verify, str):  # a CA bundle path (httpx takes only an SSLContext for that now)
+        return ssl.create_default_context(cafile=verify)
+    return httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+
+
 class Pools:
     """The pooled httpx clients of one `Client`, created on first use and shared by its services.
 
@@ -123,9 +150,6 @@ class Pools:
 
     def _kwargs(self) -> dict[str, Any]:
         c = self._config
-        verify = c.verify
-        if isinstance(verify, str):  # a CA bundle path; httpx wants an SSLContext for that now
-            verify = ssl.create_default_context(cafile=verify)
         return {
             "timeout": timeout_of(c.resolve(None)),
             "limits": httpx.Limits(
@@ -133,7 +157,7 @@ class Pools:
                 max_keepalive_connections=c.max_keepalive_connections,
                 keepalive_expiry=c.keepalive_expiry,
             ),
-            "verify": verify,
+            "verify": tls_context(c.verify, trust_env=c.proxy is None),
             "proxy": c.proxy,
             "follow_redirects": False,
             "trust_env": c.proxy is None,
