@@ -198,8 +198,10 @@ class _Base(Generic[EventT, DecoderT]):
 
     @contextmanager
     def _reading(self) -> Iterator[DecoderT]:
-        """Around the read of the events (the shell closes the stream after it): a failed read
-        raised as the SDK's error and kept by the decoder, the stream done once read to its end."""
+        """Around the read of the events (the shell closes the stream after it): a closed stream
+        refused, a failed read raised as the SDK's error and kept by the decoder, the stream done once
+        read to its end."""
+        self._check_open()
         decoder = self._decoder
         finished = False
         try:
@@ -260,7 +262,6 @@ class EventStream(_Base[EventT, DecoderT]):
     def _events(self) -> Iterator[EventT]:
         if self._done:
             return
-        self._check_open()
         try:
             with self._reading() as decoder:
                 feed = decoder.feed
@@ -351,7 +352,6 @@ class AsyncEventStream(_Base[EventT, DecoderT]):
     async def _events(self) -> AsyncIterator[EventT]:
         if self._done:
             return
-        self._check_open()
         try:
             with self._reading() as decoder:
                 feed = decoder.feed
