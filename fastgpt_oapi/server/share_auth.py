@@ -112,8 +112,8 @@ def check_uid(uid: object) -> str | None:
     return None
 
 
-# The hook's three calls, all POST.
 class _ShareAuthApp(KitApp):
+    # The hook's three calls, all POST.
     routes = dict.fromkeys(("/shareAuth/init", "/shareAuth/start", "/shareAuth/finish"), "POST")
     name, owner = "share auth", "the hook"
 
