@@ -39,6 +39,7 @@ from fastgpt_oapi.api.dataset.model import (
     GetCollectionTrainingDetailRequest,
     GetDataRequest,
     GetDatasetRequest,
+    GetDatasetTrainingQueueRequest,
     GetQuoteDataRequest,
     InsertDataRequest,
     ListCollectionsRequest,
@@ -104,6 +105,13 @@ CASES = [
         query={"id": DATASET},
         expect={"request_id": "req-9"},
         headers=REQUEST_ID,
+    ),
+    Case(
+        "dataset.get_dataset_training_queue",
+        GetDatasetTrainingQueueRequest(dataset_id=DATASET),
+        "GET /api/core/dataset/training/getDatasetTrainingQueue",
+        query={"datasetId": DATASET},
+        answer={"rebuildingCount": 3, "trainingCount": 12},
     ),
     Case(
         "dataset.update_collection",
@@ -331,6 +339,31 @@ async def test_get_dataset(io_mode: str) -> None:
     assert dataset.website_config is None
     assert dataset.api_dataset_server is None
     assert dataset.model_extra == {"deleteTime": None}
+
+
+async def test_the_emulator_counts_a_datasets_training_queue(io_mode: str) -> None:
+    now = [1_790_000_000.0]
+    async with FakeFastGPT(clock=lambda: now[0], training_delay=20).client() as client:
+        dataset_id = client.dataset.create_dataset(CreateDatasetRequest(name="kb")).id
+        other_id = client.dataset.create_dataset(CreateDatasetRequest(name="other")).id
+        for name in ("a", "b"):
+            text = CreateTextCollectionRequest(dataset_id=dataset_id, name=name, text="one.\n\ntwo.")
+            client.dataset.create_text_collection(text)
+        get, aget = client.dataset.get_dataset_training_queue, client.dataset.aget_dataset_training_queue
+
+        async def queue(of: str) -> Any:
+            request = GetDatasetTrainingQueueRequest(dataset_id=of)
+            return await run(io_mode, lambda: get(request), lambda: aget(request))
+
+        parsing, elsewhere = await queue(dataset_id), await queue(other_id)
+        now[0] += 20
+        done = await queue(dataset_id)
+        binary = CreateFileCollectionRequest(dataset_id=dataset_id, file=b"\x00\xff", filename="a.txt")
+        client.dataset.create_file_collection(binary)
+        now[0] += 20
+        failed = await queue(dataset_id)
+    assert (parsing.training_count, parsing.rebuilding_count, elsewhere.training_count) == (2, 0, 0)
+    assert (done.training_count, failed.training_count) == (0, 1)
 
 
 async def test_search_test(io_mode: str) -> None:

@@ -37,6 +37,7 @@ from fastgpt_oapi.api.dataset.model import (
     GetCollectionTrainingDetailRequest,
     GetDataRequest,
     GetDatasetRequest,
+    GetDatasetTrainingQueueRequest,
     GetQuoteDataRequest,
     HttpLink,
     IndexText,
@@ -82,6 +83,7 @@ __all__ = [
     "GetCollectionTrainingDetailRequestBuilder",
     "GetDataRequestBuilder",
     "GetDatasetRequestBuilder",
+    "GetDatasetTrainingQueueRequestBuilder",
     "GetQuoteDataRequestBuilder",
     "InsertDataRequestBuilder",
     "ListCollectionsRequestBuilder",
@@ -1321,4 +1323,12 @@ class GetQuoteDataRequestBuilder(RequestBuilder[GetQuoteDataRequest]):
 
     def id(self, id: ObjectId) -> GetQuoteDataRequestBuilder:
         self._set("id", id)
+        return self
+
+
+class GetDatasetTrainingQueueRequestBuilder(RequestBuilder[GetDatasetTrainingQueueRequest]):
+    _model = GetDatasetTrainingQueueRequest
+
+    def dataset_id(self, dataset_id: ObjectId) -> GetDatasetTrainingQueueRequestBuilder:
+        self._set("dataset_id", dataset_id)
         return self

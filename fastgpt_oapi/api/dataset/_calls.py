@@ -27,6 +27,7 @@ from fastgpt_oapi.api.dataset.model import (
     DataListItem,
     DatasetDetail,
     DatasetListV2Item,
+    DatasetTrainingQueue,
     DeleteDataIndexRequest,
     DeleteDataRequest,
     DeleteDatasetRequest,
@@ -34,6 +35,7 @@ from fastgpt_oapi.api.dataset.model import (
     GetCollectionTrainingDetailRequest,
     GetDataRequest,
     GetDatasetRequest,
+    GetDatasetTrainingQueueRequest,
     GetQuoteDataRequest,
     InsertDataRequest,
     InsertDataResponse,
@@ -545,4 +547,19 @@ class DatasetCalls(Service[DatasetServiceWithRawResponse]):
     async def aget_quote_data(
         self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
     ) -> QuoteData:
+        return await self._http.arequest(request, request_option)
+
+    def get_dataset_training_queue(
+        self, request: GetDatasetTrainingQueueRequest, request_option: RequestOption | None = None
+    ) -> DatasetTrainingQueue:
+        """`GET /api/core/dataset/training/getDatasetTrainingQueue?datasetId=`: how much of a dataset is
+        still in the training queue (read permission on the dataset). Source:
+        `GetDatasetTrainingQueueQuerySchema` in `packages/global/openapi/core/dataset/training/api.ts`
+        @ 6398f9d4 and the handler `projects/app/src/pages/api/core/dataset/training/getDatasetTrainingQueue.ts`
+        @ 0c991a91 (`authDataset` with `authApiKey: true`)."""
+        return self._http.request(request, request_option)
+
+    async def aget_dataset_training_queue(
+        self, request: GetDatasetTrainingQueueRequest, request_option: RequestOption | None = None
+    ) -> DatasetTrainingQueue:
         return await self._http.arequest(request, request_option)

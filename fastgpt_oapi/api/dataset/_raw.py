@@ -24,6 +24,7 @@ from fastgpt_oapi.api.dataset.model import (
     DataDetail,
     DataIndexResponse,
     DatasetDetail,
+    DatasetTrainingQueue,
     DeleteCollectionRequest,
     DeleteDataIndexRequest,
     DeleteDataRequest,
@@ -32,6 +33,7 @@ from fastgpt_oapi.api.dataset.model import (
     GetCollectionTrainingDetailRequest,
     GetDataRequest,
     GetDatasetRequest,
+    GetDatasetTrainingQueueRequest,
     GetQuoteDataRequest,
     InsertDataRequest,
     InsertDataResponse,
@@ -432,6 +434,22 @@ class DatasetServiceWithRawResponse:
         self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
     ) -> RawResponse[QuoteData]:
         return cast("RawResponse[QuoteData]", await self._service.aget_quote_data(request, request_option))
+
+    def get_dataset_training_queue(
+        self, request: GetDatasetTrainingQueueRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[DatasetTrainingQueue]:
+        return cast(
+            "RawResponse[DatasetTrainingQueue]",
+            self._service.get_dataset_training_queue(request, request_option),
+        )
+
+    async def aget_dataset_training_queue(
+        self, request: GetDatasetTrainingQueueRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[DatasetTrainingQueue]:
+        return cast(
+            "RawResponse[DatasetTrainingQueue]",
+            await self._service.aget_dataset_training_queue(request, request_option),
+        )
 
     def create_file_collection(
         self,

@@ -1901,3 +1901,40 @@ class GetQuoteDataRequest(APIRequest[QuoteData]):
     id: ObjectId
 
     builder: ClassVar[Builds[GetQuoteDataRequestBuilder]] = Builds()
+
+
+# ---- training/getDatasetTrainingQueue -------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from ._builders import GetDatasetTrainingQueueRequestBuilder
+
+__all__ += ["DatasetTrainingQueue", "GetDatasetTrainingQueueRequest", "GetDatasetTrainingQueueRequestBuilder"]
+
+
+class DatasetTrainingQueue(FastGPTModel):
+    """`get_dataset_training_queue`'s answer: `rebuilding_count`, the dataset's chunks whose vectors are
+    being rebuilt (after a change of its embedding model); `training_count`, its training tasks still
+    queued, failed ones included. Source: `GetDatasetTrainingQueueResponseSchema` in
+    `packages/global/openapi/core/dataset/training/api.ts` @ 6398f9d4."""
+
+    rebuilding_count: int = 0
+    training_count: int = 0
+
+
+class GetDatasetTrainingQueueRequest(APIRequest[DatasetTrainingQueue]):
+    """`GET /api/core/dataset/training/getDatasetTrainingQueue?datasetId=`: how much of a dataset is
+    still in the training queue (read permission on the dataset). Source:
+    `GetDatasetTrainingQueueQuerySchema` in `packages/global/openapi/core/dataset/training/api.ts`
+    @ 6398f9d4 and the handler `projects/app/src/pages/api/core/dataset/training/getDatasetTrainingQueue.ts`
+    @ 0c991a91 (`authDataset` with `authApiKey: true`)."""
+
+    route = Route(
+        "GET",
+        "/api/core/dataset/training/getDatasetTrainingQueue",
+        query=frozenset({"dataset_id"}),
+        call="get_dataset_training_queue",
+    )
+
+    dataset_id: ObjectId
+
+    builder: ClassVar[Builds[GetDatasetTrainingQueueRequestBuilder]] = Builds()

@@ -1,5 +1,5 @@
-"""Datasets: `create`, `list`, `listV2` (4.17), `detail`, `delete` and `searchTest` under
-`/api/core/dataset/`.
+"""Datasets: `create`, `list`, `listV2` (4.17), `detail`, `delete`, `searchTest` and
+`training/getDatasetTrainingQueue` under `/api/core/dataset/`.
 
 Sources: `packages/global/openapi/core/dataset/{index.ts, api.ts}` and the handlers under
 `projects/app/src/pages/api/core/dataset/` at f88b51b5 (4.16.0-beta1); `listV2`:
@@ -229,6 +229,18 @@ def _list_datasets_v2(state: State, params: Params) -> dict[str, Any]:
     return {"list": [dataset_list_item(d, created=True) for d in page], "total": len(found)}
 
 
+def _training_queue(state: State, params: Params) -> dict[str, int]:
+    """`training/getDatasetTrainingQueue` (`getDatasetTrainingQueue.ts` @ 0c991a91): the dataset's
+    training tasks, a failed parse counted too (FastGPT keeps a failed task, with its error, in the
+    queue). Assumed: the emulator rebuilds no vectors, so `rebuildingCount` is always 0."""
+    validate(params, {"datasetId": ("required", z.object_id)})
+    dataset = find_dataset(state, params["datasetId"])
+    store = state.datasets
+    mine = [c for c in store.collections.values() if c.dataset_id == dataset.id]
+    queued = sum(len(store.tasks(c)) + store.parse_failed(c) for c in mine)
+    return {"rebuildingCount": 0, "trainingCount": queued}
+
+
 ROUTES = (
     route("create", _create_dataset, since="4.4.5"),
     route("list", _list_datasets, since="4.4.5"),
@@ -236,4 +248,5 @@ ROUTES = (
     route("detail", _dataset_detail, since="4.4.5", reads="query"),
     route("delete", _delete_dataset, since="4.4.5", reads="query"),
     route("searchTest", _search_test, since="4.4.5"),
+    route("training/getDatasetTrainingQueue", _training_queue, since=None, reads="query"),
 )
