@@ -24,6 +24,15 @@ async def run(mode: str, sync: Callable[[], T], async_: Callable[[], Awaitable[T
     return await async_()
 
 
+async def call(mode: str, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`method(*args, **kwargs)`, or its async twin (`a` + its name, on the same service) awaited, as
+    `mode` says: `await call(io_mode, client.dataset.get_dataset, request)`."""
+    if mode == "sync":
+        return method(*args, **kwargs)
+    twin: Callable[..., Awaitable[T]] = getattr(method.__self__, "a" + method.__name__)  # type: ignore[attr-defined]
+    return await twin(*args, **kwargs)
+
+
 async def drain(
     mode: str, sync: Callable[[], Iterable[T]], async_: Callable[[], AsyncIterable[T]]
 ) -> list[T]:

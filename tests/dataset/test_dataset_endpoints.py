@@ -21,7 +21,7 @@ import httpx
 import pytest
 from conftest import envelope, fixture_json, make_client
 from endpoint_cases import Case, Fixture, check, table
-from http_support import Wire, body_of, drain, query_of, run
+from http_support import Wire, body_of, call, drain, query_of, run
 
 from fastgpt_oapi.api.dataset.model import (
     CreateApiCollectionRequest,
@@ -179,58 +179,6 @@ async def test_wire(case: Case, way: str) -> None:
     await check(case, way)
 
 
-async def test_the_emulator_counts_training_tasks_by_mode(io_mode: str) -> None:
-    now = [1_790_000_000.0]
-    async with FakeFastGPT(clock=lambda: now[0], training_delay=20).client() as client:
-        dataset_id = client.dataset.create_dataset(CreateDatasetRequest(name="kb")).id
-        first, second = (
-            client.dataset.create_text_collection(
-                CreateTextCollectionRequest(dataset_id=dataset_id, name=name, text="one.\n\ntwo.")
-            ).collection_id
-            for name in ("a", "b")
-        )
-        get, aget = (
-            client.dataset.get_collection_training_detail,
-            client.dataset.aget_collection_training_detail,
-        )
-
-        async def detail(collection_id: str) -> Any:
-            request = GetCollectionTrainingDetailRequest(collection_id=collection_id)
-            return await run(io_mode, lambda: get(request), lambda: aget(request))
-
-        parsing, behind = await detail(first), await detail(second)
-        now[0] += 20
-        done = await detail(first)
-        binary = CreateFileCollectionRequest(dataset_id=dataset_id, file=b"\x00\xff", filename="a.txt")
-        broken = client.dataset.create_file_collection(binary).collection_id
-        reading = await detail(broken)
-        now[0] += 20
-        failed = await detail(broken)
-    assert (parsing.training_type, parsing.training_counts["parse"], parsing.trained_count) == ("chunk", 1, 0)
-    assert (sum(parsing.queued_counts.values()), behind.queued_counts["parse"]) == (0, 1)
-    assert (sum(done.training_counts.values()), done.trained_count) == (0, 1)
-    assert (reading.training_counts["parse"], sum(reading.error_counts.values())) == (1, 0)
-    assert (failed.error_counts["parse"], sum(failed.training_counts.values())) == (1, 0)
-
-
-async def test_the_emulator_answers_a_chunk_with_its_collection(io_mode: str) -> None:
-    async with FakeFastGPT().client() as client:
-        dataset_id = client.dataset.create_dataset(CreateDatasetRequest(name="kb")).id
-        manual = CreateCollectionRequest(dataset_id=dataset_id, name="manual", type="virtual")
-        collection_id = client.dataset.create_collection(manual).id
-        insert = InsertDataRequest(collection_id=collection_id, q="What is FastGPT?", a="A platform.")
-        request = GetQuoteDataRequest(id=client.dataset.insert_data(insert).id)
-        get, aget = client.dataset.get_quote_data, client.dataset.aget_quote_data
-        quote = await run(io_mode, lambda: get(request), lambda: aget(request))
-    assert (quote.q, quote.a) == ("What is FastGPT?", "A platform.")
-    assert quote.collection is not None
-    assert (quote.collection.id, quote.collection.dataset_id, quote.collection.name) == (
-        collection_id,
-        dataset_id,
-        "manual",
-    )
-
-
 # ---- datasets -----------------------------------------------------------------------------------
 
 
@@ -349,19 +297,16 @@ async def test_the_emulator_counts_a_datasets_training_queue(io_mode: str) -> No
         for name in ("a", "b"):
             text = CreateTextCollectionRequest(dataset_id=dataset_id, name=name, text="one.\n\ntwo.")
             client.dataset.create_text_collection(text)
-        get, aget = client.dataset.get_dataset_training_queue, client.dataset.aget_dataset_training_queue
-
-        async def queue(of: str) -> Any:
-            request = GetDatasetTrainingQueueRequest(dataset_id=of)
-            return await run(io_mode, lambda: get(request), lambda: aget(request))
-
-        parsing, elsewhere = await queue(dataset_id), await queue(other_id)
+        queue = client.dataset.get_dataset_training_queue
+        mine = GetDatasetTrainingQueueRequest(dataset_id=dataset_id)
+        parsing = await call(io_mode, queue, mine)
+        elsewhere = await call(io_mode, queue, GetDatasetTrainingQueueRequest(dataset_id=other_id))
         now[0] += 20
-        done = await queue(dataset_id)
+        done = await call(io_mode, queue, mine)
         binary = CreateFileCollectionRequest(dataset_id=dataset_id, file=b"\x00\xff", filename="a.txt")
         client.dataset.create_file_collection(binary)
         now[0] += 20
-        failed = await queue(dataset_id)
+        failed = await call(io_mode, queue, mine)
     assert (parsing.training_count, parsing.rebuilding_count, elsewhere.training_count) == (2, 0, 0)
     assert (done.training_count, failed.training_count) == (0, 1)
 
@@ -441,6 +386,33 @@ async def test_search_test_by_images_alone(io_mode: str) -> None:
 
 
 # ---- collections --------------------------------------------------------------------------------
+
+
+async def test_the_emulator_counts_training_tasks_by_mode(io_mode: str) -> None:
+    now = [1_790_000_000.0]
+    async with FakeFastGPT(clock=lambda: now[0], training_delay=20).client() as client:
+        dataset_id = client.dataset.create_dataset(CreateDatasetRequest(name="kb")).id
+        first, second = (
+            client.dataset.create_text_collection(
+                CreateTextCollectionRequest(dataset_id=dataset_id, name=name, text="one.\n\ntwo.")
+            ).collection_id
+            for name in ("a", "b")
+        )
+        get, of = client.dataset.get_collection_training_detail, GetCollectionTrainingDetailRequest
+        parsing = await call(io_mode, get, of(collection_id=first))
+        behind = await call(io_mode, get, of(collection_id=second))
+        now[0] += 20
+        done = await call(io_mode, get, of(collection_id=first))
+        binary = CreateFileCollectionRequest(dataset_id=dataset_id, file=b"\x00\xff", filename="a.txt")
+        broken = client.dataset.create_file_collection(binary).collection_id
+        reading = await call(io_mode, get, of(collection_id=broken))
+        now[0] += 20
+        failed = await call(io_mode, get, of(collection_id=broken))
+    assert (parsing.training_type, parsing.training_counts["parse"], parsing.trained_count) == ("chunk", 1, 0)
+    assert (sum(parsing.queued_counts.values()), behind.queued_counts["parse"]) == (0, 1)
+    assert (sum(done.training_counts.values()), done.trained_count) == (0, 1)
+    assert (reading.training_counts["parse"], sum(reading.error_counts.values())) == (1, 0)
+    assert (failed.error_counts["parse"], sum(failed.training_counts.values())) == (1, 0)
 
 
 async def test_create_collection(io_mode: str) -> None:
@@ -819,6 +791,23 @@ async def test_delete_falls_back_to_delete_with_the_id_in_the_query_once(
 
 
 # ---- data ---------------------------------------------------------------------------------------
+
+
+async def test_the_emulator_answers_a_chunk_with_its_collection(io_mode: str) -> None:
+    async with FakeFastGPT().client() as client:
+        dataset_id = client.dataset.create_dataset(CreateDatasetRequest(name="kb")).id
+        manual = CreateCollectionRequest(dataset_id=dataset_id, name="manual", type="virtual")
+        collection_id = client.dataset.create_collection(manual).id
+        insert = InsertDataRequest(collection_id=collection_id, q="What is FastGPT?", a="A platform.")
+        request = GetQuoteDataRequest(id=client.dataset.insert_data(insert).id)
+        quote = await call(io_mode, client.dataset.get_quote_data, request)
+    assert (quote.q, quote.a) == ("What is FastGPT?", "A platform.")
+    assert quote.collection is not None
+    assert (quote.collection.id, quote.collection.dataset_id, quote.collection.name) == (
+        collection_id,
+        dataset_id,
+        "manual",
+    )
 
 
 async def test_push_data_takes_items_and_dicts(io_mode: str) -> None:

@@ -292,6 +292,14 @@ class SearchTestRequestBuilder(RequestBuilder[SearchTestRequest]):
         return self
 
 
+class GetDatasetTrainingQueueRequestBuilder(RequestBuilder[GetDatasetTrainingQueueRequest]):
+    _model = GetDatasetTrainingQueueRequest
+
+    def dataset_id(self, dataset_id: ObjectId) -> GetDatasetTrainingQueueRequestBuilder:
+        self._set("dataset_id", dataset_id)
+        return self
+
+
 class CreateCollectionRequestBuilder(RequestBuilder[CreateCollectionRequest]):
     _model = CreateCollectionRequest
 
@@ -974,6 +982,14 @@ class DeleteDataRequestBuilder(RequestBuilder[DeleteDataRequest]):
         return self
 
 
+class GetQuoteDataRequestBuilder(RequestBuilder[GetQuoteDataRequest]):
+    _model = GetQuoteDataRequest
+
+    def id(self, id: ObjectId) -> GetQuoteDataRequestBuilder:
+        self._set("id", id)
+        return self
+
+
 class ListDatasetsV2RequestBuilder(RequestBuilder[ListDatasetsV2Request]):
     _model = ListDatasetsV2Request
 
@@ -1315,20 +1331,4 @@ class CreateFileIdCollectionRequestBuilder(RequestBuilder[CreateFileIdCollection
 
     def file_id(self, file_id: str) -> CreateFileIdCollectionRequestBuilder:
         self._set("file_id", file_id)
-        return self
-
-
-class GetQuoteDataRequestBuilder(RequestBuilder[GetQuoteDataRequest]):
-    _model = GetQuoteDataRequest
-
-    def id(self, id: ObjectId) -> GetQuoteDataRequestBuilder:
-        self._set("id", id)
-        return self
-
-
-class GetDatasetTrainingQueueRequestBuilder(RequestBuilder[GetDatasetTrainingQueueRequest]):
-    _model = GetDatasetTrainingQueueRequest
-
-    def dataset_id(self, dataset_id: ObjectId) -> GetDatasetTrainingQueueRequestBuilder:
-        self._set("dataset_id", dataset_id)
         return self

@@ -150,6 +150,21 @@ class DatasetCalls(Service[DatasetServiceWithRawResponse]):
     ) -> SearchTestResponse:
         return await self._http.arequest(request, request_option)
 
+    def get_dataset_training_queue(
+        self, request: GetDatasetTrainingQueueRequest, request_option: RequestOption | None = None
+    ) -> DatasetTrainingQueue:
+        """`GET /api/core/dataset/training/getDatasetTrainingQueue?datasetId=`: how much of a dataset is
+        still in the training queue (read permission on the dataset). Source:
+        `GetDatasetTrainingQueueQuerySchema` in `packages/global/openapi/core/dataset/training/api.ts`
+        @ 6398f9d4 and the handler `projects/app/src/pages/api/core/dataset/training/getDatasetTrainingQueue.ts`
+        @ 0c991a91 (`authDataset` with `authApiKey: true`)."""
+        return self._http.request(request, request_option)
+
+    async def aget_dataset_training_queue(
+        self, request: GetDatasetTrainingQueueRequest, request_option: RequestOption | None = None
+    ) -> DatasetTrainingQueue:
+        return await self._http.arequest(request, request_option)
+
     def create_collection(
         self, request: CreateCollectionRequest, request_option: RequestOption | None = None
     ) -> CreateCollectionResponse:
@@ -387,6 +402,22 @@ class DatasetCalls(Service[DatasetServiceWithRawResponse]):
     ) -> OperationResponse:
         return await self._http.arequest(request, request_option)
 
+    def get_quote_data(
+        self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
+    ) -> QuoteData:
+        """`POST /api/core/dataset/data/getQuoteData`: one chunk's text with its collection, by the chunk's
+        id, as the chat's quote reader asks for it (read permission on the dataset). FastGPT's other form,
+        by a chat (`appId`, `chatId`, `chatItemDataId`, share-link fields), is for chat users and not sent
+        here. Source: `GetQuoteDataBodySchema` in `packages/global/openapi/core/dataset/data/api.ts` @ 054c3f18
+        and the handler `projects/app/src/pages/api/core/dataset/data/getQuoteData.ts` @ 0230117a
+        (`authDatasetData` with `authApiKey: true`)."""
+        return self._http.request(request, request_option)
+
+    async def aget_quote_data(
+        self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
+    ) -> QuoteData:
+        return await self._http.arequest(request, request_option)
+
     def list_datasets_v2(
         self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
     ) -> ListDatasetsV2Response:
@@ -531,35 +562,4 @@ class DatasetCalls(Service[DatasetServiceWithRawResponse]):
     async def acreate_file_id_collection(
         self, request: CreateFileIdCollectionRequest, request_option: RequestOption | None = None
     ) -> CreateCollectionWithResultResponse:
-        return await self._http.arequest(request, request_option)
-
-    def get_quote_data(
-        self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
-    ) -> QuoteData:
-        """`POST /api/core/dataset/data/getQuoteData`: one chunk's text with its collection, by the chunk's
-        id, as the chat's quote reader asks for it (read permission on the dataset). FastGPT's other form,
-        by a chat (`appId`, `chatId`, `chatItemDataId`, share-link fields), is for chat users and not sent
-        here. Source: `GetQuoteDataBodySchema` in `packages/global/openapi/core/dataset/data/api.ts` @ 054c3f18
-        and the handler `projects/app/src/pages/api/core/dataset/data/getQuoteData.ts` @ 0230117a
-        (`authDatasetData` with `authApiKey: true`)."""
-        return self._http.request(request, request_option)
-
-    async def aget_quote_data(
-        self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
-    ) -> QuoteData:
-        return await self._http.arequest(request, request_option)
-
-    def get_dataset_training_queue(
-        self, request: GetDatasetTrainingQueueRequest, request_option: RequestOption | None = None
-    ) -> DatasetTrainingQueue:
-        """`GET /api/core/dataset/training/getDatasetTrainingQueue?datasetId=`: how much of a dataset is
-        still in the training queue (read permission on the dataset). Source:
-        `GetDatasetTrainingQueueQuerySchema` in `packages/global/openapi/core/dataset/training/api.ts`
-        @ 6398f9d4 and the handler `projects/app/src/pages/api/core/dataset/training/getDatasetTrainingQueue.ts`
-        @ 0c991a91 (`authDataset` with `authApiKey: true`)."""
-        return self._http.request(request, request_option)
-
-    async def aget_dataset_training_queue(
-        self, request: GetDatasetTrainingQueueRequest, request_option: RequestOption | None = None
-    ) -> DatasetTrainingQueue:
         return await self._http.arequest(request, request_option)

@@ -135,6 +135,22 @@ class DatasetServiceWithRawResponse:
             "RawResponse[SearchTestResponse]", await self._service.asearch_test(request, request_option)
         )
 
+    def get_dataset_training_queue(
+        self, request: GetDatasetTrainingQueueRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[DatasetTrainingQueue]:
+        return cast(
+            "RawResponse[DatasetTrainingQueue]",
+            self._service.get_dataset_training_queue(request, request_option),
+        )
+
+    async def aget_dataset_training_queue(
+        self, request: GetDatasetTrainingQueueRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[DatasetTrainingQueue]:
+        return cast(
+            "RawResponse[DatasetTrainingQueue]",
+            await self._service.aget_dataset_training_queue(request, request_option),
+        )
+
     def create_collection(
         self, request: CreateCollectionRequest, request_option: RequestOption | None = None
     ) -> RawResponse[CreateCollectionResponse]:
@@ -324,6 +340,16 @@ class DatasetServiceWithRawResponse:
             "RawResponse[OperationResponse]", await self._service.adelete_data(request, request_option)
         )
 
+    def get_quote_data(
+        self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[QuoteData]:
+        return cast("RawResponse[QuoteData]", self._service.get_quote_data(request, request_option))
+
+    async def aget_quote_data(
+        self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[QuoteData]:
+        return cast("RawResponse[QuoteData]", await self._service.aget_quote_data(request, request_option))
+
     def list_datasets_v2(
         self, request: ListDatasetsV2Request, request_option: RequestOption | None = None
     ) -> RawResponse[ListDatasetsV2Response]:
@@ -423,32 +449,6 @@ class DatasetServiceWithRawResponse:
         return cast(
             "RawResponse[CreateCollectionWithResultResponse]",
             await self._service.acreate_file_id_collection(request, request_option),
-        )
-
-    def get_quote_data(
-        self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
-    ) -> RawResponse[QuoteData]:
-        return cast("RawResponse[QuoteData]", self._service.get_quote_data(request, request_option))
-
-    async def aget_quote_data(
-        self, request: GetQuoteDataRequest, request_option: RequestOption | None = None
-    ) -> RawResponse[QuoteData]:
-        return cast("RawResponse[QuoteData]", await self._service.aget_quote_data(request, request_option))
-
-    def get_dataset_training_queue(
-        self, request: GetDatasetTrainingQueueRequest, request_option: RequestOption | None = None
-    ) -> RawResponse[DatasetTrainingQueue]:
-        return cast(
-            "RawResponse[DatasetTrainingQueue]",
-            self._service.get_dataset_training_queue(request, request_option),
-        )
-
-    async def aget_dataset_training_queue(
-        self, request: GetDatasetTrainingQueueRequest, request_option: RequestOption | None = None
-    ) -> RawResponse[DatasetTrainingQueue]:
-        return cast(
-            "RawResponse[DatasetTrainingQueue]",
-            await self._service.aget_dataset_training_queue(request, request_option),
         )
 
     def create_file_collection(

@@ -69,6 +69,8 @@ if TYPE_CHECKING:
         GetCollectionTrainingDetailRequestBuilder,
         GetDataRequestBuilder,
         GetDatasetRequestBuilder,
+        GetDatasetTrainingQueueRequestBuilder,
+        GetQuoteDataRequestBuilder,
         ListCollectionsRequestBuilder,
         ListDataRequestBuilder,
         ListDatasetsRequestBuilder,
@@ -125,6 +127,7 @@ __all__ = [
     "DatasetDetail",
     "DatasetListItem",
     "DatasetSort",
+    "DatasetTrainingQueue",
     "DatasetType",
     "DeleteCollectionRequest",
     "DeleteCollectionRequestBuilder",
@@ -142,6 +145,10 @@ __all__ = [
     "GetDataRequestBuilder",
     "GetDatasetRequest",
     "GetDatasetRequestBuilder",
+    "GetDatasetTrainingQueueRequest",
+    "GetDatasetTrainingQueueRequestBuilder",
+    "GetQuoteDataRequest",
+    "GetQuoteDataRequestBuilder",
     "HttpLink",
     "IdResponse",
     "InsertResults",
@@ -170,6 +177,7 @@ __all__ = [
     "PushDataRequest",
     "PushDataRequestBuilder",
     "PushDataResponse",
+    "QuoteData",
     "QuoteScore",
     "SearchMode",
     "SearchResult",
@@ -952,6 +960,35 @@ class SearchTestRequest(APIRequest[SearchTestResponse]):
     builder: ClassVar[Builds[SearchTestRequestBuilder]] = Builds()
 
 
+class DatasetTrainingQueue(FastGPTModel):
+    """`get_dataset_training_queue`'s answer: `rebuilding_count`, the dataset's chunks whose vectors are
+    being rebuilt (after a change of its embedding model); `training_count`, its training tasks still
+    queued, failed ones included. Source: `GetDatasetTrainingQueueResponseSchema` in
+    `packages/global/openapi/core/dataset/training/api.ts` @ 6398f9d4."""
+
+    rebuilding_count: int = 0
+    training_count: int = 0
+
+
+class GetDatasetTrainingQueueRequest(APIRequest[DatasetTrainingQueue]):
+    """`GET /api/core/dataset/training/getDatasetTrainingQueue?datasetId=`: how much of a dataset is
+    still in the training queue (read permission on the dataset). Source:
+    `GetDatasetTrainingQueueQuerySchema` in `packages/global/openapi/core/dataset/training/api.ts`
+    @ 6398f9d4 and the handler `projects/app/src/pages/api/core/dataset/training/getDatasetTrainingQueue.ts`
+    @ 0c991a91 (`authDataset` with `authApiKey: true`)."""
+
+    route = Route(
+        "GET",
+        "/api/core/dataset/training/getDatasetTrainingQueue",
+        query=frozenset({"dataset_id"}),
+        call="get_dataset_training_queue",
+    )
+
+    dataset_id: ObjectId
+
+    builder: ClassVar[Builds[GetDatasetTrainingQueueRequestBuilder]] = Builds()
+
+
 # ---- requests: collections ----------------------------------------------------------------------
 
 
@@ -1531,6 +1568,36 @@ class DeleteDataRequest(APIRequest[OperationResponse]):
     builder: ClassVar[Builds[DeleteDataRequestBuilder]] = Builds()
 
 
+class QuoteData(FastGPTModel):
+    """`get_quote_data`'s answer: a chunk's text and the collection it belongs to, as a quote shows it
+    (`GetQuoteDataResponseSchema`, `packages/global/openapi/core/dataset/data/api.ts` @ 054c3f18).
+
+    `q` is the text as `formatDatasetDataValue` gives it: for an image chunk, a Markdown image of its
+    preview URL with the description as its alt text. `collection` is the collection as stored
+    (`DatasetCollectionSchema`), not as `get_collection` fills it: its `dataset`, `permission`,
+    `file`, `source_name` and training counters stay at their defaults."""
+
+    q: str = ""
+    a: str | None = None
+    collection: CollectionDetail | None = None
+
+
+class GetQuoteDataRequest(APIRequest[QuoteData]):
+    """`POST /api/core/dataset/data/getQuoteData`: one chunk's text with its collection, by the chunk's
+    id, as the chat's quote reader asks for it (read permission on the dataset). FastGPT's other form,
+    by a chat (`appId`, `chatId`, `chatItemDataId`, share-link fields), is for chat users and not sent
+    here. Source: `GetQuoteDataBodySchema` in `packages/global/openapi/core/dataset/data/api.ts` @ 054c3f18
+    and the handler `projects/app/src/pages/api/core/dataset/data/getQuoteData.ts` @ 0230117a
+    (`authDatasetData` with `authApiKey: true`).
+    """
+
+    route = Route("POST", "/api/core/dataset/data/getQuoteData", call="get_quote_data")
+
+    id: ObjectId
+
+    builder: ClassVar[Builds[GetQuoteDataRequestBuilder]] = Builds()
+
+
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name imported from here
     __getattr__ = builders_on_demand(__name__, __all__)
 
@@ -1863,78 +1930,3 @@ class CreateFileIdCollectionRequest(APIRequest[CreateCollectionWithResultRespons
     file_id: str = Field(min_length=1)
 
     builder: ClassVar[Builds[CreateFileIdCollectionRequestBuilder]] = Builds()
-
-
-# ---- data/getQuoteData ----------------------------------------------------------------------------
-
-if TYPE_CHECKING:
-    from ._builders import GetQuoteDataRequestBuilder
-
-__all__ += ["GetQuoteDataRequest", "GetQuoteDataRequestBuilder", "QuoteData"]
-
-
-class QuoteData(FastGPTModel):
-    """`get_quote_data`'s answer: a chunk's text and the collection it belongs to, as a quote shows it
-    (`GetQuoteDataResponseSchema`, `packages/global/openapi/core/dataset/data/api.ts` @ 054c3f18).
-
-    `q` is the text as `formatDatasetDataValue` gives it: for an image chunk, a Markdown image of its
-    preview URL with the description as its alt text. `collection` is the collection as stored
-    (`DatasetCollectionSchema`), not as `get_collection` fills it: its `dataset`, `permission`,
-    `file`, `source_name` and training counters stay at their defaults."""
-
-    q: str = ""
-    a: str | None = None
-    collection: CollectionDetail | None = None
-
-
-class GetQuoteDataRequest(APIRequest[QuoteData]):
-    """`POST /api/core/dataset/data/getQuoteData`: one chunk's text with its collection, by the chunk's
-    id, as the chat's quote reader asks for it (read permission on the dataset). FastGPT's other form,
-    by a chat (`appId`, `chatId`, `chatItemDataId`, share-link fields), is for chat users and not sent
-    here. Source: `GetQuoteDataBodySchema` in `packages/global/openapi/core/dataset/data/api.ts` @ 054c3f18
-    and the handler `projects/app/src/pages/api/core/dataset/data/getQuoteData.ts` @ 0230117a
-    (`authDatasetData` with `authApiKey: true`).
-    """
-
-    route = Route("POST", "/api/core/dataset/data/getQuoteData", call="get_quote_data")
-
-    id: ObjectId
-
-    builder: ClassVar[Builds[GetQuoteDataRequestBuilder]] = Builds()
-
-
-# ---- training/getDatasetTrainingQueue -------------------------------------------------------------
-
-if TYPE_CHECKING:
-    from ._builders import GetDatasetTrainingQueueRequestBuilder
-
-__all__ += ["DatasetTrainingQueue", "GetDatasetTrainingQueueRequest", "GetDatasetTrainingQueueRequestBuilder"]
-
-
-class DatasetTrainingQueue(FastGPTModel):
-    """`get_dataset_training_queue`'s answer: `rebuilding_count`, the dataset's chunks whose vectors are
-    being rebuilt (after a change of its embedding model); `training_count`, its training tasks still
-    queued, failed ones included. Source: `GetDatasetTrainingQueueResponseSchema` in
-    `packages/global/openapi/core/dataset/training/api.ts` @ 6398f9d4."""
-
-    rebuilding_count: int = 0
-    training_count: int = 0
-
-
-class GetDatasetTrainingQueueRequest(APIRequest[DatasetTrainingQueue]):
-    """`GET /api/core/dataset/training/getDatasetTrainingQueue?datasetId=`: how much of a dataset is
-    still in the training queue (read permission on the dataset). Source:
-    `GetDatasetTrainingQueueQuerySchema` in `packages/global/openapi/core/dataset/training/api.ts`
-    @ 6398f9d4 and the handler `projects/app/src/pages/api/core/dataset/training/getDatasetTrainingQueue.ts`
-    @ 0c991a91 (`authDataset` with `authApiKey: true`)."""
-
-    route = Route(
-        "GET",
-        "/api/core/dataset/training/getDatasetTrainingQueue",
-        query=frozenset({"dataset_id"}),
-        call="get_dataset_training_queue",
-    )
-
-    dataset_id: ObjectId
-
-    builder: ClassVar[Builds[GetDatasetTrainingQueueRequestBuilder]] = Builds()
