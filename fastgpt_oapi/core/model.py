@@ -8,7 +8,7 @@ are generated from the models into `_builders.py` files by `tools/codegen.py` (`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args
 
 from pydantic import (
@@ -128,6 +128,9 @@ Fallback = tuple[str, str] | tuple[str, str, frozenset[str]]
 class Route:
     method: str
     path: str
+    # The fields (Python names) sent in the query string. A GET sends every field there: left empty,
+    # it is filled with them when the request class is made (`APIRequest`). Another method names the
+    # ones its handler reads from the query (a DELETE, often all); the others go in the body.
     query: frozenset[str] = frozenset()
     kind: RequestKind | None = None
     # Envelope endpoints answer {code, statusText, message, data}; completions answer bare JSON.
@@ -158,6 +161,10 @@ class Route:
 
 
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
+
+# The methods whose requests carry no body: every field goes in the query. (A DELETE may carry one:
+# `chat/record/delete` reads `contentIds` from it since 4.15.0.)
+_QUERY_ONLY = frozenset({"GET"})
 
 
 _CheckedT = TypeVar("_CheckedT", bound="CheckedModel")
@@ -198,6 +205,16 @@ class APIRequest(RequestPart, CheckedModel, Generic[ResponseT]):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
+        route = getattr(cls, "route", None)
+        if isinstance(route, Route) and route.method in _QUERY_ONLY:
+            fields = frozenset(cls.model_fields)
+            if not route.query:
+                cls.route = replace(route, query=fields)
+            elif route.query != fields:  # a field it would not send (nothing else carries it)
+                left = sorted(fields - route.query) or sorted(route.query - fields)
+                raise TypeError(
+                    f"{cls.__name__}: a {route.method} sends every field in its query; not {left}"
+                )
         for base in cls.__mro__:
             meta = getattr(base, "__pydantic_generic_metadata__", None)
             if meta and meta["origin"] is APIRequest and meta["args"]:

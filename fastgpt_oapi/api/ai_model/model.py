@@ -128,12 +128,7 @@ class GetModelCatalogRequest(APIRequest[ModelCatalogResponse]):
     by rank; left out, the server's order.
     """
 
-    route = Route(
-        "GET",
-        "/api/core/ai/model/catalog",
-        query=frozenset({"version", "include_source_member", "order_by"}),
-        call="get_catalog",
-    )
+    route = Route("GET", "/api/core/ai/model/catalog", call="get_catalog")
 
     version: str | None = Field(default=None, min_length=1)
     include_source_member: bool | None = None

@@ -222,9 +222,7 @@ class GetChartDataRequest(APIRequest[ChartDataResponse]):
 class GetTotalDataRequest(APIRequest[TotalDataResponse]):
     """`GET /api/proApi/core/app/logs/getTotalData` (FastGPT Pro): users, chats and points so far."""
 
-    route = Route(
-        "GET", "/api/proApi/core/app/logs/getTotalData", query=frozenset({"app_id"}), call="get_total_data"
-    )
+    route = Route("GET", "/api/proApi/core/app/logs/getTotalData", call="get_total_data")
 
     app_id: AppId | None = None
 

@@ -466,12 +466,7 @@ class GetChatInitRequest(APIRequest[ChatInitResponse]):
     configuration alone.
     """
 
-    route = Route(
-        "GET",
-        "/api/core/chat/init",
-        query=frozenset({"app_id", "chat_id", "load_custom_feedbacks"}),
-        call="get_chat_init",
-    )
+    route = Route("GET", "/api/core/chat/init", call="get_chat_init")
 
     app_id: AppId | None = None
     chat_id: str = Field(min_length=1)
@@ -524,7 +519,6 @@ class GetRecordDetailRequest(APIRequest[RecordDetailResponse]):
     route = Route(
         "GET",
         "/api/core/chat/record/getResData",
-        query=frozenset({"app_id", "chat_id", "data_id"}),
         fallbacks=(("GET", "/api/core/chat/getResData"),),
         call="get_record_detail",
     )

@@ -891,7 +891,7 @@ class ListDatasetsRequest(APIRequest[ListDatasetsResponse]):
 class GetDatasetRequest(APIRequest[DatasetDetail]):
     """`GET /api/core/dataset/detail?id=`: one dataset. Source (FastGPT f88b51b5): `GetDatasetDetailQuerySchema` (`api.ts` at f88b51b5)."""
 
-    route = Route("GET", "/api/core/dataset/detail", query=frozenset({"id"}), call="get_dataset")
+    route = Route("GET", "/api/core/dataset/detail", call="get_dataset")
 
     id: ObjectId
 
@@ -980,7 +980,6 @@ class GetDatasetTrainingQueueRequest(APIRequest[DatasetTrainingQueue]):
     route = Route(
         "GET",
         "/api/core/dataset/training/getDatasetTrainingQueue",
-        query=frozenset({"dataset_id"}),
         call="get_dataset_training_queue",
     )
 
@@ -1236,9 +1235,7 @@ class GetCollectionRequest(APIRequest[CollectionDetail]):
     """`GET /api/core/dataset/collection/detail?id=`: one collection. Source (FastGPT f88b51b5):
     `GetCollectionDetailQuerySchema` in `collection/api.ts` and `collection/detail.ts`."""
 
-    route = Route(
-        "GET", "/api/core/dataset/collection/detail", query=frozenset({"id"}), call="get_collection"
-    )
+    route = Route("GET", "/api/core/dataset/collection/detail", call="get_collection")
 
     id: ObjectId
 
@@ -1275,12 +1272,7 @@ class GetCollectionTrainingDetailRequest(APIRequest[CollectionTrainingDetail]):
     stands, task by task. Source: `GetCollectionTrainingDetailQuerySchema` in `collection/api.ts` and
     `projects/app/src/pages/api/core/dataset/collection/trainingDetail.ts`, both @ 054c3f18."""
 
-    route = Route(
-        "GET",
-        "/api/core/dataset/collection/trainingDetail",
-        query=frozenset({"collection_id"}),
-        call="get_collection_training_detail",
-    )
+    route = Route("GET", "/api/core/dataset/collection/trainingDetail", call="get_collection_training_detail")
 
     collection_id: ObjectId
 
@@ -1529,7 +1521,7 @@ class GetDataRequest(APIRequest[DataDetail]):
     """`GET /api/core/dataset/data/detail?id=`: one chunk with its indexes. Source (FastGPT f88b51b5):
     `GetDatasetDataDetailQuerySchema` in `data/api.ts` and `data/detail.ts`."""
 
-    route = Route("GET", "/api/core/dataset/data/detail", query=frozenset({"id"}), call="get_data")
+    route = Route("GET", "/api/core/dataset/data/detail", call="get_data")
 
     id: ObjectId
 
