@@ -41,6 +41,7 @@ from fastgpt_oapi.api.dataset.model import (
     GetDatasetRequest,
     GetDatasetTrainingQueueRequest,
     GetQuoteDataRequest,
+    GetTrainingDataDetailRequest,
     InsertDataRequest,
     ListCollectionsRequest,
     ListDataRequest,
@@ -150,6 +151,29 @@ CASES = [
         "GET /api/core/dataset/collection/trainingDetail",
         query={"collectionId": COLLECTION},
         answer={"trainingType": "chunk", "trainingCounts": {"chunk": 2}, "trainedCount": 5},
+    ),
+    Case(
+        "dataset.get_training_data_detail",
+        GetTrainingDataDetailRequest(collection_id=COLLECTION, data_id=DATA),
+        "POST /api/core/dataset/training/getTrainingDataDetail",
+        body={"collectionId": COLLECTION, "dataId": DATA},
+        # `GetTrainingDataDetailResponseSchema` (training/api.ts @ 09bba826)
+        answer={
+            "_id": DATA,
+            "datasetId": DATASET,
+            "collectionId": COLLECTION,
+            "mode": "image",
+            "q": "",
+            "imagePreviewUrl": "https://example.com/image.png",
+        },
+    ),
+    Case(
+        "dataset.get_training_data_detail",
+        GetTrainingDataDetailRequest(collection_id=COLLECTION, data_id=DATA, dataset_id=DATASET),
+        "POST /api/core/dataset/training/getTrainingDataDetail",
+        body={"collectionId": COLLECTION, "dataId": DATA, "datasetId": DATASET},
+        answer={"_id": DATA, "datasetId": DATASET, "mode": "chunk", "q": "one", "a": "1"},  # @ 6398f9d4
+        name="get_training_data_detail-older-server",
     ),
     Case(
         "dataset.delete_data",
@@ -386,6 +410,25 @@ async def test_search_test_by_images_alone(io_mode: str) -> None:
 
 
 # ---- collections --------------------------------------------------------------------------------
+
+
+async def test_the_emulator_answers_a_training_item_while_it_trains(io_mode: str) -> None:
+    now = [1_790_000_000.0]
+    async with FakeFastGPT(clock=lambda: now[0], training_delay=20).client() as client:
+        dataset_id = client.dataset.create_dataset(CreateDatasetRequest(name="kb")).id
+        manual = CreateCollectionRequest(dataset_id=dataset_id, name="manual", type="virtual")
+        collection_id = client.dataset.create_collection(manual).id
+        push = PushDataRequest(collection_id=collection_id, data=[DataItem(q="one", a="1")])
+        client.dataset.push_data(push)
+        data_id = client.dataset.list_data(ListDataRequest(collection_id=collection_id)).list[0].id
+        get, of = client.dataset.get_training_data_detail, GetTrainingDataDetailRequest
+        queued = await call(io_mode, get, of(collection_id=collection_id, data_id=data_id))
+        unknown = await call(io_mode, get, of(collection_id=collection_id, data_id=DATA))
+        now[0] += 20
+        trained = await call(io_mode, get, of(collection_id=collection_id, data_id=data_id))
+    assert (queued.id, queued.dataset_id, queued.collection_id) == (data_id, dataset_id, collection_id)
+    assert (queued.mode, queued.q, queued.a, queued.image_preview_url) == ("chunk", "one", "1", None)
+    assert (unknown.id, unknown.mode, trained.id, trained.q) == ("", None, "", None)
 
 
 async def test_the_emulator_counts_training_tasks_by_mode(io_mode: str) -> None:

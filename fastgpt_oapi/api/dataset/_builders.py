@@ -39,6 +39,7 @@ from fastgpt_oapi.api.dataset.model import (
     GetDatasetRequest,
     GetDatasetTrainingQueueRequest,
     GetQuoteDataRequest,
+    GetTrainingDataDetailRequest,
     HttpLink,
     IndexText,
     InsertDataRequest,
@@ -85,6 +86,7 @@ __all__ = [
     "GetDatasetRequestBuilder",
     "GetDatasetTrainingQueueRequestBuilder",
     "GetQuoteDataRequestBuilder",
+    "GetTrainingDataDetailRequestBuilder",
     "InsertDataRequestBuilder",
     "ListCollectionsRequestBuilder",
     "ListDataRequestBuilder",
@@ -813,6 +815,22 @@ class GetCollectionTrainingDetailRequestBuilder(RequestBuilder[GetCollectionTrai
 
     def collection_id(self, collection_id: ObjectId) -> GetCollectionTrainingDetailRequestBuilder:
         self._set("collection_id", collection_id)
+        return self
+
+
+class GetTrainingDataDetailRequestBuilder(RequestBuilder[GetTrainingDataDetailRequest]):
+    _model = GetTrainingDataDetailRequest
+
+    def collection_id(self, collection_id: ObjectId) -> GetTrainingDataDetailRequestBuilder:
+        self._set("collection_id", collection_id)
+        return self
+
+    def data_id(self, data_id: ObjectId) -> GetTrainingDataDetailRequestBuilder:
+        self._set("data_id", data_id)
+        return self
+
+    def dataset_id(self, dataset_id: ObjectId | None) -> GetTrainingDataDetailRequestBuilder:
+        self._set("dataset_id", dataset_id)
         return self
 
 

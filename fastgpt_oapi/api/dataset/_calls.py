@@ -37,6 +37,7 @@ from fastgpt_oapi.api.dataset.model import (
     GetDatasetRequest,
     GetDatasetTrainingQueueRequest,
     GetQuoteDataRequest,
+    GetTrainingDataDetailRequest,
     InsertDataRequest,
     InsertDataResponse,
     ListCollectionsRequest,
@@ -54,6 +55,7 @@ from fastgpt_oapi.api.dataset.model import (
     SearchTestResponse,
     SyncCollectionRequest,
     SyncCollectionResponse,
+    TrainingDataDetail,
     UpdateCollectionRequest,
     UpdateDataIndexRequest,
     UpdateDataRequest,
@@ -285,6 +287,24 @@ class DatasetCalls(Service[DatasetServiceWithRawResponse]):
     async def aget_collection_training_detail(
         self, request: GetCollectionTrainingDetailRequest, request_option: RequestOption | None = None
     ) -> CollectionTrainingDetail:
+        return await self._http.arequest(request, request_option)
+
+    def get_training_data_detail(
+        self, request: GetTrainingDataDetailRequest, request_option: RequestOption | None = None
+    ) -> TrainingDataDetail:
+        """`POST /api/core/dataset/training/getTrainingDataDetail`: one item of a collection's training
+        queue (a failed chunk, as the web client shows it before it is edited and queued again), by the
+        collection and the item's id (read permission on the collection). `dataset_id` is for older
+        servers, which read it from the body and look the item up by it (`GetTrainingDataDetailBodySchema`
+        @ 6398f9d4); newer ones take the collection's own and drop it. Source: `GetTrainingDataDetailBodySchema`
+        in `packages/global/openapi/core/dataset/training/api.ts` @ 09bba826 and the handler
+        `projects/app/src/pages/api/core/dataset/training/getTrainingDataDetail.ts` @ 1351e509
+        (`authDatasetCollection` with `authApiKey: true`; a newer stored version reads the same)."""
+        return self._http.request(request, request_option)
+
+    async def aget_training_data_detail(
+        self, request: GetTrainingDataDetailRequest, request_option: RequestOption | None = None
+    ) -> TrainingDataDetail:
         return await self._http.arequest(request, request_option)
 
     def update_collection(

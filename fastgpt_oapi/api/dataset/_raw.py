@@ -35,6 +35,7 @@ from fastgpt_oapi.api.dataset.model import (
     GetDatasetRequest,
     GetDatasetTrainingQueueRequest,
     GetQuoteDataRequest,
+    GetTrainingDataDetailRequest,
     InsertDataRequest,
     InsertDataResponse,
     ListCollectionsRequest,
@@ -52,6 +53,7 @@ from fastgpt_oapi.api.dataset.model import (
     SearchTestResponse,
     SyncCollectionRequest,
     SyncCollectionResponse,
+    TrainingDataDetail,
     UpdateCollectionRequest,
     UpdateDataIndexRequest,
     UpdateDataRequest,
@@ -255,6 +257,21 @@ class DatasetServiceWithRawResponse:
         return cast(
             "RawResponse[CollectionTrainingDetail]",
             await self._service.aget_collection_training_detail(request, request_option),
+        )
+
+    def get_training_data_detail(
+        self, request: GetTrainingDataDetailRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[TrainingDataDetail]:
+        return cast(
+            "RawResponse[TrainingDataDetail]", self._service.get_training_data_detail(request, request_option)
+        )
+
+    async def aget_training_data_detail(
+        self, request: GetTrainingDataDetailRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[TrainingDataDetail]:
+        return cast(
+            "RawResponse[TrainingDataDetail]",
+            await self._service.aget_training_data_detail(request, request_option),
         )
 
     def update_collection(

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         GetDatasetRequestBuilder,
         GetDatasetTrainingQueueRequestBuilder,
         GetQuoteDataRequestBuilder,
+        GetTrainingDataDetailRequestBuilder,
         ListCollectionsRequestBuilder,
         ListDataRequestBuilder,
         ListDatasetsRequestBuilder,
@@ -149,6 +150,8 @@ __all__ = [
     "GetDatasetTrainingQueueRequestBuilder",
     "GetQuoteDataRequest",
     "GetQuoteDataRequestBuilder",
+    "GetTrainingDataDetailRequest",
+    "GetTrainingDataDetailRequestBuilder",
     "HttpLink",
     "IdResponse",
     "InsertResults",
@@ -190,6 +193,7 @@ __all__ = [
     "SyncCollectionResponse",
     "TagInput",
     "TagValue",
+    "TrainingDataDetail",
     "TrainingProgress",
     "TrainingType",
     "UpdateCollectionRequest",
@@ -1277,6 +1281,42 @@ class GetCollectionTrainingDetailRequest(APIRequest[CollectionTrainingDetail]):
     collection_id: ObjectId
 
     builder: ClassVar[Builds[GetCollectionTrainingDetailRequestBuilder]] = Builds()
+
+
+class TrainingDataDetail(OperationResponse):
+    """`get_training_data_detail`'s answer: one item of the training queue, with its training `mode`
+    (`"chunk"`, `"qa"`, `"image"`, ...), its text, and for an image a signed `image_preview_url` (valid
+    30 minutes). FastGPT answers `data: null` for an item it does not find (trained, deleted, or
+    another collection's): every field then keeps its default, `id` is `""`. Source:
+    `GetTrainingDataDetailResponseSchema` in `packages/global/openapi/core/dataset/training/api.ts`
+    @ 09bba826 (a newer stored version, without its commit, reads the same)."""
+
+    id: str = Field(default="", validation_alias=_ID, serialization_alias="_id")
+    dataset_id: str | None = None
+    collection_id: str | None = None  # older servers leave it out (the schema @ 6398f9d4)
+    mode: str | None = None
+    q: str | None = None
+    a: str | None = None
+    image_preview_url: str | None = None
+
+
+class GetTrainingDataDetailRequest(APIRequest[TrainingDataDetail]):
+    """`POST /api/core/dataset/training/getTrainingDataDetail`: one item of a collection's training
+    queue (a failed chunk, as the web client shows it before it is edited and queued again), by the
+    collection and the item's id (read permission on the collection). `dataset_id` is for older
+    servers, which read it from the body and look the item up by it (`GetTrainingDataDetailBodySchema`
+    @ 6398f9d4); newer ones take the collection's own and drop it. Source: `GetTrainingDataDetailBodySchema`
+    in `packages/global/openapi/core/dataset/training/api.ts` @ 09bba826 and the handler
+    `projects/app/src/pages/api/core/dataset/training/getTrainingDataDetail.ts` @ 1351e509
+    (`authDatasetCollection` with `authApiKey: true`; a newer stored version reads the same)."""
+
+    route = Route("POST", "/api/core/dataset/training/getTrainingDataDetail", call="get_training_data_detail")
+
+    collection_id: ObjectId
+    data_id: ObjectId
+    dataset_id: ObjectId | None = None
+
+    builder: ClassVar[Builds[GetTrainingDataDetailRequestBuilder]] = Builds()
 
 
 class UpdateCollectionRequest(APIRequest[OperationResponse]):

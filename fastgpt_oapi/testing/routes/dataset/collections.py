@@ -1,5 +1,5 @@
 """Collections once made: `collection/listV2`, `detail`, `update`, `delete` and `sync` under
-`/api/core/dataset/`; making them is `collection_create.py`.
+`/api/core/dataset/`, with `training/getTrainingDataDetail`; making them is `collection_create.py`.
 
 Sources: `packages/global/openapi/core/dataset/collection/{index.ts, api.ts}` and the handlers under
 `projects/app/src/pages/api/core/dataset/collection/` at f88b51b5 (4.16.0-beta1), with the 4.17 and
@@ -169,6 +169,22 @@ def _training_detail(state: State, params: Params) -> dict[str, Any]:
     }
 
 
+def _training_data_detail(state: State, params: Params) -> dict[str, Any] | None:
+    """`training/getTrainingDataDetail` (`getTrainingDataDetail.ts` @ 1351e509): one item of the
+    collection's training queue, or null when it has none by that id. Assumed: the emulator's items
+    are its chunks still training, by the chunk's id (FastGPT's queue items have ids of their own);
+    a source's parse task has none; an image's `imagePreviewUrl` is not sent (nothing to sign).
+    `datasetId`, which older servers read, is stripped as the current schema strips it."""
+    validate(params, {"collectionId": ("required", z.object_id), "dataId": ("required", z.object_id)})
+    collection = find_collection(state, params["collectionId"])
+    store = state.datasets
+    data = store.data.get(params["dataId"].lower())
+    if data is None or data.collection_id != collection.id or store.is_ready(data):
+        return None
+    item = {"_id": data.id, "datasetId": data.dataset_id, "collectionId": collection.id, "mode": data.mode}
+    return {**item, "q": data.q, "a": data.a}
+
+
 _UPDATE_COLLECTION: Spec = {
     "id": ("optional", z.object_id),
     "parentId": ("nullish", z.parent_id),
@@ -291,5 +307,6 @@ ROUTES = (
     # `?id=` or a body: both, kept apart.
     route("collection/delete", _delete_collection, since="4.6.3", reads="split"),
     route("collection/sync", _sync_collection, since="4.8.15"),
+    route("training/getTrainingDataDetail", _training_data_detail, since="4.9.4"),
     route("collection/trainingDetail", _training_detail, since="4.9.0", reads="query"),
 )
