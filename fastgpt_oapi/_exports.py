@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         UpdateCollectionRequest,
         UpdateDataIndexRequest,
         UpdateDataRequest,
+        UpdateTrainingDataRequest,
         UploadDatasetFileRequest,
     )
     from .core.errors import (
@@ -179,6 +180,7 @@ __all__ = [
     "UpdateDataRequest",
     "UpdateFeedbackRequest",
     "UpdateHistoryRequest",
+    "UpdateTrainingDataRequest",
     "UploadDatasetFileRequest",
     "UploadFileRequest",
 ]
@@ -285,6 +287,7 @@ HOMES = {
             "UpdateCollectionRequest",
             "UpdateDataIndexRequest",
             "UpdateDataRequest",
+            "UpdateTrainingDataRequest",
             "UploadDatasetFileRequest",
         ),
         "api.dataset.model",

@@ -23,6 +23,7 @@ from conftest import envelope, fixture_json, make_client
 from endpoint_cases import Case, Fixture, check, table
 from http_support import Wire, body_of, call, drain, query_of, run
 
+from fastgpt_oapi import InternalServerError
 from fastgpt_oapi.api.dataset.model import (
     CreateApiCollectionRequest,
     CreateCollectionRequest,
@@ -53,6 +54,7 @@ from fastgpt_oapi.api.dataset.model import (
     UpdateCollectionRequest,
     UpdateDataIndex,
     UpdateDataRequest,
+    UpdateTrainingDataRequest,
 )
 from fastgpt_oapi.testing import FakeFastGPT
 
@@ -174,6 +176,21 @@ CASES = [
         body={"collectionId": COLLECTION, "dataId": DATA, "datasetId": DATASET},
         answer={"_id": DATA, "datasetId": DATASET, "mode": "chunk", "q": "one", "a": "1"},  # @ 6398f9d4
         name="get_training_data_detail-older-server",
+    ),
+    Case(
+        "dataset.update_training_data",
+        UpdateTrainingDataRequest(data_id=DATA, collection_id=COLLECTION, q="fixed", chunk_index=2),
+        "PUT /api/core/dataset/training/updateTrainingData",
+        body={"dataId": DATA, "collectionId": COLLECTION, "q": "fixed", "chunkIndex": 2},
+        expect={"request_id": "req-9"},
+        headers=REQUEST_ID,
+    ),
+    Case(
+        "dataset.update_training_data",
+        UpdateTrainingDataRequest(dataset_id=DATASET),
+        "PUT /api/core/dataset/training/updateTrainingData",
+        body={"datasetId": DATASET},
+        name="update_training_data-every-failed-item-of-a-dataset",
     ),
     Case(
         "dataset.delete_data",
@@ -410,6 +427,35 @@ async def test_search_test_by_images_alone(io_mode: str) -> None:
 
 
 # ---- collections --------------------------------------------------------------------------------
+
+
+async def test_the_emulator_queues_a_training_item_again_edited(io_mode: str) -> None:
+    now = [1_790_000_000.0]
+    async with FakeFastGPT(clock=lambda: now[0], training_delay=20).client() as client:
+        dataset_id = client.dataset.create_dataset(CreateDatasetRequest(name="kb")).id
+        manual = CreateCollectionRequest(dataset_id=dataset_id, name="manual", type="virtual")
+        collection_id = client.dataset.create_collection(manual).id
+        client.dataset.push_data(PushDataRequest(collection_id=collection_id, data=[DataItem(q="one")]))
+        data_id = client.dataset.list_data(ListDataRequest(collection_id=collection_id)).list[0].id
+        update, of = client.dataset.update_training_data, UpdateTrainingDataRequest
+        now[0] += 10
+        await call(io_mode, update, of(data_id=data_id, q="fixed", a="1", chunk_index=3))
+        now[0] += 15  # past the first training's end, not the second's
+        detail = GetTrainingDataDetailRequest(collection_id=collection_id, data_id=data_id)
+        queued = client.dataset.get_training_data_detail(detail)
+        now[0] += 5
+        trained = client.dataset.get_data(GetDataRequest(id=data_id))
+        with pytest.raises(InternalServerError, match="data not found"):
+            await call(io_mode, update, of(data_id=data_id))
+        binary = CreateFileCollectionRequest(dataset_id=dataset_id, file=b"\x00\xff", filename="a.txt")
+        broken = client.dataset.create_file_collection(binary).collection_id
+        now[0] += 20
+        await call(io_mode, update, of(dataset_id=dataset_id))
+        training = GetCollectionTrainingDetailRequest(collection_id=broken)
+        retried = client.dataset.get_collection_training_detail(training)
+    assert (queued.id, queued.q, queued.a) == (data_id, "fixed", "1")
+    assert (trained.q, trained.a, trained.chunk_index) == ("fixed", "1", 3)
+    assert (retried.training_counts["parse"], sum(retried.error_counts.values())) == (1, 0)
 
 
 async def test_the_emulator_answers_a_training_item_while_it_trains(io_mode: str) -> None:

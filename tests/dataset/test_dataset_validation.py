@@ -38,6 +38,7 @@ from fastgpt_oapi.api.dataset.model import (
     SyncCollectionRequest,
     UpdateCollectionRequest,
     UpdateDataRequest,
+    UpdateTrainingDataRequest,
 )
 
 from ._support import upload
@@ -232,6 +233,14 @@ def test_delete_collection_takes_id_or_ids(fields: dict[str, Any]) -> None:
 )
 def test_update_collection_is_named_one_way(fields: dict[str, Any]) -> None:
     assert refused(lambda: UpdateCollectionRequest(**fields)).field == "external_file_id"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"collection_id": COLLECTION, "dataset_id": DATASET}, {"collection_id": COLLECTION, "q": "x"}],
+)
+def test_update_training_data_names_one_item_or_one_scope(fields: dict[str, Any]) -> None:
+    assert refused(lambda: UpdateTrainingDataRequest(**fields)).field == "data_id"
 
 
 @pytest.mark.parametrize("fields", [{}, {"text": "   "}, {"text": "", "query_image_urls": []}])

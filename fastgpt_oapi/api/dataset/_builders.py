@@ -61,6 +61,7 @@ from fastgpt_oapi.api.dataset.model import (
     UpdateDataIndex,
     UpdateDataIndexRequest,
     UpdateDataRequest,
+    UpdateTrainingDataRequest,
     UploadDatasetFileRequest,
 )
 from fastgpt_oapi.core.model import RequestBuilder
@@ -98,6 +99,7 @@ __all__ = [
     "UpdateCollectionRequestBuilder",
     "UpdateDataIndexRequestBuilder",
     "UpdateDataRequestBuilder",
+    "UpdateTrainingDataRequestBuilder",
     "UploadDatasetFileRequestBuilder",
 ]
 
@@ -831,6 +833,34 @@ class GetTrainingDataDetailRequestBuilder(RequestBuilder[GetTrainingDataDetailRe
 
     def dataset_id(self, dataset_id: ObjectId | None) -> GetTrainingDataDetailRequestBuilder:
         self._set("dataset_id", dataset_id)
+        return self
+
+
+class UpdateTrainingDataRequestBuilder(RequestBuilder[UpdateTrainingDataRequest]):
+    _model = UpdateTrainingDataRequest
+
+    def collection_id(self, collection_id: ObjectId | None) -> UpdateTrainingDataRequestBuilder:
+        self._set("collection_id", collection_id)
+        return self
+
+    def dataset_id(self, dataset_id: ObjectId | None) -> UpdateTrainingDataRequestBuilder:
+        self._set("dataset_id", dataset_id)
+        return self
+
+    def q(self, q: str | None) -> UpdateTrainingDataRequestBuilder:
+        self._set("q", q)
+        return self
+
+    def a(self, a: str | None) -> UpdateTrainingDataRequestBuilder:
+        self._set("a", a)
+        return self
+
+    def chunk_index(self, chunk_index: int | None) -> UpdateTrainingDataRequestBuilder:
+        self._set("chunk_index", chunk_index)
+        return self
+
+    def data_id(self, data_id: ObjectId | None) -> UpdateTrainingDataRequestBuilder:
+        self._set("data_id", data_id)
         return self
 
 

@@ -60,6 +60,7 @@ from fastgpt_oapi.api.dataset.model import (
     UpdateDataIndexRequest,
     UpdateDataRequest,
     UpdateDataResponse,
+    UpdateTrainingDataRequest,
 )
 from fastgpt_oapi.core.model import OperationResponse
 from fastgpt_oapi.core.options import RequestOption
@@ -305,6 +306,26 @@ class DatasetCalls(Service[DatasetServiceWithRawResponse]):
     async def aget_training_data_detail(
         self, request: GetTrainingDataDetailRequest, request_option: RequestOption | None = None
     ) -> TrainingDataDetail:
+        return await self._http.arequest(request, request_option)
+
+    def update_training_data(
+        self, request: UpdateTrainingDataRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
+        """`PUT /api/core/dataset/training/updateTrainingData`: queue a failed training item again, its
+        text (`q`, `a`) and `chunk_index` first replaced when given (write permission on its collection).
+        Without `data_id`, every failed item of `collection_id`, or of `dataset_id`, is queued again
+        (one of the two, not both), unedited. Older servers need `collection_id` and `dataset_id` beside
+        `data_id` (`UpdateTrainingDataBodySchema` @ 6398f9d4 requires both); newer ones take the item's own
+        collection. Source: `UpdateTrainingDataBodySchema` in
+        `packages/global/openapi/core/dataset/training/api.ts` @ 09bba826 (a newer stored version, without
+        its commit, reads the same) and the handler
+        `projects/app/src/pages/api/core/dataset/training/updateTrainingData.ts` @ 11976515
+        (`authDatasetCollection` / `authDataset` with `authApiKey: true`)."""
+        return self._http.request(request, request_option)
+
+    async def aupdate_training_data(
+        self, request: UpdateTrainingDataRequest, request_option: RequestOption | None = None
+    ) -> OperationResponse:
         return await self._http.arequest(request, request_option)
 
     def update_collection(

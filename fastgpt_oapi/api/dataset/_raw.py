@@ -58,6 +58,7 @@ from fastgpt_oapi.api.dataset.model import (
     UpdateDataIndexRequest,
     UpdateDataRequest,
     UpdateDataResponse,
+    UpdateTrainingDataRequest,
 )
 from fastgpt_oapi.core.http import RawResponse
 from fastgpt_oapi.core.model import OperationResponse
@@ -272,6 +273,21 @@ class DatasetServiceWithRawResponse:
         return cast(
             "RawResponse[TrainingDataDetail]",
             await self._service.aget_training_data_detail(request, request_option),
+        )
+
+    def update_training_data(
+        self, request: UpdateTrainingDataRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[OperationResponse]:
+        return cast(
+            "RawResponse[OperationResponse]", self._service.update_training_data(request, request_option)
+        )
+
+    async def aupdate_training_data(
+        self, request: UpdateTrainingDataRequest, request_option: RequestOption | None = None
+    ) -> RawResponse[OperationResponse]:
+        return cast(
+            "RawResponse[OperationResponse]",
+            await self._service.aupdate_training_data(request, request_option),
         )
 
     def update_collection(

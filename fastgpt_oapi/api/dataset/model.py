@@ -80,6 +80,7 @@ if TYPE_CHECKING:
         SyncCollectionRequestBuilder,
         UpdateCollectionRequestBuilder,
         UpdateDataRequestBuilder,
+        UpdateTrainingDataRequestBuilder,
     )
 
 __all__ = [
@@ -202,6 +203,8 @@ __all__ = [
     "UpdateDataRequest",
     "UpdateDataRequestBuilder",
     "UpdateDataResponse",
+    "UpdateTrainingDataRequest",
+    "UpdateTrainingDataRequestBuilder",
     "WebsiteConfig",
     "YuqueServer",
 ]
@@ -1317,6 +1320,42 @@ class GetTrainingDataDetailRequest(APIRequest[TrainingDataDetail]):
     dataset_id: ObjectId | None = None
 
     builder: ClassVar[Builds[GetTrainingDataDetailRequestBuilder]] = Builds()
+
+
+class UpdateTrainingDataRequest(APIRequest[OperationResponse]):
+    """`PUT /api/core/dataset/training/updateTrainingData`: queue a failed training item again, its
+    text (`q`, `a`) and `chunk_index` first replaced when given (write permission on its collection).
+    Without `data_id`, every failed item of `collection_id`, or of `dataset_id`, is queued again
+    (one of the two, not both), unedited. Older servers need `collection_id` and `dataset_id` beside
+    `data_id` (`UpdateTrainingDataBodySchema` @ 6398f9d4 requires both); newer ones take the item's own
+    collection. Source: `UpdateTrainingDataBodySchema` in
+    `packages/global/openapi/core/dataset/training/api.ts` @ 09bba826 (a newer stored version, without
+    its commit, reads the same) and the handler
+    `projects/app/src/pages/api/core/dataset/training/updateTrainingData.ts` @ 11976515
+    (`authDatasetCollection` / `authDataset` with `authApiKey: true`)."""
+
+    route = Route("PUT", "/api/core/dataset/training/updateTrainingData", call="update_training_data")
+
+    collection_id: ObjectId | None = None
+    dataset_id: ObjectId | None = None
+    q: str | None = None
+    a: str | None = None
+    chunk_index: int | None = Field(default=None, ge=0)
+    # Declared last: its check reads the others.
+    data_id: ObjectId | None = Field(default=None, validate_default=True)
+
+    @field_validator("data_id")
+    @classmethod
+    def _one_item_or_a_scope(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None or not {"collection_id", "dataset_id", "chunk_index"} <= info.data.keys():
+            return value  # one item, or another field failed its own check
+        if (info.data["collection_id"] is None) == (info.data["dataset_id"] is None):
+            raise ValueError("name the item by data_id, or retry a collection_id or a dataset_id (one)")
+        if any(info.data.get(key) is not None for key in ("q", "a", "chunk_index")):
+            raise ValueError("q, a and chunk_index edit one item: they need data_id")
+        return value
+
+    builder: ClassVar[Builds[UpdateTrainingDataRequestBuilder]] = Builds()
 
 
 class UpdateCollectionRequest(APIRequest[OperationResponse]):

@@ -1,5 +1,6 @@
 """Collections once made: `collection/listV2`, `detail`, `update`, `delete` and `sync` under
-`/api/core/dataset/`, with `training/getTrainingDataDetail`; making them is `collection_create.py`.
+`/api/core/dataset/`, with `training/getTrainingDataDetail` and `training/updateTrainingData`; making
+them is `collection_create.py`.
 
 Sources: `packages/global/openapi/core/dataset/collection/{index.ts, api.ts}` and the handlers under
 `projects/app/src/pages/api/core/dataset/collection/` at f88b51b5 (4.16.0-beta1), with the 4.17 and
@@ -14,7 +15,7 @@ from typing import Any
 from ...datasets import Collection, text_hash
 from ...ids import is_object_id
 from ...state import State, iso
-from ...wire import Params, dataset_error, failed, file_not_found, missing_params
+from ...wire import Params, SchemaRefusal, dataset_error, failed, file_not_found, missing_params
 from .. import schema as z
 from ..paging import paging
 from ..schema import Spec, validate
@@ -185,6 +186,46 @@ def _training_data_detail(state: State, params: Params) -> dict[str, Any] | None
     return {**item, "q": data.q, "a": data.a}
 
 
+_UPDATE_TRAINING_DATA: Spec = {
+    "datasetId": ("optional", z.object_id),
+    "collectionId": ("optional", z.object_id),
+    "dataId": ("optional", z.object_id),
+    "q": ("optional", z.string),
+    "a": ("optional", z.string),
+    "chunkIndex": ("optional", z.integer(least=0)),
+}
+
+
+def _update_training_data(state: State, params: Params) -> None:
+    """`training/updateTrainingData` (`updateTrainingData.ts` @ 11976515): one item queued again, its
+    `q`, `a`, `chunkIndex` replaced when given; without `dataId`, the failed tasks of a collection or
+    of a dataset. Assumed: the emulator's items are its chunks still training, by the chunk's id (as
+    `getTrainingDataDetail`), and one queued again trains for the training delay from now; its only
+    failed tasks are source parses, which queued again read the same source and fail again."""
+    validate(params, _UPDATE_TRAINING_DATA)
+    data_id, collection_id, dataset_id = (params.get(key) for key in ("dataId", "collectionId", "datasetId"))
+    if not (data_id or collection_id or dataset_id) or (not data_id and collection_id and dataset_id):
+        both = "collectionId and datasetId cannot be used together without dataId"
+        message = both if collection_id else "collectionId, datasetId or dataId is required"
+        raise SchemaRefusal([z.issue(["collectionId"], message, "custom")])
+    store = state.datasets
+    if not data_id:
+        dataset = None if collection_id else find_dataset(state, dataset_id)
+        scope = [find_collection(state, collection_id)] if dataset is None else store.collections.values()
+        for collection in (c for c in scope if dataset is None or c.dataset_id == dataset.id):
+            if store.parse_failed(collection):
+                collection.parse_until = store.clock() + store.training_delay
+        return
+    data = store.data.get(data_id.lower())
+    if data is None or store.is_ready(data):
+        raise failed("data not found")
+    find_collection(state, data.collection_id)
+    customs = [(index["type"], index["text"]) for index in data.indexes if index["type"] != "default"]
+    store.set_content(data, params.get("q", data.q), params.get("a", data.a), customs)
+    data.chunk_index = params.get("chunkIndex", data.chunk_index)
+    data.ready_at = data.updated = store.clock() + store.training_delay
+
+
 _UPDATE_COLLECTION: Spec = {
     "id": ("optional", z.object_id),
     "parentId": ("nullish", z.parent_id),
@@ -308,5 +349,6 @@ ROUTES = (
     route("collection/delete", _delete_collection, since="4.6.3", reads="split"),
     route("collection/sync", _sync_collection, since="4.8.15"),
     route("training/getTrainingDataDetail", _training_data_detail, since="4.9.4"),
+    route("training/updateTrainingData", _update_training_data, since="4.9.4"),
     route("collection/trainingDetail", _training_detail, since="4.9.0", reads="query"),
 )
